@@ -1,0 +1,262 @@
+"""The ``feedbackwall`` command: serve, schedule, migrate, import, query and manage sources."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+
+from dashapp import db, tokens
+from dashapp.config import ConfigError, Settings
+from dashapp.ingest import Rejection, ingest
+from dashapp.models import Response, SourceState
+from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
+from data_sources.base import SourceError
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.load()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log more.")
+def main(verbose: bool) -> None:
+    """Feedback Wall: live customer feedback on wall screens."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+# --- store -------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group() -> None:
+    """The store: migrations."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the store to the newest schema (safe to run every start)."""
+    settings = _settings()
+    db.upgrade(settings.database_url, revision)
+    click.echo(f"store at {_safe_url(settings.database_url)} is at {revision}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+# --- serving and scheduling --------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--demo",
+    is_flag=True,
+    help="Seed demo history when the store is empty and run the demo source.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option(
+    "--no-scheduler", is_flag=True, help="Serve only; run `feedbackwall scheduler` elsewhere."
+)
+def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
+    """Migrate, then serve the app and (in this same process) its scheduled work."""
+    from dashapp import create_app
+    from dashapp.runtime import start_scheduler
+
+    settings = _settings()
+    db.upgrade(settings.database_url)
+    app = create_app(settings)
+    scheduler = None if no_scheduler else start_scheduler(settings, demo=demo)
+    click.echo(f"Feedback Wall on http://{host}:{port}/  (kiosk: http://{host}:{port}/kiosk)")
+    try:
+        app.run(host=host, port=port, debug=False)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Also run the demo source.")
+def scheduler(demo: bool) -> None:
+    """Run pollers and other scheduled work in this one process (for multi-worker deployments)."""
+    import signal
+    import threading
+
+    from dashapp.runtime import start_scheduler
+
+    settings = _settings()
+    db.upgrade(settings.database_url)
+    sched = start_scheduler(settings, demo=demo)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    click.echo(f"scheduler running {len(sched.get_jobs())} job(s); Ctrl-C to stop")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sched.shutdown(wait=True)
+
+
+# --- import ------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--source", default="files", show_default=True, help="Source name; ids are unique per source."
+)
+@click.option("--strict", is_flag=True, help="Write nothing if any record is invalid.")
+def import_file(file: Path, source: str, strict: bool) -> None:
+    """Import a CSV or JSONL file in the canonical schema.
+
+    Ends with `accepted A, duplicates D, rejected R`; rejected records are
+    written with their reasons to FILE.rejects.csv.
+    """
+    from data_sources.files import read_records
+
+    settings = _settings()
+    db.upgrade(settings.database_url)
+    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+
+    class Rereadable:
+        def __iter__(self) -> Any:
+            return read_records(file)
+
+    try:
+        report = ingest(sessions, source, Rereadable(), strict=strict)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    rejects = file.with_name(file.name + ".rejects.csv")
+    _write_rejects(rejects, report.rejected)
+    if report.rejected:
+        click.echo(f"rejected records and reasons: {rejects}", err=True)
+        if strict:
+            click.echo("--strict: nothing was written", err=True)
+    click.echo(report.summary())
+    if strict and report.rejected:
+        sys.exit(1)
+
+
+def _write_rejects(path: Path, rejected: list[Rejection]) -> None:
+    if not rejected:
+        path.unlink(missing_ok=True)  # a stale file from an earlier run would mislead
+        return
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["location", "field", "value", "reason"])
+        for rejection in rejected:
+            for problem in rejection.problems:
+                writer.writerow([rejection.location, problem.field, problem.value, problem.reason])
+
+
+# --- figures -----------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--by", "by_text", default="", help="Group columns, e.g. brand,country.")
+@click.option("--window", "window_text", default="30d", show_default=True)
+@click.option("--as-of", "as_of_text", default=None, help="End of the window, ISO 8601 with zone.")
+@click.option("--brand", default=None)
+@click.option("--country", default=None)
+@click.option("--touchpoint", default=None)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
+def nps(
+    by_text: str,
+    window_text: str,
+    as_of_text: str | None,
+    brand: str | None,
+    country: str | None,
+    touchpoint: str | None,
+    fmt: str,
+) -> None:
+    """NPS with n and 95% interval per group, over (as_of - window, as_of] in UTC."""
+    from flask import Flask
+
+    from dashapp.nps_table import to_csv, to_records, to_table
+    from dashapp.services import build_services
+
+    try:
+        by = parse_by(by_text)
+        window = parse_window(window_text)
+        as_of = parse_as_of(as_of_text)
+        filters = parse_filters(
+            {"brand": brand or "", "country": country or "", "touchpoint": touchpoint or ""}
+        )
+    except BadParameter as exc:
+        raise click.BadParameter(str(exc)) from None
+    settings = _settings()
+    services = build_services(settings, Flask(__name__))
+    rows = services.nps.nps_by(by, window=window, as_of=as_of, filters=filters)
+    records = to_records(rows, by)
+    if fmt == "csv":
+        click.echo(to_csv(records, by), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(records, indent=2))
+    else:
+        click.echo(to_table(records, by, settings.min_n))
+
+
+# --- sources -----------------------------------------------------------------------
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def sources(ctx: click.Context) -> None:
+    """Show each source's state: last success, last error, lag, totals."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from dashapp.api import source_status
+
+    settings = _settings()
+    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+    now = dt.datetime.now(dt.UTC)
+    with sessions() as session:
+        states = {s.name: s for s in session.scalars(select(SourceState))}
+        stored = dict(
+            session.execute(select(Response.source, func.count()).group_by(Response.source)).all()
+        )
+    names = sorted({s.name for s in settings.sources} | set(states) | set(stored))
+    if not names:
+        click.echo("no sources configured or seen yet")
+    for name in names:
+        status = source_status(states.get(name), now)
+        kind = settings.source(name).kind if settings.source(name) else "push/import"
+        health = "FAILING" if status["failing"] else "ok"
+        click.echo(f"{name} ({kind}): {health}, {stored.get(name, 0):,} responses stored")
+        for key in ("last_success_at", "last_error_at", "last_error", "lag_seconds"):
+            if status.get(key) is not None:
+                click.echo(f"  {key}: {status[key]}")
+
+
+@sources.command("token")
+@click.argument("source")
+def sources_token(source: str) -> None:
+    """Issue a push-API token for SOURCE (printed once; only its digest is stored)."""
+    settings = _settings()
+    db.upgrade(settings.database_url)
+    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+    with sessions.begin() as session:
+        token = tokens.issue(session, source)
+    click.echo(token)
+
+
+if __name__ == "__main__":
+    main()

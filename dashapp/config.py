@@ -1,0 +1,114 @@
+"""Settings: FEEDBACKWALL_* environment variables plus an optional TOML file.
+
+Everything the app, the CLI and the scheduler need to know about their world is
+one validated :class:`Settings` object, built once at start. Invalid values stop
+the process with a :class:`ConfigError` that names the offending key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "FEEDBACKWALL_"
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used; the message names the key."""
+
+
+class SourceConfig(BaseModel):
+    """One configured feedback source (a `[[sources]]` table in the TOML file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Literal["files", "sql", "http", "demo", "push"]
+    #: Seconds between polls; push sources are never polled.
+    interval: float = Field(default=60.0, gt=0)
+    #: Kind-specific options, validated by the source itself when it is built.
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    """All configuration, validated at start."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid")
+
+    database_url: str = "sqlite:///var/feedbackwall.db"
+    #: "" or "simple" = in-process cache; "redis://..." shared; "filesystem:///dir".
+    cache_url: str = "simple"
+    #: Optional TOML file with sources, screens and labels.
+    config: Path | None = None
+    #: Cells with fewer responses than this are marked "too small".
+    min_n: int = Field(default=10, ge=1)
+    #: How often wall screens ask for new data, in seconds.
+    poll_interval: float = Field(default=5.0, gt=0)
+    #: Interval of the demo simulator, in seconds.
+    demo_interval: float = Field(default=3.0, gt=0)
+    secret_key: str = "dev-only-change-me"
+    sources: list[SourceConfig] = Field(default_factory=list)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("cache_url")
+    @classmethod
+    def _known_cache(cls, value: str) -> str:
+        if value not in ("", "simple", "null") and not value.startswith(
+            ("redis://", "rediss://", "filesystem://")
+        ):
+            raise ValueError("must be 'simple', 'null', redis://host:port/db or filesystem:///dir")
+        return value
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_sources(cls, value: list[SourceConfig]) -> list[SourceConfig]:
+        names = [s.name for s in value]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"source names must be unique, repeated: {', '.join(dupes)}")
+        return value
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Read the environment, then the TOML file it names; overrides win over both."""
+        try:
+            base = cls(**overrides)
+            if base.config is None:
+                return base
+            file_values = _read_toml(base.config)
+            return cls(**{**file_values, **overrides})
+        except ValidationError as exc:
+            raise ConfigError(_describe(exc)) from None
+
+    def source(self, name: str) -> SourceConfig | None:
+        """The configured source called *name*, if any."""
+        return next((s for s in self.sources if s.name == name), None)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{ENV_PREFIX}CONFIG: file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{ENV_PREFIX}CONFIG: {path} is not valid TOML: {exc}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        key = f"{ENV_PREFIX}{loc.upper()}" if len(err["loc"]) == 1 else loc
+        lines.append(f"invalid configuration: {key}: {err['msg']}")
+    return "\n".join(lines)

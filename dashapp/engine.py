@@ -1,0 +1,178 @@
+"""The NPS engine: the query layer that callbacks, the API and the CLI call.
+
+Results are cached under the store's data version, so every screen and every
+worker shares one computation per data change; a new response changes the
+version and with it every key (no timers to tune). With a Redis cache the
+sharing spans processes and hosts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import pickle
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask_caching import Cache
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp import nps, queries
+from dashapp.queries import Counts, Filters, GroupKey
+
+T = TypeVar("T")
+CACHE_TTL = 24 * 3600
+
+
+def default_as_of(now: dt.datetime | None = None) -> dt.datetime:
+    """The next whole UTC minute: fresh responses are inside, and cache keys last a minute."""
+    now = now or dt.datetime.now(dt.UTC)
+    floor = now.replace(second=0, microsecond=0)
+    return floor if floor == now else floor + dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupNps:
+    """The NPS of one group, e.g. {"brand": "Velora", "country": "DE"}."""
+
+    group: dict[str, str]
+    nps: nps.Nps
+
+
+@dataclass(frozen=True, slots=True)
+class RollingPoint:
+    """Trailing-window NPS at the end of one UTC day (the N days ending with *day*)."""
+
+    group: dict[str, str]
+    day: dt.date
+    window: int
+    nps: nps.Nps
+
+
+def trailing(by_day: dict[dt.date, Counts], days: Sequence[dt.date], window: int) -> list[Counts]:
+    """Sums of counts over the *window* days ending with each of *days* (pure)."""
+    out = []
+    for day in days:
+        p = pa = d = 0
+        for i in range(window):
+            c = by_day.get(day - dt.timedelta(days=i))
+            if c:
+                p, pa, d = p + c[0], pa + c[1], d + c[2]
+        out.append((p, pa, d))
+    return out
+
+
+class NpsEngine:
+    """Cached NPS figures over the store."""
+
+    def __init__(self, sessions: sessionmaker[Session], cache: Cache, *, min_n: int = 10) -> None:
+        self.sessions = sessions
+        self.cache = cache
+        self.min_n = min_n
+
+    def data_version(self) -> int:
+        """The store's current data version (not cached: it is what keys the cache)."""
+        with self.sessions() as session:
+            return queries.data_version(session)
+
+    def _cached(self, name: str, params: tuple[Any, ...], compute: Callable[[Session], T]) -> T:
+        with self.sessions() as session:
+            version = queries.data_version(session)
+            digest = hashlib.blake2b(pickle.dumps(params), digest_size=12).hexdigest()
+            key = f"fw:{name}:{version}:{digest}"
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit  # type: ignore[no-any-return]
+            value = compute(session)
+        self.cache.set(key, value, timeout=CACHE_TTL)
+        return value
+
+    def _nps(self, counts: Counts) -> nps.Nps:
+        return nps.compute(*counts, min_n=self.min_n)
+
+    def nps_by(
+        self,
+        by: Sequence[str] = (),
+        *,
+        window: int = 30,
+        as_of: dt.datetime | None = None,
+        filters: Filters = Filters(),
+    ) -> list[GroupNps]:
+        """NPS per group over (as_of - window days, as_of], sorted by group.
+
+        Groups without responses are absent; groups with fewer than min_n are
+        present and marked ``too_small``.
+        """
+        end = as_of or default_as_of()
+        start = end - dt.timedelta(days=window)
+        counts = self._cached(
+            "counts",
+            (tuple(by), start, end, filters),
+            lambda s: queries.counts(s, by, start, end, filters),
+        )
+        return [
+            GroupNps(dict(zip(by, key, strict=True)), self._nps(c))
+            for key, c in sorted(counts.items())
+        ]
+
+    def total(
+        self, *, window: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+    ) -> nps.Nps:
+        """NPS over everything the filters select in the window."""
+        rows = self.nps_by((), window=window, as_of=as_of, filters=filters)
+        return rows[0].nps if rows else self._nps((0, 0, 0))
+
+    def rolling(
+        self,
+        by: Sequence[str] = (),
+        *,
+        window: int = 30,
+        days: int = 120,
+        as_of: dt.datetime | None = None,
+        filters: Filters = Filters(),
+    ) -> list[RollingPoint]:
+        """Daily points of the trailing *window*-day NPS for the *days* UTC days up to as_of.
+
+        The point for day D covers the UTC days D-window+1..D; the last day may be partial.
+        """
+        last = (as_of or dt.datetime.now(dt.UTC)).date()
+        first = last - dt.timedelta(days=days - 1)
+        lookback = first - dt.timedelta(days=window - 1)
+        per_group: dict[GroupKey, dict[dt.date, Counts]] = self._cached(
+            "daily",
+            (tuple(by), lookback, last, filters),
+            lambda s: queries.daily_counts(s, by, lookback, last, filters),
+        )
+        span = [first + dt.timedelta(days=i) for i in range(days)]
+        points = []
+        for key, by_day in sorted(per_group.items()):
+            group = dict(zip(by, key, strict=True))
+            for day, counts in zip(span, trailing(by_day, span, window), strict=True):
+                if sum(counts):
+                    points.append(RollingPoint(group, day, window, self._nps(counts)))
+        return points
+
+    def change(
+        self, *, window: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+    ) -> tuple[nps.Nps, nps.Nps, nps.Change]:
+        """This window's NPS, the previous window's, and whether the move is significant."""
+        end = as_of or default_as_of()
+        current = self.total(window=window, as_of=end, filters=filters)
+        previous = self.total(window=window, as_of=end - dt.timedelta(days=window), filters=filters)
+        return current, previous, nps.compare(current, previous)
+
+    def feed(self, *, limit: int = 50, filters: Filters = Filters()) -> list[queries.FeedItem]:
+        """The newest commented responses, newest first."""
+        return self._cached(
+            "feed", (limit, filters), lambda s: queries.feed(s, limit=limit, filters=filters)
+        )
+
+
+def rounded(value: float | None) -> float | None:
+    """One decimal, as figures are published; None stays None."""
+    if value is None or math.isnan(value):
+        return None
+    # Adding 0.0 turns -0.0 into 0.0, which reads better in a CSV.
+    return round(value, 1) + 0.0

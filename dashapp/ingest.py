@@ -1,0 +1,338 @@
+"""Ingest: validate, deduplicate, detect language, store, and keep rollups current.
+
+A batch is one transaction: its responses, their rollup counts, the store's
+data version and (for pollers) the source's cursor commit together or not at
+all, so a crash never leaves gaps, doubles or counts out of step with rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp import language
+from dashapp.models import Response, Rollup, SourceState, StoreMeta
+from dashapp.nps import ScoreClass, classify
+from dashapp.upsert import upsert
+from dashapp.validation import CleanRecord, InvalidRecord, Problem, show, validate
+
+BATCH_SIZE = 5_000
+#: (where the record came from, e.g. "line 7" or "index 3"; the raw record)
+Located = tuple[str, Mapping[str, Any]]
+DATA_VERSION = "data_version"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A record that was not stored, where it was and why."""
+
+    location: str
+    problems: tuple[Problem, ...]
+
+    def __str__(self) -> str:
+        return f"{self.location}: " + "; ".join(map(str, self.problems))
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What happened to the records of one batch, file or request."""
+
+    accepted: int = 0
+    updated: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    newest: dt.datetime | None = None
+
+    def add(self, other: IngestReport) -> None:
+        """Fold *other* into this report."""
+        self.accepted += other.accepted
+        self.updated += other.updated
+        self.duplicates += other.duplicates
+        self.rejected.extend(other.rejected)
+        if other.newest and (self.newest is None or other.newest > self.newest):
+            self.newest = other.newest
+
+    def summary(self) -> str:
+        """One line: ``accepted A, duplicates D, rejected R`` (A includes updates)."""
+        line = (
+            f"accepted {self.accepted}, duplicates {self.duplicates}, rejected {len(self.rejected)}"
+        )
+        return f"{line} ({self.updated} updated)" if self.updated else line
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as the push API answers."""
+        return {
+            "accepted": self.accepted,
+            "updated": self.updated,
+            "duplicates": self.duplicates,
+            "rejected": [
+                {
+                    "location": r.location,
+                    "errors": [
+                        {"field": p.field, "value": p.value, "reason": p.reason} for p in r.problems
+                    ],
+                }
+                for r in self.rejected
+            ],
+        }
+
+
+def check(rows: Iterable[Located]) -> tuple[list[tuple[str, CleanRecord]], list[Rejection]]:
+    """Validate *rows* without touching the store."""
+    good: list[tuple[str, CleanRecord]] = []
+    bad: list[Rejection] = []
+    for location, raw in rows:
+        if not isinstance(raw, Mapping):
+            reason = getattr(raw, "reason", "is not a record (expected a JSON object)")
+            bad.append(
+                Rejection(location, (Problem("record", show(getattr(raw, "text", raw)), reason),))
+            )
+            continue
+        try:
+            good.append((location, validate(raw)))
+        except InvalidRecord as exc:
+            bad.append(Rejection(location, tuple(exc.problems)))
+    return good, bad
+
+
+def ingest_batch(
+    session: Session, source: str, rows: Sequence[Located], *, strict: bool = False
+) -> IngestReport:
+    """Store one batch inside the caller's transaction (the caller commits).
+
+    With ``strict``, a batch with any invalid record stores nothing.
+    """
+    good, bad = check(rows)
+    report = IngestReport(rejected=bad)
+    if strict and bad:
+        return report
+
+    # Within one batch the last record for an id wins; an identical repeat is a duplicate.
+    latest: dict[str, CleanRecord] = {}
+    for _, record in good:
+        previous = latest.get(record.external_id)
+        if previous is not None:
+            if previous.content_hash == record.content_hash:
+                report.duplicates += 1
+                continue
+            # As if stored in order: the earlier version was stored, then updated.
+            report.accepted += 1
+            report.updated += 1
+        latest[record.external_id] = record
+    _detect_languages(list(latest.values()))
+
+    existing = {
+        row.external_id: row
+        for row in session.execute(
+            select(
+                Response.id,
+                Response.external_id,
+                Response.content_hash,
+                Response.submitted_at,
+                Response.brand,
+                Response.country,
+                Response.touchpoint,
+                Response.score,
+            ).where(Response.source == source, Response.external_id.in_(list(latest)))
+        )
+    }
+    now = dt.datetime.now(dt.UTC)
+    inserts: list[dict[str, Any]] = []
+    deltas: Counter[tuple[str, dt.datetime, str, str, str, ScoreClass]] = Counter()
+    for record in latest.values():
+        old = existing.get(record.external_id)
+        if old is not None and old.content_hash == record.content_hash:
+            report.duplicates += 1
+            continue
+        values = _row(source, record, now)
+        if old is None:
+            inserts.append(values)
+        else:
+            session.execute(update(Response).where(Response.id == old.id).values(**values))
+            _count(deltas, old.submitted_at, old.brand, old.country, old.touchpoint, old.score, -1)
+            report.updated += 1
+        _count(
+            deltas,
+            record.submitted_at,
+            record.brand,
+            record.country,
+            record.touchpoint,
+            record.score,
+            1,
+        )
+        report.accepted += 1
+        if report.newest is None or record.submitted_at > report.newest:
+            report.newest = record.submitted_at
+
+    if inserts:
+        session.execute(Response.__table__.insert(), inserts)
+    _apply_rollups(session, deltas)
+    if report.accepted:
+        session.execute(
+            update(StoreMeta).where(StoreMeta.key == DATA_VERSION).values(value=StoreMeta.value + 1)
+        )
+    _update_source_counts(session, source, report)
+    return report
+
+
+def ingest(
+    sessions: sessionmaker[Session],
+    source: str,
+    rows: Iterable[Located],
+    *,
+    strict: bool = False,
+    batch_size: int = BATCH_SIZE,
+    before_commit: Callable[[Session, IngestReport], None] | None = None,
+) -> IngestReport:
+    """Ingest *rows* in batches, one transaction each, and report on all of them.
+
+    With ``strict``, every row is checked first and nothing is written if any
+    is invalid (the rows are read twice, so pass a re-iterable). A batch that
+    loses a race with another writer for the same ids is retried.
+    """
+    total = IngestReport()
+    if strict:
+        _, bad = check(rows)
+        if bad:
+            total.rejected = bad
+            return total
+    for batch in _batches(rows, batch_size):
+        total.add(_ingest_with_retry(sessions, source, batch, strict, before_commit))
+    return total
+
+
+def _ingest_with_retry(
+    sessions: sessionmaker[Session],
+    source: str,
+    batch: list[Located],
+    strict: bool,
+    before_commit: Callable[[Session, IngestReport], None] | None,
+    attempts: int = 3,
+) -> IngestReport:
+    for attempt in range(attempts):
+        try:
+            with sessions.begin() as session:
+                report = ingest_batch(session, source, batch, strict=strict)
+                if before_commit is not None:
+                    before_commit(session, report)
+            return report
+        except (IntegrityError, OperationalError) as exc:
+            # Another writer inserted the same ids (IntegrityError) or held the
+            # SQLite lock past the busy timeout: the transaction rolled back
+            # whole, so trying again cannot double anything.
+            if attempt == attempts - 1 or (
+                isinstance(exc, OperationalError) and "locked" not in str(exc)
+            ):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _batches(rows: Iterable[Located], size: int) -> Iterator[list[Located]]:
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _detect_languages(records: list[CleanRecord]) -> None:
+    todo = [r for r in records if r.language is None and r.comment]
+    for record, code in zip(todo, language.detect([r.comment or "" for r in todo]), strict=True):
+        record.language = code
+
+
+def _row(source: str, record: CleanRecord, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "source": source,
+        "external_id": record.external_id,
+        "submitted_at": record.submitted_at,
+        "brand": record.brand,
+        "country": record.country,
+        "touchpoint": record.touchpoint,
+        "score": record.score,
+        "comment": record.comment,
+        "language": record.language,
+        "properties": record.properties,
+        "content_hash": record.content_hash,
+        "ingested_at": now,
+    }
+
+
+def _count(
+    deltas: Counter[tuple[str, dt.datetime, str, str, str, ScoreClass]],
+    at: dt.datetime,
+    brand: str,
+    country: str,
+    touchpoint: str,
+    score: int,
+    sign: int,
+) -> None:
+    cls = classify(score)
+    hour = at.replace(minute=0, second=0, microsecond=0)
+    deltas[("h", hour, brand, country, touchpoint, cls)] += sign
+    deltas[("d", hour.replace(hour=0), brand, country, touchpoint, cls)] += sign
+
+
+def _apply_rollups(
+    session: Session, deltas: Counter[tuple[str, dt.datetime, str, str, str, ScoreClass]]
+) -> None:
+    buckets: dict[tuple[str, dt.datetime, str, str, str], dict[str, Any]] = {}
+    for (grain, bucket, brand, country, touchpoint, cls), count in deltas.items():
+        if count == 0:
+            continue
+        row = buckets.setdefault(
+            (grain, bucket, brand, country, touchpoint),
+            {
+                "grain": grain,
+                "bucket": bucket,
+                "brand": brand,
+                "country": country,
+                "touchpoint": touchpoint,
+                "n": 0,
+                "promoters": 0,
+                "passives": 0,
+                "detractors": 0,
+            },
+        )
+        row["n"] += count
+        row[f"{cls.value}s"] += count
+    upsert(
+        session,
+        Rollup.__table__,
+        list(buckets.values()),
+        keys=("grain", "bucket", "brand", "country", "touchpoint"),
+        add=("n", "promoters", "passives", "detractors"),
+    )
+
+
+def _update_source_counts(session: Session, source: str, report: IngestReport) -> None:
+    upsert(
+        session,
+        SourceState.__table__,
+        [
+            {
+                "name": source,
+                "accepted_total": report.accepted,
+                "rejected_total": len(report.rejected),
+                "consecutive_failures": 0,
+            }
+        ],
+        keys=("name",),
+        add=("accepted_total", "rejected_total"),
+    )
+    if report.newest is not None:
+        session.execute(
+            update(SourceState)
+            .where(
+                SourceState.name == source,
+                (SourceState.newest_record_at.is_(None))
+                | (SourceState.newest_record_at < report.newest),
+            )
+            .values(newest_record_at=report.newest)
+        )

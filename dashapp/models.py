@@ -1,0 +1,147 @@
+"""The store's tables as typed SQLAlchemy 2.x models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC.
+
+    Naive UTC keeps SQLite's text timestamps sortable and identical to
+    PostgreSQL's, so range predicates use the same index on both.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+JSONType = JSON().with_variant(JSON(none_as_null=True), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Response(Base):
+    """One survey answer: an NPS score with an optional comment."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_responses_submitted_at_id", "submitted_at", "id"),
+        # Covering index for the raw edges of a window (see queries.window_parts).
+        Index("ix_responses_window", "submitted_at", "brand", "country", "touchpoint", "score"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(128))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    brand: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str] = mapped_column(String(2))
+    touchpoint: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    properties: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Digest of the record as received; same id + same digest = duplicate.
+    content_hash: Mapped[str] = mapped_column(String(32))
+    ingested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Rollup(Base):
+    """Counts per time bucket x brand x country x touchpoint, kept current on ingest.
+
+    ``grain`` is ``"d"`` (UTC day) or ``"h"`` (UTC hour); ``bucket`` is the bucket's
+    first instant. Windows read whole days, then whole hours, then raw rows at the
+    edges, so a query costs buckets, not responses.
+    """
+
+    __tablename__ = "rollups"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    promoters: Mapped[int] = mapped_column(Integer, default=0)
+    passives: Mapped[int] = mapped_column(Integer, default=0)
+    detractors: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SourceState(Base):
+    """A poller's persisted cursor and health."""
+
+    __tablename__ = "source_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    last_poll_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: Newest submitted_at seen from this source, for the lag figure.
+    newest_record_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    accepted_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected_total: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IngestToken(Base):
+    """A bearer token that lets one source push responses; only its digest is kept."""
+
+    __tablename__ = "ingest_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class StoreMeta(Base):
+    """Key/value facts about the store; ``data_version`` changes whenever data does."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,66 @@
+"""Parse the query parameters shared by the CLI, the HTTP API and page URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+from dashapp.queries import GROUP_COLUMNS, Filters
+
+
+class BadParameter(ValueError):
+    """A parameter a person typed that cannot be used; the message names it."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+def parse_by(text: str | None) -> tuple[str, ...]:
+    """Group columns from ``brand,country``; empty means one overall row."""
+    cols = tuple(c.strip() for c in (text or "").split(",") if c.strip())
+    bad = [c for c in cols if c not in GROUP_COLUMNS]
+    if bad:
+        raise BadParameter(
+            "by", f"unknown column {bad[0]!r}; choose from {', '.join(GROUP_COLUMNS)}"
+        )
+    if len(set(cols)) != len(cols):
+        raise BadParameter("by", "a column is repeated")
+    return cols
+
+
+def parse_as_of(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 instant with a zone; None when absent."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadParameter("as_of", f"{text!r} is not an ISO 8601 timestamp") from None
+    if value.tzinfo is None:
+        raise BadParameter("as_of", f"{text!r} has no time zone (add Z or +01:00)")
+    return value.astimezone(dt.UTC)
+
+
+def parse_window(text: str | None, default: int = 30) -> int:
+    """Days from ``30d`` or ``30``."""
+    if not text:
+        return default
+    value = text.strip().lower().removesuffix("d")
+    if not value.isdigit() or not 1 <= int(value) <= 3660:
+        raise BadParameter("window", f"{text!r} must be a number of days such as 30d (1 to 3660)")
+    return int(value)
+
+
+def _values(text: str | None) -> tuple[str, ...]:
+    return tuple(sorted({v.strip() for v in (text or "").split(",") if v.strip()}))
+
+
+def parse_filters(get: Callable[[str], str | None] | Mapping[str, str]) -> Filters:
+    """Filters from brand/country/touchpoint parameters, each a comma-separated list."""
+    lookup = get.get if isinstance(get, Mapping) else get
+    return Filters(
+        brand=_values(lookup("brand")),
+        country=tuple(c.upper() for c in _values(lookup("country"))),
+        touchpoint=_values(lookup("touchpoint")),
+    )

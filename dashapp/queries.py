@@ -1,0 +1,254 @@
+"""SQL for the NPS engine: counts over time windows, rolling series and the comment feed.
+
+Every function takes a Session and returns plain data; none caches (that is
+:mod:`dashapp.engine`'s job). Times are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from dashapp.models import Response, Rollup, StoreMeta
+
+GROUP_COLUMNS = ("brand", "country", "touchpoint")
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+#: (promoters, passives, detractors)
+Counts = tuple[int, int, int]
+GroupKey = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrict a query to some brands, countries or touchpoints (empty = all)."""
+
+    brand: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
+    touchpoint: tuple[str, ...] = ()
+
+    def clauses(self, table: Any) -> list[Any]:
+        """WHERE clauses for *table*, which has brand/country/touchpoint columns."""
+        return [
+            getattr(table, name).in_(values)
+            for name in GROUP_COLUMNS
+            if (values := getattr(self, name))
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRange:
+    """A stretch of time read from raw responses; each end open or closed."""
+
+    lo: dt.datetime
+    hi: dt.datetime
+    lo_closed: bool
+    hi_closed: bool
+
+    def clause(self, column: Any) -> Any:
+        """The WHERE clause selecting this range on *column*."""
+        return and_(
+            column >= self.lo if self.lo_closed else column > self.lo,
+            column <= self.hi if self.hi_closed else column < self.hi,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WindowParts:
+    """A window (start, end] split into whole days, whole hours and raw edges.
+
+    ``days`` and ``hours`` are half-open [lo, hi) bucket ranges.
+    """
+
+    days: tuple[dt.datetime, dt.datetime] | None
+    hours: tuple[tuple[dt.datetime, dt.datetime], ...]
+    raw: tuple[RawRange, ...]
+
+
+def _floor(t: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    if step == DAY:
+        return t.replace(hour=0, minute=0, second=0, microsecond=0)
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
+def _after(t: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    """The first bucket boundary strictly after *t*."""
+    return _floor(t, step) + step
+
+
+def window_parts(start: dt.datetime, end: dt.datetime) -> WindowParts:
+    """Decompose the window (start, end] so that each instant falls in exactly one part.
+
+    Reads whole UTC days from daily rollups, whole hours at the two edges from
+    hourly rollups, and at most two partial hours from raw responses.
+    """
+    if end <= start:
+        return WindowParts(None, (), ())
+    h1, h2 = _after(start, HOUR), _floor(end, HOUR)
+    if h1 > h2:  # no hour boundary inside: all raw
+        return WindowParts(None, (), (RawRange(start, end, False, True),))
+    d1, d2 = _after(start, DAY), _floor(end, DAY)
+    hours: list[tuple[dt.datetime, dt.datetime]] = []
+    days = None
+    if d1 <= d2:
+        if d1 < d2:
+            days = (d1, d2)
+        if h1 < d1:
+            hours.append((h1, d1))
+        if d2 < h2:
+            hours.append((d2, h2))
+    elif h1 < h2:
+        hours.append((h1, h2))
+    raw = (RawRange(start, h1, False, False), RawRange(h2, end, True, True))
+    return WindowParts(days, tuple(hours), raw)
+
+
+def data_version(session: Session) -> int:
+    """A number that changes whenever the stored responses do."""
+    return session.scalar(select(StoreMeta.value).where(StoreMeta.key == "data_version")) or 0
+
+
+def _rollup_counts(by: Sequence[str]) -> Select[Any]:
+    cols = [getattr(Rollup, c) for c in by]
+    return select(
+        *cols,
+        func.sum(Rollup.promoters),
+        func.sum(Rollup.passives),
+        func.sum(Rollup.detractors),
+    ).group_by(*cols)
+
+
+def counts(
+    session: Session,
+    by: Sequence[str],
+    start: dt.datetime,
+    end: dt.datetime,
+    filters: Filters = Filters(),
+) -> dict[GroupKey, Counts]:
+    """Promoters, passives and detractors per group for responses with start < submitted_at <= end.
+
+    Cost grows with the number of rollup buckets in the window, not with responses.
+    """
+    _check_by(by)
+    parts = window_parts(start, end)
+    statements: list[Select[Any]] = []
+    if parts.days:
+        lo, hi = parts.days
+        statements.append(
+            _rollup_counts(by).where(
+                Rollup.grain == "d",
+                Rollup.bucket >= lo,
+                Rollup.bucket < hi,
+                *filters.clauses(Rollup),
+            )
+        )
+    if parts.hours:
+        statements.append(
+            _rollup_counts(by).where(
+                Rollup.grain == "h",
+                or_(*(and_(Rollup.bucket >= lo, Rollup.bucket < hi) for lo, hi in parts.hours)),
+                *filters.clauses(Rollup),
+            )
+        )
+    if parts.raw:
+        cols = [getattr(Response, c) for c in by]
+        statements.append(
+            select(
+                *cols,
+                func.sum(case((Response.score >= 9, 1), else_=0)),
+                func.sum(case((Response.score.between(7, 8), 1), else_=0)),
+                func.sum(case((Response.score <= 6, 1), else_=0)),
+            )
+            .where(
+                or_(*(r.clause(Response.submitted_at) for r in parts.raw)),
+                *filters.clauses(Response),
+            )
+            .group_by(*cols)
+        )
+    totals: dict[GroupKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for stmt in statements:
+        for row in session.execute(stmt):
+            key = tuple(row[: len(by)])
+            acc = totals[key]
+            for i in range(3):
+                acc[i] += int(row[len(by) + i] or 0)
+    return {k: (p, pa, d) for k, (p, pa, d) in totals.items() if p + pa + d > 0}
+
+
+def daily_counts(
+    session: Session,
+    by: Sequence[str],
+    first_day: dt.date,
+    last_day: dt.date,
+    filters: Filters = Filters(),
+) -> dict[GroupKey, dict[dt.date, Counts]]:
+    """Counts per group and UTC day for first_day..last_day inclusive, from daily rollups."""
+    _check_by(by)
+    lo = dt.datetime.combine(first_day, dt.time(), dt.UTC)
+    hi = dt.datetime.combine(last_day, dt.time(), dt.UTC) + DAY
+    stmt = (
+        _rollup_counts([*by, "bucket"])
+        .where(Rollup.grain == "d", Rollup.bucket >= lo, Rollup.bucket < hi)
+        .where(*filters.clauses(Rollup))
+    )
+    result: dict[GroupKey, dict[dt.date, Counts]] = defaultdict(dict)
+    for row in session.execute(stmt):
+        key, bucket = tuple(row[: len(by)]), row[len(by)]
+        p, pa, d = (int(v or 0) for v in row[len(by) + 1 :])
+        if p + pa + d:
+            result[key][bucket.date()] = (p, pa, d)
+    return dict(result)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """A response with a comment, as the live feed shows it."""
+
+    id: int
+    submitted_at: dt.datetime
+    brand: str
+    country: str
+    touchpoint: str
+    score: int
+    comment: str
+    language: str | None
+
+
+def feed(
+    session: Session,
+    limit: int = 50,
+    filters: Filters = Filters(),
+    before: tuple[dt.datetime, int] | None = None,
+) -> list[FeedItem]:
+    """The newest commented responses, newest first; *before* pages back by (submitted_at, id)."""
+    stmt = (
+        select(
+            Response.id,
+            Response.submitted_at,
+            Response.brand,
+            Response.country,
+            Response.touchpoint,
+            Response.score,
+            Response.comment,
+            Response.language,
+        )
+        .where(Response.comment.is_not(None), *filters.clauses(Response))
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        stmt = stmt.where(tuple_(Response.submitted_at, Response.id) < before)
+    return [FeedItem(*row) for row in session.execute(stmt)]
+
+
+def _check_by(by: Sequence[str]) -> None:
+    unknown = [c for c in by if c not in GROUP_COLUMNS and c != "bucket"]
+    if unknown:
+        raise ValueError(f"cannot group by {', '.join(unknown)}; choose from {GROUP_COLUMNS}")

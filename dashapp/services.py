@@ -1,0 +1,50 @@
+"""The long-lived objects one process shares: store, cache, NPS engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from flask_caching import Cache
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp.cache import make_cache
+from dashapp.config import Settings
+from dashapp.db import make_engine, make_sessionmaker
+from dashapp.engine import NpsEngine
+
+EXTENSION = "feedbackwall"
+
+
+@dataclass(slots=True)
+class Services:
+    """Everything a request, a job or a CLI command needs to reach the data."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    cache: Cache
+    nps: NpsEngine
+
+
+def build_services(settings: Settings, server: Flask) -> Services:
+    """Create the store engine, the cache and the NPS engine, and attach them to *server*."""
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    cache = make_cache(server, settings.cache_url)
+    services = Services(
+        settings=settings,
+        engine=engine,
+        sessions=sessions,
+        cache=cache,
+        nps=NpsEngine(sessions, cache, min_n=settings.min_n),
+    )
+    server.extensions[EXTENSION] = services
+    return services
+
+
+def services_of(server: Flask | None = None) -> Services:
+    """The Services attached to *server* (default: the current Flask app)."""
+    app = server or current_app
+    return app.extensions[EXTENSION]  # type: ignore[no-any-return]
