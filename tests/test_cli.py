@@ -1,0 +1,208 @@
+"""The feedbackwall command: import contract, NPS output, sources and tokens, config errors."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from dashapp import db
+from dashapp.cli import main
+from dashapp.ingest import ingest
+from dashapp.models import Response, Rollup
+from tests.factories import located, random_records, record, write_csv, write_jsonl
+
+
+def invoke(store_url: str, *args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env={"FEEDBACKWALL_DATABASE_URL": store_url})
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def stored(store_url: str) -> int:
+    engine = db.make_engine(store_url)
+    with engine.connect() as conn:
+        count = conn.scalar(select(func.count()).select_from(Response)) or 0
+    engine.dispose()
+    return count
+
+
+BAD_ROWS = [
+    record(2, score="11"),
+    record(3, score="ten"),
+    record(4, score="7.5"),
+    record(5, submitted_at="2026-11-20 10:00:00"),
+    record(6, submitted_at="20/11/2026"),
+    record(7, country="XX"),
+    record(8, brand=""),
+    record(9, id=""),
+]
+
+
+def test_cli001_import_summary_and_rejects_file(store_url: str, tmp_path: Path) -> None:
+    rows = [record(1), *BAD_ROWS, record(10, order_value="59.90")]
+    path = write_csv(tmp_path / "survey.csv", rows)
+    code, out, err = invoke(store_url, "import", str(path))
+    assert code == 0
+    assert out.strip().splitlines()[-1] == "accepted 2, duplicates 0, rejected 8"
+    rejects = list(csv.DictReader((tmp_path / "survey.csv.rejects.csv").open()))
+    got = {(r["location"], r["field"]) for r in rejects}
+    # Header is line 1, so record i of BAD_ROWS sits on line i + 3.
+    assert got == {
+        ("line 3", "score"),
+        ("line 4", "score"),
+        ("line 5", "score"),
+        ("line 6", "submitted_at"),
+        ("line 7", "submitted_at"),
+        ("line 8", "country"),
+        ("line 9", "brand"),
+        ("line 10", "id"),
+    }
+    assert all(r["reason"] for r in rejects)
+    assert "survey.csv.rejects.csv" in err
+    # The second import of the same file stores nothing new.
+    code, out, _ = invoke(store_url, "import", str(path))
+    assert out.strip().splitlines()[-1] == "accepted 0, duplicates 2, rejected 8"
+    assert stored(store_url) == 2
+
+
+def test_cli002_strict_writes_nothing(store_url: str, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "s.csv", [record(1), record(2, score="11")])
+    code, out, err = invoke(store_url, "import", "--strict", str(path))
+    assert code == 1
+    assert "nothing was written" in err
+    assert out.strip() == "accepted 0, duplicates 0, rejected 1"
+    assert stored(store_url) == 0
+
+
+def test_cli003_jsonl_with_broken_lines(store_url: str, tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "s.jsonl", [record(1), "{not json", "[1, 2]", record(2)])
+    _code, out, _ = invoke(store_url, "import", str(path))
+    assert out.strip().splitlines()[-1] == "accepted 2, duplicates 0, rejected 2"
+    rejects = list(csv.DictReader((tmp_path / "s.jsonl.rejects.csv").open()))
+    assert [(r["location"], r["field"]) for r in rejects] == [
+        ("line 2", "record"),
+        ("line 3", "record"),
+    ]
+    assert "not valid JSON" in rejects[0]["reason"]
+
+
+def test_cli004_missing_column_is_a_clear_error(store_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("id,brand\n1,Velora\n")
+    code, out, err = invoke(store_url, "import", str(path))
+    assert code != 0
+    assert "missing column(s) submitted_at, country, touchpoint, score" in err
+    assert "Traceback" not in out + err
+
+
+def test_cli005_nps_csv_and_json_match_api_contract(store_url: str) -> None:
+    end = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+    sessions = db.make_sessionmaker(db.make_engine(store_url))
+    rows = list(random_records(2000, end=end, days=40))
+    ingest(sessions, "s", located(rows))
+    args = ["nps", "--by", "country,brand", "--window", "30d", "--as-of", end.isoformat()]
+    _, out, _ = invoke(store_url, *args, "--format", "csv")
+    lines = out.strip().splitlines()
+    assert lines[0] == "country,brand,n,promoters,passives,detractors,nps,ci_low,ci_high"
+    # Every figure by hand from the raw rows.
+    start = end - dt.timedelta(days=30)
+    want: dict[tuple[str, str], list[int]] = {}
+    for r in rows:
+        at = dt.datetime.fromisoformat(r["submitted_at"])
+        if start < at <= end:
+            acc = want.setdefault((r["country"], r["brand"]), [0, 0, 0])
+            s = r["score"]
+            acc[0 if s >= 9 else 1 if s >= 7 else 2] += 1
+    assert len(lines) - 1 == len(want)
+    for line in lines[1:]:
+        country, brand, n, p, pa, d, nps_, low, high = line.split(",")
+        assert [int(p), int(pa), int(d)] == want[(country, brand)]
+        assert int(n) == sum(want[(country, brand)])
+        assert float(nps_) == round(100 * (int(p) - int(d)) / int(n), 1)
+        assert float(low) <= float(nps_) <= float(high)
+        assert all(len(v.split(".")[1]) == 1 for v in (nps_, low, high))
+    _, out, _ = invoke(store_url, *args, "--format", "json", "--country", "DE")
+    records = json.loads(out)
+    assert {r["country"] for r in records} == {"DE"}
+    assert set(records[0]) >= {"country", "brand", "n", "nps", "ci_low", "ci_high", "too_small"}
+
+
+def test_cli006_bad_parameters_name_themselves(store_url: str) -> None:
+    code, _out, err = invoke(store_url, "nps", "--by", "planet")
+    assert code == 2
+    assert "by: unknown column 'planet'" in err
+    code, _, err = invoke(store_url, "nps", "--as-of", "2026-11-20T10:00")
+    assert code == 2
+    assert "as_of" in err and "time zone" in err
+
+
+def test_cli007_invalid_configuration_names_the_key(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["sources"], env={"FEEDBACKWALL_MIN_N": "lots"})
+    assert result.exit_code == 1
+    assert "FEEDBACKWALL_MIN_N" in result.stderr
+    bad = tmp_path / "fw.toml"
+    bad.write_text('[[sources]]\nname = "x"\nkind = "ftp"\n')
+    result = CliRunner().invoke(main, ["sources"], env={"FEEDBACKWALL_CONFIG": str(bad)})
+    assert result.exit_code == 1
+    assert "sources.0.kind" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_cli008_token_and_sources_listing(store_url: str) -> None:
+    code, out, _ = invoke(store_url, "sources", "token", "shopify")
+    assert code == 0
+    assert out.strip().startswith("fwi_")
+    sessions = db.make_sessionmaker(db.make_engine(store_url))
+    ingest(sessions, "shopify", located([record(1)]))
+    _, out, _ = invoke(store_url, "sources")
+    assert "shopify (push/import): ok, 1 responses stored" in out
+
+
+def test_cli009_killed_import_resumes_without_gaps_or_doubles(tmp_path: Path) -> None:
+    """SIGKILL in the middle of an import, then import again: every row exactly once."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    db.upgrade(url)
+    end = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    total = 60_000
+    path = write_csv(tmp_path / "big.csv", list(random_records(total, end=end, days=90)))
+    env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": url}
+    cmd = [sys.executable, "-m", "dashapp.cli", "import", str(path)]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while stored(url) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = stored(url)
+    assert 0 < partial < total, "kill the import mid-way (make the file bigger if this fails)"
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    assert (
+        done.stdout.strip().splitlines()[-1]
+        == f"accepted {total - partial}, duplicates {partial}, rejected 0"
+    )
+    assert stored(url) == total
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        for grain in ("d", "h"):
+            n = conn.scalar(select(func.sum(Rollup.n)).where(Rollup.grain == grain))
+            assert n == total
+    engine.dispose()
+
+
+@pytest.mark.parametrize("path_text", ["nope.csv"])
+def test_cli010_missing_file(store_url: str, path_text: str) -> None:
+    code, _, err = invoke(store_url, "import", path_text)
+    assert code == 2
+    assert "does not exist" in err
