@@ -27,6 +27,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     settings = settings or Settings.load()
     server = Flask(__name__)
     server.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    # Keep columns in the order the contract gives (group columns first).
+    server.json.sort_keys = False  # type: ignore[attr-defined]
     services = build_services(settings, server)
     server.register_blueprint(api)
 

@@ -1,0 +1,138 @@
+"""HTTP API on a real app and store: health, readiness, push ingest, NPS figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select, update
+
+from dashapp import create_app, tokens
+from dashapp.config import Settings
+from dashapp.ingest import ingest
+from dashapp.models import IngestToken, Response, SourceState
+from dashapp.services import services_of
+from tests.factories import located, random_records, record
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[FlaskClient]:
+    app = create_app(settings)
+    yield app.server.test_client()
+    services_of(app.server).engine.dispose()
+
+
+@pytest.fixture
+def token(client: FlaskClient) -> str:
+    svc = services_of(client.application)
+    with svc.sessions.begin() as session:
+        return tokens.issue(session, "webshop")
+
+
+def _stored(client: FlaskClient) -> int:
+    with services_of(client.application).sessions() as s:
+        return s.scalar(select(func.count()).select_from(Response)) or 0
+
+
+def test_api001_health_and_ready(client: FlaskClient) -> None:
+    assert client.get("/healthz").status_code == 200
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json["store"] == {"ok": True}
+
+
+def test_api002_push_one_and_batch(client: FlaskClient, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    one = client.post("/api/v1/responses", json=record(1), headers=auth)
+    assert one.status_code == 200
+    assert one.json["accepted"] == 1 and one.json["source"] == "webshop"
+    batch = client.post(
+        "/api/v1/responses", json={"responses": [record(1), record(2), record(3)]}, headers=auth
+    )
+    assert batch.status_code == 200
+    assert (batch.json["accepted"], batch.json["duplicates"]) == (2, 1)
+    assert _stored(client) == 3
+
+
+def test_api003_rejects_name_index_and_field(client: FlaskClient, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    body = [record(1), record(2, score=11), record(3, country="XX", submitted_at="noon")]
+    resp = client.post("/api/v1/responses", json=body, headers=auth)
+    assert resp.status_code == 422
+    assert resp.json["accepted"] == 1
+    rejected = {
+        r["location"]: sorted(e["field"] for e in r["errors"]) for r in resp.json["rejected"]
+    }
+    assert rejected == {"index 1": ["score"], "index 2": ["country", "submitted_at"]}
+    strict = client.post(
+        "/api/v1/responses?strict=true", json=[record(9), record(10, score=-1)], headers=auth
+    )
+    assert strict.status_code == 422
+    assert strict.json["accepted"] == 0
+    assert _stored(client) == 1
+
+
+def test_api004_auth(client: FlaskClient, token: str) -> None:
+    assert client.post("/api/v1/responses", json=record(1)).status_code == 401
+    wrong = client.post(
+        "/api/v1/responses", json=record(1), headers={"Authorization": "Bearer fwi_nope"}
+    )
+    assert wrong.status_code == 401
+    svc = services_of(client.application)
+    with svc.sessions.begin() as s:
+        s.execute(update(IngestToken).values(revoked_at=dt.datetime.now(dt.UTC)))
+    revoked = client.post(
+        "/api/v1/responses", json=record(1), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert revoked.status_code == 401
+    assert _stored(client) == 0
+
+
+def test_api005_malformed_and_oversized(client: FlaskClient, token: str) -> None:
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    bad = client.post("/api/v1/responses", data="{oops", headers=auth)
+    assert bad.status_code == 400
+    assert "body must be JSON" in bad.json["error"]
+    items = client.post("/api/v1/responses", json=[1, "x", record(1)], headers=auth)
+    assert items.status_code == 422
+    assert [r["location"] for r in items.json["rejected"]] == ["index 0", "index 1"]
+    huge = client.post("/api/v1/responses", json=[record(i) for i in range(5001)], headers=auth)
+    assert huge.status_code == 413
+    assert _stored(client) == 1
+
+
+def test_api006_nps_json(client: FlaskClient) -> None:
+    end = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+    svc = services_of(client.application)
+    ingest(svc.sessions, "s", located(list(random_records(500, end=end, days=20))))
+    resp = client.get(
+        f"/api/v1/nps?by=brand,country&window=30d&as_of={end.isoformat().replace('+', '%2B')}"
+    )
+    assert resp.status_code == 200
+    rows = resp.json["rows"]
+    assert sum(r["n"] for r in rows) == 500
+    assert list(rows[0])[:2] == ["brand", "country"]
+    bad = client.get("/api/v1/nps?window=forever")
+    assert bad.status_code == 400
+    assert bad.json["parameter"] == "window"
+
+
+def test_api007_readyz_reports_failing_source(client: FlaskClient) -> None:
+    svc = services_of(client.application)
+    now = dt.datetime.now(dt.UTC)
+    with svc.sessions.begin() as s:
+        s.add(
+            SourceState(
+                name="crm",
+                consecutive_failures=3,
+                last_error="connection refused",
+                last_error_at=now,
+                accepted_total=0,
+                rejected_total=0,
+            )
+        )
+    body = client.get("/readyz").json
+    assert body["status"] == "degraded"
+    assert body["sources"]["crm"]["last_error"] == "connection refused"
