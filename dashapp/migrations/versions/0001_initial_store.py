@@ -5,6 +5,7 @@ Revises:
 Create Date: 2026-11-24 14:19:11.647464
 """
 
+import secrets
 from collections.abc import Sequence
 
 import sqlalchemy as sa

@@ -1,0 +1,107 @@
+"""The NPS engine's cache: one computation per data change, shared by workers through Redis."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+from flask import Flask
+from sqlalchemy import event
+
+from dashapp.config import Settings
+from dashapp.ingest import ingest
+from dashapp.services import Services, build_services
+from tests.factories import located, random_records, record
+
+REDIS_URL = os.environ.get("FEEDBACKWALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+END = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+
+
+class StatementCounter:
+    def __init__(self, services: Services) -> None:
+        self.count = 0
+        event.listen(services.engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, *_args: object) -> None:
+        self.count += 1
+
+
+def worker(store_url: str, cache_url: str) -> Services:
+    """What one gunicorn worker builds: its own engine and cache client."""
+    return build_services(
+        Settings.load(database_url=store_url, cache_url=cache_url), Flask(__name__)
+    )
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()  # Redis on 127.0.0.1:6379 is part of the test environment: fail, don't skip.
+    yield REDIS_URL
+    for key in client.scan_iter("fw:*"):
+        client.delete(key)
+
+
+def test_cache001_second_call_reads_only_the_version(store_url: str) -> None:
+    svc = worker(store_url, "simple")
+    ingest(svc.sessions, "s", located(list(random_records(300, end=END))))
+    counter = StatementCounter(svc)
+    first = svc.nps.nps_by(("brand",), window=30, as_of=END)
+    cold = counter.count
+    second = svc.nps.nps_by(("brand",), window=30, as_of=END)
+    assert second == first
+    assert counter.count - cold == 1  # the data-version lookup, nothing else
+
+
+def test_cache002_new_response_changes_the_answer(store_url: str) -> None:
+    svc = worker(store_url, "simple")
+    ingest(svc.sessions, "s", located([record(1, score=10, submitted_at="2026-11-20T11:00:00Z")]))
+    assert svc.nps.total(window=30, as_of=END).n == 1
+    ingest(svc.sessions, "s", located([record(2, score=0, submitted_at="2026-11-20T11:30:00Z")]))
+    fresh = svc.nps.total(window=30, as_of=END)
+    assert (fresh.n, fresh.nps) == (2, 0.0)
+
+
+def test_cache003_workers_share_redis(store_url: str, redis_url: str) -> None:
+    a, b = worker(store_url, redis_url), worker(store_url, redis_url)
+    ingest(
+        a.sessions, "s", located(list(random_records(300, end=END, seed=uuid.uuid4().int % 1000)))
+    )
+    expected = a.nps.nps_by(("country",), window=30, as_of=END)
+    counter = StatementCounter(b)
+    assert b.nps.nps_by(("country",), window=30, as_of=END) == expected
+    assert counter.count == 1  # worker b computed nothing: a's result came from Redis
+    ingest(
+        b.sessions,
+        "s",
+        located([record(99999, country="FR", score=0, submitted_at="2026-11-20T11:59:00Z")]),
+    )
+    after = {r.group["country"]: r.nps.n for r in a.nps.nps_by(("country",), window=30, as_of=END)}
+    before = {r.group["country"]: r.nps.n for r in expected}
+    assert after["FR"] == before.get("FR", 0) + 1
+
+
+def test_cache004_rolling_matches_window_totals(store_url: str) -> None:
+    svc = worker(store_url, "simple")
+    ingest(svc.sessions, "s", located(list(random_records(1500, end=END, days=60))))
+    points = svc.nps.rolling(("brand",), window=7, days=20, as_of=END)
+    # The point for day D covers whole UTC days D-6..D, i.e. [D-6 00:00, D+1 00:00): the
+    # window (start, end] ending one microsecond before D+1 (factories put rows on midnights).
+    for point in points[:: max(1, len(points) // 10)]:
+        day_end = dt.datetime.combine(point.day, dt.time(), dt.UTC) + dt.timedelta(days=1)
+        [row] = [
+            r
+            for r in svc.nps.nps_by(
+                ("brand",), window=7, as_of=day_end - dt.timedelta(microseconds=1)
+            )
+            if r.group == point.group
+        ]
+        assert (row.nps.promoters, row.nps.passives, row.nps.detractors) == (
+            point.nps.promoters,
+            point.nps.passives,
+            point.nps.detractors,
+        )
