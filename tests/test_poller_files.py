@@ -1,0 +1,61 @@
+"""The poller on a real drop folder: resume from the cursor, back off on failure, recover."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp.models import Response, SourceState
+from dashapp.scheduler import Poller, backoff_seconds
+from data_sources import build
+from tests.factories import record, write_csv
+
+NOW = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+
+
+def _stored(sessions: sessionmaker[Session]) -> int:
+    with sessions() as s:
+        return s.scalar(select(func.count()).select_from(Response)) or 0
+
+
+def _state(sessions: sessionmaker[Session]) -> SourceState:
+    with sessions() as s:
+        state = s.get(SourceState, "drop")
+        assert state is not None
+        return state
+
+
+def test_poll001_drop_folder_resumes_and_recovers(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    folder = tmp_path / "drop"
+    poller = Poller(build("files", "drop", {"path": str(folder)}), sessions, interval=60)
+
+    # No folder yet: the failure is recorded and a run inside the backoff is skipped.
+    assert poller.run(now=NOW) is not None
+    state = _state(sessions)
+    assert state.consecutive_failures == 1
+    assert "does not exist" in (state.last_error or "")
+    assert poller.run(now=NOW + dt.timedelta(seconds=30)) is None
+    poller.run(now=NOW + dt.timedelta(seconds=61))
+    assert _state(sessions).consecutive_failures == 2
+    assert backoff_seconds(2, 60) == 120
+
+    folder.mkdir()
+    write_csv(folder / "a.csv", [record(i) for i in range(5)])
+    write_csv(folder / "b.csv", [record(i) for i in range(5, 8)])
+    report = poller.run(now=NOW + dt.timedelta(seconds=200))
+    assert report is not None and report.accepted == 8
+    state = _state(sessions)
+    assert (state.consecutive_failures, state.last_error) == (0, None)
+    assert set(state.cursor["files"]) == {"a.csv", "b.csv"}
+
+    # A new poller object (a restart) reads nothing again; a new file only.
+    restarted = Poller(build("files", "drop", {"path": str(folder)}), sessions, interval=60)
+    assert restarted.run(now=NOW + dt.timedelta(seconds=300)).accepted == 0
+    write_csv(folder / "c.csv", [record(100)])
+    assert restarted.run(now=NOW + dt.timedelta(seconds=400)).accepted == 1
+    assert _stored(sessions) == 9
