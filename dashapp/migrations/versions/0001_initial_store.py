@@ -105,7 +105,9 @@ def upgrade() -> None:
     )
     op.bulk_insert(
         sa.table("store_meta", sa.column("key", sa.String), sa.column("value", sa.BigInteger)),
-        [{"key": "data_version", "value": 0}],
+        # A random start keeps the versions of two stores that share one Redis
+        # cache apart, so cache keys (name, version, params) never collide.
+        [{"key": "data_version", "value": secrets.randbits(48)}],
     )
 
 
