@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp import language
+from dashapp.bulk import insert_many
 from dashapp.models import Response, Rollup, SourceState, StoreMeta
 from dashapp.nps import ScoreClass, classify
 from dashapp.upsert import upsert
@@ -145,8 +146,8 @@ def ingest_batch(
         )
     }
     now = dt.datetime.now(dt.UTC)
-    inserts: list[dict[str, Any]] = []
-    deltas: Counter[tuple[str, dt.datetime, str, str, str, ScoreClass]] = Counter()
+    inserts: list[tuple[Any, ...]] = []
+    deltas: Counter[HourKey] = Counter()
     for record in latest.values():
         old = existing.get(record.external_id)
         if old is not None and old.content_hash == record.content_hash:
@@ -156,24 +157,25 @@ def ingest_batch(
         if old is None:
             inserts.append(values)
         else:
-            session.execute(update(Response).where(Response.id == old.id).values(**values))
-            _count(deltas, old.submitted_at, old.brand, old.country, old.touchpoint, old.score, -1)
+            session.execute(
+                update(Response)
+                .where(Response.id == old.id)
+                .values(dict(zip(RESPONSE_COLUMNS, values, strict=True)))
+            )
+            deltas[
+                _hour_key(old.submitted_at, old.brand, old.country, old.touchpoint, old.score)
+            ] -= 1
             report.updated += 1
-        _count(
-            deltas,
-            record.submitted_at,
-            record.brand,
-            record.country,
-            record.touchpoint,
-            record.score,
-            1,
-        )
+        deltas[
+            _hour_key(
+                record.submitted_at, record.brand, record.country, record.touchpoint, record.score
+            )
+        ] += 1
         report.accepted += 1
         if report.newest is None or record.submitted_at > report.newest:
             report.newest = record.submitted_at
 
-    if inserts:
-        session.execute(Response.__table__.insert(), inserts)
+    insert_many(session, Response.__table__, RESPONSE_COLUMNS, inserts)
     _apply_rollups(session, deltas)
     if report.accepted:
         session.execute(
@@ -247,64 +249,76 @@ def _detect_languages(records: list[CleanRecord]) -> None:
         record.language = code
 
 
-def _row(source: str, record: CleanRecord, now: dt.datetime) -> dict[str, Any]:
-    return {
-        "source": source,
-        "external_id": record.external_id,
-        "submitted_at": record.submitted_at,
-        "brand": record.brand,
-        "country": record.country,
-        "touchpoint": record.touchpoint,
-        "score": record.score,
-        "comment": record.comment,
-        "language": record.language,
-        "properties": record.properties,
-        "content_hash": record.content_hash,
-        "ingested_at": now,
-    }
+RESPONSE_COLUMNS = (
+    "source",
+    "external_id",
+    "submitted_at",
+    "brand",
+    "country",
+    "touchpoint",
+    "score",
+    "comment",
+    "language",
+    "properties",
+    "content_hash",
+    "ingested_at",
+)
+ROLLUP_COLUMNS = (
+    "grain",
+    "bucket",
+    "brand",
+    "country",
+    "touchpoint",
+    "n",
+    "promoters",
+    "passives",
+    "detractors",
+)
+#: (hour, brand, country, touchpoint, class index: 0 promoter, 1 passive, 2 detractor)
+HourKey = tuple[dt.datetime, str, str, str, int]
+_CLASS_INDEX = {ScoreClass.PROMOTER: 0, ScoreClass.PASSIVE: 1, ScoreClass.DETRACTOR: 2}
 
 
-def _count(
-    deltas: Counter[tuple[str, dt.datetime, str, str, str, ScoreClass]],
-    at: dt.datetime,
-    brand: str,
-    country: str,
-    touchpoint: str,
-    score: int,
-    sign: int,
-) -> None:
-    cls = classify(score)
+def _row(source: str, record: CleanRecord, now: dt.datetime) -> tuple[Any, ...]:
+    return (
+        source,
+        record.external_id,
+        record.submitted_at,
+        record.brand,
+        record.country,
+        record.touchpoint,
+        record.score,
+        record.comment,
+        record.language,
+        record.properties,
+        record.content_hash,
+        now,
+    )
+
+
+def _hour_key(at: dt.datetime, brand: str, country: str, touchpoint: str, score: int) -> HourKey:
     hour = at.replace(minute=0, second=0, microsecond=0)
-    deltas[("h", hour, brand, country, touchpoint, cls)] += sign
-    deltas[("d", hour.replace(hour=0), brand, country, touchpoint, cls)] += sign
+    return (hour, brand, country, touchpoint, _CLASS_INDEX[classify(score)])
 
 
-def _apply_rollups(
-    session: Session, deltas: Counter[tuple[str, dt.datetime, str, str, str, ScoreClass]]
-) -> None:
-    buckets: dict[tuple[str, dt.datetime, str, str, str], dict[str, Any]] = {}
-    for (grain, bucket, brand, country, touchpoint, cls), count in deltas.items():
+def _apply_rollups(session: Session, deltas: Counter[HourKey]) -> None:
+    """Add the per-hour deltas to hourly rollups and, summed per day, to daily ones."""
+    buckets: dict[tuple[str, dt.datetime, str, str, str], list[Any]] = {}
+    for (hour, brand, country, touchpoint, cls), count in deltas.items():
         if count == 0:
             continue
-        row = buckets.setdefault(
-            (grain, bucket, brand, country, touchpoint),
-            {
-                "grain": grain,
-                "bucket": bucket,
-                "brand": brand,
-                "country": country,
-                "touchpoint": touchpoint,
-                "n": 0,
-                "promoters": 0,
-                "passives": 0,
-                "detractors": 0,
-            },
-        )
-        row["n"] += count
-        row[f"{cls.value}s"] += count
-    upsert(
+        day = hour.replace(hour=0)
+        for grain, bucket in (("h", hour), ("d", day)):
+            row = buckets.get((grain, bucket, brand, country, touchpoint))
+            if row is None:
+                row = [grain, bucket, brand, country, touchpoint, 0, 0, 0, 0]
+                buckets[(grain, bucket, brand, country, touchpoint)] = row
+            row[5] += count
+            row[6 + cls] += count
+    insert_many(
         session,
         Rollup.__table__,
+        ROLLUP_COLUMNS,
         list(buckets.values()),
         keys=("grain", "bucket", "brand", "country", "touchpoint"),
         add=("n", "promoters", "passives", "detractors"),

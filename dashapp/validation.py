@@ -123,20 +123,19 @@ def parse_timestamp(value: Any) -> dt.datetime:
 
 def content_hash(record: CleanRecord) -> str:
     """Digest of the record's content as received (before language detection)."""
-    payload = json.dumps(
-        [
+    # Unit separators cannot occur in the validated fields' meaning; joining
+    # is several times cheaper than JSON on the import hot path.
+    payload = "\x1f".join(
+        (
             record.submitted_at.isoformat(),
             record.brand,
             record.country,
             record.touchpoint,
-            record.score,
-            record.comment,
-            record.language,
-            record.properties,
-        ],
-        sort_keys=True,
-        ensure_ascii=False,
-        default=str,
+            str(record.score),
+            "\x00" if record.comment is None else record.comment,
+            record.language or "",
+            json.dumps(record.properties, sort_keys=True, default=str) if record.properties else "",
+        )
     )
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
 
