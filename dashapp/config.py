@@ -7,6 +7,8 @@ the process with a :class:`ConfigError` that names the offending key.
 
 from __future__ import annotations
 
+import difflib
+import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "FEEDBACKWALL_"
+#: Variables the test suite reads (store and cache URLs for tests), not settings.
+TEST_PREFIX = "FEEDBACKWALL_TEST_"
 
 
 class ConfigError(Exception):
@@ -32,6 +36,19 @@ class SourceConfig(BaseModel):
     interval: float = Field(default=60.0, gt=0)
     #: Kind-specific options, validated by the source itself when it is built.
     options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Playlist(BaseModel):
+    """A named kiosk rotation (a `[playlists.NAME]` table): `/kiosk?playlist=NAME`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pages: list[str] = Field(default_factory=lambda: ["overview", "feed", "labels"], min_length=1)
+    #: Seconds each page stays on screen.
+    interval: float = Field(default=30.0, ge=5)
+    brand: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list)
+    theme: Literal["dark", "light"] = "dark"
 
 
 class Settings(BaseSettings):
@@ -52,6 +69,7 @@ class Settings(BaseSettings):
     demo_interval: float = Field(default=3.0, gt=0)
     secret_key: str = "dev-only-change-me"
     sources: list[SourceConfig] = Field(default_factory=list)
+    playlists: dict[str, Playlist] = Field(default_factory=dict)
 
     @field_validator("database_url")
     @classmethod
@@ -81,6 +99,7 @@ class Settings(BaseSettings):
     @classmethod
     def load(cls, **overrides: Any) -> Settings:
         """Read the environment, then the TOML file it names; overrides win over both."""
+        _check_unknown_variables()
         try:
             base = cls(**overrides)
             if base.config is None:
@@ -93,6 +112,17 @@ class Settings(BaseSettings):
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called *name*, if any."""
         return next((s for s in self.sources if s.name == name), None)
+
+
+def _check_unknown_variables() -> None:
+    # pydantic-settings ignores variables it does not know; a misspelt one
+    # would silently fall back to a default, so name it instead.
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    for key in sorted(os.environ):
+        if key.startswith(ENV_PREFIX) and key not in known and not key.startswith(TEST_PREFIX):
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(f"invalid configuration: {key}: unknown setting{hint}")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
