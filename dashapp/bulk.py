@@ -49,6 +49,18 @@ def _json(value: Any) -> str | None:
     return "{}" if value == {} else json.dumps(value)
 
 
+def _repeat_aware(convert: Convert) -> Convert:
+    """*convert*, remembering its last answer: a batch repeats its ingest time and hours."""
+    last: list[Any] = [object(), None]
+
+    def converted(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return converted
+
+
 def _converter(column: ColumnElement[Any], dialect: str) -> Convert | None:
     if isinstance(column.type, UTCDateTime):
         return _sqlite_datetime if dialect == "sqlite" else _naive_utc
@@ -99,7 +111,9 @@ def insert_many(
     if not rows:
         return
     dialect = session.get_bind().dialect
-    sql, order, converters = _prepared(table, dialect, tuple(columns), tuple(add), tuple(keys))
+    sql, order, shared = _prepared(table, dialect, tuple(columns), tuple(add), tuple(keys))
+    # Fresh memories per call: _prepared's converters are shared between threads.
+    converters = [(i, _repeat_aware(conv)) for i, conv in shared]
     params: list[Any] = []
     for row in rows:
         values = list(row)
