@@ -83,13 +83,13 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     settings = _settings()
     db.upgrade(settings.database_url)
     app = create_app(settings)
-    scheduler = None if no_scheduler else start_scheduler(settings, demo=demo)
+    work = None if no_scheduler else start_scheduler(settings, demo=demo)
     click.echo(f"Feedback Wall on http://{host}:{port}/  (kiosk: http://{host}:{port}/kiosk)")
     try:
         app.run(host=host, port=port, debug=False)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if work is not None:
+            work.stop()
 
 
 @main.command()
@@ -103,16 +103,16 @@ def scheduler(demo: bool) -> None:
 
     settings = _settings()
     db.upgrade(settings.database_url)
-    sched = start_scheduler(settings, demo=demo)
+    work = start_scheduler(settings, demo=demo)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    click.echo(f"scheduler running {len(sched.get_jobs())} job(s); Ctrl-C to stop")
+    click.echo(f"scheduler running {len(work.scheduler.get_jobs())} job(s); Ctrl-C to stop")
     try:
         stop.wait()
     except KeyboardInterrupt:
         pass
     finally:
-        sched.shutdown(wait=True)
+        work.stop()
 
 
 # --- import ------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import exists, select
@@ -12,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashapp.config import Settings
 from dashapp.db import make_engine, make_sessionmaker
 from dashapp.ingest import ingest
+from dashapp.lease import Lease
 from dashapp.models import Response
-from dashapp.scheduler import Poller, add_poller, build_scheduler
+from dashapp.scheduler import Poller, add_poller, build_scheduler, when_leased
 from data_sources.base import build
 
 log = logging.getLogger(__name__)
@@ -21,9 +24,27 @@ DEMO_SOURCE = "demo"
 DEMO_HISTORY_DAYS = 120
 
 
-def start_scheduler(settings: Settings, *, demo: bool = False) -> BackgroundScheduler:
+@dataclass(slots=True)
+class ScheduledWork:
+    """A started scheduler and the lease it runs under."""
+
+    scheduler: BackgroundScheduler
+    lease: Lease
+
+    def stop(self) -> None:
+        """Stop the jobs and hand the lease to whoever waits for it."""
+        self.scheduler.shutdown(wait=True)
+        try:
+            self.lease.release()
+        except Exception:  # the store is gone; the lease will simply expire
+            log.warning("could not release the scheduler lease", exc_info=True)
+
+
+def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     """Build pollers for the configured sources (and the demo), start and return the scheduler.
 
+    Jobs run only while this process holds the store's scheduler lease, so
+    several such processes (even on several hosts) never run a job twice.
     With *demo*, a job first seeds an empty store with DEMO_HISTORY_DAYS of
     history and then starts the demo poller; the web app serves meanwhile.
     """
@@ -33,20 +54,27 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> BackgroundSche
         for s in settings.sources
         if s.kind != "push"
     ]
-    scheduler = build_scheduler(pollers)
+    lease = Lease(sessions)
+    if not lease.renew():
+        log.info("another process holds the scheduler lease; this one stands by")
+    scheduler = build_scheduler(pollers, lease)
     if demo:
         scheduler.add_job(
-            _start_demo,
-            args=(scheduler, sessions, settings.demo_interval),
+            when_leased(
+                partial(_start_demo, scheduler, sessions, settings.demo_interval, lease), lease
+            ),
             id="demo:seed",
             next_run_time=dt.datetime.now(dt.UTC),
         )
     scheduler.start()
-    return scheduler
+    return ScheduledWork(scheduler, lease)
 
 
 def _start_demo(
-    scheduler: BackgroundScheduler, sessions: sessionmaker[Session], interval: float
+    scheduler: BackgroundScheduler,
+    sessions: sessionmaker[Session],
+    interval: float,
+    lease: Lease,
 ) -> None:
     from data_sources.demo import DemoSource, history
 
@@ -56,4 +84,4 @@ def _start_demo(
         log.info("seeding %d days of demo history", DEMO_HISTORY_DAYS)
         report = ingest(sessions, DEMO_SOURCE, history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)))
         log.info("demo history: %s", report.summary())
-    add_poller(scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval))
+    add_poller(scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval), lease)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -17,6 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.ingest import IngestReport, ingest
+from dashapp.lease import Lease
 from dashapp.models import SourceState
 from dashapp.upsert import upsert
 from data_sources.base import Source, SourceError
@@ -137,10 +139,10 @@ class Poller:
             )
 
 
-def add_poller(scheduler: BaseScheduler, poller: Poller) -> None:
-    """Schedule *poller*: one instance at a time, missed runs coalesced into one."""
+def add_poller(scheduler: BaseScheduler, poller: Poller, lease: Lease) -> None:
+    """Schedule *poller*: one instance at a time, missed runs coalesced, only while leased."""
     scheduler.add_job(
-        poller.run,
+        when_leased(poller.run, lease),
         "interval",
         seconds=poller.interval,
         id=f"poll:{poller.source.name}",
@@ -153,9 +155,35 @@ def add_poller(scheduler: BaseScheduler, poller: Poller) -> None:
     )
 
 
-def build_scheduler(pollers: list[Poller]) -> BackgroundScheduler:
-    """A scheduler (not yet started) running *pollers* in UTC."""
+def when_leased(job: Callable[[], object], lease: Lease) -> Callable[[], None]:
+    """*job*, run only while this process holds the scheduler lease."""
+
+    def run() -> None:
+        if lease.held():
+            job()
+
+    return run
+
+
+def build_scheduler(pollers: list[Poller], lease: Lease) -> BackgroundScheduler:
+    """A scheduler (not yet started) running *pollers* in UTC while *lease* is held."""
     scheduler = BackgroundScheduler(timezone=dt.UTC)
+    scheduler.add_job(
+        _renew,
+        "interval",
+        args=(lease,),
+        seconds=lease.ttl.total_seconds() / 3,
+        id="lease",
+        max_instances=1,
+        coalesce=True,
+    )
     for poller in pollers:
-        add_poller(scheduler, poller)
+        add_poller(scheduler, poller, lease)
     return scheduler
+
+
+def _renew(lease: Lease) -> None:
+    try:
+        lease.renew()
+    except Exception:  # the store is down: jobs pause until the lease is back
+        log.exception("could not renew the scheduler lease")
