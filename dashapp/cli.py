@@ -20,6 +20,9 @@ from dashapp.models import Response, SourceState
 from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
 from data_sources.base import SourceError
 
+#: Request threads of `feedbackwall run`; each wall screen's poll holds one briefly.
+WEB_THREADS = 16
+
 
 def _settings() -> Settings:
     try:
@@ -77,6 +80,8 @@ def _safe_url(url: str) -> str:
 )
 def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     """Migrate, then serve the app and (in this same process) its scheduled work."""
+    import waitress
+
     from dashapp import create_app
     from dashapp.runtime import start_scheduler
 
@@ -86,7 +91,7 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     work = None if no_scheduler else start_scheduler(settings, demo=demo)
     click.echo(f"Feedback Wall on http://{host}:{port}/  (kiosk: http://{host}:{port}/kiosk)")
     try:
-        app.run(host=host, port=port, debug=False)
+        waitress.serve(app.server, host=host, port=port, threads=WEB_THREADS, ident="feedbackwall")
     finally:
         if work is not None:
             work.stop()
