@@ -81,10 +81,12 @@ def test_prop004_scores(value: int) -> None:
                 parse_score(form)
 
 
-@given(st.datetimes(timezones=st.timezones()))
+# Fixed offsets, as senders write them; zoneinfo's folds and gaps are not ISO 8601's business.
+offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: dt.timezone(dt.timedelta(minutes=m)))
+
+
+@given(st.datetimes(timezones=offsets))
 def test_prop005_timestamps_round_trip_to_utc(moment: dt.datetime) -> None:
-    if moment.utcoffset() is None:
-        return
     parsed = parse_timestamp(moment.isoformat())
     assert parsed == moment
     assert parsed.utcoffset() == dt.timedelta(0)
