@@ -47,7 +47,7 @@ def parse_window(text: str | None, default: int = 30) -> int:
     if not text:
         return default
     value = text.strip().lower().removesuffix("d")
-    if not value.isdigit() or not 1 <= int(value) <= 3660:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 3660:
         raise BadParameter("window", f"{text!r} must be a number of days such as 30d (1 to 3660)")
     return int(value)
 
