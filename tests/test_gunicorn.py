@@ -1,0 +1,72 @@
+"""`gunicorn app:server -w 2` with a shared Redis cache: every worker serves, none runs jobs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from dashapp import db
+from dashapp.ingest import ingest
+from dashapp.models import SchedulerLease, SourceState
+from tests.factories import located, record
+from tests.servers import free_port, wait_for
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("FEEDBACKWALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def test_guni001_workers_share_cache_and_run_no_jobs(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'wall.db'}"
+    db.upgrade(url)
+    sessions = db.make_sessionmaker(db.make_engine(url))
+    ingest(
+        sessions,
+        "s",
+        located([record(i, score=10, submitted_at="2026-11-20T10:00:00Z") for i in range(20)]),
+    )
+    port = free_port()
+    env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": url, "FEEDBACKWALL_CACHE_URL": REDIS_URL}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "-b", f"127.0.0.1:{port}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    query = f"{base}/api/v1/nps?window=30d&as_of=2026-11-21T00:00:00Z"
+    try:
+        wait_for(lambda: httpx.get(f"{base}/healthz").status_code == 200, 60)
+        with httpx.Client() as client:
+            for _ in range(40):
+                resp = client.get(query, headers={"Connection": "close"})
+                assert resp.status_code == 200
+                assert resp.json()["rows"][0]["n"] == 20
+            assert client.get(f"{base}/").status_code == 200
+        # A new response reaches every worker at once: the data version changed.
+        ingest(sessions, "s", located([record(99, score=0, submitted_at="2026-11-20T11:00:00Z")]))
+        for _ in range(10):
+            assert httpx.get(query, headers={"Connection": "close"}).json()["rows"][0]["n"] == 21
+        time.sleep(1)
+        with sessions() as s:
+            assert s.scalar(select(func.count()).select_from(SchedulerLease)) == 0
+            assert (
+                s.scalar(
+                    select(func.count()).select_from(SourceState).where(SourceState.name == "demo")
+                )
+                == 0
+            )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
