@@ -245,7 +245,8 @@ def _batches(rows: Iterable[Located], size: int) -> Iterator[list[Located]]:
 
 def _detect_languages(records: list[CleanRecord]) -> None:
     todo = [r for r in records if r.language is None and r.comment]
-    for record, code in zip(todo, language.detect([r.comment or "" for r in todo]), strict=True):
+    found = language.detect([r.comment or "" for r in todo], [r.country for r in todo])
+    for record, code in zip(todo, found, strict=True):
         record.language = code
 
 

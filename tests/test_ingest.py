@@ -128,7 +128,19 @@ def test_ing006_language_detected_when_missing(sessions: sessionmaker[Session]) 
                     language=None,
                     comment="Die Lieferung kam viel zu spät und der Karton war kaputt",
                 ),
-                record(2, language=None, comment="Le colis est arrivé en retard et abîmé"),
+                record(
+                    2, language=None, country="BE", comment="Le colis est arrivé en retard et abîmé"
+                ),
+                # Danish and Norwegian are close; the country settles it.
+                record(
+                    5,
+                    language=None,
+                    country="DK",
+                    comment="Pakken kom for sent og kassen var i stykker",
+                ),
+                record(
+                    6, language=None, country="SE", comment="The parcel arrived late and damaged"
+                ),
                 record(3, language="sv", comment="Snabb leverans"),
                 record(4, language=None, comment=None),
             ]
@@ -136,7 +148,7 @@ def test_ing006_language_detected_when_missing(sessions: sessionmaker[Session]) 
     )
     with sessions() as s:
         langs = dict(s.execute(select(Response.external_id, Response.language)).all())
-    assert langs == {"r1": "de", "r2": "fr", "r3": "sv", "r4": None}
+    assert langs == {"r1": "de", "r2": "fr", "r3": "sv", "r4": None, "r5": "da", "r6": "en"}
 
 
 def test_ing007_data_version_moves_only_on_change(sessions: sessionmaker[Session]) -> None:
