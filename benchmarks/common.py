@@ -1,0 +1,67 @@
+"""Shared helpers for the benchmark scripts: timing, medians, machine facts, result files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy
+
+OUT = Path(__file__).resolve().parent / "out"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds *fn* took, and what it returned."""
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def median_ms(samples: list[float]) -> float:
+    """Median of samples given in seconds, in milliseconds."""
+    return statistics.median(samples) * 1000
+
+
+def machine() -> dict[str, Any]:
+    """Facts about where the numbers were measured."""
+    cpu = ""
+    try:
+        cpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        cpu = next(
+            (ln.split(":", 1)[1].strip() for ln in cpu.splitlines() if "Model name" in ln), ""
+        )
+    except OSError:
+        pass
+    mem_kb = 0
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemTotal"):
+                mem_kb = int(line.split()[1])
+    return {
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "sqlalchemy": sqlalchemy.__version__,
+        "load_average": os.getloadavg(),
+    }
+
+
+def save(name: str, result: dict[str, Any]) -> Path:
+    """Write *result* with machine facts to benchmarks/out/<name>.json."""
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps({"machine": machine(), **result}, indent=2, default=str))
+    return path
