@@ -78,7 +78,8 @@ def build_store(path: Path, rows: int, seed: int = 5) -> str:
     for grain, fmt in grains:
         conn.execute(
             f"INSERT INTO rollups SELECT '{grain}', strftime('{fmt}', submitted_at),"
-            " brand, country, touchpoint, count(*), sum(score >= 9), sum(score BETWEEN 7 AND 8), sum(score <= 6)"
+            " brand, country, touchpoint, count(*),"
+            " sum(score >= 9), sum(score BETWEEN 7 AND 8), sum(score <= 6)"
             " FROM responses GROUP BY 2, 3, 4, 5"
         )
     conn.commit()
