@@ -20,7 +20,7 @@ from flask_caching import Cache
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp import nps, queries
-from dashapp.queries import Counts, Filters, GroupKey
+from dashapp.queries import Counts, Filters
 
 T = TypeVar("T")
 CACHE_TTL = 24 * 3600
@@ -52,14 +52,23 @@ class RollingPoint:
 
 
 def trailing(by_day: dict[dt.date, Counts], days: Sequence[dt.date], window: int) -> list[Counts]:
-    """Sums of counts over the *window* days ending with each of *days* (pure)."""
-    out = []
-    for day in days:
-        p = pa = d = 0
-        for i in range(window):
-            c = by_day.get(day - dt.timedelta(days=i))
-            if c:
-                p, pa, d = p + c[0], pa + c[1], d + c[2]
+    """Sums of counts over the *window* days ending with each of *days* (pure).
+
+    *days* must be consecutive; a sliding sum keeps this linear in len(days).
+    """
+    if not days:
+        return []
+    zero = (0, 0, 0)
+    p = pa = d = 0
+    first = days[0]
+    for i in range(window):
+        c = by_day.get(first - dt.timedelta(days=i), zero)
+        p, pa, d = p + c[0], pa + c[1], d + c[2]
+    out = [(p, pa, d)]
+    for day in days[1:]:
+        add = by_day.get(day, zero)
+        drop = by_day.get(day - dt.timedelta(days=window), zero)
+        p, pa, d = p + add[0] - drop[0], pa + add[1] - drop[1], d + add[2] - drop[2]
         out.append((p, pa, d))
     return out
 
@@ -140,19 +149,20 @@ class NpsEngine:
         last = (as_of or dt.datetime.now(dt.UTC)).date()
         first = last - dt.timedelta(days=days - 1)
         lookback = first - dt.timedelta(days=window - 1)
-        per_group: dict[GroupKey, dict[dt.date, Counts]] = self._cached(
-            "daily",
-            (tuple(by), lookback, last, filters),
-            lambda s: queries.daily_counts(s, by, lookback, last, filters),
-        )
         span = [first + dt.timedelta(days=i) for i in range(days)]
-        points = []
-        for key, by_day in sorted(per_group.items()):
-            group = dict(zip(by, key, strict=True))
-            for day, counts in zip(span, trailing(by_day, span, window), strict=True):
-                if sum(counts):
-                    points.append(RollingPoint(group, day, window, self._nps(counts)))
-        return points
+
+        def compute(session: Session) -> list[RollingPoint]:
+            per_group = queries.daily_counts(session, by, lookback, last, filters)
+            points = []
+            for key, by_day in sorted(per_group.items()):
+                group = dict(zip(by, key, strict=True))
+                for day, counts in zip(span, trailing(by_day, span, window), strict=True):
+                    if sum(counts):
+                        points.append(RollingPoint(group, day, window, self._nps(counts)))
+            return points
+
+        # The finished points are cached, not the day counts: a cached call costs a lookup.
+        return self._cached("rolling", (tuple(by), window, first, last, filters), compute)
 
     def change(
         self, *, window: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()

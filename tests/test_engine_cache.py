@@ -105,3 +105,20 @@ def test_cache004_rolling_matches_window_totals(store_url: str) -> None:
             point.nps.passives,
             point.nps.detractors,
         )
+
+
+def test_cache005_trailing_sliding_sum_matches_direct_sum() -> None:
+    from dashapp.engine import trailing
+
+    day0 = dt.date(2026, 1, 1)
+    by_day = {day0 + dt.timedelta(days=i): (i % 3, i % 5, i % 7) for i in range(0, 90, 2)}
+    days = [day0 + dt.timedelta(days=i) for i in range(20, 80)]
+    for window in (1, 7, 30):
+        direct = [
+            tuple(
+                sum(by_day.get(day - dt.timedelta(days=k), (0, 0, 0))[j] for k in range(window))
+                for j in range(3)
+            )
+            for day in days
+        ]
+        assert trailing(by_day, days, window) == direct
