@@ -1,13 +1,14 @@
-"""Callbacks, one module per feature; each exposes ``register(app, services)``."""
+"""Callbacks, one module per feature; each exposes ``register(app, ...)``."""
 
 from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import overview
+from callbacks import browser, wall
 from dashapp.services import Services
 
 
 def register(app: Dash, services: Services) -> None:
     """Register every feature's callbacks on *app*."""
-    overview.register(app, services)
+    wall.register(app, services)
+    browser.register(app)

@@ -15,6 +15,7 @@ from dashapp.models import SourceState
 from dashapp.nps_table import to_records
 from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
 from dashapp.services import services_of
+from dashapp.version import BUILD
 
 MAX_BATCH = 5_000
 #: Request bodies above this are refused with 413 before they are parsed.
@@ -31,6 +32,12 @@ def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
 def healthz() -> Response:
     """200 as soon as the process serves; says nothing of the store."""
     return jsonify(status="ok")
+
+
+@api.get("/api/v1/version")
+def build_version() -> Response:
+    """The running build; wall screens reload once when it changes."""
+    return jsonify(version=BUILD)
 
 
 @api.get("/readyz")

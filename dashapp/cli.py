@@ -80,6 +80,8 @@ def _safe_url(url: str) -> str:
 )
 def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     """Migrate, then serve the app and (in this same process) its scheduled work."""
+    import signal
+
     import waitress
 
     from dashapp import create_app
@@ -89,6 +91,8 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     db.upgrade(settings.database_url)
     app = create_app(settings)
     work = None if no_scheduler else start_scheduler(settings, demo=demo)
+    # SIGTERM (systemd, docker, kill) ends like Ctrl-C, so the lease is handed over at once.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     click.echo(f"Feedback Wall on http://{host}:{port}/  (kiosk: http://{host}:{port}/kiosk)")
     try:
         waitress.serve(app.server, host=host, port=port, threads=WEB_THREADS, ident="feedbackwall")

@@ -173,6 +173,20 @@ class NpsEngine:
         previous = self.total(window=window, as_of=end - dt.timedelta(days=window), filters=filters)
         return current, previous, nps.compare(current, previous)
 
+    def daily_volume(
+        self, *, days: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+    ) -> list[tuple[dt.date, Counts]]:
+        """(UTC day, counts) for the *days* days up to as_of's day, oldest first, gaps as zeros."""
+        last = (as_of or dt.datetime.now(dt.UTC)).date()
+        first = last - dt.timedelta(days=days - 1)
+
+        def compute(session: Session) -> list[tuple[dt.date, Counts]]:
+            by_day = queries.daily_counts(session, (), first, last, filters).get((), {})
+            span = (first + dt.timedelta(days=i) for i in range(days))
+            return [(day, by_day.get(day, (0, 0, 0))) for day in span]
+
+        return self._cached("volume", (first, last, filters), compute)
+
     def feed(self, *, limit: int = 50, filters: Filters = Filters()) -> list[queries.FeedItem]:
         """The newest commented responses, newest first."""
         return self._cached(

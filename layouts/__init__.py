@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from layouts import overview
+from layouts import feed, kiosk, labels, not_found, overview
 
 
 def register_pages() -> None:
     """Register every page with Dash Pages; call after the Dash app exists."""
-    overview.register()
+    for page in (overview, feed, labels, kiosk, not_found):
+        page.register()

@@ -1,4 +1,4 @@
-"""Component ids shared by layouts and callbacks, one place for each page."""
+"""Component ids shared by layouts and callbacks: one class per page, never repeated literals."""
 
 from __future__ import annotations
 
@@ -7,13 +7,43 @@ class Shell:
     """The frame around every page."""
 
     URL = "shell-url"
-    TICK = "shell-tick"
+    #: ISO time of the newest data the page shows (set by the data callbacks).
+    STAMP = "shell-stamp"
     UPDATED = "shell-updated"
+    #: Screen scale (viewport width / 1920), set in the browser; charts size fonts from it.
+    SCALE = "shell-scale"
+    #: Settings for assets/wall.js (poll interval) as data attributes; the id is JS's too.
+    SETTINGS = "fw-settings"
 
 
-class Overview:
-    """The overview page."""
+class Panels:
+    """The wall's panels, shared by the stand-alone pages and the kiosk."""
 
-    NPS = "overview-nps"
-    NPS_DETAIL = "overview-nps-detail"
-    VOLUME = "overview-volume"
+    FILTERS = "panels-filters"
+    #: One poll timer per panel group, so a slow refresh of one never stacks up another.
+    TICK_OVERVIEW = "panels-tick-overview"
+    TICK_FEED = "panels-tick-feed"
+    TICK_LABELS = "panels-tick-labels"
+    NPS = "panels-nps"
+    NPS_DETAIL = "panels-nps-detail"
+    CHANGE = "panels-change"
+    HEATMAP = "panels-heatmap"
+    TRENDS = "panels-trends"
+    VOLUME = "panels-volume"
+    FEED = "panels-feed"
+    LABELS = "panels-labels"
+
+
+class Kiosk:
+    """The rotating wall screen."""
+
+    ROOT = "kiosk-root"
+    CONFIG = "kiosk-config"
+    CLOCK = "kiosk-clock"
+    PROGRESS = "kiosk-progress"
+    TITLE = "kiosk-title"
+
+    @staticmethod
+    def page(name: object) -> dict[str, object]:
+        """The id of one page of the rotation (pass ALL to match every page)."""
+        return {"type": "kiosk-page", "name": name}

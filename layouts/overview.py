@@ -1,43 +1,17 @@
-"""Overview: the rolling 30-day NPS with its interval, and response volume."""
+"""Overview page: rolling NPS, brand x country heatmap, trends and volume."""
 
 from __future__ import annotations
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import html
 
-from layouts.ids import Overview
+from layouts.nav import navbar
+from layouts.panels import filters_store, overview_body
 
 
-def layout(**_query: str) -> dbc.Row:
-    """The overview page; figures arrive through callbacks."""
-    return dbc.Row(
-        [
-            dbc.Col(
-                dbc.Card(
-                    dbc.CardBody(
-                        [
-                            html.H6("NPS, last 30 days", className="text-muted"),
-                            html.Div("–", id=Overview.NPS, className="display-1 fw-bold"),
-                            html.Div(id=Overview.NPS_DETAIL, className="text-muted"),
-                        ]
-                    )
-                ),
-                md=4,
-            ),
-            dbc.Col(
-                dbc.Card(
-                    dbc.CardBody(
-                        [
-                            html.H6("Responses, last 30 days", className="text-muted"),
-                            html.Div("–", id=Overview.VOLUME, className="display-4"),
-                        ]
-                    )
-                ),
-                md=4,
-            ),
-        ]
-    )
+def layout(brand: str | None = None, country: str | None = None, **_query: str) -> html.Div:
+    """The overview; ``?brand=&country=`` narrow it (comma-separated lists)."""
+    return html.Div([navbar(), filters_store(brand, country), overview_body()], className="fw-page")
 
 
 def register() -> None:

@@ -1,9 +1,8 @@
-"""The frame around every page: navigation, the poll timer and the "updated" stamp."""
+"""The frame around every page: URL, poll timer, data stamp and screen scale."""
 
 from __future__ import annotations
 
 import dash
-import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.config import Settings
@@ -15,19 +14,13 @@ def shell(settings: Settings) -> html.Div:
     return html.Div(
         [
             dcc.Location(id=Shell.URL),
-            dcc.Interval(id=Shell.TICK, interval=int(settings.poll_interval * 1000)),
-            dbc.Navbar(
-                dbc.Container(
-                    [
-                        dbc.NavbarBrand("Feedback Wall", href="/"),
-                        html.Span(id=Shell.UPDATED, className="text-muted small"),
-                    ],
-                    fluid=True,
-                ),
-                color="dark",
-                dark=True,
-                className="mb-3",
+            dcc.Store(id=Shell.STAMP),
+            dcc.Store(id=Shell.SCALE, data=1.0),
+            # Read by assets/wall.js: how often data should arrive, for the stale banner.
+            html.Div(
+                id=Shell.SETTINGS, **{"data-poll-ms": str(int(settings.poll_interval * 1000))}
             ),
-            dbc.Container(dash.page_container, fluid=True),
-        ]
+            dash.page_container,
+        ],
+        className="fw-root",
     )

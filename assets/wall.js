@@ -1,0 +1,115 @@
+/* Feedback Wall in the browser: "updated" stamp, screen scale, heartbeat with
+ * offline/stale banner and backoff, one reload when the server's version
+ * changes, and a cursor that hides on still kiosk screens. */
+(function () {
+  "use strict";
+
+  var wall = (window.fwWall = window.fwWall || { lastData: null });
+
+  function hhmm(date, seconds) {
+    var opts = { hour: "2-digit", minute: "2-digit", hour12: false };
+    if (seconds) opts.second = "2-digit";
+    return date.toLocaleTimeString([], opts);
+  }
+
+  function settings() {
+    var el = document.getElementById("fw-settings");
+    return {
+      pollMs: el ? parseInt(el.dataset.pollMs, 10) || 5000 : 5000,
+      version: el ? el.dataset.version : null,
+    };
+  }
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    wall: {
+      /* Shell.STAMP -> Shell.UPDATED: server time of the newest data, in local time. */
+      updated: function (stamp) {
+        if (!stamp) return window.dash_clientside.no_update;
+        wall.lastData = Date.now();
+        return "updated " + hhmm(new Date(stamp), true);
+      },
+      /* Screen scale for chart fonts: 1 at 1920 px wide, 2 on 4K. */
+      scale: function () {
+        return Math.max(0.6, Math.min(3, window.innerWidth / 1920));
+      },
+    },
+  });
+
+  function banner(text, kind) {
+    var el = document.getElementById("fw-banner");
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "fw-banner";
+      el.setAttribute("role", "status");
+      document.body.appendChild(el);
+    }
+    el.textContent = text;
+    el.className = text ? "fw-banner fw-banner-" + kind : "fw-banner fw-hidden";
+  }
+
+  var beat = { failingSince: null, delay: null };
+
+  function heartbeat() {
+    var cfg = settings();
+    if (beat.delay === null) beat.delay = cfg.pollMs;
+    fetch("/api/v1/version", { cache: "no-store" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (body) {
+        if (cfg.version && body.version !== cfg.version) {
+          // A restarted or upgraded server: load its new code once.
+          window.location.reload();
+          return;
+        }
+        beat.failingSince = null;
+        beat.delay = cfg.pollMs;
+        var stale = wall.lastData && Date.now() - wall.lastData > 3 * cfg.pollMs;
+        banner(stale ? "Data stale since " + hhmm(new Date(wall.lastData)) : "", "stale");
+      })
+      .catch(function () {
+        if (!beat.failingSince) beat.failingSince = new Date();
+        banner("Offline since " + hhmm(beat.failingSince) + " · showing the last data · retrying", "offline");
+        beat.delay = Math.min(beat.delay * 2, 60000);
+      })
+      .finally(function () {
+        window.setTimeout(heartbeat, beat.delay);
+      });
+  }
+
+  var cursorTimer = null;
+  function stirCursor() {
+    document.body.classList.remove("fw-cursor-hidden");
+    window.clearTimeout(cursorTimer);
+    cursorTimer = window.setTimeout(function () {
+      document.body.classList.add("fw-cursor-hidden");
+    }, 3000);
+  }
+
+  /* Cards keep their DOM node by position, so mark the ones whose comment is new. */
+  var seen = new Set();
+  function markNew() {
+    var cards = document.querySelectorAll(".fw-feed-item");
+    var first = seen.size === 0;
+    cards.forEach(function (card) {
+      var id = card.dataset.id;
+      if (!seen.has(id)) {
+        seen.add(id);
+        if (!first) {
+          card.classList.remove("fw-new");
+          void card.offsetWidth; // restart the animation on a reused node
+          card.classList.add("fw-new");
+        }
+      }
+    });
+    if (seen.size > 500) seen = new Set(Array.prototype.map.call(cards, function (c) { return c.dataset.id; }));
+  }
+
+  window.addEventListener("load", function () {
+    new MutationObserver(markNew).observe(document.body, { childList: true, subtree: true });
+    window.setTimeout(heartbeat, settings().pollMs);
+    document.addEventListener("mousemove", stirCursor);
+    stirCursor();
+  });
+})();

@@ -1,0 +1,170 @@
+"""Plotly figures for the wall, built from the NPS engine's results (pure functions).
+
+SVG traces only (no WebGL: plotly.js #6365 leaks contexts on long-running
+screens); font sizes scale with the screen so 4K walls stay legible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from dashapp.engine import GroupNps, RollingPoint
+from dashapp.queries import Counts
+
+TEXT = "#e9ecef"
+MUTED = "#8d96a0"
+GRID = "rgba(255,255,255,0.08)"
+#: Red through amber to green over the NPS range walls actually see.
+NPS_SCALE = [
+    [0.0, "#c0392b"],
+    [0.35, "#e67e22"],
+    [0.55, "#f1c40f"],
+    [0.75, "#7dbb42"],
+    [1.0, "#1e9e58"],
+]
+NPS_RANGE = (-40, 80)
+PALETTE = ("#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#b388ff", "#ff8c42", "#90be6d")
+
+
+def _layout(fig: go.Figure, scale: float) -> go.Figure:
+    size = round(14 * scale)
+    fig.update_layout(
+        template="plotly_dark",
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        font={"color": TEXT, "size": size},
+        margin={
+            "l": round(10 * scale),
+            "r": round(10 * scale),
+            "t": round(8 * scale),
+            "b": round(10 * scale),
+        },
+        legend={"orientation": "h", "y": -0.15, "font": {"size": size}},
+        autosize=True,
+        uirevision="static",
+    )
+    fig.update_xaxes(gridcolor=GRID, zeroline=False, automargin=True)
+    fig.update_yaxes(gridcolor=GRID, zeroline=False, automargin=True)
+    return fig
+
+
+def empty(message: str, scale: float = 1.0) -> go.Figure:
+    """A blank chart that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message, showarrow=False, font={"size": round(18 * scale), "color": MUTED}
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, scale)
+
+
+def heatmap(rows: Sequence[GroupNps], scale: float = 1.0) -> go.Figure:
+    """NPS per brand (rows) x country (columns); cells below min n are grey with their n."""
+    if not rows:
+        return empty("No responses in the last 30 days", scale)
+    brands = sorted({r.group["brand"] for r in rows}, reverse=True)
+    countries = sorted({r.group["country"] for r in rows})
+    cell = {(r.group["brand"], r.group["country"]): r.nps for r in rows}
+    z, small, text = [], [], []
+    for brand in brands:
+        z_row, s_row, t_row = [], [], []
+        for country in countries:
+            n = cell.get((brand, country))
+            if n is None:
+                value, grey, label = None, None, ""
+            elif n.too_small:
+                value, grey, label = None, 0, f"n={n.n}"
+            else:
+                value, grey, label = n.nps, None, f"{n.nps:+.0f}"
+            z_row.append(value)
+            s_row.append(grey)
+            t_row.append(label)
+        z.append(z_row)
+        small.append(s_row)
+        text.append(t_row)
+    size = round(15 * scale)
+    fig = go.Figure(
+        [
+            go.Heatmap(
+                z=z,
+                x=countries,
+                y=brands,
+                text=text,
+                texttemplate="%{text}",
+                textfont={"size": size, "color": "#111"},
+                colorscale=NPS_SCALE,
+                zmin=NPS_RANGE[0],
+                zmax=NPS_RANGE[1],
+                xgap=3,
+                ygap=3,
+                showscale=False,
+                hovertemplate="%{y} · %{x}: NPS %{z:.0f}<extra></extra>",
+            ),
+            go.Heatmap(
+                z=small,
+                x=countries,
+                y=brands,
+                text=text,
+                texttemplate="%{text}",
+                textfont={"size": round(size * 0.8), "color": MUTED},
+                colorscale=[[0, "#2b2f33"], [1, "#2b2f33"]],
+                xgap=3,
+                ygap=3,
+                showscale=False,
+                hovertemplate="%{y} · %{x}: too few responses (%{text})<extra></extra>",
+            ),
+        ]
+    )
+    fig = _layout(fig, scale)
+    fig.update_xaxes(side="top", showgrid=False)
+    fig.update_yaxes(showgrid=False)
+    return fig
+
+
+def trends(
+    points_30: Sequence[RollingPoint], points_7: Sequence[RollingPoint], scale: float = 1.0
+) -> go.Figure:
+    """Rolling 30-day NPS per brand as solid lines, 7-day as dotted ones in the same colour."""
+    if not points_30:
+        return empty("No history yet", scale)
+    brands = sorted({p.group["brand"] for p in points_30})
+    fig = go.Figure()
+    for i, brand in enumerate(brands):
+        colour = PALETTE[i % len(PALETTE)]
+        for points, dash, width, show in (
+            (points_30, "solid", 3, True),
+            (points_7, "dot", 1.5, False),
+        ):
+            mine = [p for p in points if p.group["brand"] == brand and p.nps.nps is not None]
+            fig.add_scatter(
+                x=[p.day for p in mine],
+                y=[p.nps.nps for p in mine],
+                mode="lines",
+                name=brand,
+                legendgroup=brand,
+                showlegend=show,
+                line={"color": colour, "dash": dash, "width": width * scale},
+                hovertemplate=f"{brand}: %{{y:.0f}} on %{{x|%d %b}}<extra></extra>",
+            )
+    fig = _layout(fig, scale)
+    fig.update_yaxes(title=None, tickformat="+d")
+    return fig
+
+
+def volume(days: Sequence[tuple[dt.date, Counts]], scale: float = 1.0) -> go.Figure:
+    """Responses per UTC day, stacked by promoters, passives and detractors."""
+    if not any(sum(c) for _, c in days):
+        return empty("No responses yet", scale)
+    x = [day for day, _ in days]
+    fig = go.Figure()
+    for index, (name, colour) in enumerate(
+        (("Promoters", "#1e9e58"), ("Passives", "#f1c40f"), ("Detractors", "#c0392b"))
+    ):
+        fig.add_bar(x=x, y=[c[index] for _, c in days], name=name, marker_color=colour)
+    fig = _layout(fig, scale)
+    fig.update_layout(barmode="stack", bargap=0.15)
+    return fig

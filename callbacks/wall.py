@@ -1,0 +1,200 @@
+"""Wall callbacks: overview, live feed and themes, refreshed on each panel's poll timer.
+
+Thin: parse the page's filters, ask the cached NPS engine, shape components.
+Each refresh disables its own timer while it runs (``running``), so a slow
+store never stacks refreshes up; every screen shares the engine's cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, State, html
+
+from callbacks import figures
+from dashapp.masking import mask
+from dashapp.nps import Nps, classify, compare
+from dashapp.params import parse_filters
+from dashapp.queries import FeedItem, Filters
+from dashapp.services import Services
+from layouts.ids import Panels, Shell
+
+FEED_LENGTH = 30
+
+
+def filters_of(data: dict[str, str] | None) -> Filters:
+    """The engine's Filters from the page's filter store (bad values select nothing more)."""
+    return parse_filters(data or {})
+
+
+def relative_time(at: dt.datetime, now: dt.datetime) -> str:
+    """'just now', '2 min ago', '3 h ago', '2 d ago' (pure)."""
+    seconds = max(0, int((now - at).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h ago"
+    return f"{seconds // 86400} d ago"
+
+
+def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
+    """The big number, its interval line and the change line."""
+    if current.nps is None:
+        return "–", "No responses in the last 30 days yet", ""
+    detail = f"95% CI {current.ci_low:+.0f} to {current.ci_high:+.0f} · n = {current.n:,}"
+    if current.too_small:
+        detail += " · too few responses to read much into"
+    change = compare(current, previous)
+    if change.delta is None:
+        return f"{current.nps:+.0f}", detail, "No previous period to compare"
+    arrow = "▲" if change.delta > 0 else "▼" if change.delta < 0 else "■"
+    verdict = "significant" if change.significant else "within noise"
+    badge = (
+        "success"
+        if change.significant and change.delta > 0
+        else "danger"
+        if change.significant
+        else "secondary"
+    )
+    line = [
+        html.Span(f"{arrow} {change.delta:+.1f} vs previous 30 days ", className="me-2"),
+        dbc.Badge(verdict, color=badge, className="fw-badge"),
+    ]
+    return f"{current.nps:+.0f}", detail, line
+
+
+def feed_card(item: FeedItem, now: dt.datetime) -> html.Div:
+    """One comment, as text (never markup), with personal data masked."""
+    cls = classify(item.score)
+    meta = " · ".join(
+        part
+        for part in (item.brand, item.country, item.touchpoint, (item.language or "").upper())
+        if part
+    )
+    return html.Div(
+        [
+            html.Div(str(item.score), className=f"fw-score fw-{cls.value}"),
+            html.Div(
+                [
+                    html.Div(mask(item.comment), className="fw-comment"),
+                    html.Div(
+                        [
+                            html.Span(meta),
+                            html.Span(relative_time(item.submitted_at, now), className="fw-ago"),
+                        ],
+                        className="fw-meta",
+                    ),
+                ],
+                className="fw-feed-text",
+            ),
+        ],
+        className=f"fw-feed-item fw-border-{cls.value}",
+        # assets/wall.js animates cards whose id it has not seen before.
+        **{"data-id": str(item.id)},
+    )
+
+
+def theme_tiles(svc: Services, filters: Filters) -> list[Any]:
+    """Tiles per touchpoint until smart labels exist: volume, NPS, two example quotes."""
+    rows = svc.nps.nps_by(("touchpoint",), window=30, filters=filters)
+    if not rows:
+        return [html.Div("No comments in the last 30 days yet.", className="fw-empty")]
+    total = sum(r.nps.n for r in rows) or 1
+    tiles = []
+    for row in sorted(rows, key=lambda r: -r.nps.n):
+        name = row.group["touchpoint"]
+        quotes = svc.nps.feed(limit=2, filters=Filters(filters.brand, filters.country, (name,)))
+        score = row.nps.nps if row.nps.nps is not None else 0
+        hue = max(0, min(120, (score + 40) * 1.0))  # -40 red ... +80 green
+        tiles.append(
+            html.Div(
+                [
+                    html.Div(name.capitalize(), className="fw-tile-name"),
+                    html.Div(f"NPS {score:+.0f} · n = {row.nps.n:,}", className="fw-tile-figures"),
+                    *[html.Blockquote(mask(q.comment), className="fw-quote") for q in quotes],
+                ],
+                className="fw-tile",
+                style={
+                    "flexGrow": max(1, round(100 * row.nps.n / total)),
+                    "borderColor": f"hsl({hue:.0f}, 65%, 45%)",
+                },
+            )
+        )
+    return tiles
+
+
+def stamp() -> str:
+    """Now, for the browser's "updated" line."""
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def register(app: Dash, services: Services) -> None:
+    """Register the wall's data callbacks on *app*."""
+
+    @app.callback(
+        Output(Panels.NPS, "children"),
+        Output(Panels.NPS_DETAIL, "children"),
+        Output(Panels.CHANGE, "children"),
+        Output(Panels.HEATMAP, "figure"),
+        Output(Panels.TRENDS, "figure"),
+        Output(Panels.VOLUME, "figure"),
+        Output(Shell.STAMP, "data", allow_duplicate=True),
+        Input(Panels.TICK_OVERVIEW, "n_intervals"),
+        State(Panels.FILTERS, "data"),
+        State(Shell.SCALE, "data"),
+        running=[(Output(Panels.TICK_OVERVIEW, "disabled"), True, False)],
+        prevent_initial_call="initial_duplicate",
+    )
+    def refresh_overview(
+        _tick: int, filter_data: dict[str, str] | None, scale: float | None
+    ) -> tuple[Any, ...]:
+        filters, scale = filters_of(filter_data), float(scale or 1)
+        current, previous, _ = services.nps.change(window=30, filters=filters)
+        big, detail, change = kpi_texts(current, previous)
+        return (
+            big,
+            detail,
+            change,
+            figures.heatmap(
+                services.nps.nps_by(("brand", "country"), window=30, filters=filters), scale
+            ),
+            figures.trends(
+                services.nps.rolling(("brand",), window=30, days=90, filters=filters),
+                services.nps.rolling(("brand",), window=7, days=90, filters=filters),
+                scale,
+            ),
+            figures.volume(services.nps.daily_volume(days=30, filters=filters), scale),
+            stamp(),
+        )
+
+    @app.callback(
+        Output(Panels.FEED, "children"),
+        Output(Shell.STAMP, "data", allow_duplicate=True),
+        Input(Panels.TICK_FEED, "n_intervals"),
+        State(Panels.FILTERS, "data"),
+        running=[(Output(Panels.TICK_FEED, "disabled"), True, False)],
+        prevent_initial_call="initial_duplicate",
+    )
+    def refresh_feed(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
+        items = services.nps.feed(limit=FEED_LENGTH, filters=filters_of(filter_data))
+        if not items:
+            return [
+                html.Div("No comments yet. They appear here as they arrive.", className="fw-empty")
+            ], stamp()
+        now = dt.datetime.now(dt.UTC)
+        return [feed_card(item, now) for item in items], stamp()
+
+    @app.callback(
+        Output(Panels.LABELS, "children"),
+        Output(Shell.STAMP, "data", allow_duplicate=True),
+        Input(Panels.TICK_LABELS, "n_intervals"),
+        State(Panels.FILTERS, "data"),
+        running=[(Output(Panels.TICK_LABELS, "disabled"), True, False)],
+        prevent_initial_call="initial_duplicate",
+    )
+    def refresh_labels(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
+        return theme_tiles(services, filters_of(filter_data)), stamp()
