@@ -71,6 +71,7 @@ def layout(**query: str) -> html.Div:
             [html.Div(TITLES[name], className="fw-kiosk-title"), BODIES[name]()],
             id=Kiosk.page(name),
             className="fw-kiosk-page",
+            **{"data-page": name},
             style={"display": "block" if i == 0 else "none"},
         )
         for i, name in enumerate(config["pages"])

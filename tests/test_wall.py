@@ -1,0 +1,211 @@
+"""The wall in a real headless Chromium: figures, live feed, hostile comments, kiosk, faults."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from dash import Dash
+from dash.testing.composite import DashComposite
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from dashapp import create_app, db
+from dashapp.config import Settings
+from dashapp.ingest import ingest
+from dashapp.services import services_of
+from tests.factories import located, random_records, record
+from tests.servers import free_port, wait_for
+
+pytestmark = pytest.mark.browser
+NOW = dt.datetime.now(dt.UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'wall.db'}"
+    db.upgrade(url)
+    return url
+
+
+def seed(url: str, n: int = 600) -> None:
+    sessions = db.make_sessionmaker(db.make_engine(url))
+    ingest(
+        sessions,
+        "seed",
+        located(list(random_records(n, end=NOW - dt.timedelta(minutes=5), days=55))),
+    )
+
+
+def start(dash_duo: DashComposite, url: str, path: str = "/") -> Dash:
+    """Serve a fresh app on *url*'s store (1 s polls) and open *path* in the browser."""
+    app = create_app(Settings.load(database_url=url, cache_url="simple", poll_interval=1))
+    dash_duo.start_server(app)
+    if path != "/":
+        dash_duo.driver.get(dash_duo.server_url + path)
+    return app
+
+
+def test_wall001_overview_matches_engine(dash_duo: DashComposite, store: str) -> None:
+    seed(store)
+    app = start(dash_duo, store)
+    total = services_of(app.server).nps.total(window=30)
+    dash_duo.wait_for_text_to_equal("#panels-nps", f"{total.nps:+.0f}", timeout=10)
+    detail = dash_duo.find_element("#panels-nps-detail").text
+    assert f"n = {total.n:,}" in detail
+    assert f"{total.ci_low:+.0f} to {total.ci_high:+.0f}" in detail
+    assert "previous 30 days" in dash_duo.find_element("#panels-change").text
+    # The heatmap draws one cell label per brand x country with data.
+    dash_duo.wait_for_element("#panels-heatmap .main-svg", timeout=10)
+    assert dash_duo.find_element("#shell-updated").text.startswith("updated ")
+    assert dash_duo.get_logs() == []
+
+
+def test_wall002_empty_store_is_friendly(dash_duo: DashComposite, store: str) -> None:
+    start(dash_duo, store)
+    dash_duo.wait_for_text_to_equal("#panels-nps", "–", timeout=10)
+    dash_duo.wait_for_contains_text("#panels-nps-detail", "No responses", timeout=10)
+    dash_duo.driver.get(dash_duo.server_url + "/feed")
+    dash_duo.wait_for_contains_text("#panels-feed", "No comments yet", timeout=10)
+    assert dash_duo.get_logs() == []
+
+
+def test_wall003_new_comment_reaches_the_feed(dash_duo: DashComposite, store: str) -> None:
+    seed(store, 100)
+    start(dash_duo, store, "/feed")
+    dash_duo.wait_for_element(".fw-feed-item", timeout=10)
+    sessions = db.make_sessionmaker(db.make_engine(store))
+    ingest(
+        sessions,
+        "live",
+        located(
+            [
+                record(
+                    1,
+                    comment="Fresh off the press: quick delivery",
+                    submitted_at=dt.datetime.now(dt.UTC).isoformat(),
+                )
+            ]
+        ),
+    )
+    inserted = time.monotonic()
+    dash_duo.wait_for_contains_text("#panels-feed", "Fresh off the press", timeout=1 + 2)
+    assert time.monotonic() - inserted <= 3
+    assert dash_duo.get_logs() == []
+
+
+def test_wall004_hostile_comment_is_shown_as_text(dash_duo: DashComposite, store: str) -> None:
+    hostile = (
+        '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+        " call +49 170 1234567"
+    )
+    sessions = db.make_sessionmaker(db.make_engine(store))
+    ingest(
+        sessions,
+        "s",
+        located(
+            [record(1, comment=hostile, submitted_at=(NOW - dt.timedelta(minutes=1)).isoformat())]
+        ),
+    )
+    start(dash_duo, store, "/feed")
+    dash_duo.wait_for_contains_text(
+        "#panels-feed", "<script>window.__pwned = 1</script>", timeout=10
+    )
+    text = dash_duo.find_element(".fw-comment").text
+    assert '<img src=x onerror="window.__pwned = 2">' in text
+    assert "1234567" not in text  # the phone number is masked before it leaves the server
+    assert dash_duo.driver.execute_script("return window.__pwned === undefined")
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".fw-feed img") == []
+    assert dash_duo.get_logs() == []
+
+
+def _visible_page(dash_duo: DashComposite) -> str:
+    for name in ("overview", "feed", "labels"):
+        found = dash_duo.driver.find_elements(By.CSS_SELECTOR, f'[data-page="{name}"]')
+        if found and found[0].is_displayed():
+            return name
+    return ""
+
+
+def test_kiosk001_rotates_in_order_and_pauses(dash_duo: DashComposite, store: str) -> None:
+    seed(store, 200)
+    start(dash_duo, store, "/kiosk?pages=feed,labels,overview&interval=5")
+    seen = [wait_for(lambda: _visible_page(dash_duo), 10)]
+    deadline = time.monotonic() + 20
+    while len(seen) < 4 and time.monotonic() < deadline:
+        page = _visible_page(dash_duo)
+        if page and page != seen[-1]:
+            seen.append(page)
+        time.sleep(0.2)
+    assert seen == ["feed", "labels", "overview", "feed"]
+    # Space pauses: the page stays put for longer than the interval.
+    dash_duo.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.SPACE)
+    paused_on = _visible_page(dash_duo)
+    time.sleep(7)
+    assert _visible_page(dash_duo) == paused_on
+    assert "fw-paused" in dash_duo.find_element("#kiosk-root").get_attribute("class")
+    # An arrow steps on; the position is kept in the URL.
+    dash_duo.driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ARROW_RIGHT)
+    wait_for(lambda: _visible_page(dash_duo) != paused_on, 3)
+    assert "#page=" in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []
+
+
+def test_kiosk002_no_navigation_or_scrollbars(dash_duo: DashComposite, store: str) -> None:
+    seed(store, 300)
+    for width, height in ((1366, 768), (1920, 1080), (3840, 2160)):
+        dash_duo.driver.set_window_size(width, height)
+        start(
+            dash_duo, store, "/kiosk?pages=overview,feed&interval=30"
+        ) if width == 1366 else dash_duo.driver.refresh()
+        dash_duo.wait_for_element("#panels-heatmap .main-svg", timeout=10)
+        assert dash_duo.driver.find_elements(By.CSS_SELECTOR, "nav, .navbar") == []
+        overflow = dash_duo.driver.execute_script(
+            "const e = document.documentElement;"
+            "return [e.scrollHeight - e.clientHeight, e.scrollWidth - e.clientWidth,"
+            " getComputedStyle(document.body).overflow]"
+        )
+        assert overflow[0] <= 0 and overflow[1] <= 0 and overflow[2] == "hidden", (width, overflow)
+    assert dash_duo.get_logs() == []
+
+
+def test_kiosk003_offline_banner_and_recovery(dash_br, store: str) -> None:  # type: ignore[no-untyped-def]
+    seed(store, 200)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": store, "FEEDBACKWALL_POLL_INTERVAL": "1"}
+    cmd = [sys.executable, "-m", "dashapp.cli", "run", "--port", str(port), "--no-scheduler"]
+
+    def launch() -> subprocess.Popen[bytes]:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: httpx.get(f"{base}/healthz").status_code == 200, 30)
+        return proc
+
+    server = launch()
+    try:
+        dash_br.driver.get(f"{base}/kiosk?pages=overview&interval=30")
+        dash_br.wait_for_element("#panels-heatmap .main-svg", timeout=15)
+        big = dash_br.find_element("#panels-nps").text
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+        banner = wait_for(
+            lambda: dash_br.driver.find_elements(By.CSS_SELECTOR, ".fw-banner-offline"), 10
+        )
+        assert "Offline since" in banner[0].text
+        assert dash_br.find_element("#panels-nps").text == big  # the last data stays up
+        server = launch()
+        # The restarted server has a new build id: the screen reloads once and the banner goes.
+        wait_for(
+            lambda: not dash_br.driver.find_elements(By.CSS_SELECTOR, ".fw-banner-offline"), 70
+        )
+        dash_br.wait_for_text_to_equal("#panels-nps", big, timeout=15)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
