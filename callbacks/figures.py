@@ -29,6 +29,12 @@ NPS_RANGE = (-40, 80)
 PALETTE = ("#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#b388ff", "#ff8c42", "#90be6d")
 
 
+def signed(value: float) -> str:
+    """An NPS as published on the wall: whole points with a sign, and never "-0"."""
+    whole = round(value)
+    return f"{whole:+d}" if whole else "0"
+
+
 def _layout(fig: go.Figure, scale: float) -> go.Figure:
     size = round(14 * scale)
     fig.update_layout(
@@ -79,7 +85,7 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0) -> go.Figure:
             elif n.too_small:
                 value, grey, label = None, 0, f"n={n.n}"
             else:
-                value, grey, label = n.nps, None, f"{n.nps:+.0f}"
+                value, grey, label = n.nps, None, signed(n.nps)
             z_row.append(value)
             s_row.append(grey)
             t_row.append(label)

@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
 from callbacks import figures
+from callbacks.figures import signed
 from dashapp.masking import mask
 from dashapp.nps import Nps, classify, compare
 from dashapp.params import parse_filters
@@ -45,12 +46,12 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     """The big number, its interval line and the change line."""
     if current.nps is None:
         return "–", "No responses in the last 30 days yet", ""
-    detail = f"95% CI {current.ci_low:+.0f} to {current.ci_high:+.0f} · n = {current.n:,}"
+    detail = f"95% CI {signed(current.ci_low)} to {signed(current.ci_high)} · n = {current.n:,}"
     if current.too_small:
         detail += " · too few responses to read much into"
     change = compare(current, previous)
     if change.delta is None:
-        return f"{current.nps:+.0f}", detail, "No previous period to compare"
+        return signed(current.nps), detail, "No previous period to compare"
     arrow = "▲" if change.delta > 0 else "▼" if change.delta < 0 else "■"
     verdict = "significant" if change.significant else "within noise"
     badge = (
@@ -64,7 +65,7 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
         html.Span(f"{arrow} {change.delta:+.1f} vs previous 30 days ", className="me-2"),
         dbc.Badge(verdict, color=badge, className="fw-badge"),
     ]
-    return f"{current.nps:+.0f}", detail, line
+    return signed(current.nps), detail, line
 
 
 def feed_card(item: FeedItem, now: dt.datetime) -> html.Div:
@@ -114,7 +115,9 @@ def theme_tiles(svc: Services, filters: Filters) -> list[Any]:
             html.Div(
                 [
                     html.Div(name.capitalize(), className="fw-tile-name"),
-                    html.Div(f"NPS {score:+.0f} · n = {row.nps.n:,}", className="fw-tile-figures"),
+                    html.Div(
+                        f"NPS {signed(score)} · n = {row.nps.n:,}", className="fw-tile-figures"
+                    ),
                     *[html.Blockquote(mask(q.comment), className="fw-quote") for q in quotes],
                 ],
                 className="fw-tile",

@@ -17,6 +17,7 @@ from dash.testing.composite import DashComposite
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
+from callbacks.figures import signed
 from dashapp import create_app, db
 from dashapp.config import Settings
 from dashapp.ingest import ingest
@@ -57,10 +58,10 @@ def test_wall001_overview_matches_engine(dash_duo: DashComposite, store: str) ->
     seed(store)
     app = start(dash_duo, store)
     total = services_of(app.server).nps.total(window=30)
-    dash_duo.wait_for_text_to_equal("#panels-nps", f"{total.nps:+.0f}", timeout=10)
+    dash_duo.wait_for_text_to_equal("#panels-nps", signed(total.nps), timeout=10)
     detail = dash_duo.find_element("#panels-nps-detail").text
     assert f"n = {total.n:,}" in detail
-    assert f"{total.ci_low:+.0f} to {total.ci_high:+.0f}" in detail
+    assert f"{signed(total.ci_low)} to {signed(total.ci_high)}" in detail
     assert "previous 30 days" in dash_duo.find_element("#panels-change").text
     # The heatmap draws one cell label per brand x country with data.
     dash_duo.wait_for_element("#panels-heatmap .main-svg", timeout=10)
