@@ -53,8 +53,10 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     kiosk: {
       /* Kiosk.CLOCK tick -> which page shows, the progress bar, the root's classes. */
-      rotate: function (_n, config) {
-        var count = config.pages.length;
+      rotate: function (_n, config, alerts) {
+        // The alert page joins the rotation while a cell has dropped significantly.
+        var names = alerts > 0 ? config.pages.concat(["alert"]) : config.pages;
+        var count = names.length;
         var k = state(count);
         var period = config.interval * 1000;
         if (k.step) {
@@ -66,8 +68,10 @@
           show(k, k.index + 1, count);
           elapsed = 0;
         }
-        var styles = config.pages.map(function (_p, i) {
-          return { display: i === k.index ? "block" : "none" };
+        if (k.index >= count) show(k, 0, count);
+        var current = names[k.index];
+        var styles = config.pages.concat(["alert"]).map(function (name) {
+          return { display: name === current ? "block" : "none" };
         });
         var progress = { width: (100 * Math.min(1, elapsed / period)).toFixed(2) + "%" };
         var classes = "fw-kiosk theme-" + config.theme;

@@ -26,4 +26,5 @@ def register(app: Dash) -> None:
         Output(Kiosk.ROOT, "className"),
         Input(Kiosk.CLOCK, "n_intervals"),
         State(Kiosk.CONFIG, "data"),
+        State(Kiosk.ALERTS, "data"),
     )

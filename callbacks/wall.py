@@ -20,7 +20,7 @@ from dashapp.nps import Nps, classify, compare
 from dashapp.params import parse_filters
 from dashapp.queries import FeedItem, Filters
 from dashapp.services import Services
-from layouts.ids import Panels, Shell
+from layouts.ids import Kiosk, Panels, Shell
 
 FEED_LENGTH = 30
 
@@ -130,6 +130,32 @@ def theme_tiles(svc: Services, filters: Filters) -> list[Any]:
     return tiles
 
 
+def alert_cards(svc: Services, filters: Filters) -> list[Any]:
+    """The worst two significant drops of the last 7 days, each with its detractors' words."""
+    cards = []
+    for drop in svc.nps.drops(("brand", "country"), window=7, filters=filters)[:2]:
+        brand, country = drop.group["brand"], drop.group["country"]
+        quotes = svc.nps.feed(
+            limit=3, filters=Filters((brand,), (country,), filters.touchpoint), max_score=6
+        )
+        cards.append(
+            html.Div(
+                [
+                    html.Div(f"{brand} · {country}", className="fw-alert-cell"),
+                    html.Div(
+                        f"NPS {signed(drop.previous.nps or 0)} → {signed(drop.current.nps or 0)}"
+                        f" (n {drop.previous.n:,} → {drop.current.n:,}),"
+                        " last 7 days against the 7 before",
+                        className="fw-alert-figures",
+                    ),
+                    *[html.Blockquote(mask(q.comment), className="fw-quote") for q in quotes],
+                ],
+                className="fw-alert",
+            )
+        )
+    return cards
+
+
 def stamp() -> str:
     """Now, for the browser's "updated" line."""
     return dt.datetime.now(dt.UTC).isoformat()
@@ -190,6 +216,17 @@ def register(app: Dash, services: Services) -> None:
             ], stamp()
         now = dt.datetime.now(dt.UTC)
         return [feed_card(item, now) for item in items], stamp()
+
+    @app.callback(
+        Output(Panels.ALERT, "children"),
+        Output(Kiosk.ALERTS, "data"),
+        Input(Panels.TICK_ALERT, "n_intervals"),
+        State(Panels.FILTERS, "data"),
+        running=[(Output(Panels.TICK_ALERT, "disabled"), True, False)],
+    )
+    def refresh_alert(_tick: int, filter_data: dict[str, str] | None) -> tuple[list[Any], int]:
+        cards = alert_cards(services, filters_of(filter_data))
+        return cards, len(cards)
 
     @app.callback(
         Output(Panels.LABELS, "children"),

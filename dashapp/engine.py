@@ -51,6 +51,16 @@ class RollingPoint:
     nps: nps.Nps
 
 
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """A cell whose NPS fell significantly: where, from what, to what."""
+
+    group: dict[str, str]
+    current: nps.Nps
+    previous: nps.Nps
+    change: nps.Change
+
+
 def trailing(by_day: dict[dt.date, Counts], days: Sequence[dt.date], window: int) -> list[Counts]:
     """Sums of counts over the *window* days ending with each of *days* (pure).
 
@@ -187,11 +197,46 @@ class NpsEngine:
 
         return self._cached("volume", (first, last, filters), compute)
 
-    def feed(self, *, limit: int = 50, filters: Filters = Filters()) -> list[queries.FeedItem]:
-        """The newest commented responses, newest first."""
+    def feed(
+        self, *, limit: int = 50, filters: Filters = Filters(), max_score: int | None = None
+    ) -> list[queries.FeedItem]:
+        """The newest commented responses, newest first (``max_score=6``: detractors only)."""
         return self._cached(
-            "feed", (limit, filters), lambda s: queries.feed(s, limit=limit, filters=filters)
+            "feed",
+            (limit, filters, max_score),
+            lambda s: queries.feed(s, limit=limit, filters=filters, max_score=max_score),
         )
+
+    def drops(
+        self,
+        by: Sequence[str] = ("brand", "country"),
+        *,
+        window: int = 7,
+        as_of: dt.datetime | None = None,
+        filters: Filters = Filters(),
+    ) -> list[Drop]:
+        """Cells whose NPS fell significantly against the previous window, worst first.
+
+        Uses the engine's difference test; cells below min_n never qualify.
+        """
+        end = as_of or default_as_of()
+        before = end - dt.timedelta(days=window)
+        current = {
+            tuple(r.group.values()): r
+            for r in self.nps_by(by, window=window, as_of=end, filters=filters)
+        }
+        previous = {
+            tuple(r.group.values()): r.nps
+            for r in self.nps_by(by, window=window, as_of=before, filters=filters)
+        }
+        found = []
+        for key, row in current.items():
+            if key not in previous:
+                continue
+            change = nps.compare(row.nps, previous[key])
+            if change.significant and change.delta is not None and change.delta < 0:
+                found.append(Drop(row.group, row.nps, previous[key], change))
+        return sorted(found, key=lambda d: d.change.z or 0.0)
 
 
 def rounded(value: float | None) -> float | None:

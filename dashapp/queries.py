@@ -226,8 +226,12 @@ def feed(
     limit: int = 50,
     filters: Filters = Filters(),
     before: tuple[dt.datetime, int] | None = None,
+    max_score: int | None = None,
 ) -> list[FeedItem]:
-    """The newest commented responses, newest first; *before* pages back by (submitted_at, id)."""
+    """The newest commented responses, newest first; *before* pages back by (submitted_at, id).
+
+    ``max_score=6`` keeps detractors only.
+    """
     stmt = (
         select(
             Response.id,
@@ -245,6 +249,8 @@ def feed(
     )
     if before is not None:
         stmt = stmt.where(tuple_(Response.submitted_at, Response.id) < before)
+    if max_score is not None:
+        stmt = stmt.where(Response.score <= max_score)
     return [FeedItem(*row) for row in session.execute(stmt)]
 
 

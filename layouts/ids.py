@@ -24,6 +24,8 @@ class Panels:
     TICK_OVERVIEW = "panels-tick-overview"
     TICK_FEED = "panels-tick-feed"
     TICK_LABELS = "panels-tick-labels"
+    TICK_ALERT = "panels-tick-alert"
+    ALERT = "panels-alert"
     NPS = "panels-nps"
     NPS_DETAIL = "panels-nps-detail"
     CHANGE = "panels-change"
@@ -42,6 +44,8 @@ class Kiosk:
     CLOCK = "kiosk-clock"
     PROGRESS = "kiosk-progress"
     TITLE = "kiosk-title"
+    #: How many significant drops there are now; the rotation shows the alert page while > 0.
+    ALERTS = "kiosk-alerts"
 
     @staticmethod
     def page(name: object) -> dict[str, object]:

@@ -16,10 +16,15 @@ from dash import dcc, html
 
 from dashapp.services import services_of
 from layouts.ids import Kiosk, Shell
-from layouts.panels import feed_body, filters_store, labels_body, overview_body
+from layouts.panels import alert_body, feed_body, filters_store, labels_body, overview_body
 
 BODIES = {"overview": overview_body, "feed": feed_body, "labels": labels_body}
-TITLES = {"overview": "NPS overview", "feed": "Live comments", "labels": "Themes"}
+TITLES = {
+    "overview": "NPS overview",
+    "feed": "Live comments",
+    "labels": "Themes",
+    "alert": "Significant drop",
+}
 DEFAULT_INTERVAL = 30.0
 MIN_INTERVAL = 5.0
 
@@ -76,9 +81,20 @@ def layout(**query: str) -> html.Div:
         )
         for i, name in enumerate(config["pages"])
     ]
+    # Shown only while a brand x country cell has dropped significantly (assets/kiosk.js).
+    pages.append(
+        html.Div(
+            [html.Div(TITLES["alert"], className="fw-kiosk-title fw-alert-title"), alert_body()],
+            id=Kiosk.page("alert"),
+            className="fw-kiosk-page",
+            style={"display": "none"},
+            **{"data-page": "alert"},
+        )
+    )
     return html.Div(
         [
             dcc.Store(id=Kiosk.CONFIG, data=config),
+            dcc.Store(id=Kiosk.ALERTS, data=0),
             dcc.Interval(id=Kiosk.CLOCK, interval=500),
             filters_store(config["brand"], config["country"]),
             html.Div(id=Kiosk.PROGRESS, className="fw-progress"),

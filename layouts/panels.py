@@ -126,6 +126,14 @@ def feed_body() -> html.Div:
     )
 
 
+def alert_body() -> html.Div:
+    """Cells whose NPS dropped significantly, and the comments behind them."""
+    return html.Div(
+        [_tick(Panels.TICK_ALERT), html.Div(id=Panels.ALERT, className="fw-alerts")],
+        className="fw-body fw-alert-body",
+    )
+
+
 def labels_body() -> html.Div:
     """One tile per theme, sized by volume and coloured by NPS."""
     return html.Div(

@@ -12,6 +12,7 @@ import redis
 from flask import Flask
 from sqlalchemy import event
 
+from dashapp import queries
 from dashapp.config import Settings
 from dashapp.ingest import ingest
 from dashapp.services import Services, build_services
@@ -122,3 +123,42 @@ def test_cache005_trailing_sliding_sum_matches_direct_sum() -> None:
             for day in days
         ]
         assert trailing(by_day, days, window) == direct
+
+
+def _drop_scenario(sessions_factory, end: dt.datetime) -> None:  # type: ignore[no-untyped-def]
+    """Velora DE falls from promoters to detractors; Velora FR stays the same."""
+    rows = []
+    for i in range(160):
+        before = end - dt.timedelta(days=10, minutes=i)
+        after = end - dt.timedelta(days=2, minutes=i)
+        rows.append(
+            record(i, country="DE", score=10 if i % 5 else 3, submitted_at=before.isoformat())
+        )
+        late = f"Paket kam zu spät {i}"
+        score = 2 if i % 4 else 9
+        rows.append(
+            record(
+                1000 + i, country="DE", score=score, submitted_at=after.isoformat(), comment=late
+            )
+        )
+        rows.append(
+            record(2000 + i, country="FR", score=9 if i % 3 else 5, submitted_at=before.isoformat())
+        )
+        rows.append(
+            record(3000 + i, country="FR", score=9 if i % 3 else 5, submitted_at=after.isoformat())
+        )
+    ingest(sessions_factory, "s", located(rows))
+
+
+def test_cache006_significant_drops_only(store_url: str) -> None:
+    svc = worker(store_url, "simple")
+    _drop_scenario(svc.sessions, END)
+    drops = svc.nps.drops(("brand", "country"), window=7, as_of=END)
+    assert [d.group for d in drops] == [{"brand": "Velora", "country": "DE"}]
+    [drop] = drops
+    assert drop.previous.nps is not None and drop.current.nps is not None
+    assert drop.previous.nps > 50 > 0 > drop.current.nps
+    assert drop.change.significant
+    detractors = svc.nps.feed(limit=3, filters=queries.Filters(("Velora",), ("DE",)), max_score=6)
+    assert len(detractors) == 3
+    assert all(item.score <= 6 for item in detractors)

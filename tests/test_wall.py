@@ -128,7 +128,7 @@ def test_wall004_hostile_comment_is_shown_as_text(dash_duo: DashComposite, store
 
 
 def _visible_page(dash_duo: DashComposite) -> str:
-    for name in ("overview", "feed", "labels"):
+    for name in ("overview", "feed", "labels", "alert"):
         found = dash_duo.driver.find_elements(By.CSS_SELECTOR, f'[data-page="{name}"]')
         if found and found[0].is_displayed():
             return name
@@ -210,3 +210,20 @@ def test_kiosk003_offline_banner_and_recovery(dash_br, store: str) -> None:  # t
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
+
+
+def test_kiosk004_significant_drop_inserts_an_alert_page(
+    dash_duo: DashComposite, store: str
+) -> None:
+    from tests.test_engine_cache import _drop_scenario
+
+    _drop_scenario(db.make_sessionmaker(db.make_engine(store)), NOW - dt.timedelta(minutes=1))
+    start(dash_duo, store, "/kiosk?pages=overview&interval=5")
+    wait_for(lambda: _visible_page(dash_duo) == "alert", 15)
+    dash_duo.wait_for_contains_text("#panels-alert", "Velora · DE", timeout=5)
+    text = dash_duo.find_element("#panels-alert").text
+    assert "→" in text
+    assert "Paket kam zu spät" in text
+    assert "FR" not in text.split("\n")[0]
+    wait_for(lambda: _visible_page(dash_duo) == "overview", 10)
+    assert dash_duo.get_logs() == []
