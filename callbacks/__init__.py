@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import browser, wall
+from callbacks import browser, explore, wall
 from dashapp.services import Services
 
 
 def register(app: Dash, services: Services) -> None:
     """Register every feature's callbacks on *app*."""
     wall.register(app, services)
+    explore.register(app, services)
     browser.register(app)

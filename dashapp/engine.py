@@ -207,6 +207,38 @@ class NpsEngine:
             lambda s: queries.feed(s, limit=limit, filters=filters, max_score=max_score),
         )
 
+    def dimensions(self) -> dict[str, list[str]]:
+        """The brands, countries and touchpoints in the store."""
+        return self._cached("dimensions", (), queries.dimensions)
+
+    def responses(
+        self,
+        selection: queries.Selection,
+        *,
+        limit: int = 50,
+        before: tuple[dt.datetime, int] | None = None,
+    ) -> list[queries.ResponseRow]:
+        """One keyset page of the selection's responses, newest first."""
+        return self._cached(
+            "responses",
+            (selection, limit, before),
+            lambda s: queries.responses_page(s, selection, limit=limit, before=before),
+        )
+
+    def selection_nps(self, selection: queries.Selection, by: Sequence[str] = ()) -> list[GroupNps]:
+        """NPS per group over the selection's time range and filters (not its class or words)."""
+        end = selection.end or default_as_of()
+        start = selection.start or end - dt.timedelta(days=30)
+        counts = self._cached(
+            "selection",
+            (tuple(by), start, end, selection.filters),
+            lambda s: queries.counts(s, by, start, end, selection.filters),
+        )
+        return [
+            GroupNps(dict(zip(by, key, strict=True)), self._nps(c))
+            for key, c in sorted(counts.items(), key=lambda kv: -sum(kv[1]))
+        ]
+
     def drops(
         self,
         by: Sequence[str] = ("brand", "country"),

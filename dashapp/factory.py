@@ -12,6 +12,7 @@ import callbacks
 import layouts
 from dashapp.api import MAX_BODY_BYTES, api
 from dashapp.config import Settings
+from dashapp.exports import exports
 from dashapp.services import build_services
 from layouts.shell import shell
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     server.json.sort_keys = False  # type: ignore[attr-defined]
     services = build_services(settings, server)
     server.register_blueprint(api)
+    server.register_blueprint(exports)
 
     # Pages register into Dash's global registry; start from a clean one so
     # several apps in one process (tests) do not see each other's pages.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from dashapp.queries import GROUP_COLUMNS, Filters
+from dashapp.queries import GROUP_COLUMNS, SCORE_CLASSES, Filters, Selection
 
 
 class BadParameter(ValueError):
@@ -64,3 +64,51 @@ def parse_filters(get: Callable[[str], str | None] | Mapping[str, str]) -> Filte
         country=tuple(c.upper() for c in _values(lookup("country"))),
         touchpoint=_values(lookup("touchpoint")),
     )
+
+
+def parse_day(text: str | None, name: str) -> dt.date | None:
+    """A calendar day ``YYYY-MM-DD``; None when absent."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise BadParameter(name, f"{text!r} is not a date such as 2026-11-20") from None
+
+
+def parse_selection(get: Callable[[str], str | None] | Mapping[str, str]) -> Selection:
+    """A drill-down selection from URL parameters.
+
+    ``from``/``to`` are inclusive UTC days (default: the last 30 days), ``class``
+    one of promoter/passive/detractor, ``q`` words the comment contains.
+    """
+    lookup = get.get if isinstance(get, Mapping) else get
+    first, last = parse_day(lookup("from"), "from"), parse_day(lookup("to"), "to")
+    if first and last and first > last:
+        raise BadParameter("from", "is after 'to'")
+    tick = dt.timedelta(microseconds=1)
+    start = dt.datetime.combine(first, dt.time(), dt.UTC) - tick if first else None
+    end = (
+        dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=1) - tick if last else None
+    )
+    score_class = (lookup("class") or "").strip().lower()
+    if score_class and score_class not in SCORE_CLASSES:
+        raise BadParameter("class", f"choose from {', '.join(SCORE_CLASSES)}")
+    text = (lookup("q") or "").strip()[:200]
+    return Selection(parse_filters(lookup), start, end, score_class, text)
+
+
+def parse_before(text: str | None) -> tuple[dt.datetime, int] | None:
+    """A keyset position ``<ISO time>~<id>`` (the last row of the previous page)."""
+    if not text:
+        return None
+    stamp, _, ident = text.rpartition("~")
+    try:
+        return dt.datetime.fromisoformat(stamp), int(ident)
+    except ValueError:
+        raise BadParameter("before", f"{text!r} is not a page position") from None
+
+
+def format_before(at: dt.datetime, ident: int) -> str:
+    """The URL form of a keyset position (see parse_before)."""
+    return f"{at.isoformat()}~{ident}"

@@ -254,6 +254,100 @@ def feed(
     return [FeedItem(*row) for row in session.execute(stmt)]
 
 
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What a drill-down view shows: filters, (start, end] in UTC, a score class, words."""
+
+    filters: Filters = Filters()
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    #: "promoter", "passive", "detractor" or "" for all.
+    score_class: str = ""
+    #: Case-insensitive words the comment must contain.
+    text: str = ""
+
+    def clauses(self) -> list[Any]:
+        """WHERE clauses on responses for this selection."""
+        clauses = self.filters.clauses(Response)
+        if self.start is not None:
+            clauses.append(Response.submitted_at > self.start)
+        if self.end is not None:
+            clauses.append(Response.submitted_at <= self.end)
+        low, high = SCORE_CLASSES.get(self.score_class, (0, 10))
+        if (low, high) != (0, 10):
+            clauses.append(Response.score.between(low, high))
+        if self.text:
+            # autoescape: a "%" or "_" typed by a person is a character, not a wildcard.
+            clauses.append(
+                func.lower(Response.comment).contains(self.text.lower(), autoescape=True)
+            )
+        return clauses
+
+
+SCORE_CLASSES = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRow:
+    """One response as the drill-down list and the data exports show it (unmasked)."""
+
+    id: int
+    source: str
+    external_id: str
+    submitted_at: dt.datetime
+    brand: str
+    country: str
+    touchpoint: str
+    score: int
+    comment: str | None
+    language: str | None
+
+
+def responses_page(
+    session: Session,
+    selection: Selection,
+    *,
+    limit: int = 50,
+    before: tuple[dt.datetime, int] | None = None,
+) -> list[ResponseRow]:
+    """Up to *limit* responses of *selection*, newest first, older than *before* (keyset).
+
+    Each page is one index range scan on (submitted_at, id): no OFFSET, so page
+    1,000 costs what page 1 costs.
+    """
+    stmt = (
+        select(
+            Response.id,
+            Response.source,
+            Response.external_id,
+            Response.submitted_at,
+            Response.brand,
+            Response.country,
+            Response.touchpoint,
+            Response.score,
+            Response.comment,
+            Response.language,
+        )
+        .where(*selection.clauses())
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        stmt = stmt.where(tuple_(Response.submitted_at, Response.id) < before)
+    return [ResponseRow(*row) for row in session.execute(stmt)]
+
+
+def dimensions(session: Session) -> dict[str, list[str]]:
+    """The brands, countries and touchpoints the store has, from the daily rollups."""
+    found: dict[str, list[str]] = {}
+    for name in GROUP_COLUMNS:
+        col = getattr(Rollup, name)
+        found[name] = list(
+            session.scalars(select(col).where(Rollup.grain == "d").distinct().order_by(col))
+        )
+    return found
+
+
 def _check_by(by: Sequence[str]) -> None:
     unknown = [c for c in by if c not in GROUP_COLUMNS and c != "bucket"]
     if unknown:

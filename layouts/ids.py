@@ -51,3 +51,21 @@ class Kiosk:
     def page(name: object) -> dict[str, object]:
         """The id of one page of the rotation (pass ALL to match every page)."""
         return {"type": "kiosk-page", "name": name}
+
+
+class Explore:
+    """The drill-down page."""
+
+    URL = "explore-url"
+    FROM = "explore-from"
+    TO = "explore-to"
+    BRAND = "explore-brand"
+    COUNTRY = "explore-country"
+    TOUCHPOINT = "explore-touchpoint"
+    CLASS = "explore-class"
+    TEXT = "explore-text"
+    SUMMARY = "explore-summary"
+    BREAKDOWN = "explore-breakdown"
+    LIST = "explore-list"
+    PAGER = "explore-pager"
+    EXPORTS = "explore-exports"

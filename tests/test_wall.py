@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qsl, urlparse
 
 import httpx
 import pytest
@@ -22,6 +23,7 @@ from dashapp import create_app, db
 from dashapp.config import Settings
 from dashapp.ingest import ingest
 from dashapp.services import services_of
+from layouts.ids import Explore
 from tests.factories import located, random_records, record
 from tests.servers import free_port, wait_for
 
@@ -226,4 +228,32 @@ def test_kiosk004_significant_drop_inserts_an_alert_page(
     assert "Paket kam zu spät" in text
     assert "FR" not in text.split("\n")[0]
     wait_for(lambda: _visible_page(dash_duo) == "overview", 10)
+    assert dash_duo.get_logs() == []
+
+
+def test_wall005_three_clicks_from_a_figure_to_its_comments(
+    dash_duo: DashComposite, store: str
+) -> None:
+    seed(store, 400)
+    start(dash_duo, store, "/explore")
+    dash_duo.wait_for_contains_text(f"#{Explore.BREAKDOWN}", "BY BRAND", timeout=10)
+    dash_duo.find_element(f"#{Explore.BREAKDOWN} a").click()  # 1: a brand
+    dash_duo.wait_for_contains_text(f"#{Explore.BREAKDOWN}", "BY COUNTRY", timeout=10)
+    brand = dict(parse_qsl(urlparse(dash_duo.driver.current_url).query))["brand"]
+    dash_duo.find_element(f"#{Explore.BREAKDOWN} a").click()  # 2: a country
+    dash_duo.wait_for_contains_text(f"#{Explore.BREAKDOWN}", "BY TOUCHPOINT", timeout=10)
+    dash_duo.find_element(f"#{Explore.BREAKDOWN} a").click()  # 3: a touchpoint
+    wait_for(lambda: "touchpoint=" in dash_duo.driver.current_url, 10)
+    params = dict(parse_qsl(urlparse(dash_duo.driver.current_url).query))
+    assert params["brand"] == brand
+    metas = wait_for(
+        lambda: [e.text for e in dash_duo.find_elements(f"#{Explore.LIST} .fw-meta")], 10
+    )
+    expected = f"{brand} · {params['country']} · {params['touchpoint']}"
+    assert all(m.startswith(expected) for m in metas)
+    # The view is a link: opening it again shows the same list.
+    dash_duo.driver.get(dash_duo.driver.current_url)
+    wait_for(
+        lambda: [e.text for e in dash_duo.find_elements(f"#{Explore.LIST} .fw-meta")] == metas, 10
+    )
     assert dash_duo.get_logs() == []

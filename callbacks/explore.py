@@ -1,0 +1,214 @@
+"""Explore callbacks: controls write the URL; the URL alone decides what the page shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import dash_bootstrap_components as dbc
+from dash import Dash, Input, Output, html
+
+from callbacks.figures import signed
+from dashapp.nps import classify
+from dashapp.params import BadParameter, format_before, parse_before, parse_selection
+from dashapp.queries import ResponseRow, Selection
+from dashapp.services import Services
+from layouts.ids import Explore, Panels, Shell
+
+PAGE_SIZE = 50
+LEVELS = ("brand", "country", "touchpoint")
+
+
+def query_string(params: dict[str, Any]) -> str:
+    """``?a=1&b=x,y`` from a dict, leaving out empty values (pure)."""
+    flat = {
+        key: ",".join(value) if isinstance(value, list | tuple) else value
+        for key, value in params.items()
+        if value not in (None, "", [], ())
+    }
+    return "?" + urlencode(flat) if flat else ""
+
+
+def next_level(selection: Selection) -> str:
+    """The level to break down by: the first of brand, country, touchpoint not narrowed to one."""
+    for level in LEVELS:
+        if len(getattr(selection.filters, level)) != 1:
+            return level
+    return "touchpoint"
+
+
+def _row_card(row: ResponseRow) -> html.Div:
+    cls = classify(row.score)
+    parts = (row.brand, row.country, row.touchpoint, (row.language or "").upper())
+    meta = " · ".join([*(p for p in parts if p), f"{row.submitted_at:%Y-%m-%d %H:%M} UTC"])
+    return html.Div(
+        [
+            html.Div(str(row.score), className=f"fw-score fw-{cls.value}"),
+            html.Div(
+                [
+                    html.Div(row.comment or "(no comment)", className="fw-comment"),
+                    html.Div(meta, className="fw-meta"),
+                ],
+                className="fw-feed-text",
+            ),
+        ],
+        className=f"fw-feed-item fw-border-{cls.value}",
+    )
+
+
+def register(app: Dash, services: Services) -> None:
+    """Register the explore page's callbacks."""
+
+    @app.callback(
+        Output(Explore.URL, "search"),
+        Input(Explore.FROM, "start_date"),
+        Input(Explore.FROM, "end_date"),
+        Input(Explore.BRAND, "value"),
+        Input(Explore.COUNTRY, "value"),
+        Input(Explore.TOUCHPOINT, "value"),
+        Input(Explore.CLASS, "value"),
+        Input(Explore.TEXT, "value"),
+        prevent_initial_call=True,
+    )
+    def controls_to_url(
+        start: str | None,
+        end: str | None,
+        brand: list[str] | None,
+        country: list[str] | None,
+        touchpoint: list[str] | None,
+        score_class: str | None,
+        text: str | None,
+    ) -> str:
+        return query_string(
+            {
+                "from": (start or "")[:10],
+                "to": (end or "")[:10],
+                "brand": brand,
+                "country": country,
+                "touchpoint": touchpoint,
+                "class": score_class,
+                "q": text,
+            }
+        )
+
+    @app.callback(
+        Output(Explore.SUMMARY, "children"),
+        Output(Explore.BREAKDOWN, "children"),
+        Output(Explore.LIST, "children"),
+        Output(Explore.PAGER, "children"),
+        Output(Explore.EXPORTS, "children"),
+        Input(Explore.URL, "search"),
+    )
+    def show(search: str | None) -> tuple[Any, ...]:
+        params = dict(parse_qsl((search or "").lstrip("?")))
+        try:
+            selection = parse_selection(params)
+            before = parse_before(params.get("before"))
+        except BadParameter as exc:
+            return dbc.Alert(str(exc), color="warning"), "", "", "", ""
+        [total] = services.nps.selection_nps(selection) or [None]
+        summary: list[Any] = [html.Div("NPS of this selection", className="fw-label")]
+        if total is None:
+            summary.append(html.Div("No responses in this range.", className="fw-empty"))
+        else:
+            n = total.nps
+            summary += [
+                html.Div(signed(n.nps or 0), className="fw-kpi"),
+                html.Div(
+                    f"95% CI {signed(n.ci_low or 0)} to {signed(n.ci_high or 0)} · n = {n.n:,}",
+                    className="fw-detail",
+                ),
+            ]
+            if selection.score_class or selection.text:
+                summary.append(
+                    html.Div(
+                        "The list below is narrowed further by class and words.",
+                        className="fw-detail",
+                    )
+                )
+        level = next_level(selection)
+        base = {k: v for k, v in params.items() if k != "before"}
+        rows = [
+            html.Tr(
+                [
+                    html.Td(
+                        html.A(
+                            g.group[level],
+                            href="/explore" + query_string({**base, level: g.group[level]}),
+                        )
+                    ),
+                    html.Td(f"{g.nps.n:,}"),
+                    html.Td(signed(g.nps.nps or 0) + (" *" if g.nps.too_small else "")),
+                    html.Td(f"{signed(g.nps.ci_low or 0)} to {signed(g.nps.ci_high or 0)}"),
+                ]
+            )
+            for g in services.nps.selection_nps(selection, (level,))
+        ]
+        breakdown = [
+            html.Div(
+                f"By {level}: click to drill down"
+                f" (* fewer than {services.settings.min_n} responses)",
+                className="fw-label",
+            ),
+            dbc.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th(level.capitalize()),
+                                html.Th("n"),
+                                html.Th("NPS"),
+                                html.Th("95% CI"),
+                            ]
+                        )
+                    ),
+                    html.Tbody(rows),
+                ],
+                size="sm",
+                hover=True,
+                className="mb-0",
+            ),
+        ]
+        page = services.nps.responses(selection, limit=PAGE_SIZE, before=before)
+        listing = [_row_card(r) for r in page] or [
+            html.Div("No responses match.", className="fw-empty")
+        ]
+        pager = []
+        if before is not None:
+            pager.append(
+                dbc.Button(
+                    "Newest",
+                    href="/explore" + query_string(base),
+                    color="secondary",
+                    className="me-2",
+                )
+            )
+        if len(page) == PAGE_SIZE:
+            last = page[-1]
+            older = query_string({**base, "before": format_before(last.submitted_at, last.id)})
+            pager.append(dbc.Button("Older responses", href="/explore" + older, color="primary"))
+        export_query = query_string(base)
+        exports = [
+            html.Span("Download this selection: ", className="text-muted me-2"),
+            html.A("CSV", href=f"/export/data/responses.csv{export_query}", className="me-3"),
+            html.A("XLSX", href=f"/export/data/responses.xlsx{export_query}"),
+        ]
+        return summary, breakdown, listing, pager, exports
+
+    @app.callback(
+        Output(Shell.URL, "href"),
+        Input(Panels.HEATMAP, "clickData"),
+        prevent_initial_call=True,
+    )
+    def heatmap_to_explore(click: dict[str, Any] | None) -> str:
+        point = (click or {}).get("points", [{}])[0]
+        today = dt.datetime.now(dt.UTC).date()
+        return "/explore" + query_string(
+            {
+                "from": (today - dt.timedelta(days=29)).isoformat(),
+                "to": today.isoformat(),
+                "brand": point.get("y"),
+                "country": point.get("x"),
+            }
+        )

@@ -1,0 +1,153 @@
+"""Data exports for managers and scripts: the table behind a view as CSV or XLSX.
+
+``GET /export/data/responses.<csv|xlsx>?<the explore page's query>`` gives the
+selected responses (unmasked: exports are for analysts); ``GET
+/export/data/nps.<csv|xlsx>?by=brand,country&window=30d&...`` the NPS table.
+Cells a spreadsheet would run as formulas (a customer can type "=...") are
+written as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request, stream_with_context
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from dashapp import queries
+from dashapp.nps_table import FIGURE_COLUMNS, to_records
+from dashapp.params import (
+    BadParameter,
+    parse_as_of,
+    parse_by,
+    parse_filters,
+    parse_selection,
+    parse_window,
+)
+from dashapp.services import services_of
+
+exports = Blueprint("feedbackwall_exports", __name__)
+
+RESPONSE_COLUMNS = (
+    "source",
+    "id",
+    "submitted_at",
+    "brand",
+    "country",
+    "touchpoint",
+    "score",
+    "comment",
+    "language",
+)
+PAGE = 5_000
+#: Excel's last row, less the header.
+XLSX_MAX_ROWS = 1_048_575
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> Any:
+    """*value*, with text a spreadsheet would evaluate turned into plain text (CSV injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def response_rows(selection: queries.Selection) -> Iterator[list[Any]]:
+    """Every response of *selection*, newest first, read page by page (keyset)."""
+    sessions = services_of().sessions
+    before = None
+    while True:
+        with sessions() as session:
+            page = queries.responses_page(session, selection, limit=PAGE, before=before)
+        for row in page:
+            yield [
+                row.source,
+                row.external_id,
+                row.submitted_at.isoformat(),
+                row.brand,
+                row.country,
+                row.touchpoint,
+                row.score,
+                row.comment,
+                row.language,
+            ]
+        if len(page) < PAGE:
+            return
+        before = (page[-1].submitted_at, page[-1].id)
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([inert(v) for v in row])
+        if buffer.tell() > 64_000:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.append(list(header))
+    for count, row in enumerate(rows):
+        if count >= XLSX_MAX_ROWS:
+            break
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _send(name: str, fmt: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    filename = f"feedbackwall-{name}-{stamp}.{fmt}"
+    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        return Response(
+            stream_with_context(_csv(header, rows)), mimetype="text/csv", headers=disposition
+        )
+    return Response(
+        _xlsx(name, header, rows),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers=disposition,
+    )
+
+
+@exports.get("/export/data/<name>.<fmt>")
+def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
+    """The responses of a selection, or an NPS table, as CSV (streamed) or XLSX."""
+    if fmt not in ("csv", "xlsx"):
+        return jsonify(error=f"format {fmt!r}: choose csv or xlsx", parameter="format"), 400
+    try:
+        if name == "responses":
+            selection = parse_selection(request.args.get)
+            return _send(name, fmt, RESPONSE_COLUMNS, response_rows(selection))
+        if name == "nps":
+            by = parse_by(request.args.get("by"))
+            rows = services_of().nps.nps_by(
+                by,
+                window=parse_window(request.args.get("window")),
+                as_of=parse_as_of(request.args.get("as_of")),
+                filters=parse_filters(request.args.get),
+            )
+            records = to_records(rows, by)
+            header = [*by, *FIGURE_COLUMNS]
+            return _send(name, fmt, header, ([r[c] for c in header] for r in records))
+    except BadParameter as exc:
+        return jsonify(error=str(exc), parameter=exc.name), 400
+    return jsonify(error=f"no export called {name!r}; choose responses or nps"), 404

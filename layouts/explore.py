@@ -1,0 +1,112 @@
+"""Explore: drill down from any figure to the comments behind it; every state is in the URL.
+
+``/explore?from=2026-10-25&to=2026-11-24&brand=Velora&country=DE&touchpoint=delivery
+&class=detractor&q=spät`` — brand -> country -> touchpoint in three clicks, each
+view a link that reopens identically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashapp.services import services_of
+from layouts.ids import Explore
+from layouts.nav import navbar
+
+CLASSES = [
+    {"label": "All", "value": ""},
+    {"label": "Promoters", "value": "promoter"},
+    {"label": "Passives", "value": "passive"},
+    {"label": "Detractors", "value": "detractor"},
+]
+
+
+def _values(text: str | None) -> list[str]:
+    return [v for v in (text or "").split(",") if v]
+
+
+def layout(**query: str) -> html.Div:
+    """The explore page; the controls start from the URL's values."""
+    dims = services_of().nps.dimensions()
+    today = dt.datetime.now(dt.UTC).date()
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                dcc.DatePickerRange(
+                    id=Explore.FROM,
+                    start_date=query.get("from") or (today - dt.timedelta(days=29)).isoformat(),
+                    end_date=query.get("to") or today.isoformat(),
+                    display_format="YYYY-MM-DD",
+                ),
+                width="auto",
+            ),
+            *[
+                dbc.Col(
+                    dcc.Dropdown(
+                        id=ident,
+                        options=dims[name],
+                        value=_values(query.get(name)),
+                        multi=True,
+                        placeholder=f"All {label}",
+                    ),
+                    md=2,
+                )
+                for ident, name, label in (
+                    (Explore.BRAND, "brand", "brands"),
+                    (Explore.COUNTRY, "country", "countries"),
+                    (Explore.TOUCHPOINT, "touchpoint", "touchpoints"),
+                )
+            ],
+            dbc.Col(
+                dbc.RadioItems(
+                    id=Explore.CLASS, options=CLASSES, value=query.get("class", ""), inline=True
+                ),
+                width="auto",
+            ),
+            dbc.Col(
+                dbc.Input(
+                    id=Explore.TEXT,
+                    value=query.get("q", ""),
+                    placeholder="Words in the comment",
+                    debounce=True,
+                    type="search",
+                ),
+                md=2,
+            ),
+        ],
+        className="g-2 align-items-center mb-3",
+    )
+    return html.Div(
+        [
+            navbar(),
+            dcc.Location(id=Explore.URL, refresh="callback-nav"),
+            controls,
+            dbc.Row(
+                [
+                    dbc.Col(html.Div(id=Explore.SUMMARY, className="fw-card p-3 h-100"), md=3),
+                    dbc.Col(html.Div(id=Explore.BREAKDOWN, className="fw-card p-3 h-100"), md=9),
+                ],
+                className="g-3 mb-3",
+            ),
+            html.Div(id=Explore.EXPORTS, className="mb-2"),
+            html.Div(id=Explore.LIST, className="fw-feed"),
+            html.Div(id=Explore.PAGER, className="my-3"),
+        ],
+        className="fw-page",
+    )
+
+
+def register() -> None:
+    """Register this page with Dash Pages."""
+    dash.register_page(
+        __name__,
+        path="/explore",
+        name="Explore",
+        title="Explore · Feedback Wall",
+        order=3,
+        layout=layout,
+    )

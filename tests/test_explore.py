@@ -1,0 +1,135 @@
+"""Drill-down: selections from URLs, keyset pages, data exports; and three clicks in a browser."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+
+import openpyxl
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp import create_app, queries
+from dashapp.config import Settings
+from dashapp.ingest import ingest
+from dashapp.params import BadParameter, format_before, parse_before, parse_selection
+from dashapp.services import services_of
+from tests.factories import located, random_records, record
+
+END = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
+
+
+def test_exp001_selection_from_url() -> None:
+    sel = parse_selection(
+        {
+            "from": "2026-11-01",
+            "to": "2026-11-02",
+            "brand": "Velora",
+            "class": "detractor",
+            "q": "late",
+        }
+    )
+    assert sel.start is not None and sel.end is not None
+    assert sel.start < dt.datetime(2026, 11, 1, tzinfo=dt.UTC) < sel.start + dt.timedelta(seconds=1)
+    assert (
+        dt.datetime(2026, 11, 2, 23, 59, 59, tzinfo=dt.UTC)
+        <= sel.end
+        < dt.datetime(2026, 11, 3, tzinfo=dt.UTC)
+    )
+    assert sel.filters.brand == ("Velora",)
+    with pytest.raises(BadParameter, match="class"):
+        parse_selection({"class": "fans"})
+    with pytest.raises(BadParameter, match="from"):
+        parse_selection({"from": "2026-11-05", "to": "2026-11-01"})
+    position = (END, 42)
+    assert parse_before(format_before(*position)) == position
+
+
+def test_exp002_keyset_pages_cover_everything_once(sessions: sessionmaker[Session]) -> None:
+    rows = list(random_records(700, end=END, days=10))
+    # Several responses at the very same instant must not be lost between pages.
+    rows += [record(10_000 + i, submitted_at=END.isoformat()) for i in range(30)]
+    ingest(sessions, "s", located(rows))
+    seen: list[int] = []
+    before = None
+    with sessions() as session:
+        while True:
+            page = queries.responses_page(session, queries.Selection(), limit=64, before=before)
+            seen += [r.id for r in page]
+            if len(page) < 64:
+                break
+            before = (page[-1].submitted_at, page[-1].id)
+    assert len(seen) == len(set(seen)) == 730
+
+
+def test_exp003_text_and_class_filters(sessions: sessionmaker[Session]) -> None:
+    ingest(
+        sessions,
+        "s",
+        located(
+            [
+                record(1, score=2, comment="Paket kam 100% zu spät"),
+                record(2, score=2, comment="Alles gut"),
+                record(3, score=10, comment="Zu spät, aber nett"),
+                record(4, score=3, comment="1000 Dank, zu spät"),
+            ]
+        ),
+    )
+    with sessions() as session:
+        found = queries.responses_page(
+            session, queries.Selection(score_class="detractor", text="ZU SPÄT")
+        )
+        assert sorted(r.external_id for r in found) == ["r1", "r4"]
+        # "%" typed by a person is a character, not a wildcard.
+        assert [
+            r.external_id for r in queries.responses_page(session, queries.Selection(text="100%"))
+        ] == ["r1"]
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[FlaskClient]:
+    app = create_app(settings)
+    yield app.server.test_client()
+    services_of(app.server).engine.dispose()
+
+
+def test_exp004_csv_and_xlsx_exports(client: FlaskClient) -> None:
+    svc = services_of(client.application)
+    hostile = '=HYPERLINK("http://evil.example","click")'
+    ingest(
+        svc.sessions,
+        "s",
+        located(
+            [
+                record(1, comment=hostile, submitted_at="2026-11-19T10:00:00Z"),
+                record(2, country="FR", submitted_at="2026-11-19T11:00:00Z"),
+                record(3, submitted_at="2026-10-01T11:00:00Z"),
+            ]
+        ),
+    )
+    query = "from=2026-11-01&to=2026-11-20&country=DE"
+    resp = client.get(f"/export/data/responses.csv?{query}")
+    assert resp.status_code == 200
+    assert 'filename="feedbackwall-responses-' in resp.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert [r["id"] for r in rows] == ["r1"]
+    assert rows[0]["comment"] == "'" + hostile  # inert in a spreadsheet
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/export/data/responses.xlsx?{query}").data)
+    )
+    sheet = book.active
+    assert [c.value for c in sheet[1]][:3] == ["source", "id", "submitted_at"]
+    comment = sheet.cell(row=2, column=8)
+    assert comment.value == hostile
+    assert comment.data_type == "s"  # text, not a formula
+    nps = client.get("/export/data/nps.csv?by=country&window=3660d&as_of=2026-11-21T00:00:00Z")
+    assert (
+        nps.get_data(as_text=True).splitlines()[0]
+        == "country,n,promoters,passives,detractors,nps,ci_low,ci_high"
+    )
+    assert client.get("/export/data/responses.pdf").status_code == 400
+    assert client.get("/export/data/responses.csv?from=soon").json["parameter"] == "from"
+    assert client.get("/export/data/everything.csv").status_code == 404
