@@ -15,20 +15,10 @@ import datetime as dt
 from itertools import islice
 from pathlib import Path
 
+from data_sources.base import CANONICAL_FIELDS
 from data_sources.demo import history
 
-COLUMNS = [
-    "id",
-    "submitted_at",
-    "brand",
-    "country",
-    "touchpoint",
-    "score",
-    "comment",
-    "language",
-    "channel",
-    "order_value",
-]
+COLUMNS = [*CANONICAL_FIELDS, "channel", "order_value"]
 DAYS = 120
 
 

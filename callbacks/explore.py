@@ -8,9 +8,10 @@ from urllib.parse import parse_qsl, urlencode
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, html
+from dash.exceptions import PreventUpdate
 
 from callbacks.figures import signed
-from dashapp.nps import classify
+from callbacks.wall import comment_card
 from dashapp.params import BadParameter, format_before, parse_before, parse_selection
 from dashapp.queries import ResponseRow, Selection
 from dashapp.services import Services
@@ -39,22 +40,10 @@ def next_level(selection: Selection) -> str:
 
 
 def _row_card(row: ResponseRow) -> html.Div:
-    cls = classify(row.score)
-    parts = (row.brand, row.country, row.touchpoint, (row.language or "").upper())
-    meta = " · ".join([*(p for p in parts if p), f"{row.submitted_at:%Y-%m-%d %H:%M} UTC"])
-    return html.Div(
-        [
-            html.Div(str(row.score), className=f"fw-score fw-{cls.value}"),
-            html.Div(
-                [
-                    html.Div(row.comment or "(no comment)", className="fw-comment"),
-                    html.Div(meta, className="fw-meta"),
-                ],
-                className="fw-feed-text",
-            ),
-        ],
-        className=f"fw-feed-item fw-border-{cls.value}",
-    )
+    # Analysts see the comment as written: no masking here.
+    facts = (row.brand, row.country, row.touchpoint, (row.language or "").upper())
+    when = f"{row.submitted_at:%Y-%m-%d %H:%M} UTC"
+    return comment_card(row.id, row.score, row.comment or "(no comment)", facts, when)
 
 
 def register(app: Dash, services: Services) -> None:
@@ -202,7 +191,10 @@ def register(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )
     def heatmap_to_explore(click: dict[str, Any] | None) -> str:
-        point = (click or {}).get("points", [{}])[0]
+        # The graph is created with the page, which fires this once without a click.
+        if not click or not click.get("points"):
+            raise PreventUpdate
+        point = click["points"][0]
         today = dt.datetime.now(dt.UTC).date()
         return "/explore" + query_string(
             {

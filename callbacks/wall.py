@@ -68,26 +68,23 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     return signed(current.nps), detail, line
 
 
-def feed_card(item: FeedItem, now: dt.datetime) -> html.Div:
-    """One comment, as text (never markup), with personal data masked."""
-    cls = classify(item.score)
-    meta = " · ".join(
-        part
-        for part in (item.brand, item.country, item.touchpoint, (item.language or "").upper())
-        if part
-    )
+def comment_card(
+    ident: int, score: int, text: str, facts: tuple[str | None, ...], when: str
+) -> html.Div:
+    """A response as a card: coloured score, the comment as text (never markup), facts, time.
+
+    The caller decides whether *text* is masked (wall screens) or not (analysts).
+    """
+    cls = classify(score)
+    meta = " · ".join(part for part in facts if part)
     return html.Div(
         [
-            html.Div(str(item.score), className=f"fw-score fw-{cls.value}"),
+            html.Div(str(score), className=f"fw-score fw-{cls.value}"),
             html.Div(
                 [
-                    html.Div(mask(item.comment), className="fw-comment"),
+                    html.Div(text, className="fw-comment"),
                     html.Div(
-                        [
-                            html.Span(meta),
-                            html.Span(relative_time(item.submitted_at, now), className="fw-ago"),
-                        ],
-                        className="fw-meta",
+                        [html.Span(meta), html.Span(when, className="fw-ago")], className="fw-meta"
                     ),
                 ],
                 className="fw-feed-text",
@@ -95,7 +92,15 @@ def feed_card(item: FeedItem, now: dt.datetime) -> html.Div:
         ],
         className=f"fw-feed-item fw-border-{cls.value}",
         # assets/wall.js animates cards whose id it has not seen before.
-        **{"data-id": str(item.id)},
+        **{"data-id": str(ident)},
+    )
+
+
+def feed_card(item: FeedItem, now: dt.datetime) -> html.Div:
+    """A live-feed card, with personal data masked for the wall."""
+    facts = (item.brand, item.country, item.touchpoint, (item.language or "").upper())
+    return comment_card(
+        item.id, item.score, mask(item.comment), facts, relative_time(item.submitted_at, now)
     )
 
 

@@ -30,20 +30,11 @@ from dashapp.params import (
     parse_window,
 )
 from dashapp.services import services_of
+from data_sources.base import CANONICAL_FIELDS
 
 exports = Blueprint("feedbackwall_exports", __name__)
 
-RESPONSE_COLUMNS = (
-    "source",
-    "id",
-    "submitted_at",
-    "brand",
-    "country",
-    "touchpoint",
-    "score",
-    "comment",
-    "language",
-)
+RESPONSE_COLUMNS = ("source", *CANONICAL_FIELDS)
 PAGE = 5_000
 #: Excel's last row, less the header.
 XLSX_MAX_ROWS = 1_048_575

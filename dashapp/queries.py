@@ -221,6 +221,18 @@ class FeedItem:
     language: str | None
 
 
+FEED_COLUMNS = (
+    Response.id,
+    Response.submitted_at,
+    Response.brand,
+    Response.country,
+    Response.touchpoint,
+    Response.score,
+    Response.comment,
+    Response.language,
+)
+
+
 def feed(
     session: Session,
     limit: int = 50,
@@ -233,16 +245,7 @@ def feed(
     ``max_score=6`` keeps detractors only.
     """
     stmt = (
-        select(
-            Response.id,
-            Response.submitted_at,
-            Response.brand,
-            Response.country,
-            Response.touchpoint,
-            Response.score,
-            Response.comment,
-            Response.language,
-        )
+        select(*FEED_COLUMNS)
         .where(Response.comment.is_not(None), *filters.clauses(Response))
         .order_by(Response.submitted_at.desc(), Response.id.desc())
         .limit(limit)
@@ -316,18 +319,7 @@ def responses_page(
     1,000 costs what page 1 costs.
     """
     stmt = (
-        select(
-            Response.id,
-            Response.source,
-            Response.external_id,
-            Response.submitted_at,
-            Response.brand,
-            Response.country,
-            Response.touchpoint,
-            Response.score,
-            Response.comment,
-            Response.language,
-        )
+        select(Response.id, Response.source, Response.external_id, *FEED_COLUMNS[1:])
         .where(*selection.clauses())
         .order_by(Response.submitted_at.desc(), Response.id.desc())
         .limit(limit)

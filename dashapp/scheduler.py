@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -87,7 +88,8 @@ class Poller:
             self._fail(now, f"{type(exc).__name__}: {exc}")
         return total
 
-    def _save(self, session: Session, *, cursor: dict | None, success: dt.datetime) -> None:
+    def _update_state(self, session: Session, **values: Any) -> None:
+        # Create the source's row on its first poll, then set what changed.
         upsert(
             session,
             SourceState.__table__,
@@ -100,42 +102,33 @@ class Poller:
                 }
             ],
             keys=("name",),
-            add=("accepted_total",),
         )
         session.execute(
-            update(SourceState)
-            .where(SourceState.name == self.source.name)
-            .values(
-                cursor=cursor,
-                last_poll_at=success,
-                last_success_at=success,
-                consecutive_failures=0,
-                last_error=None,
-                last_error_at=None,
-            )
+            update(SourceState).where(SourceState.name == self.source.name).values(**values)
+        )
+
+    def _save(
+        self, session: Session, *, cursor: dict[str, Any] | None, success: dt.datetime
+    ) -> None:
+        self._update_state(
+            session,
+            cursor=cursor,
+            last_poll_at=success,
+            last_success_at=success,
+            consecutive_failures=0,
+            last_error=None,
+            last_error_at=None,
         )
 
     def _fail(self, now: dt.datetime, message: str) -> None:
         log.warning("source %s: %s", self.source.name, message)
         with self.sessions.begin() as session:
-            upsert(
+            self._update_state(
                 session,
-                SourceState.__table__,
-                [
-                    {
-                        "name": self.source.name,
-                        "accepted_total": 0,
-                        "rejected_total": 0,
-                        "consecutive_failures": 1,
-                    }
-                ],
-                keys=("name",),
-                add=("consecutive_failures",),
-            )
-            session.execute(
-                update(SourceState)
-                .where(SourceState.name == self.source.name)
-                .values(last_poll_at=now, last_error_at=now, last_error=message[:2000])
+                last_poll_at=now,
+                last_error_at=now,
+                last_error=message[:2000],
+                consecutive_failures=SourceState.consecutive_failures + 1,
             )
 
 

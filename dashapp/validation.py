@@ -15,16 +15,8 @@ from typing import Any
 
 import pycountry
 
-CANONICAL_FIELDS = (
-    "id",
-    "submitted_at",
-    "brand",
-    "country",
-    "touchpoint",
-    "score",
-    "comment",
-    "language",
-)
+from data_sources.base import CANONICAL_FIELDS
+
 MAX_ID = 128
 MAX_BRAND = 64
 MAX_TOUCHPOINT = 32

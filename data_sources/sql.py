@@ -19,9 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Select
 
-from data_sources.base import Batch, Cursor, Located, SourceError
-
-CANONICAL = ("id", "submitted_at", "brand", "country", "touchpoint", "score", "comment", "language")
+from data_sources.base import CANONICAL_FIELDS, Batch, Cursor, Located, SourceError
 
 
 def _utc_text(value: Any) -> Any:
@@ -83,7 +81,7 @@ class SqlSource:
             raise SourceError(
                 f"source {name!r}: give exactly one of the options 'table' and 'query'"
             )
-        unknown = sorted(set(columns or {}) - set(CANONICAL))
+        unknown = sorted(set(columns or {}) - set(CANONICAL_FIELDS))
         if unknown:
             raise SourceError(f"source {name!r}: option 'columns' maps unknown field(s) {unknown}")
         if page_size < 1:
@@ -93,7 +91,7 @@ class SqlSource:
         self.table = table
         self.query = query
         #: canonical field -> source column
-        self.columns = {field: dict(columns or {}).get(field, field) for field in CANONICAL}
+        self.columns = {field: dict(columns or {}).get(field, field) for field in CANONICAL_FIELDS}
         self.cursor_column = cursor_column
         self.id_column = id_column or self.columns["id"]
         self.page_size = page_size

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from dashapp.ingest import check
 from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
 from dashapp.validation import InvalidRecord, parse_score, parse_timestamp, validate
+from data_sources.base import CANONICAL_FIELDS
 from tests.factories import record
 
 json_values = st.recursive(
@@ -22,17 +23,7 @@ json_values = st.recursive(
     ),
     max_leaves=8,
 )
-FIELDS = [
-    "id",
-    "submitted_at",
-    "brand",
-    "country",
-    "touchpoint",
-    "score",
-    "comment",
-    "language",
-    "properties",
-]
+FIELDS = [*CANONICAL_FIELDS, "properties"]
 
 
 @settings(max_examples=400)
