@@ -51,6 +51,25 @@ class Playlist(BaseModel):
     theme: Literal["dark", "light"] = "dark"
 
 
+class AlertRule(BaseModel):
+    """An alert (an `[[alerts]]` table): which responses, and where to post them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    #: Scores that trigger the rule, inclusive (default: detractors).
+    min_score: int = Field(default=0, ge=0, le=10)
+    max_score: int = Field(default=6, ge=0, le=10)
+    brand: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list)
+    touchpoint: list[str] = Field(default_factory=list)
+    #: Only responses with a comment.
+    with_comment: bool = False
+    webhook: str = Field(pattern=r"^https?://")
+    #: Key for the HMAC-SHA256 signature header.
+    secret: str = Field(min_length=16)
+
+
 class Settings(BaseSettings):
     """All configuration, validated at start."""
 
@@ -70,6 +89,7 @@ class Settings(BaseSettings):
     secret_key: str = "dev-only-change-me"
     sources: list[SourceConfig] = Field(default_factory=list)
     playlists: dict[str, Playlist] = Field(default_factory=dict)
+    alerts: list[AlertRule] = Field(default_factory=list)
 
     @field_validator("database_url")
     @classmethod

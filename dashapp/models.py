@@ -147,6 +147,28 @@ class StoreMeta(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class AlertDelivery(Base):
+    """One alert to deliver: the outbox row, its attempts and its fate (the delivery log)."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("rule", "response_id"),
+        Index("ix_alert_deliveries_due", "delivered_at", "failed_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    response_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 class SchedulerLease(Base):
     """Who runs the scheduled jobs, until when (see :mod:`dashapp.lease`)."""
 

@@ -11,6 +11,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp.alerts import Deliverer, scan
 from dashapp.config import Settings
 from dashapp.db import make_engine, make_sessionmaker
 from dashapp.ingest import ingest
@@ -22,6 +23,8 @@ from data_sources.base import build
 log = logging.getLogger(__name__)
 DEMO_SOURCE = "demo"
 DEMO_HISTORY_DAYS = 120
+#: Seconds between alert scans and between delivery rounds.
+ALERT_INTERVAL = 5.0
 
 
 @dataclass(slots=True)
@@ -58,6 +61,21 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     if not lease.renew():
         log.info("another process holds the scheduler lease; this one stands by")
     scheduler = build_scheduler(pollers, lease)
+    if settings.alerts:
+        deliverer = Deliverer(sessions, settings.alerts)
+        jobs = {
+            "alerts:scan": lambda: scan(sessions, settings.alerts, dt.datetime.now(dt.UTC)),
+            "alerts:deliver": deliverer.deliver,
+        }
+        for job_id, job in jobs.items():
+            scheduler.add_job(
+                when_leased(job, lease),
+                "interval",
+                seconds=ALERT_INTERVAL,
+                id=job_id,
+                max_instances=1,
+                coalesce=True,
+            )
     if demo:
         scheduler.add_job(
             when_leased(

@@ -98,3 +98,17 @@ def test_cfg006_missing_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     monkeypatch.setenv("FEEDBACKWALL_CONFIG", str(tmp_path / "nope.toml"))
     with pytest.raises(ConfigError, match="FEEDBACKWALL_CONFIG: file not found"):
         Settings.load()
+
+
+def test_cfg007_alert_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    path = tmp_path / "wall.toml"
+    path.write_text(
+        '[[alerts]]\nname = "de"\ncountry = ["DE"]\nwebhook = "https://hooks.example/x"\n'
+        'secret = "0123456789abcdef"\n'
+    )
+    monkeypatch.setenv("FEEDBACKWALL_CONFIG", str(path))
+    [rule] = Settings.load().alerts
+    assert (rule.min_score, rule.max_score, rule.country) == (0, 6, ["DE"])
+    path.write_text('[[alerts]]\nname = "de"\nwebhook = "mailto:x@example.com"\nsecret = "short"\n')
+    with pytest.raises(ConfigError, match=r"alerts\.0\.webhook"):
+        Settings.load()

@@ -1,0 +1,172 @@
+"""Closing the loop: alerts for matching responses, delivered to webhooks at least once.
+
+Two scheduled jobs. The scanner reads responses stored since its high-water
+mark and writes one delivery row per (rule, response) into the outbox, in one
+transaction with the new mark, so nothing is enqueued twice or missed across
+restarts. The deliverer posts due rows (signed with HMAC-SHA256, redirects not
+followed) and records each attempt; a 2xx ends a delivery, anything else is
+retried with exponential backoff (1, 2, 4, ... 32 minutes: seven tries over about
+an hour) and then marked failed. Ingestion only ever writes rows: a slow or
+failing receiver never delays it or the wall.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp.config import AlertRule
+from dashapp.models import AlertDelivery, Response, StoreMeta
+from dashapp.nps import classify
+from dashapp.upsert import upsert
+
+log = logging.getLogger(__name__)
+MARK = "alerts_scanned_id"
+MAX_ATTEMPTS = 7
+FIRST_RETRY = dt.timedelta(minutes=1)
+SCAN_BATCH = 5_000
+DELIVER_BATCH = 100
+SIGNATURE_HEADER = "X-FeedbackWall-Signature"
+DELIVERY_HEADER = "X-FeedbackWall-Delivery"
+
+
+def matches(rule: AlertRule, response: Response) -> bool:
+    """Whether *response* triggers *rule* (pure)."""
+    return (
+        rule.min_score <= response.score <= rule.max_score
+        and (not rule.brand or response.brand in rule.brand)
+        and (not rule.country or response.country in rule.country)
+        and (not rule.touchpoint or response.touchpoint in rule.touchpoint)
+        and (not rule.with_comment or bool(response.comment))
+    )
+
+
+def payload(rule: AlertRule, response: Response) -> dict[str, Any]:
+    """The JSON a webhook receives: the rule and the response as stored (unmasked)."""
+    return {
+        "rule": rule.name,
+        "response": {
+            "source": response.source,
+            "id": response.external_id,
+            "submitted_at": response.submitted_at.isoformat(),
+            "brand": response.brand,
+            "country": response.country,
+            "touchpoint": response.touchpoint,
+            "score": response.score,
+            "score_class": classify(response.score).value,
+            "comment": response.comment,
+            "language": response.language,
+            "properties": response.properties,
+        },
+    }
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header's value: ``sha256=<hex HMAC of the body>``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def retry_delay(attempts: int) -> dt.timedelta:
+    """Wait before the next try after *attempts* failed ones: 1, 2, 4 ... minutes."""
+    return FIRST_RETRY * 2 ** max(0, attempts - 1)
+
+
+def scan(sessions: sessionmaker[Session], rules: Sequence[AlertRule], now: dt.datetime) -> int:
+    """Enqueue deliveries for responses stored since the last scan; returns how many.
+
+    The first scan of a store starts at its newest response: history never alerts.
+    """
+    with sessions.begin() as session:
+        mark = session.get(StoreMeta, MARK)
+        if mark is None:
+            newest = session.scalar(select(Response.id).order_by(Response.id.desc()).limit(1)) or 0
+            session.add(StoreMeta(key=MARK, value=newest))
+            return 0
+        fresh = session.scalars(
+            select(Response).where(Response.id > mark.value).order_by(Response.id).limit(SCAN_BATCH)
+        ).all()
+        rows = [
+            {
+                "rule": rule.name,
+                "response_id": response.id,
+                "payload": payload(rule, response),
+                "created_at": now,
+                "next_attempt_at": now,
+                "attempts": 0,
+            }
+            for response in fresh
+            for rule in rules
+            if matches(rule, response)
+        ]
+        upsert(session, AlertDelivery.__table__, rows, keys=("rule", "response_id"))
+        if fresh:
+            mark.value = fresh[-1].id
+        return len(rows)
+
+
+class Deliverer:
+    """Posts due deliveries to their rules' webhooks."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], rules: Sequence[AlertRule], timeout: float = 10.0
+    ) -> None:
+        self.sessions = sessions
+        self.rules = {rule.name: rule for rule in rules}
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False)
+
+    def deliver(self, now: dt.datetime | None = None) -> int:
+        """Try every due delivery once; returns how many were acknowledged."""
+        now = now or dt.datetime.now(dt.UTC)
+        with self.sessions() as session:
+            due = session.scalars(
+                select(AlertDelivery)
+                .where(
+                    AlertDelivery.delivered_at.is_(None),
+                    AlertDelivery.failed_at.is_(None),
+                    AlertDelivery.next_attempt_at <= now,
+                )
+                .order_by(AlertDelivery.id)
+                .limit(DELIVER_BATCH)
+            ).all()
+        return sum(self._attempt(item, now) for item in due)
+
+    def _attempt(self, item: AlertDelivery, now: dt.datetime) -> bool:
+        rule = self.rules.get(item.rule)
+        status, error = None, None
+        if rule is None:
+            error = "the rule is no longer configured"
+        else:
+            body = json.dumps({"delivery": item.id, **item.payload}, ensure_ascii=False).encode()
+            headers = {
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: sign(rule.secret, body),
+                DELIVERY_HEADER: str(item.id),
+            }
+            try:
+                status = self.client.post(rule.webhook, content=body, headers=headers).status_code
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        ok = status is not None and 200 <= status < 300
+        attempts = item.attempts + 1
+        values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
+        if ok:
+            values["delivered_at"] = now
+        elif attempts >= MAX_ATTEMPTS or rule is None:
+            values["failed_at"] = now
+            log.warning("alert %s to %s failed for good: %s", item.id, item.rule, error or status)
+        else:
+            values["next_attempt_at"] = now + retry_delay(attempts)
+        with self.sessions.begin() as session:
+            session.execute(
+                update(AlertDelivery).where(AlertDelivery.id == item.id).values(**values)
+            )
+        return ok

@@ -1,0 +1,156 @@
+"""Alerts reach a real webhook receiver exactly as often as it acknowledges, across restarts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp.alerts import MAX_ATTEMPTS, Deliverer, retry_delay, scan
+from dashapp.config import AlertRule
+from dashapp.ingest import ingest
+from dashapp.models import AlertDelivery
+from tests.factories import located, record
+
+SECRET = "a-long-shared-secret"
+T0 = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+
+
+class Receiver:
+    """A webhook endpoint that fails its first answers, checks signatures, counts acks."""
+
+    def __init__(self, failures: int = 2) -> None:
+        self.failures = failures
+        self.acked: Counter[str] = Counter()
+        self.bodies: list[dict[str, Any]] = []
+        self.bad_signatures = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+                if self.headers.get("X-FeedbackWall-Signature") != expected:
+                    receiver.bad_signatures += 1
+                if receiver.failures > 0:
+                    receiver.failures -= 1
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                receiver.acked[self.headers["X-FeedbackWall-Delivery"]] += 1
+                receiver.bodies.append(json.loads(body))
+                self.send_response(204)
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    hook = Receiver()
+    yield hook
+    hook.server.shutdown()
+
+
+def rule(url: str, **overrides: Any) -> AlertRule:
+    return AlertRule(name="detractors-de", webhook=url, secret=SECRET, country=["DE"], **overrides)
+
+
+def test_alert001_exactly_once_per_ack_across_restarts(
+    sessions: sessionmaker[Session], receiver: Receiver
+) -> None:
+    rules = [rule(receiver.url)]
+    ingest(sessions, "s", located([record(1, score=2)]))
+    assert scan(sessions, rules, T0) == 0  # the first scan marks history as seen
+    ingest(
+        sessions,
+        "s",
+        located(
+            [
+                record(2, score=3, comment="Paket kam nie an"),
+                record(3, score=9),  # a promoter
+                record(4, score=1, country="FR"),  # another country
+                record(5, score=6, comment="Zu spät"),
+            ]
+        ),
+    )
+    assert scan(sessions, rules, T0) == 2
+    assert scan(sessions, rules, T0) == 0  # nothing is enqueued twice
+    first = Deliverer(sessions, rules)
+    assert first.deliver(T0) == 0  # the receiver fails its first two answers
+    # "Restart": new deliverer; retries wait their backoff, then succeed.
+    second = Deliverer(sessions, rules)
+    assert second.deliver(T0 + dt.timedelta(seconds=30)) == 0  # not due yet
+    assert second.deliver(T0 + retry_delay(1)) == 2
+    assert second.deliver(T0 + dt.timedelta(hours=2)) == 0
+    assert sorted(receiver.acked.values()) == [1, 1]
+    assert receiver.bad_signatures == 0
+    ids = sorted(body["response"]["id"] for body in receiver.bodies)
+    assert ids == ["r2", "r5"]
+    assert receiver.bodies[0]["rule"] == "detractors-de"
+    with sessions() as s:
+        log = s.scalars(select(AlertDelivery)).all()
+        assert all(d.delivered_at is not None and d.attempts == 2 for d in log)
+
+
+def test_alert002_gives_up_after_about_an_hour(
+    sessions: sessionmaker[Session], receiver: Receiver
+) -> None:
+    receiver.failures = 100
+    rules = [rule(receiver.url)]
+    scan(sessions, rules, T0)
+    ingest(sessions, "s", located([record(1, score=0)]))
+    scan(sessions, rules, T0)
+    deliverer = Deliverer(sessions, rules)
+    now = T0
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        deliverer.deliver(now)
+        now += retry_delay(attempt)
+    with sessions() as s:
+        [item] = s.scalars(select(AlertDelivery)).all()
+        assert item.failed_at is not None
+        assert item.attempts == MAX_ATTEMPTS
+        assert item.last_status == 503
+        assert dt.timedelta(minutes=55) < item.failed_at - T0 < dt.timedelta(minutes=70)
+    assert receiver.acked == Counter()
+
+
+def test_alert003_redirects_are_not_followed(sessions: sessionmaker[Session]) -> None:
+    class Redirect(BaseHTTPRequestHandler):
+        def log_message(self, *_args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.send_response(307)
+            self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        rules = [rule(f"http://127.0.0.1:{server.server_address[1]}/hook")]
+        scan(sessions, rules, T0)
+        ingest(sessions, "s", located([record(1, score=0)]))
+        scan(sessions, rules, T0)
+        assert Deliverer(sessions, rules).deliver(T0) == 0
+        with sessions() as s:
+            [item] = s.scalars(select(AlertDelivery)).all()
+            assert item.last_status == 307
+            assert item.delivered_at is None
+    finally:
+        server.shutdown()
