@@ -10,8 +10,8 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, html
 from dash.exceptions import PreventUpdate
 
-from callbacks.figures import signed
 from callbacks.wall import comment_card
+from dashapp.figures import signed
 from dashapp.params import BadParameter, format_before, parse_before, parse_selection
 from dashapp.queries import ResponseRow, Selection
 from dashapp.services import Services

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
-from callbacks import figures
-from callbacks.figures import signed
+from dashapp import figures
+from dashapp.figures import signed
 from dashapp.masking import mask
 from dashapp.nps import Nps, classify, compare
 from dashapp.params import parse_filters
@@ -204,6 +205,29 @@ def register(app: Dash, services: Services) -> None:
             figures.volume(services.nps.daily_volume(days=30, filters=filters), scale),
             stamp(),
         )
+
+    @app.callback(Output(Panels.EXPORTS, "children"), Input(Panels.FILTERS, "data"))
+    def export_links(filter_data: dict[str, str] | None) -> list[Any]:
+        query = urlencode({k: v for k, v in (filter_data or {}).items() if v})
+        suffix = f"?{query}" if query else ""
+        links: list[Any] = [html.Span("Download: ", className="text-muted me-2")]
+        for chart, label in (("heatmap", "heatmap"), ("trends", "trends"), ("volume", "volume")):
+            links.append(html.Span(f"{label} ", className="ms-3 text-muted"))
+            links += [
+                html.A(fmt.upper(), href=f"/export/chart/{chart}.{fmt}{suffix}", className="me-2")
+                for fmt in ("png", "svg", "pdf")
+            ]
+        by = "&" if suffix else "?"
+        links.append(html.Span("NPS table ", className="ms-3 text-muted"))
+        links += [
+            html.A(
+                fmt.upper(),
+                href=f"/export/data/nps.{fmt}{suffix}{by}by=brand,country",
+                className="me-2",
+            )
+            for fmt in ("csv", "xlsx")
+        ]
+        return links
 
     @app.callback(
         Output(Panels.FEED, "children"),

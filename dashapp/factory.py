@@ -11,6 +11,7 @@ from flask import Flask
 import callbacks
 import layouts
 from dashapp.api import MAX_BODY_BYTES, api
+from dashapp.chart_export import charts
 from dashapp.config import Settings
 from dashapp.exports import exports
 from dashapp.services import build_services
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     services = build_services(settings, server)
     server.register_blueprint(api)
     server.register_blueprint(exports)
+    server.register_blueprint(charts)
 
     # Pages register into Dash's global registry; start from a clean one so
     # several apps in one process (tests) do not see each other's pages.

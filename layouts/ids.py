@@ -34,6 +34,8 @@ class Panels:
     VOLUME = "panels-volume"
     FEED = "panels-feed"
     LABELS = "panels-labels"
+    #: Download links under the overview (not on wall screens).
+    EXPORTS = "panels-exports"
 
 
 class Kiosk:

@@ -5,13 +5,22 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from layouts.ids import Panels
 from layouts.nav import navbar
 from layouts.panels import filters_store, overview_body
 
 
 def layout(brand: str | None = None, country: str | None = None, **_query: str) -> html.Div:
     """The overview; ``?brand=&country=`` narrow it (comma-separated lists)."""
-    return html.Div([navbar(), filters_store(brand, country), overview_body()], className="fw-page")
+    return html.Div(
+        [
+            navbar(),
+            filters_store(brand, country),
+            overview_body(),
+            html.Div(id=Panels.EXPORTS, className="fw-exports mt-2"),
+        ],
+        className="fw-page",
+    )
 
 
 def register() -> None:

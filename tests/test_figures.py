@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from callbacks.figures import heatmap, signed
 from callbacks.wall import kpi_texts, relative_time
 from dashapp.engine import GroupNps
+from dashapp.figures import heatmap, signed
 from dashapp.nps import compute
 
 

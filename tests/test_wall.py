@@ -18,9 +18,9 @@ from dash.testing.composite import DashComposite
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from callbacks.figures import signed
 from dashapp import create_app, db
 from dashapp.config import Settings
+from dashapp.figures import signed
 from dashapp.ingest import ingest
 from dashapp.services import services_of
 from layouts.ids import Explore
@@ -68,6 +68,11 @@ def test_wall001_overview_matches_engine(dash_duo: DashComposite, store: str) ->
     # The heatmap draws one cell label per brand x country with data.
     dash_duo.wait_for_element("#panels-heatmap .main-svg", timeout=10)
     assert dash_duo.find_element("#shell-updated").text.startswith("updated ")
+    # Every chart has its export menu; the files are real.
+    links = {a.text + a.get_attribute("href") for a in dash_duo.find_elements("#panels-exports a")}
+    assert len(links) == 11
+    png = dash_duo.find_element("#panels-exports a").get_attribute("href")
+    assert httpx.get(png, timeout=60).content.startswith(b"\x89PNG")
     assert dash_duo.get_logs() == []
 
 

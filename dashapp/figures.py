@@ -57,6 +57,21 @@ def _layout(fig: go.Figure, scale: float) -> go.Figure:
     return fig
 
 
+def for_print(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
+    """*fig* restyled for slides and reports: white background, dark text, a title line."""
+    fig.update_layout(
+        template="plotly_white",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        font={"color": "#212529", "size": 14},
+        title={"text": f"{title}<br><sup>{subtitle}</sup>", "x": 0.01},
+        margin={"t": 90, "l": 60, "r": 30, "b": 60},
+    )
+    fig.update_xaxes(gridcolor="#e5e5e5")
+    fig.update_yaxes(gridcolor="#e5e5e5")
+    return fig
+
+
 def empty(message: str, scale: float = 1.0) -> go.Figure:
     """A blank chart that says why it is blank."""
     fig = go.Figure()

@@ -1,0 +1,76 @@
+"""Chart exports rendered by kaleido with the system Chromium: real PNG, SVG and PDF files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from dashapp import create_app
+from dashapp.config import Settings
+from dashapp.ingest import ingest
+from dashapp.services import services_of
+from tests.factories import located, random_records
+
+AS_OF = "2026-11-20T12:00:00Z"
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[FlaskClient]:
+    from dashapp import db
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    db.upgrade(url)
+    app = create_app(Settings.load(database_url=url))
+    svc = services_of(app.server)
+    ingest(
+        svc.sessions,
+        "s",
+        located(list(random_records(800, end=dt.datetime(2026, 11, 20, 11, tzinfo=dt.UTC)))),
+    )
+    yield app.server.test_client()
+    svc.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "magic"), [("png", b"\x89PNG"), ("svg", b"<svg"), ("pdf", b"%PDF")]
+)
+def test_chart001_formats(client: FlaskClient, fmt: str, magic: bytes) -> None:
+    resp = client.get(f"/export/chart/heatmap.{fmt}?brand=Velora,Kvist&as_of={AS_OF}")
+    assert resp.status_code == 200, resp.data[:200]
+    assert resp.data.startswith(magic) or magic in resp.data[:200]
+    assert "feedbackwall-heatmap-" in resp.headers["Content-Disposition"]
+    if fmt == "svg":
+        text = resp.get_data(as_text=True)
+        # Title, filters and date are in the file.
+        assert "NPS by brand and country" in text
+        assert "Kvist, Velora" in text
+        assert "2026-11-20 12:00 UTC" in text
+
+
+def test_chart002_bad_requests(client: FlaskClient) -> None:
+    assert client.get("/export/chart/pie.png").status_code == 404
+    assert client.get("/export/chart/trends.gif").json["parameter"] == "format"
+    assert client.get("/export/chart/trends.png?as_of=noon").json["parameter"] == "as_of"
+
+
+def test_chart003_no_browser_is_a_clear_message(tmp_path: Path) -> None:
+    """BROWSER_PATH pointing nowhere, no Chromium on PATH: a quick 503 that says why."""
+    code = (
+        "from dashapp import create_app, db; from dashapp.config import Settings;"
+        f"url='sqlite:///{tmp_path / 'nobrowser.db'}'; db.upgrade(url);"
+        "c = create_app(Settings.load(database_url=url)).server.test_client();"
+        "r = c.get('/export/chart/volume.png'); print(r.status_code, r.json['error'])"
+    )
+    env = {**os.environ, "BROWSER_PATH": str(tmp_path / "no-such-browser"), "PATH": "/nonexistent"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.stdout.startswith("503 chart export needs Chromium"), out.stdout + out.stderr[-2000:]
+    assert "Traceback" not in out.stdout
