@@ -223,6 +223,53 @@ def nps(
         click.echo(to_table(records, by, settings.min_n))
 
 
+# --- daily report -----------------------------------------------------------------
+
+
+@main.command()
+@click.option("--day", "day_text", default=None, help="UTC day, YYYY-MM-DD (default: yesterday).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the PDF here.",
+)
+@click.option("--send", "send_mail", is_flag=True, help="Mail it to the configured recipients.")
+def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
+    """The daily report: NPS of the day and trailing periods, movers and comments."""
+    from flask import Flask
+
+    from dashapp import report as daily
+    from dashapp.chart_export import ExportUnavailable
+    from dashapp.params import parse_day
+    from dashapp.services import build_services
+
+    try:
+        day = parse_day(day_text, "day") or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    except BadParameter as exc:
+        raise click.BadParameter(str(exc)) from None
+    settings = _settings()
+    if send_mail and settings.report is None:
+        raise click.ClickException(
+            "--send needs a [report] table in the configuration (recipients, SMTP)"
+        )
+    built = daily.build(build_services(settings, Flask(__name__)).nps, day)
+    try:
+        if out is not None:
+            out.write_bytes(daily.pdf(built))
+            click.echo(f"wrote {out}")
+        if send_mail:
+            assert settings.report is not None
+            daily.send(built, settings.report)
+            click.echo(f"sent to {', '.join(settings.report.recipients)}")
+    except ExportUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(f"could not send: {exc}") from None
+    if out is None and not send_mail:
+        click.echo(daily.html(built))
+
+
 # --- sources -----------------------------------------------------------------------
 
 

@@ -70,6 +70,20 @@ class AlertRule(BaseModel):
     secret: str = Field(min_length=16)
 
 
+class ReportConfig(BaseModel):
+    """The daily report (a `[report]` table): when, to whom, through which SMTP server."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    recipients: list[str] = Field(min_length=1)
+    sender: str = "feedbackwall@localhost"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    #: Local time of day to send, in *timezone*.
+    time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "UTC"
+
+
 class Settings(BaseSettings):
     """All configuration, validated at start."""
 
@@ -90,6 +104,7 @@ class Settings(BaseSettings):
     sources: list[SourceConfig] = Field(default_factory=list)
     playlists: dict[str, Playlist] = Field(default_factory=dict)
     alerts: list[AlertRule] = Field(default_factory=list)
+    report: ReportConfig | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -76,6 +76,19 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
                 max_instances=1,
                 coalesce=True,
             )
+    if settings.report is not None:
+        hour, minute = (int(part) for part in settings.report.time.split(":"))
+        scheduler.add_job(
+            when_leased(partial(_send_report, settings), lease),
+            "cron",
+            hour=hour,
+            minute=minute,
+            timezone=settings.report.timezone,
+            id="report:daily",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
     if demo:
         scheduler.add_job(
             when_leased(
@@ -86,6 +99,18 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         )
     scheduler.start()
     return ScheduledWork(scheduler, lease)
+
+
+def _send_report(settings: Settings) -> None:
+    from flask import Flask
+
+    from dashapp import report
+    from dashapp.services import build_services
+
+    assert settings.report is not None
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    engine = build_services(settings, Flask(__name__)).nps
+    report.send(report.build(engine, yesterday), settings.report)
 
 
 def _start_demo(

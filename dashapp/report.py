@@ -1,0 +1,150 @@
+"""The daily report: yesterday and the trailing periods, as an HTML e-mail with a PDF attached.
+
+Days are UTC days; the report is sent at the configured local time. Figures
+come from the NPS engine, so they are the wall's figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+import plotly.graph_objects as go
+from jinja2 import Environment, select_autoescape
+
+from dashapp import nps
+from dashapp.config import ReportConfig
+from dashapp.engine import NpsEngine
+from dashapp.figures import signed
+from dashapp.masking import mask
+from dashapp.queries import FeedItem
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One row of the report: a scope, its NPS now and before, and whether it moved."""
+
+    scope: str
+    current: nps.Nps
+    previous: nps.Nps
+    change: nps.Change
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything the daily report says about *day*."""
+
+    day: dt.date
+    totals: list[Line]
+    cells: list[Line]
+    detractors: list[FeedItem]
+    promoters: list[FeedItem]
+
+
+def _line(scope: str, current: nps.Nps, previous: nps.Nps) -> Line:
+    return Line(scope, current, previous, nps.compare(current, previous))
+
+
+def build(engine: NpsEngine, day: dt.date) -> Report:
+    """The report of UTC *day*: the day, 7 and 30 days against the periods before, per cell."""
+    end = dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(days=1)
+    totals = []
+    for window, label in ((1, "Yesterday"), (7, "Last 7 days"), (30, "Last 30 days")):
+        current = engine.total(window=window, as_of=end)
+        previous = engine.total(window=window, as_of=end - dt.timedelta(days=window))
+        totals.append(_line(label, current, previous))
+    now = {
+        tuple(r.group.values()): r.nps
+        for r in engine.nps_by(("brand", "country"), window=30, as_of=end)
+    }
+    before = {
+        tuple(r.group.values()): r.nps
+        for r in engine.nps_by(("brand", "country"), window=30, as_of=end - dt.timedelta(days=30))
+    }
+    empty = nps.compute(0, 0, 0)
+    cells = [_line(" · ".join(key), now[key], before.get(key, empty)) for key in now]
+    # Biggest significant moves first, then by size of move.
+    cells.sort(key=lambda c: (not c.change.significant, -abs(c.change.delta or 0)))
+    recent = [i for i in engine.feed(limit=200, max_score=10) if i.submitted_at < end]
+    day_items = [i for i in recent if i.submitted_at.date() == day]
+    return Report(
+        day=day,
+        totals=totals,
+        cells=cells,
+        detractors=[i for i in day_items if i.score <= 6][:3],
+        promoters=[i for i in day_items if i.score >= 9][:2],
+    )
+
+
+_TEMPLATE = Environment(autoescape=select_autoescape(default=True)).from_string(
+    (Path(__file__).parent / "report.html.j2").read_text(encoding="utf-8")
+)
+
+
+def _move(line: Line) -> str:
+    if line.change.delta is None:
+        return "no previous period"
+    verdict = "significant" if line.change.significant else "within noise"
+    return f"{line.change.delta:+.1f} ({verdict})"
+
+
+def _fmt(value: float | None) -> str:
+    return "–" if value is None else signed(value)
+
+
+def html(report: Report) -> str:
+    """The e-mail body (autoescaped: comments are text)."""
+    return _TEMPLATE.render(r=report, fmt=_fmt, move=_move, masked=mask)
+
+
+def figure(report: Report) -> go.Figure:
+    """The one-page PDF: the periods and the cells as a table."""
+    rows = report.totals + report.cells
+    fig = go.Figure(
+        go.Table(
+            header={
+                "values": ["Scope", "NPS", "95% CI", "n", "Change"],
+                "fill_color": "#343a40",
+                "font": {"color": "white"},
+            },
+            cells={
+                "values": [
+                    [r.scope for r in rows],
+                    [_fmt(r.current.nps) for r in rows],
+                    [f"{_fmt(r.current.ci_low)} to {_fmt(r.current.ci_high)}" for r in rows],
+                    [r.current.n for r in rows],
+                    [_move(r) for r in rows],
+                ]
+            },
+        )
+    )
+    fig.update_layout(title=f"Feedback Wall · daily report for {report.day.isoformat()}")
+    return fig
+
+
+def pdf(report: Report) -> bytes:
+    """The report as a PDF (kaleido with the system Chromium)."""
+    from dashapp.chart_export import render
+
+    return render(figure(report), "pdf")
+
+
+def send(report: Report, config: ReportConfig) -> None:
+    """Mail the report as HTML with the PDF attached, through the configured SMTP server."""
+    message = EmailMessage()
+    message["Subject"] = f"Feedback Wall daily report {report.day.isoformat()}"
+    message["From"] = config.sender
+    message["To"] = ", ".join(config.recipients)
+    message.set_content("This report is HTML; the PDF is attached.")
+    message.add_alternative(html(report), subtype="html")
+    message.add_attachment(
+        pdf(report),
+        maintype="application",
+        subtype="pdf",
+        filename=f"feedbackwall-{report.day}.pdf",
+    )
+    with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30) as smtp:
+        smtp.send_message(message)

@@ -1,0 +1,113 @@
+"""The daily report, mailed to a real SMTP server on 127.0.0.1, with the right figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+from collections.abc import Iterator
+from email.message import Message
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
+from click.testing import CliRunner
+from flask import Flask
+
+from dashapp import db
+from dashapp.cli import main
+from dashapp.config import ReportConfig, Settings
+from dashapp.ingest import ingest
+from dashapp.services import build_services
+from tests.factories import located, record
+from tests.servers import free_port
+
+DAY = dt.date(2026, 11, 20)
+
+
+class Inbox(MessageHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[Message] = []
+
+    def handle_message(self, message: Message) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    db.upgrade(url)
+    sessions = db.make_sessionmaker(db.make_engine(url))
+    day = dt.datetime.combine(DAY, dt.time(10), dt.UTC)
+    rows = [
+        record(i, score=10, submitted_at=(day - dt.timedelta(days=3, minutes=i)).isoformat())
+        for i in range(30)
+    ]
+    for i in range(10):
+        at = (day + dt.timedelta(minutes=i)).isoformat()
+        words = "Paket <b>kam</b> nie an" if i >= 6 else "Super"
+        rows.append(record(100 + i, score=9 if i < 6 else 2, submitted_at=at, comment=words))
+    ingest(sessions, "s", located(rows))
+    return url
+
+
+def test_rep001_report_arrives_with_figures_and_pdf(smtp: tuple[Inbox, int], store: str) -> None:
+    inbox, port = smtp
+    from dashapp import report
+
+    settings = Settings.load(database_url=store)
+    config = ReportConfig(recipients=["cx@example.com"], smtp_port=port)
+    built = report.build(build_services(settings, Flask(__name__)).nps, DAY)
+    yesterday = built.totals[0]
+    assert (yesterday.current.n, yesterday.current.promoters, yesterday.current.detractors) == (
+        10,
+        6,
+        4,
+    )
+    report.send(built, config)
+    [message] = inbox.messages
+    assert message["Subject"] == "Feedback Wall daily report 2026-11-20"
+    assert message["To"] == "cx@example.com"
+    parsed = email.message_from_bytes(message.as_bytes())
+    html = (
+        next(p for p in parsed.walk() if p.get_content_type() == "text/html")
+        .get_payload(decode=True)
+        .decode()
+    )
+    assert "Yesterday" in html
+    assert "+20" in html  # 6 promoters, 4 detractors of 10
+    assert "Paket &lt;b&gt;kam&lt;/b&gt; nie an" in html  # comments are text in the mail too
+    [pdf] = [p for p in parsed.walk() if p.get_content_type() == "application/pdf"]
+    assert pdf.get_payload(decode=True).startswith(b"%PDF")
+
+
+def test_rep002_cli(store: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    out = tmp_path / "report.pdf"
+    env = {"FEEDBACKWALL_DATABASE_URL": store}
+    result = CliRunner().invoke(main, ["report", "--day", "2026-11-20", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    result = CliRunner().invoke(main, ["report", "--send"], env=env)
+    assert result.exit_code == 1
+    assert "[report]" in result.output
+    config = tmp_path / "wall.toml"
+    config.write_text(f'[report]\nrecipients = ["a@example.com"]\nsmtp_port = {port}\n')
+    result = CliRunner().invoke(
+        main,
+        ["report", "--day", "2026-11-20", "--send"],
+        env={**env, "FEEDBACKWALL_CONFIG": str(config)},
+    )
+    assert result.exit_code == 0, result.output
+    assert len(inbox.messages) == 1
