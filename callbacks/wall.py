@@ -217,6 +217,8 @@ def register(app: Dash, services: Services) -> None:
                 html.A(fmt.upper(), href=f"/export/chart/{chart}.{fmt}{suffix}", className="me-2")
                 for fmt in ("png", "svg", "pdf")
             ]
+        links.append(html.Span("whole page ", className="ms-3 text-muted"))
+        links.append(html.A("PDF", href=f"/export/dashboard.pdf{suffix}", className="me-2"))
         by = "&" if suffix else "?"
         links.append(html.Span("NPS table ", className="ms-3 text-muted"))
         links += [

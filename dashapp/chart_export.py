@@ -107,6 +107,40 @@ def describe(filters: Filters, as_of: dt.datetime | None) -> str:
     return f"{scope} · as of {when} · Feedback Wall"
 
 
+@charts.get("/export/dashboard.pdf")
+def export_dashboard() -> Response | tuple[Response, int]:
+    """The whole overview on one PDF page, for the monthly slide."""
+    try:
+        filters = parse_filters(request.args.get)
+        as_of = parse_as_of(request.args.get("as_of"))
+    except BadParameter as exc:
+        return jsonify(error=str(exc), parameter=exc.name), 400
+    total = services_of().nps.total(window=30, as_of=as_of, filters=filters)
+    big = "–" if total.nps is None else figures.signed(total.nps)
+    detail = "no responses"
+    if total.nps is not None:
+        low, high = figures.signed(total.ci_low or 0), figures.signed(total.ci_high or 0)
+        detail = f"95% CI {low} to {high} · n = {total.n:,}"
+    fig = figures.dashboard(
+        big,
+        detail,
+        *(figure(name, filters, as_of) for name in ("heatmap", "trends", "volume")),
+        subtitle=describe(filters, as_of),
+    )
+    try:
+        data = render(fig, "pdf")
+    except ExportUnavailable as exc:
+        return jsonify(error=str(exc)), 503
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="feedbackwall-dashboard-{stamp}.pdf"'
+        },
+    )
+
+
 @charts.get("/export/chart/<name>.<fmt>")
 def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
     """An overview chart as PNG, SVG or PDF, exactly as filtered."""

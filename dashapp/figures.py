@@ -72,6 +72,53 @@ def for_print(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
     return fig
 
 
+def dashboard(
+    big: str, detail: str, heat: go.Figure, trend: go.Figure, vol: go.Figure, subtitle: str
+) -> go.Figure:
+    """The overview on one landscape page: the big number, heatmap, trends and volume."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        column_widths=[0.62, 0.38],
+        row_heights=[0.5, 0.5],
+        subplot_titles=(
+            "NPS by brand and country, 30 days",
+            "",
+            "Rolling 30-day NPS by brand",
+            "Responses per day",
+        ),
+        vertical_spacing=0.14,
+        horizontal_spacing=0.08,
+    )
+    for trace in heat.data:
+        fig.add_trace(trace, row=1, col=1)
+    for trace in trend.data:
+        fig.add_trace(trace, row=2, col=1)
+    for trace in vol.data:
+        fig.add_trace(trace.update(showlegend=False), row=2, col=2)
+    fig.update_layout(barmode="stack")
+    fig.add_annotation(
+        text=f"<b>{big}</b>",
+        x=0.84,
+        y=0.86,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 96},
+    )
+    fig.add_annotation(
+        text=f"NPS, last 30 days<br>{detail}",
+        x=0.84,
+        y=0.66,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+    )
+    return for_print(fig, "Feedback Wall · overview", subtitle)
+
+
 def empty(message: str, scale: float = 1.0) -> go.Figure:
     """A blank chart that says why it is blank."""
     fig = go.Figure()

@@ -74,3 +74,11 @@ def test_chart003_no_browser_is_a_clear_message(tmp_path: Path) -> None:
     )
     assert out.stdout.startswith("503 chart export needs Chromium"), out.stdout + out.stderr[-2000:]
     assert "Traceback" not in out.stdout
+
+
+def test_chart004_dashboard_on_one_pdf_page(client: FlaskClient) -> None:
+    resp = client.get(f"/export/dashboard.pdf?country=DE&as_of={AS_OF}")
+    assert resp.status_code == 200
+    assert resp.data.startswith(b"%PDF")
+    assert resp.data.count(b"/Type /Page\n") + resp.data.count(b"/Type/Page\n") <= 1
+    assert "feedbackwall-dashboard-" in resp.headers["Content-Disposition"]
