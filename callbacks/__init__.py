@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import browser, explore, wall
+from callbacks import browser, compare, explore, wall
 from dashapp.services import Services
 
 
@@ -12,4 +12,5 @@ def register(app: Dash, services: Services) -> None:
     """Register every feature's callbacks on *app*."""
     wall.register(app, services)
     explore.register(app, services)
+    compare.register(app, services)
     browser.register(app)

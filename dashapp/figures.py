@@ -29,6 +29,11 @@ NPS_RANGE = (-40, 80)
 PALETTE = ("#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#b388ff", "#ff8c42", "#90be6d")
 
 
+def style(fig: go.Figure, scale: float = 1.0) -> go.Figure:
+    """*fig* in the wall's dark style."""
+    return _layout(fig, scale)
+
+
 def signed(value: float) -> str:
     """An NPS as published on the wall: whole points with a sign, and never "-0"."""
     whole = round(value)

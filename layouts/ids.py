@@ -55,6 +55,18 @@ class Kiosk:
         return {"type": "kiosk-page", "name": name}
 
 
+class Compare:
+    """The comparison page."""
+
+    URL = "compare-url"
+    DIMENSION = "compare-dimension"
+    A = "compare-a"
+    B = "compare-b"
+    WINDOW = "compare-window"
+    RESULT = "compare-result"
+    TRENDS = "compare-trends"
+
+
 class Explore:
     """The drill-down page."""
 

@@ -45,3 +45,12 @@ def test_fig004_relative_time() -> None:
     now = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
     ago = [relative_time(now - dt.timedelta(seconds=s), now) for s in (5, 125, 7300, 200000)]
     assert ago == ["just now", "2 min ago", "2 h ago", "2 d ago"]
+
+
+def test_fig005_comparison_verdicts() -> None:
+    from callbacks.compare import verdict
+
+    assert "real difference" in verdict(compute(600, 300, 100), compute(400, 300, 300))
+    assert "within noise" in verdict(compute(14, 10, 6), compute(12, 10, 8))
+    assert "too few" in verdict(compute(5, 0, 0), compute(0, 0, 5))
+    assert verdict(compute(0, 0, 0), compute(5, 0, 0)) == "Nothing to compare yet."

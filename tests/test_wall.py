@@ -23,7 +23,7 @@ from dashapp.config import Settings
 from dashapp.figures import signed
 from dashapp.ingest import ingest
 from dashapp.services import services_of
-from layouts.ids import Explore
+from layouts.ids import Compare, Explore
 from tests.factories import located, random_records, record
 from tests.servers import free_port, wait_for
 
@@ -261,4 +261,16 @@ def test_wall005_three_clicks_from_a_figure_to_its_comments(
     wait_for(
         lambda: [e.text for e in dash_duo.find_elements(f"#{Explore.LIST} .fw-meta")] == metas, 10
     )
+    assert dash_duo.get_logs() == []
+
+
+def test_wall006_compare_two_brands(dash_duo: DashComposite, store: str) -> None:
+    seed(store, 500)
+    start(dash_duo, store, "/compare?by=brand&a=Velora&b=Kvist&window=30")
+    dash_duo.wait_for_contains_text(f"#{Compare.RESULT}", "A − B =", timeout=10)
+    text = dash_duo.find_element(f"#{Compare.RESULT}").text
+    assert "A: VELORA, LAST 30 DAYS" in text
+    assert "B: KVIST, LAST 30 DAYS" in text
+    assert ("real difference" in text) or ("within noise" in text) or ("too few" in text)
+    dash_duo.wait_for_element(f"#{Compare.TRENDS} .main-svg", timeout=10)
     assert dash_duo.get_logs() == []

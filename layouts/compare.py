@@ -1,0 +1,88 @@
+"""Compare: two brands, countries or touchpoints side by side, or this period against the last.
+
+``/compare?by=brand&a=Velora&b=Nordhem&window=30``; with ``b`` empty, ``a``'s
+last window is compared with the window before it. The verdict uses the NPS
+engine's difference test, so "different" means more than noise.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from dashapp.services import services_of
+from layouts.ids import Compare
+from layouts.nav import navbar
+from layouts.panels import GRAPH_CONFIG
+
+DIMENSIONS = [{"label": d.capitalize(), "value": d} for d in ("brand", "country", "touchpoint")]
+WINDOWS = [{"label": f"{d} days", "value": str(d)} for d in (7, 30, 90)]
+
+
+def layout(
+    by: str = "brand", a: str = "", b: str = "", window: str = "30", **_query: str
+) -> html.Div:
+    """The comparison page; controls start from the URL."""
+    dims = services_of().nps.dimensions()
+    by = by if by in dims else "brand"
+    options = dims[by]
+    return html.Div(
+        [
+            navbar(),
+            dcc.Location(id=Compare.URL, refresh="callback-nav"),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        dcc.Dropdown(
+                            id=Compare.DIMENSION, options=DIMENSIONS, value=by, clearable=False
+                        ),
+                        md=2,
+                    ),
+                    dbc.Col(
+                        dcc.Dropdown(
+                            id=Compare.A, options=options, value=a or None, placeholder="A"
+                        ),
+                        md=3,
+                    ),
+                    dbc.Col(html.Div("against", className="text-muted text-center"), width="auto"),
+                    dbc.Col(
+                        dcc.Dropdown(
+                            id=Compare.B,
+                            options=options,
+                            value=b or None,
+                            placeholder="B (empty: A's previous period)",
+                        ),
+                        md=3,
+                    ),
+                    dbc.Col(
+                        dcc.Dropdown(
+                            id=Compare.WINDOW, options=WINDOWS, value=window, clearable=False
+                        ),
+                        md=2,
+                    ),
+                ],
+                className="g-2 align-items-center mb-3",
+            ),
+            html.Div(id=Compare.RESULT, className="mb-3"),
+            dbc.Card(
+                dbc.CardBody(
+                    dcc.Graph(id=Compare.TRENDS, config=GRAPH_CONFIG, style={"height": "360px"})
+                ),
+                className="fw-card",
+            ),
+        ],
+        className="fw-page",
+    )
+
+
+def register() -> None:
+    """Register this page with Dash Pages."""
+    dash.register_page(
+        __name__,
+        path="/compare",
+        name="Compare",
+        title="Compare · Feedback Wall",
+        order=4,
+        layout=layout,
+    )
