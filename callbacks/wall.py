@@ -211,24 +211,24 @@ def register(app: Dash, services: Services) -> None:
         query = urlencode({k: v for k, v in (filter_data or {}).items() if v})
         suffix = f"?{query}" if query else ""
         links: list[Any] = [html.Span("Download: ", className="text-muted me-2")]
-        for chart, label in (("heatmap", "heatmap"), ("trends", "trends"), ("volume", "volume")):
-            links.append(html.Span(f"{label} ", className="ms-3 text-muted"))
+        tables = {"heatmap": "nps", "trends": "trends", "volume": "volume"}
+        for chart, table in tables.items():
+            data_query = (
+                f"{suffix}{'&' if suffix else '?'}by=brand,country" if table == "nps" else suffix
+            )
+            links.append(html.Span(f"{chart} ", className="ms-3 text-muted"))
             links += [
                 html.A(fmt.upper(), href=f"/export/chart/{chart}.{fmt}{suffix}", className="me-2")
                 for fmt in ("png", "svg", "pdf")
             ]
+            links += [
+                html.A(
+                    fmt.upper(), href=f"/export/data/{table}.{fmt}{data_query}", className="me-2"
+                )
+                for fmt in ("csv", "xlsx")
+            ]
         links.append(html.Span("whole page ", className="ms-3 text-muted"))
         links.append(html.A("PDF", href=f"/export/dashboard.pdf{suffix}", className="me-2"))
-        by = "&" if suffix else "?"
-        links.append(html.Span("NPS table ", className="ms-3 text-muted"))
-        links += [
-            html.A(
-                fmt.upper(),
-                href=f"/export/data/nps.{fmt}{suffix}{by}by=brand,country",
-                className="me-2",
-            )
-            for fmt in ("csv", "xlsx")
-        ]
         return links
 
     @app.callback(

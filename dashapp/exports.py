@@ -2,7 +2,8 @@
 
 ``GET /export/data/responses.<csv|xlsx>?<the explore page's query>`` gives the
 selected responses (unmasked: exports are for analysts); ``GET
-/export/data/nps.<csv|xlsx>?by=brand,country&window=30d&...`` the NPS table.
+/export/data/nps.<csv|xlsx>?by=brand,country&window=30d&...`` the NPS table
+(behind the heatmap); ``trends`` and ``volume`` the tables behind those charts.
 Cells a spreadsheet would run as formulas (a customer can type "=...") are
 written as text.
 """
@@ -20,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from dashapp import queries
+from dashapp.engine import rounded
 from dashapp.nps_table import FIGURE_COLUMNS, to_records
 from dashapp.params import (
     BadParameter,
@@ -139,6 +141,39 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
             records = to_records(rows, by)
             header = [*by, *FIGURE_COLUMNS]
             return _send(name, fmt, header, ([r[c] for c in header] for r in records))
+        if name in ("trends", "volume"):
+            return _send(name, fmt, *chart_table(name))
     except BadParameter as exc:
         return jsonify(error=str(exc), parameter=exc.name), 400
-    return jsonify(error=f"no export called {name!r}; choose responses or nps"), 404
+    return jsonify(error=f"no export called {name!r}; choose responses, nps, trends or volume"), 404
+
+
+def chart_table(name: str) -> tuple[list[str], Iterator[list[Any]]]:
+    """The table behind the overview's trends or volume chart, for the request's filters."""
+    engine = services_of().nps
+    filters = parse_filters(request.args.get)
+    as_of = parse_as_of(request.args.get("as_of"))
+    if name == "volume":
+        days = engine.daily_volume(days=30, as_of=as_of, filters=filters)
+        header = ["day", "n", "promoters", "passives", "detractors"]
+        return header, ([day.isoformat(), sum(c), *c] for day, c in days)
+    header = ["brand", "day", "window_days", "n", "nps", "ci_low", "ci_high"]
+    points = [
+        point
+        for window in (30, 7)
+        for point in engine.rolling(
+            ("brand",), window=window, days=90, as_of=as_of, filters=filters
+        )
+    ]
+    return header, (
+        [
+            p.group["brand"],
+            p.day.isoformat(),
+            p.window,
+            p.nps.n,
+            rounded(p.nps.nps),
+            rounded(p.nps.ci_low),
+            rounded(p.nps.ci_high),
+        ]
+        for p in points
+    )

@@ -133,3 +133,26 @@ def test_exp004_csv_and_xlsx_exports(client: FlaskClient) -> None:
     assert client.get("/export/data/responses.pdf").status_code == 400
     assert client.get("/export/data/responses.csv?from=soon").json["parameter"] == "from"
     assert client.get("/export/data/everything.csv").status_code == 404
+
+
+def test_exp005_tables_behind_the_charts(client: FlaskClient) -> None:
+    svc = services_of(client.application)
+    ingest(svc.sessions, "s", located(list(random_records(300, end=END, days=20))))
+    as_of = "as_of=2026-11-20T12:00:00Z"
+    volume = list(
+        csv.reader(
+            io.StringIO(client.get(f"/export/data/volume.csv?{as_of}").get_data(as_text=True))
+        )
+    )
+    assert volume[0] == ["day", "n", "promoters", "passives", "detractors"]
+    assert len(volume) == 31
+    assert sum(int(r[1]) for r in volume[1:]) == 300 - sum(
+        1 for _ in []
+    )  # all 300 lie in the last 20 days
+    trends = list(
+        csv.DictReader(
+            io.StringIO(client.get(f"/export/data/trends.csv?{as_of}").get_data(as_text=True))
+        )
+    )
+    assert {r["window_days"] for r in trends} == {"7", "30"}
+    assert client.get("/export/data/trends.xlsx").status_code == 200

@@ -70,7 +70,7 @@ def test_wall001_overview_matches_engine(dash_duo: DashComposite, store: str) ->
     assert dash_duo.find_element("#shell-updated").text.startswith("updated ")
     # Every chart has its export menu; the files are real.
     links = {a.text + a.get_attribute("href") for a in dash_duo.find_elements("#panels-exports a")}
-    assert len(links) == 12
+    assert len(links) == 16
     png = dash_duo.find_element("#panels-exports a").get_attribute("href")
     assert httpx.get(png, timeout=60).content.startswith(b"\x89PNG")
     assert dash_duo.get_logs() == []
