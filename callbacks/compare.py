@@ -59,6 +59,15 @@ def register(app: Dash, services: Services) -> None:
     """Register the comparison page's callbacks."""
 
     @app.callback(
+        Output(Compare.A, "options"),
+        Output(Compare.B, "options"),
+        Input(Compare.DIMENSION, "value"),
+    )
+    def options(by: str) -> tuple[list[str], list[str]]:
+        values = services.nps.dimensions().get(by, [])
+        return values, values
+
+    @app.callback(
         Output(Compare.URL, "search"),
         Input(Compare.DIMENSION, "value"),
         Input(Compare.A, "value"),

@@ -82,6 +82,16 @@ def register(app: Dash, services: Services) -> None:
         )
 
     @app.callback(
+        Output(Explore.BRAND, "options"),
+        Output(Explore.COUNTRY, "options"),
+        Output(Explore.TOUCHPOINT, "options"),
+        Input(Explore.URL, "pathname"),
+    )
+    def options(_path: str | None) -> tuple[list[str], list[str], list[str]]:
+        dims = services.nps.dimensions()
+        return dims["brand"], dims["country"], dims["touchpoint"]
+
+    @app.callback(
         Output(Explore.SUMMARY, "children"),
         Output(Explore.BREAKDOWN, "children"),
         Output(Explore.LIST, "children"),

@@ -11,7 +11,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.services import services_of
 from layouts.ids import Compare
 from layouts.nav import navbar
 from layouts.panels import GRAPH_CONFIG
@@ -24,9 +23,9 @@ def layout(
     by: str = "brand", a: str = "", b: str = "", window: str = "30", **_query: str
 ) -> html.Div:
     """The comparison page; controls start from the URL."""
-    dims = services_of().nps.dimensions()
-    by = by if by in dims else "brand"
-    options = dims[by]
+    by = by if by in ("brand", "country", "touchpoint") else "brand"
+    # The store's values arrive through a callback: layouts hold no queries.
+    options = [v for v in (a, b) if v]
     return html.Div(
         [
             navbar(),

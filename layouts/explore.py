@@ -13,7 +13,6 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.services import services_of
 from layouts.ids import Explore
 from layouts.nav import navbar
 
@@ -31,7 +30,6 @@ def _values(text: str | None) -> list[str]:
 
 def layout(**query: str) -> html.Div:
     """The explore page; the controls start from the URL's values."""
-    dims = services_of().nps.dimensions()
     today = dt.datetime.now(dt.UTC).date()
     controls = dbc.Row(
         [
@@ -48,7 +46,8 @@ def layout(**query: str) -> html.Div:
                 dbc.Col(
                     dcc.Dropdown(
                         id=ident,
-                        options=dims[name],
+                        # Options come from the store through a callback: layouts hold no queries.
+                        options=_values(query.get(name)),
                         value=_values(query.get(name)),
                         multi=True,
                         placeholder=f"All {label}",
