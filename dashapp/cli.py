@@ -39,6 +39,9 @@ def main(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # APScheduler logs every run of every job at INFO: seconds apart, for ever.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 # --- store -------------------------------------------------------------------------

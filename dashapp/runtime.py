@@ -73,6 +73,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
                 "interval",
                 seconds=ALERT_INTERVAL,
                 id=job_id,
+                name=job_id,
                 max_instances=1,
                 coalesce=True,
             )
@@ -85,6 +86,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             minute=minute,
             timezone=settings.report.timezone,
             id="report:daily",
+            name="daily report",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=3600,
@@ -95,6 +97,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
                 partial(_start_demo, scheduler, sessions, settings.demo_interval, lease), lease
             ),
             id="demo:seed",
+            name="seed demo history",
             next_run_time=dt.datetime.now(dt.UTC),
         )
     scheduler.start()
