@@ -25,8 +25,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.config import AlertRule
+from dashapp.engine import Drop, NpsEngine, rounded
 from dashapp.models import AlertDelivery, Response, StoreMeta
 from dashapp.nps import classify
+from dashapp.queries import Filters
 from dashapp.upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -80,11 +82,52 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return FIRST_RETRY * 2 ** max(0, attempts - 1)
 
 
+def drop_payload(rule: AlertRule, drop: Drop) -> dict[str, Any]:
+    """The JSON a webhook receives for a significant drop (pure)."""
+    return {
+        "rule": rule.name,
+        "drop": {
+            **drop.group,
+            "window_days": rule.window,
+            "nps_before": rounded(drop.previous.nps),
+            "nps_now": rounded(drop.current.nps),
+            "n_before": drop.previous.n,
+            "n_now": drop.current.n,
+            "z": rounded(drop.change.z),
+        },
+    }
+
+
+def scan_drops(engine: NpsEngine, rules: Sequence[AlertRule], now: dt.datetime) -> int:
+    """Enqueue one delivery per drop rule, cell and UTC day while the cell's drop lasts."""
+    rows = []
+    for rule in (r for r in rules if r.kind == "drop"):
+        filters = Filters(tuple(rule.brand), tuple(rule.country), tuple(rule.touchpoint))
+        for drop in engine.drops(
+            ("brand", "country"), window=rule.window, as_of=now, filters=filters
+        ):
+            event = f"drop|{drop.group['brand']}|{drop.group['country']}|{now.date().isoformat()}"
+            rows.append(
+                {
+                    "rule": rule.name,
+                    "event": event,
+                    "payload": drop_payload(rule, drop),
+                    "created_at": now,
+                    "next_attempt_at": now,
+                    "attempts": 0,
+                }
+            )
+    with engine.sessions.begin() as session:
+        upsert(session, AlertDelivery.__table__, rows, keys=("rule", "event"))
+    return len(rows)
+
+
 def scan(sessions: sessionmaker[Session], rules: Sequence[AlertRule], now: dt.datetime) -> int:
     """Enqueue deliveries for responses stored since the last scan; returns how many.
 
     The first scan of a store starts at its newest response: history never alerts.
     """
+    rules = [r for r in rules if r.kind == "response"]
     with sessions.begin() as session:
         mark = session.get(StoreMeta, MARK)
         if mark is None:

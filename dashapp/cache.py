@@ -18,7 +18,7 @@ def cache_config(url: str) -> dict[str, Any]:
     if url in ("", "simple"):
         return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000}
     if url == "null":
-        return {"CACHE_TYPE": "NullCache"}
+        return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
     if url.startswith(("redis://", "rediss://")):
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, "CACHE_KEY_PREFIX": "fw:"}
     if url.startswith("filesystem://"):

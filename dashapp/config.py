@@ -57,6 +57,10 @@ class AlertRule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    #: "response": each matching response; "drop": a brand x country cell whose NPS
+    #: fell significantly over the last *window* days against the days before.
+    kind: Literal["response", "drop"] = "response"
+    window: int = Field(default=7, ge=1, le=90)
     #: Scores that trigger the rule, inclusive (default: detractors).
     min_score: int = Field(default=0, ge=0, le=10)
     max_score: int = Field(default=6, ge=0, le=10)

@@ -153,12 +153,15 @@ class AlertDelivery(Base):
     __tablename__ = "alert_deliveries"
     __table_args__ = (
         UniqueConstraint("rule", "response_id"),
+        UniqueConstraint("rule", "event", name="uq_alert_deliveries_rule_event"),
         Index("ix_alert_deliveries_due", "delivered_at", "failed_at", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rule: Mapped[str] = mapped_column(String(64))
     response_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    #: What a non-response alert is about, e.g. "drop|Velora|DE|2026-11-24" (once per day).
+    event: Mapped[str | None] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

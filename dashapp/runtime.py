@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+from flask_caching import Cache
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.alerts import Deliverer, scan
+from dashapp.alerts import Deliverer, scan, scan_drops
 from dashapp.config import Settings
 from dashapp.db import make_engine, make_sessionmaker
+from dashapp.engine import NpsEngine
 from dashapp.ingest import ingest
 from dashapp.lease import Lease
 from dashapp.models import Response
@@ -25,6 +28,8 @@ DEMO_SOURCE = "demo"
 DEMO_HISTORY_DAYS = 120
 #: Seconds between alert scans and between delivery rounds.
 ALERT_INTERVAL = 5.0
+#: Seconds between checks for significant drops (they move slowly).
+DROP_INTERVAL = 60.0
 
 
 @dataclass(slots=True)
@@ -63,15 +68,29 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     scheduler = build_scheduler(pollers, lease)
     if settings.alerts:
         deliverer = Deliverer(sessions, settings.alerts)
+        # Drops are rare and cheap to recompute; no cache to keep coherent.
+        engine = NpsEngine(
+            sessions,
+            Cache(
+                Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+            ),
+        )
         jobs = {
-            "alerts:scan": lambda: scan(sessions, settings.alerts, dt.datetime.now(dt.UTC)),
-            "alerts:deliver": deliverer.deliver,
+            "alerts:scan": (
+                lambda: scan(sessions, settings.alerts, dt.datetime.now(dt.UTC)),
+                ALERT_INTERVAL,
+            ),
+            "alerts:drops": (
+                lambda: scan_drops(engine, settings.alerts, dt.datetime.now(dt.UTC)),
+                DROP_INTERVAL,
+            ),
+            "alerts:deliver": (deliverer.deliver, ALERT_INTERVAL),
         }
-        for job_id, job in jobs.items():
+        for job_id, (job, seconds) in jobs.items():
             scheduler.add_job(
                 when_leased(job, lease),
                 "interval",
-                seconds=ALERT_INTERVAL,
+                seconds=seconds,
                 id=job_id,
                 name=job_id,
                 max_instances=1,

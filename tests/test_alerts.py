@@ -154,3 +154,31 @@ def test_alert003_redirects_are_not_followed(sessions: sessionmaker[Session]) ->
             assert item.delivered_at is None
     finally:
         server.shutdown()
+
+
+def test_alert004_significant_drop_alerts_once_a_day(
+    sessions: sessionmaker[Session], receiver: Receiver
+) -> None:
+    from flask import Flask
+    from flask_caching import Cache
+
+    from dashapp.alerts import scan_drops
+    from dashapp.engine import NpsEngine
+    from tests.test_engine_cache import _drop_scenario
+
+    receiver.failures = 0
+    _drop_scenario(sessions, T0)
+    drop_rule = AlertRule(name="drops", kind="drop", webhook=receiver.url, secret=SECRET)
+    engine = NpsEngine(
+        sessions,
+        Cache(Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}),
+    )
+    assert scan_drops(engine, [drop_rule], T0) == 1
+    assert scan_drops(engine, [drop_rule], T0 + dt.timedelta(hours=1)) == 1  # same day: no new row
+    assert Deliverer(sessions, [drop_rule]).deliver(T0 + dt.timedelta(hours=1)) == 1
+    [body] = receiver.bodies
+    assert body["drop"]["brand"] == "Velora"
+    assert body["drop"]["country"] == "DE"
+    assert body["drop"]["nps_before"] > body["drop"]["nps_now"]
+    with sessions() as s:
+        assert len(s.scalars(select(AlertDelivery)).all()) == 1
