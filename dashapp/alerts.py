@@ -18,6 +18,7 @@ import hmac
 import json
 import logging
 from collections.abc import Sequence
+from email.message import EmailMessage
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.config import AlertRule
 from dashapp.engine import Drop, NpsEngine, rounded
+from dashapp.mail import MailServer
 from dashapp.models import AlertDelivery, Response, StoreMeta
 from dashapp.nps import classify
 from dashapp.queries import Filters
@@ -75,6 +77,28 @@ def payload(rule: AlertRule, response: Response) -> dict[str, Any]:
 def sign(secret: str, body: bytes) -> str:
     """The signature header's value: ``sha256=<hex HMAC of the body>``."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def mail_message(rule: AlertRule, delivery: int, body: dict[str, Any]) -> EmailMessage:
+    """The e-mail for an alert: what happened in the subject, the words in the body."""
+    message = EmailMessage()
+    message["To"] = ", ".join(rule.email)
+    message[DELIVERY_HEADER] = str(delivery)
+    if "drop" in body:
+        d = body["drop"]
+        cell = f"{d['brand']} {d['country']}"
+        message["Subject"] = f"[Feedback Wall] NPS drop: {cell} {d['nps_before']} -> {d['nps_now']}"
+        text = (
+            f"NPS of {cell} over the last {d['window_days']} days: {d['nps_now']} (n {d['n_now']}),"
+            f" against {d['nps_before']} (n {d['n_before']}) before; z = {d['z']}."
+        )
+    else:
+        r = body["response"]
+        where = f"{r['brand']} · {r['country']} · {r['touchpoint']}"
+        message["Subject"] = f"[Feedback Wall] {r['score']}/10: {where}"
+        text = f"{r['comment'] or '(no comment)'}\n\n{where} · {r['submitted_at']}"
+    message.set_content(f"{text}\n\nAlert rule: {rule.name}")
+    return message
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -160,10 +184,15 @@ class Deliverer:
     """Posts due deliveries to their rules' webhooks."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], rules: Sequence[AlertRule], timeout: float = 10.0
+        self,
+        sessions: sessionmaker[Session],
+        rules: Sequence[AlertRule],
+        mail: MailServer | None = None,
+        timeout: float = 10.0,
     ) -> None:
         self.sessions = sessions
         self.rules = {rule.name: rule for rule in rules}
+        self.mail = mail or MailServer()
         self.client = httpx.Client(timeout=timeout, follow_redirects=False)
 
     def deliver(self, now: dt.datetime | None = None) -> int:
@@ -187,7 +216,15 @@ class Deliverer:
         status, error = None, None
         if rule is None:
             error = "the rule is no longer configured"
+        elif rule.email:
+            try:
+                self.mail.send(mail_message(rule, item.id, item.payload))
+                status = 250  # SMTP's "accepted"
+            except OSError as exc:  # smtplib's errors are OSErrors too
+                error = f"{type(exc).__name__}: {exc}"
         else:
+            assert rule.webhook is not None
+            assert rule.secret is not None
             body = json.dumps({"delivery": item.id, **item.payload}, ensure_ascii=False).encode()
             headers = {
                 "Content-Type": "application/json",

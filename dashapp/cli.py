@@ -263,7 +263,7 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
             click.echo(f"wrote {out}")
         if send_mail:
             assert settings.report is not None
-            daily.send(built, settings.report)
+            daily.send(built, settings.report, settings.mail_server())
             click.echo(f"sent to {', '.join(settings.report.recipients)}")
     except ExportUnavailable as exc:
         raise click.ClickException(str(exc)) from None

@@ -13,8 +13,10 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dashapp.mail import MailServer
 
 ENV_PREFIX = "FEEDBACKWALL_"
 #: Variables the test suite reads (store and cache URLs for tests), not settings.
@@ -69,9 +71,19 @@ class AlertRule(BaseModel):
     touchpoint: list[str] = Field(default_factory=list)
     #: Only responses with a comment.
     with_comment: bool = False
-    webhook: str = Field(pattern=r"^https?://")
-    #: Key for the HMAC-SHA256 signature header.
-    secret: str = Field(min_length=16)
+    #: Where to post it (JSON, HMAC-signed with *secret*) ...
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+    secret: str | None = Field(default=None, min_length=16)
+    #: ... or whom to mail it to (through the SMTP server in the settings).
+    email: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_action(self) -> AlertRule:
+        if bool(self.webhook) == bool(self.email):
+            raise ValueError("give either 'webhook' (with 'secret') or 'email'")
+        if self.webhook and not self.secret:
+            raise ValueError("a webhook needs a 'secret' of at least 16 characters to sign with")
+        return self
 
 
 class ReportConfig(BaseModel):
@@ -80,9 +92,6 @@ class ReportConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     recipients: list[str] = Field(min_length=1)
-    sender: str = "feedbackwall@localhost"
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = Field(default=25, ge=1, le=65535)
     #: Local time of day to send, in *timezone*.
     time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: str = "UTC"
@@ -108,6 +117,10 @@ class Settings(BaseSettings):
     sources: list[SourceConfig] = Field(default_factory=list)
     playlists: dict[str, Playlist] = Field(default_factory=dict)
     alerts: list[AlertRule] = Field(default_factory=list)
+    #: The SMTP server for the daily report and e-mail alerts.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    mail_from: str = "feedbackwall@localhost"
     report: ReportConfig | None = None
 
     @field_validator("database_url")
@@ -147,6 +160,10 @@ class Settings(BaseSettings):
             return cls(**{**file_values, **overrides})
         except ValidationError as exc:
             raise ConfigError(_describe(exc)) from None
+
+    def mail_server(self) -> MailServer:
+        """The SMTP server mail goes out through."""
+        return MailServer(self.smtp_host, self.smtp_port, self.mail_from)
 
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called *name*, if any."""

@@ -7,7 +7,6 @@ come from the NPS engine, so they are the wall's figures.
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,6 +18,7 @@ from dashapp import nps
 from dashapp.config import ReportConfig
 from dashapp.engine import NpsEngine
 from dashapp.figures import signed
+from dashapp.mail import MailServer
 from dashapp.masking import mask
 from dashapp.queries import FeedItem
 
@@ -132,11 +132,10 @@ def pdf(report: Report) -> bytes:
     return render(figure(report), "pdf")
 
 
-def send(report: Report, config: ReportConfig) -> None:
-    """Mail the report as HTML with the PDF attached, through the configured SMTP server."""
+def send(report: Report, config: ReportConfig, server: MailServer) -> None:
+    """Mail the report as HTML with the PDF attached to the configured recipients."""
     message = EmailMessage()
     message["Subject"] = f"Feedback Wall daily report {report.day.isoformat()}"
-    message["From"] = config.sender
     message["To"] = ", ".join(config.recipients)
     message.set_content("This report is HTML; the PDF is attached.")
     message.add_alternative(html(report), subtype="html")
@@ -146,5 +145,4 @@ def send(report: Report, config: ReportConfig) -> None:
         subtype="pdf",
         filename=f"feedbackwall-{report.day}.pdf",
     )
-    with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30) as smtp:
-        smtp.send_message(message)
+    server.send(message)

@@ -67,7 +67,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         log.info("another process holds the scheduler lease; this one stands by")
     scheduler = build_scheduler(pollers, lease)
     if settings.alerts:
-        deliverer = Deliverer(sessions, settings.alerts)
+        deliverer = Deliverer(sessions, settings.alerts, settings.mail_server())
         # Drops are rare and cheap to recompute; no cache to keep coherent.
         engine = NpsEngine(
             sessions,
@@ -132,7 +132,7 @@ def _send_report(settings: Settings) -> None:
     assert settings.report is not None
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     engine = build_services(settings, Flask(__name__)).nps
-    report.send(report.build(engine, yesterday), settings.report)
+    report.send(report.build(engine, yesterday), settings.report, settings.mail_server())
 
 
 def _start_demo(

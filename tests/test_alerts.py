@@ -9,6 +9,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -182,3 +183,37 @@ def test_alert004_significant_drop_alerts_once_a_day(
     assert body["drop"]["nps_before"] > body["drop"]["nps_now"]
     with sessions() as s:
         assert len(s.scalars(select(AlertDelivery)).all()) == 1
+
+
+def test_alert005_email_action(sessions: sessionmaker[Session]) -> None:
+    from aiosmtpd.controller import Controller
+
+    from dashapp.mail import MailServer
+    from tests.servers import free_port
+    from tests.test_report import Inbox
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        mail_rule = AlertRule(name="team-de", country=["DE"], email=["cx-de@example.com"])
+        scan(sessions, [mail_rule], T0)
+        ingest(sessions, "s", located([record(1, score=1, comment="Nie wieder <script>")]))
+        scan(sessions, [mail_rule], T0)
+        assert Deliverer(sessions, [mail_rule], MailServer(port=port)).deliver(T0) == 1
+        [message] = inbox.messages
+        assert message["To"] == "cx-de@example.com"
+        subject = str(make_header(decode_header(message["Subject"])))
+        assert subject == "[Feedback Wall] 1/10: Velora · DE · delivery"
+        assert "Nie wieder <script>" in message.get_payload(decode=True).decode()
+    finally:
+        controller.stop()
+
+
+def test_alert006_a_rule_needs_one_action() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="either 'webhook'"):
+        AlertRule(name="x")
+    with pytest.raises(ValidationError, match="needs a 'secret'"):
+        AlertRule(name="x", webhook="https://hooks.example/x")

@@ -18,6 +18,7 @@ from dashapp import db
 from dashapp.cli import main
 from dashapp.config import ReportConfig, Settings
 from dashapp.ingest import ingest
+from dashapp.mail import MailServer
 from dashapp.services import build_services
 from tests.factories import located, record
 from tests.servers import free_port
@@ -67,7 +68,7 @@ def test_rep001_report_arrives_with_figures_and_pdf(smtp: tuple[Inbox, int], sto
     from dashapp import report
 
     settings = Settings.load(database_url=store)
-    config = ReportConfig(recipients=["cx@example.com"], smtp_port=port)
+    config = ReportConfig(recipients=["cx@example.com"])
     built = report.build(build_services(settings, Flask(__name__)).nps, DAY)
     yesterday = built.totals[0]
     assert (yesterday.current.n, yesterday.current.promoters, yesterday.current.detractors) == (
@@ -75,7 +76,7 @@ def test_rep001_report_arrives_with_figures_and_pdf(smtp: tuple[Inbox, int], sto
         6,
         4,
     )
-    report.send(built, config)
+    report.send(built, config, MailServer(port=port))
     [message] = inbox.messages
     assert message["Subject"] == "Feedback Wall daily report 2026-11-20"
     assert message["To"] == "cx@example.com"
@@ -103,7 +104,7 @@ def test_rep002_cli(store: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> None
     assert result.exit_code == 1
     assert "[report]" in result.output
     config = tmp_path / "wall.toml"
-    config.write_text(f'[report]\nrecipients = ["a@example.com"]\nsmtp_port = {port}\n')
+    config.write_text(f'smtp_port = {port}\n[report]\nrecipients = ["a@example.com"]\n')
     result = CliRunner().invoke(
         main,
         ["report", "--day", "2026-11-20", "--send"],
