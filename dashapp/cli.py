@@ -273,6 +273,38 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
         click.echo(daily.html(built))
 
 
+# --- alerts -----------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--limit", default=20, show_default=True, help="How many of the newest deliveries.")
+def alerts(limit: int) -> None:
+    """The alert delivery log: newest first, with attempts and outcome."""
+    from dashapp.models import AlertDelivery
+
+    settings = _settings()
+    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+    with sessions() as session:
+        rows = session.scalars(
+            select(AlertDelivery).order_by(AlertDelivery.id.desc()).limit(limit)
+        ).all()
+    if not rows:
+        click.echo("no alerts yet")
+    for row in rows:
+        if row.delivered_at:
+            state = f"delivered {row.delivered_at:%Y-%m-%d %H:%M:%S} UTC"
+        elif row.failed_at:
+            state = f"FAILED {row.failed_at:%Y-%m-%d %H:%M:%S} UTC"
+        else:
+            state = f"pending, next try {row.next_attempt_at:%H:%M:%S} UTC"
+        detail = (
+            f" (last: {row.last_status or row.last_error})"
+            if row.attempts and not row.delivered_at
+            else ""
+        )
+        click.echo(f"#{row.id} {row.rule}: {state}, {row.attempts} attempt(s){detail}")
+
+
 # --- sources -----------------------------------------------------------------------
 
 

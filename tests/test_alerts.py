@@ -217,3 +217,19 @@ def test_alert006_a_rule_needs_one_action() -> None:
         AlertRule(name="x")
     with pytest.raises(ValidationError, match="needs a 'secret'"):
         AlertRule(name="x", webhook="https://hooks.example/x")
+
+
+def test_alert007_delivery_log_on_the_command_line(
+    store_url: str, sessions: sessionmaker[Session], receiver: Receiver
+) -> None:
+    from click.testing import CliRunner
+
+    from dashapp.cli import main
+
+    rules = [rule(receiver.url)]
+    scan(sessions, rules, T0)
+    ingest(sessions, "s", located([record(1, score=0)]))
+    scan(sessions, rules, T0)
+    Deliverer(sessions, rules).deliver(T0)  # the receiver fails this one
+    out = CliRunner().invoke(main, ["alerts"], env={"FEEDBACKWALL_DATABASE_URL": store_url}).output
+    assert "#1 detractors-de: pending, next try 12:01:00 UTC, 1 attempt(s) (last: 503)" in out
