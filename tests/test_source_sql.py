@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -421,14 +421,19 @@ def test_sql009_postgresql_timestamptz_and_uuid_keys(
                     for i, ref in enumerate(refs)
                 ],
             )
-        make: Callable[[], SqlSource] = lambda: SqlSource(  # noqa: E731
-            "crm",
-            url=PG_URL,
-            table=name,
-            columns={"id": "ref", "submitted_at": "changed"},
-            cursor_column="changed",
-            page_size=3,
-        )
+        options: dict[str, Any] = {
+            "url": PG_URL,
+            "table": name,
+            "columns": {"id": "ref", "submitted_at": "changed"},
+            "cursor_column": "changed",
+            "page_size": 3,
+        }
+
+        def make() -> SqlSource:
+            made = build("sql", "crm", options)
+            assert isinstance(made, SqlSource)
+            return made
+
         first = make()
         report = Poller(first, sessions, interval=60).run()
         first.close()
