@@ -36,7 +36,8 @@ def backoff_seconds(failures: int, interval: float) -> float:
     """Wait after *failures* consecutive failures: the interval doubled per failure, capped."""
     if failures <= 0:
         return 0.0
-    return min(MAX_BACKOFF, interval * 2 ** (failures - 1))
+    # The exponent is capped: a week-long outage must not overflow a float.
+    return min(MAX_BACKOFF, interval * 2 ** min(failures - 1, 32))
 
 
 @dataclass(slots=True)

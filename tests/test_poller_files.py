@@ -59,3 +59,9 @@ def test_poll001_drop_folder_resumes_and_recovers(
     write_csv(folder / "c.csv", [record(100)])
     assert restarted.run(now=NOW + dt.timedelta(seconds=400)).accepted == 1
     assert _stored(sessions) == 9
+
+
+def test_poll002_backoff_is_capped_even_after_a_long_outage() -> None:
+    assert backoff_seconds(0, 30.0) == 0
+    assert backoff_seconds(3, 30.0) == 120
+    assert backoff_seconds(10_000, 30.0) == 600
