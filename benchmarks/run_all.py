@@ -13,6 +13,7 @@ import sys
 
 RUNS = (
     ["benchmarks.import_speed", "--rows", "200000", "--repeats", "3"],
+    ["benchmarks.language_accuracy", "--rows", "200000"],
     ["benchmarks.query_speed", "--rows", "1000000"],
 )
 
