@@ -10,6 +10,7 @@ from flask import Flask
 
 import callbacks
 import layouts
+from dashapp import security
 from dashapp.api import MAX_BODY_BYTES, api
 from dashapp.chart_export import charts
 from dashapp.config import Settings
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     # Keep columns in the order the contract gives (group columns first).
     server.json.sort_keys = False  # type: ignore[attr-defined]
     services = build_services(settings, server)
+    security.install(server)
     server.register_blueprint(api)
     server.register_blueprint(exports)
     server.register_blueprint(charts)

@@ -136,3 +136,17 @@ def test_api007_readyz_reports_failing_source(client: FlaskClient) -> None:
     body = client.get("/readyz").json
     assert body["status"] == "degraded"
     assert body["sources"]["crm"]["last_error"] == "connection refused"
+
+
+def test_api008_security_headers(client: FlaskClient) -> None:
+    for path in ("/", "/healthz", "/api/v1/nps"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "default-src 'self'" in csp
+        assert "frame-ancestors 'self'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "Strict-Transport-Security" not in headers  # plain HTTP here
+    assert (
+        "Strict-Transport-Security"
+        in client.get("/healthz", base_url="https://wall.example").headers
+    )
