@@ -65,3 +65,9 @@ def save(name: str, result: dict[str, Any]) -> Path:
     path = OUT / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **result}, indent=2, default=str))
     return path
+
+
+def require(condition: object, message: str) -> None:
+    """Stop the benchmark with *message* unless *condition* holds (also under python -O)."""
+    if not condition:
+        raise SystemExit(f"check failed: {message}")

@@ -1,9 +1,12 @@
-"""`make bench`: the fast variants of every benchmark (a few minutes on 2 cores).
+"""`make bench`: the fast variants of every benchmark, one after another (a few minutes).
 
-The full-size runs of docs/benchmarks.md:
+The full-size runs recorded in docs/benchmarks.md:
 
+    python -m benchmarks.import_speed --rows 200000 --repeats 3 --profile 50000
     python -m benchmarks.import_speed --rows 1000000 --repeats 1 --memory
     python -m benchmarks.query_speed --rows 10000000
+    python -m benchmarks.query_speed --rows 1000000 --url postgresql+psycopg://...
+    python -m benchmarks.kiosk_soak --minutes 60
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ RUNS = (
 
 
 def main() -> None:
-    """Run each benchmark in its own process, one after another (they share 2 cores)."""
+    """Run each benchmark in its own process, one at a time (they would compete for cores)."""
     for args in RUNS:
         print(f"$ python -m {' '.join(args)}", flush=True)
         subprocess.run([sys.executable, "-m", *args], check=True)
