@@ -13,6 +13,7 @@ Measures, in one process:
   ingest timings, reported apart; a `feedbackwall import` process pays it once);
 - memory (``--memory``): peak RSS of fresh processes importing N/10 and N rows,
   to show that the import streams;
+- phases (``--phases``): one more ingest with its steps timed in place;
 - profile (``--profile ROWS``): cProfile of ingest over the first ROWS rows.
 
     python -m benchmarks.import_speed --rows 1000000 --repeats 1 --memory
@@ -30,7 +31,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from itertools import islice
 from pathlib import Path
@@ -143,6 +146,73 @@ def peak_rss_mib(rows: int) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+def phases(path: Path, workdir: Path) -> dict[str, float]:
+    """Seconds per phase of one ingest of *path*, by timing ingest's own steps in place.
+
+    Wraps the functions ``dashapp.ingest`` calls once per batch (low overhead,
+    unlike cProfile) and the CSV iterator; "other" is the rest of ingest_batch
+    (dedupe, the lookup of stored ids, building rows and hour keys, the data
+    version); "transaction" is batching, BEGIN and COMMIT.
+    """
+    from dashapp import ingest as module
+
+    spent: dict[str, float] = defaultdict(float)
+
+    def wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            key = f"{name} {args[1].name}" if name == "insert_many" else name
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[key] += time.perf_counter() - start
+
+        return timed_call
+
+    def reading(rows: Iterator[Located]) -> Iterator[Located]:
+        while True:
+            start = time.perf_counter()
+            row = next(rows, None)
+            spent["read"] += time.perf_counter() - start
+            if row is None:
+                return
+            yield row
+
+    names = ("ingest_batch", "check", "_detect_languages", "insert_many", "_apply_rollups")
+    saved = {name: getattr(module, name) for name in names}
+    url = fresh_store(workdir)
+    engine = db.make_engine(url)
+    sessions = db.make_sessionmaker(engine)
+    try:
+        for name in names:
+            setattr(module, name, wrap(name, saved[name]))
+        total, _ = timed(lambda: ingest(sessions, "bench", reading(read_records(path))))
+    finally:
+        for name, fn in saved.items():
+            setattr(module, name, fn)
+        engine.dispose()
+    rollups = spent["_apply_rollups"] - spent["insert_many rollups"]
+    batch = spent["ingest_batch"]
+    other = (
+        batch
+        - spent["check"]
+        - spent["_detect_languages"]
+        - spent["insert_many responses"]
+        - spent["_apply_rollups"]
+    )
+    return {
+        "total": total,
+        "read CSV (read_records)": spent["read"],
+        "validate + hash (check)": spent["check"],
+        "language detection": spent["_detect_languages"],
+        "insert responses (insert_many)": spent["insert_many responses"],
+        "rollup deltas (python)": rollups,
+        "upsert rollups (insert_many)": spent["insert_many rollups"],
+        "other in ingest_batch": other,
+        "transaction (batching, BEGIN, COMMIT)": total - batch - spent["read"],
+    }
+
+
 def profile(path: Path, rows: int, workdir: Path) -> str:
     """cProfile of ingest over the first *rows* rows: the top functions by own time."""
     profiler = cProfile.Profile()
@@ -167,6 +237,9 @@ def main() -> None:
     parser.add_argument(
         "--profile", type=int, default=0, metavar="ROWS", help="cProfile ingest over ROWS rows"
     )
+    parser.add_argument(
+        "--phases", action="store_true", help="one more ingest, timing each of its phases"
+    )
     args = parser.parse_args()
     path = csv_for(args.rows)
     load_s = load_detectors(path)
@@ -179,6 +252,7 @@ def main() -> None:
         batches = detection_batches(path)
         detect_s = detection_seconds(batches)
         profile_text = profile(path, args.profile, Path(tmp)) if args.profile else ""
+        phase_s = phases(path, Path(tmp)) if args.phases else {}
     ingest_med, base_med = statistics.median(ingest_s), statistics.median(base_s)
     detected = sum(len(texts) for texts, _ in batches)
     result: dict[str, Any] = {
@@ -198,6 +272,12 @@ def main() -> None:
         "target_rows_per_s": TARGET_ROWS_PER_S,
         "target_met": args.rows / ingest_med >= TARGET_ROWS_PER_S,
     }
+    if phase_s:
+        total = phase_s["total"]
+        result["phases"] = {
+            name: {"seconds": round(sec, 2), "share": round(sec / total, 3)}
+            for name, sec in phase_s.items()
+        }
     if args.memory:
         small = args.rows // 10
         csv_for(small)
@@ -220,6 +300,8 @@ def main() -> None:
         f"{r['detection_share_of_ingest']:.0%} of ingest time; "
         f"detector load {load_s:.2f} s once per process"
     )
+    for name, item in result.get("phases", {}).items():
+        print(f"  {name:40} {item['seconds']:7.2f} s {item['share']:6.1%}")
     if "peak_rss_mib" in result:
         print(f"peak RSS (MiB): {result['peak_rss_mib']}")
     if profile_text:

@@ -238,6 +238,24 @@ def raw_rolling(conn: Connection, days: int, window: int) -> Figures:
     }
 
 
+def store_bytes(url: str) -> int:
+    """The size of the store: its SQLite file, or the PostgreSQL tables with their indexes."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        return sum(
+            Path(f"{path}{suffix}").stat().st_size
+            for suffix in ("", "-wal")
+            if Path(f"{path}{suffix}").exists()
+        )
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        size = conn.scalar(
+            text("SELECT pg_total_relation_size('responses') + pg_total_relation_size('rollups')")
+        )
+    engine.dispose()
+    return int(size or 0)
+
+
 def fresh_engine(url: str) -> NpsEngine:
     """An engine with its own connection pool and an empty in-process cache."""
     return NpsEngine(
@@ -365,7 +383,12 @@ def main() -> None:
         print(f"bulk-built rollups equal ingest's on 20,000 rows ({checked:,} rollup rows)")
         reused = url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists()
         build_s = 0.0 if reused else timed(lambda: build_store(url, args.rows, args.days))[0]
-        print(f"store: {args.rows:,} rows on {label}, built in {build_s:.0f} s", flush=True)
+        size = store_bytes(url)
+        print(
+            f"store: {args.rows:,} rows on {label}, {size / 2**30:.2f} GiB,"
+            f" built in {build_s:.0f} s",
+            flush=True,
+        )
         engine = db.make_engine(url)
         lo, hi = END - dt.timedelta(days=30, hours=5, minutes=13), END
         with db.make_sessionmaker(engine)() as session, engine.connect() as conn:
@@ -399,6 +422,7 @@ def main() -> None:
             "cells": len(BRANDS) * len(COUNTRIES) * len(TOUCHPOINTS),
             "samples": args.samples,
             "store_build_seconds": round(build_s, 1),
+            "store_gib": round(size / 2**30, 2),
             "store_reused": reused,
             "rollup_rows_checked_against_ingest": checked,
             **results,
