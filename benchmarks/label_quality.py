@@ -1,0 +1,112 @@
+"""Smart-label quality: precision, recall and F1 of the shipped taxonomy, per label and language.
+
+The evaluation set (benchmarks/eval/labels_eval_*.jsonl) was written for this
+project by a separate author who never saw the taxonomy's keywords: comments
+in nine languages, each with the top-level labels a careful reader would give
+and the sentiment of each. Keywords were tuned on the dev file only; the test
+file is what the figures report.
+
+    python -m benchmarks.label_quality            # test set
+    python -m benchmarks.label_quality --set dev --errors   # what to tune on
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import save
+from dashapp.labelling import Labeller
+from dashapp.sentiment import NAMES
+from dashapp.taxonomy import default_text, parse_taxonomy
+
+EVAL = Path(__file__).resolve().parent / "eval"
+
+
+def load(which: str) -> list[dict[str, Any]]:
+    """The evaluation comments of the *which* set ("dev" or "test")."""
+    path = EVAL / f"labels_eval_{which}.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def f1(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    """Precision, recall and F1; 1.0 where nothing was expected and nothing found."""
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, score
+
+
+def evaluate(rows: list[dict[str, Any]], labeller: Labeller) -> dict[str, Any]:
+    """Per-label and per-language scores of *labeller* on *rows* (top-level labels)."""
+    top = [label.id for label in labeller.taxonomy.top_level()]
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    sentiment_hits = Counter[str]()
+    errors: list[dict[str, Any]] = []
+    for row in rows:
+        lang = row["language"]
+        found = {
+            label: NAMES[s] for label, s in labeller.label(row["comment"], lang) if "/" not in label
+        }
+        gold: dict[str, str] = row["labels"]
+        for label in top:
+            kind = (
+                "tp"
+                if label in found and label in gold
+                else "fp"
+                if label in found
+                else "fn"
+                if label in gold
+                else "tn"
+            )
+            counts[(lang, label)][kind] += 1
+            if kind == "tp":
+                sentiment_hits["total"] += 1
+                sentiment_hits["correct"] += found[label] == gold[label]
+        if set(found) != set(gold) or any(found[k] != gold[k] for k in gold if k in found):
+            errors.append({"id": row["id"], "comment": row["comment"], "gold": gold, "found": found})
+    languages = sorted({lang for lang, _ in counts})
+    per_language = {}
+    for lang in languages:
+        scores = [f1(*(counts[(lang, label)][k] for k in ("tp", "fp", "fn")))[2] for label in top]
+        per_language[lang] = round(sum(scores) / len(scores), 3)
+    per_label = {}
+    for label in top:
+        totals = Counter[str]()
+        for lang in languages:
+            totals.update(counts[(lang, label)])
+        p, r, score = f1(totals["tp"], totals["fp"], totals["fn"])
+        per_label[label] = {"precision": round(p, 3), "recall": round(r, 3), "f1": round(score, 3)}
+    macro = sum(v["f1"] for v in per_label.values()) / len(per_label)
+    return {
+        "comments": len(rows),
+        "macro_f1": round(macro, 3),
+        "macro_f1_by_language": per_language,
+        "by_label": per_label,
+        "sentiment_accuracy": round(sentiment_hits["correct"] / max(1, sentiment_hits["total"]), 3),
+        "errors": errors,
+    }
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=("dev", "dev2", "test"), default="test")
+    parser.add_argument("--errors", action="store_true", help="print every miss")
+    args = parser.parse_args()
+    labeller = Labeller(parse_taxonomy(default_text()))
+    result = evaluate(load(args.set), labeller)
+    if args.errors:
+        for e in result["errors"]:
+            print(f"{e['id']}: {e['comment']}\n   gold {e['gold']}\n   found {e['found']}")
+    errors = result.pop("errors")
+    print(json.dumps(result, indent=2))
+    print(f"{len(errors)} comments with a difference")
+    save(f"label_quality_{args.set}", result)
+
+
+if __name__ == "__main__":
+    main()
