@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import language
+from dashapp import label_store, language
 from dashapp.bulk import insert_many
 from dashapp.models import Response, Rollup, SourceState, StoreMeta
 from dashapp.nps import ScoreClass, classify
@@ -145,6 +145,8 @@ def ingest_batch(
             ).where(Response.source == source, Response.external_id.in_(list(latest)))
         )
     }
+    worker = label_store.labeller(session)
+    labelled: dict[str, tuple[tuple[str, int], ...]] = {}
     now = dt.datetime.now(dt.UTC)
     inserts: list[tuple[Any, ...]] = []
     deltas: Counter[HourKey] = Counter()
@@ -154,6 +156,7 @@ def ingest_batch(
             report.duplicates += 1
             continue
         values = _row(source, record, now)
+        labelled[record.external_id] = worker.label(record.comment, record.language)
         if old is None:
             inserts.append(values)
         else:
@@ -177,6 +180,7 @@ def ingest_batch(
 
     insert_many(session, Response.__table__, RESPONSE_COLUMNS, inserts)
     _apply_rollups(session, deltas)
+    _store_labels(session, source, latest, existing, labelled)
     if report.accepted:
         session.execute(
             update(StoreMeta).where(StoreMeta.key == DATA_VERSION).values(value=StoreMeta.value + 1)
@@ -324,6 +328,49 @@ def _apply_rollups(session: Session, deltas: Counter[HourKey]) -> None:
         keys=("grain", "bucket", "brand", "country", "touchpoint"),
         add=("n", "promoters", "passives", "detractors"),
     )
+
+
+def _store_labels(
+    session: Session,
+    source: str,
+    latest: Mapping[str, CleanRecord],
+    existing: Mapping[str, Any],
+    labelled: Mapping[str, tuple[tuple[str, int], ...]],
+) -> None:
+    """Store the labels of the batch's new and changed responses and count them."""
+    if not labelled:
+        return
+    updated = {existing[x].id: x for x in labelled if x in existing}
+    deltas = label_store.LabelDeltas()
+    for old in label_store.stored(session, list(updated)).values():
+        deltas.add(old, -1)
+    ids = dict(updated.items())
+    new = [x for x in labelled if x not in existing]
+    for i in range(0, len(new), 500):
+        chunk = new[i : i + 500]
+        rows = session.execute(
+            select(Response.id, Response.external_id).where(
+                Response.source == source, Response.external_id.in_(chunk)
+            )
+        )
+        ids.update((row[0], row[1]) for row in rows)
+    items = []
+    for response_id, external_id in ids.items():
+        record = latest[external_id]
+        items.append(
+            label_store.Labelled(
+                response_id,
+                record.submitted_at,
+                record.brand,
+                record.country,
+                record.touchpoint,
+                record.score,
+                bool(record.comment),
+                labelled[external_id],
+            )
+        )
+    label_store.label_responses(session, items, deltas, replace=bool(updated))
+    deltas.apply(session)
 
 
 def _update_source_counts(session: Session, source: str, report: IngestReport) -> None:

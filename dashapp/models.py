@@ -108,6 +108,86 @@ class Rollup(Base):
     detractors: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class ResponseLabel(Base):
+    """A label a response's comment carries, with the sentiment of its clauses.
+
+    ``submitted_at`` repeats the response's, so a label's comments page by
+    (label, submitted_at, response_id) on one index, as the response list does.
+    """
+
+    __tablename__ = "response_labels"
+    __table_args__ = (
+        Index("ix_response_labels_label_time", "label", "submitted_at", "response_id"),
+    )
+
+    response_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(120), primary_key=True)
+    #: 1 positive, 0 neutral, -1 negative.
+    sentiment: Mapped[int] = mapped_column(SmallInteger)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class LabelRollup(Base):
+    """Counts per time bucket x brand x country x touchpoint x label, kept current on ingest.
+
+    The label ``*`` counts every commented response (labelled or not): the
+    denominator of a label's share and of "most problematic". Buckets as in
+    :class:`Rollup`.
+    """
+
+    __tablename__ = "label_rollups"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120), primary_key=True)
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(String(32), primary_key=True)
+    promoters: Mapped[int] = mapped_column(Integer, default=0)
+    passives: Mapped[int] = mapped_column(Integer, default=0)
+    detractors: Mapped[int] = mapped_column(Integer, default=0)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaxonomyVersion(Base):
+    """A label taxonomy as imported (TOML text); the newest row is the one in force."""
+
+    __tablename__ = "taxonomies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Who or what imported it, e.g. "cli: taxonomy.toml" or "theme 12".
+    origin: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Theme(Base):
+    """A theme found by discovery: a cluster of recent comments, named by its terms."""
+
+    __tablename__ = "themes"
+    __table_args__ = (Index("ix_themes_run", "run_at", "scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: "unlabelled" (comments no label covers) or "all".
+    scope: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    terms: Mapped[list[str]] = mapped_column(JSONType)
+    size: Mapped[int] = mapped_column(Integer)
+    #: Comments in the theme this week and the week before (for "new" and "growing").
+    this_week: Mapped[int] = mapped_column(Integer, default=0)
+    last_week: Mapped[int] = mapped_column(Integer, default=0)
+    examples: Mapped[list[int]] = mapped_column(JSONType)
+    #: The label created from this theme, if any.
+    label: Mapped[str | None] = mapped_column(String(120))
+
+
 class SourceState(Base):
     """A poller's persisted cursor and health."""
 

@@ -1,0 +1,123 @@
+"""SQL for label figures: counts per label over a time window, and a label's responses.
+
+Windows are read as in :func:`dashapp.queries.counts`: whole days and hours
+from label rollups, raw responses at the two partial hours, so a query costs
+buckets, not comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from dashapp.label_store import ALL_COMMENTS
+from dashapp.models import LabelRollup, Response, ResponseLabel
+from dashapp.queries import Filters, window_parts
+
+#: (promoters, passives, detractors, positive, neutral, negative)
+LabelCounts = tuple[int, int, int, int, int, int]
+
+
+def _rollup_sums() -> Select[Any]:
+    return select(
+        LabelRollup.label,
+        func.sum(LabelRollup.promoters),
+        func.sum(LabelRollup.passives),
+        func.sum(LabelRollup.detractors),
+        func.sum(LabelRollup.positive),
+        func.sum(LabelRollup.neutral),
+        func.sum(LabelRollup.negative),
+    ).group_by(LabelRollup.label)
+
+
+def _class_sums() -> list[Any]:
+    return [
+        func.sum(case((Response.score >= 9, 1), else_=0)),
+        func.sum(case((Response.score.between(7, 8), 1), else_=0)),
+        func.sum(case((Response.score <= 6, 1), else_=0)),
+    ]
+
+
+def label_counts(
+    session: Session, start: dt.datetime, end: dt.datetime, filters: Filters = Filters()
+) -> dict[str, LabelCounts]:
+    """Counts per label (and ``*`` for all commented responses) with start < submitted_at <= end."""
+    parts = window_parts(start, end)
+    statements: list[Select[Any]] = []
+    if parts.days:
+        lo, hi = parts.days
+        statements.append(
+            _rollup_sums().where(
+                LabelRollup.grain == "d",
+                LabelRollup.bucket >= lo,
+                LabelRollup.bucket < hi,
+                *filters.clauses(LabelRollup),
+            )
+        )
+    if parts.hours:
+        statements.append(
+            _rollup_sums().where(
+                LabelRollup.grain == "h",
+                or_(
+                    *(
+                        and_(LabelRollup.bucket >= lo, LabelRollup.bucket < hi)
+                        for lo, hi in parts.hours
+                    )
+                ),
+                *filters.clauses(LabelRollup),
+            )
+        )
+    if parts.raw:
+        edges = or_(*(r.clause(Response.submitted_at) for r in parts.raw))
+        statements.append(
+            select(
+                ResponseLabel.label,
+                *_class_sums(),
+                func.sum(case((ResponseLabel.sentiment == 1, 1), else_=0)),
+                func.sum(case((ResponseLabel.sentiment == 0, 1), else_=0)),
+                func.sum(case((ResponseLabel.sentiment == -1, 1), else_=0)),
+            )
+            .join(Response, Response.id == ResponseLabel.response_id)
+            .where(edges, *filters.clauses(Response))
+            .group_by(ResponseLabel.label)
+        )
+        statements.append(
+            select(
+                func.min(ALL_COMMENTS),
+                *_class_sums(),
+                func.sum(0),
+                func.sum(0),
+                func.sum(0),
+            ).where(edges, Response.comment.is_not(None), *filters.clauses(Response))
+        )
+    totals: dict[str, list[int]] = defaultdict(lambda: [0] * 6)
+    for stmt in statements:
+        for row in session.execute(stmt):
+            if row[0] is None:
+                continue
+            acc = totals[row[0]]
+            for i in range(6):
+                acc[i] += int(row[1 + i] or 0)
+    return {
+        label: (c[0], c[1], c[2], c[3], c[4], c[5])
+        for label, c in totals.items()
+        if c[0] + c[1] + c[2] > 0
+    }
+
+
+def labels_of(session: Session, response_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
+    """The stored (label, sentiment) pairs of each response in *response_ids*."""
+    found: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for i in range(0, len(response_ids), 500):
+        chunk = response_ids[i : i + 500]
+        for rid, label, sentiment in session.execute(
+            select(ResponseLabel.response_id, ResponseLabel.label, ResponseLabel.sentiment)
+            .where(ResponseLabel.response_id.in_(chunk))
+            .order_by(ResponseLabel.response_id, ResponseLabel.label)
+        ):
+            found[rid].append((label, sentiment))
+    return dict(found)
