@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from dashapp import tokens
 from dashapp.ingest import ingest
+from dashapp.label_stats import to_records as label_records
 from dashapp.models import SourceState
 from dashapp.nps_table import to_records
 from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
@@ -146,4 +147,23 @@ def nps_figures() -> tuple[Response, int]:
         as_of=as_of.isoformat() if as_of else None,
         min_n=svc.settings.min_n,
         rows=to_records(rows, by),
+    ), 200
+
+
+@api.get("/api/v1/labels")
+def label_figures() -> tuple[Response, int]:
+    """Figures per label, as ``feedbackwall labels stats --format json`` prints them."""
+    svc = services_of()
+    try:
+        window = parse_window(request.args.get("window"))
+        as_of = parse_as_of(request.args.get("as_of"))
+        filters = parse_filters(request.args.get)
+    except BadParameter as exc:
+        return _error(400, str(exc), parameter=exc.name)
+    stats = svc.nps.labels(window=window, as_of=as_of, filters=filters)
+    return jsonify(
+        window_days=window,
+        as_of=as_of.isoformat() if as_of else None,
+        min_n=svc.settings.min_n,
+        labels=label_records(stats),
     ), 200

@@ -14,6 +14,7 @@ import click
 from sqlalchemy import func, select
 
 from dashapp import db, tokens
+from dashapp.cli_labels import labels as labels_group
 from dashapp.config import ConfigError, Settings
 from dashapp.ingest import Rejection, ingest
 from dashapp.models import Response, SourceState
@@ -348,6 +349,8 @@ def sources_token(source: str) -> None:
         token = tokens.issue(session, source)
     click.echo(token)
 
+
+main.add_command(labels_group)
 
 if __name__ == "__main__":
     main()

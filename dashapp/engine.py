@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 from flask_caching import Cache
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import nps, queries
+from dashapp import label_queries, label_store, nps, queries
+from dashapp.label_stats import LabelStat, label_stats
 from dashapp.queries import Counts, Filters
+from dashapp.taxonomy import Taxonomy
 
 T = TypeVar("T")
 CACHE_TTL = 24 * 3600
@@ -238,6 +240,33 @@ class NpsEngine:
             GroupNps(dict(zip(by, key, strict=True)), self._nps(c))
             for key, c in sorted(counts.items(), key=lambda kv: -sum(kv[1]))
         ]
+
+    def labels(
+        self, *, window: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+    ) -> list[LabelStat]:
+        """Figures per label over (as_of - window days, as_of], against the window before."""
+        end = as_of or default_as_of()
+        start = end - dt.timedelta(days=window)
+        before = start - dt.timedelta(days=window)
+
+        def compute(session: Session) -> list[LabelStat]:
+            _, taxonomy = label_store.current(session)
+            now = label_queries.label_counts(session, start, end, filters)
+            earlier = label_queries.label_counts(session, before, start, filters)
+            total = queries.counts(session, (), start, end, filters).get((), (0, 0, 0))
+            return label_stats(taxonomy, now, earlier, total, min_n=self.min_n)
+
+        return self._cached("labels", (start, end, filters), compute)
+
+    def response_labels(self, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
+        """The stored (label, sentiment) pairs of each response id (labelled ones only)."""
+        return self._cached(
+            "response_labels", (tuple(ids),), lambda s: label_queries.labels_of(s, list(ids))
+        )
+
+    def taxonomy(self) -> Taxonomy:
+        """The label taxonomy in force."""
+        return self._cached("taxonomy", (), lambda s: label_store.current(s)[1])
 
     def drops(
         self,

@@ -149,9 +149,7 @@ def _phrase_at(
 ) -> bool:
     if i + len(patterns) > len(words):
         return False
-    return all(
-        _matches(p, words[i + k], stemmed[i + k]) for k, p in enumerate(patterns) if k > 0
-    )
+    return all(_matches(p, words[i + k], stemmed[i + k]) for k, p in enumerate(patterns) if k > 0)
 
 
 def longest(matches: Sequence[Match]) -> list[Match]:

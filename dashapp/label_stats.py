@@ -106,3 +106,34 @@ def label_stats(
             )
         )
     return stats
+
+
+def to_records(stats: list[LabelStat]) -> list[dict[str, object]]:
+    """JSON- and CSV-ready rows, as the CLI and ``GET /api/v1/labels`` give them."""
+
+    def one(value: float | None) -> float | None:
+        return None if value is None else round(value, 1) + 0.0
+
+    return [
+        {
+            "label": s.label,
+            "path": s.path,
+            "depth": s.depth,
+            "volume": s.volume,
+            "share_pct": one(100 * s.share),
+            "nps": one(s.nps.nps),
+            "ci_low": one(s.nps.ci_low),
+            "ci_high": one(s.nps.ci_high),
+            "too_small": s.nps.too_small,
+            "positive": s.positive,
+            "neutral": s.neutral,
+            "negative": s.negative,
+            "previous_volume": s.previous.n,
+            "previous_nps": one(s.previous.nps),
+            "change": one(s.change.delta),
+            "significant": s.change.significant,
+            "impact": one(s.impact),
+            "problematic_pct": one(None if s.problematic is None else 100 * s.problematic),
+        }
+        for s in stats
+    ]

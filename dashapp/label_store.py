@@ -197,9 +197,7 @@ def stored(session: Session, ids: Sequence[int]) -> dict[int, Labelled]:
                 Response.comment.is_not(None),
             ).where(Response.id.in_(chunk))
         ):
-            found[row[0]] = Labelled(
-                *row[:6], bool(row[6]), tuple(sorted(labels.get(row[0], ())))
-            )
+            found[row[0]] = Labelled(*row[:6], bool(row[6]), tuple(sorted(labels.get(row[0], ()))))
     return found
 
 
@@ -272,4 +270,3 @@ def _with_labels(item: Labelled, labels: tuple[tuple[str, int], ...]) -> Labelle
 def _chunks(values: list[int], size: int) -> Iterable[list[int]]:
     for i in range(0, len(values), size):
         yield values[i : i + size]
-

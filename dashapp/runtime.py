@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass
 from functools import partial
 
@@ -13,6 +14,7 @@ from flask_caching import Cache
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp import label_store
 from dashapp.alerts import Deliverer, scan, scan_drops
 from dashapp.config import Settings
 from dashapp.db import make_engine, make_sessionmaker
@@ -21,6 +23,7 @@ from dashapp.ingest import ingest
 from dashapp.lease import Lease
 from dashapp.models import Response
 from dashapp.scheduler import Poller, add_poller, build_scheduler, when_leased
+from dashapp.themes import run_discovery
 from data_sources.base import build
 
 log = logging.getLogger(__name__)
@@ -30,6 +33,12 @@ DEMO_HISTORY_DAYS = 120
 ALERT_INTERVAL = 5.0
 #: Seconds between checks for significant drops (they move slowly).
 DROP_INTERVAL = 60.0
+#: Relabelling after a taxonomy change: a slice of work every few seconds, so
+#: writers (ingest) never wait long for the store.
+RELABEL_INTERVAL = 5.0
+RELABEL_SLICE = 3.0
+#: Seconds between theme discovery runs.
+DISCOVERY_INTERVAL = 3600.0
 
 
 @dataclass(slots=True)
@@ -110,6 +119,21 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             coalesce=True,
             misfire_grace_time=3600,
         )
+    for job_id, (job, seconds) in {
+        "labels:relabel": (partial(relabel_for, sessions, RELABEL_SLICE), RELABEL_INTERVAL),
+        "labels:discover": (partial(discover_themes, sessions), DISCOVERY_INTERVAL),
+    }.items():
+        scheduler.add_job(
+            when_leased(job, lease),
+            "interval",
+            seconds=seconds,
+            id=job_id,
+            name=job_id,
+            max_instances=1,
+            coalesce=True,
+            # Discovery also runs soon after start, so a fresh wall has themes.
+            next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds % 60 or 30),
+        )
     if demo:
         scheduler.add_job(
             when_leased(
@@ -121,6 +145,29 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         )
     scheduler.start()
     return ScheduledWork(scheduler, lease)
+
+
+def relabel_for(sessions: sessionmaker[Session], seconds: float) -> int:
+    """Relabel stored comments in short transactions for about *seconds*; how many were done."""
+    deadline = time.monotonic() + seconds
+    done = 0
+    while time.monotonic() < deadline:
+        with sessions.begin() as session:
+            step = label_store.relabel_step(session)
+        if not step:
+            break
+        done += step
+    if done:
+        log.info("relabelled %d comments with the taxonomy in force", done)
+    return done
+
+
+def discover_themes(sessions: sessionmaker[Session]) -> int:
+    """One discovery run over recent comments; how many themes it stored."""
+    with sessions.begin() as session:
+        found = run_discovery(session)
+    log.info("discovery: %d themes", found)
+    return found
 
 
 def _send_report(settings: Settings) -> None:

@@ -14,8 +14,8 @@ import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import cast
 from importlib import resources
+from typing import cast
 
 from dashapp.keywords import KeywordIndex, longest
 from dashapp.text import fold

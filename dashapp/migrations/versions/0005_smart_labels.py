@@ -48,7 +48,12 @@ def upgrade() -> None:
         sa.Column("touchpoint", sa.String(length=32), nullable=False),
         *counts,
         sa.PrimaryKeyConstraint(
-            "grain", "bucket", "label", "brand", "country", "touchpoint",
+            "grain",
+            "bucket",
+            "label",
+            "brand",
+            "country",
+            "touchpoint",
             name=op.f("pk_label_rollups"),
         ),
     )

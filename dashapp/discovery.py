@@ -1,0 +1,179 @@
+"""Theme discovery: cluster recent comments into themes nobody wrote a rule for, and name them.
+
+Light enough for two cores: per language, TF-IDF over Snowball stems and stem
+pairs, k-means (scikit-learn's MiniBatchKMeans), then each cluster is named by
+its most distinctive terms with class-based TF-IDF (term frequency in the
+cluster x log(1 + mean words per cluster / frequency of the term overall), as
+BERTopic does) and keeps the comments nearest its centre as examples.
+Clustering per language keeps themes readable: a cluster of Swedish and
+German comments would be named by whichever language dominates it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from dashapp.text import stems, tokens
+
+#: Fewer comments than this in a language are not clustered.
+MIN_COMMENTS = 30
+#: Themes smaller than this are dropped as noise.
+MIN_THEME = 5
+#: Words this short carry no theme ("ok", "es", "i").
+MIN_WORD = 3
+WEEK = dt.timedelta(days=7)
+#: A stem in more of a language's comments than this is too common to name a theme.
+COMMON_SHARE = 0.08
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """A comment to cluster."""
+
+    id: int
+    text: str
+    language: str
+    submitted_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FoundTheme:
+    """A cluster of comments: its name terms, size, examples and weekly volumes."""
+
+    language: str
+    terms: tuple[str, ...]
+    size: int
+    examples: tuple[int, ...]
+    this_week: int
+    last_week: int
+    member_ids: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        """The terms joined, as screens show a theme."""
+        return " · ".join(self.terms)
+
+
+def is_new(this_week: int, last_week: int) -> bool:
+    """A theme that appeared this week: at least MIN_THEME comments, none the week before."""
+    return this_week >= MIN_THEME and last_week == 0
+
+
+def is_growing(this_week: int, last_week: int) -> bool:
+    """A theme at least twice as large as the week before, by at least MIN_THEME comments."""
+    return last_week > 0 and this_week >= 2 * last_week and this_week - last_week >= MIN_THEME
+
+
+def _terms(text: str, language: str) -> tuple[list[str], list[str]]:
+    """(words, stems) of *text* without short words and numbers."""
+    words = [w for w in tokens(text) if len(w) >= MIN_WORD and not w.isdigit()]
+    return words, stems(words, language)
+
+
+def discover(comments: Sequence[Comment], now: dt.datetime, *, seed: int = 0) -> list[FoundTheme]:
+    """Themes among *comments*, largest first; *now* bounds "this week" as [now - 7 d, now)."""
+    by_language: dict[str, list[Comment]] = defaultdict(list)
+    for comment in comments:
+        by_language[comment.language].append(comment)
+    found: list[FoundTheme] = []
+    for language, group in sorted(by_language.items()):
+        if len(group) >= MIN_COMMENTS:
+            found.extend(_cluster(language, group, now, seed))
+    return sorted(found, key=lambda t: -t.size)
+
+
+def _cluster(language: str, group: list[Comment], now: dt.datetime, seed: int) -> list[FoundTheme]:
+    analysed = [_terms(c.text, language) for c in group]
+    docs = [stem_list + _pairs(stem_list) for _, stem_list in analysed]
+    vectorizer = TfidfVectorizer(analyzer=lambda doc: doc, min_df=2, max_df=0.4, sublinear_tf=True)
+    try:
+        matrix = vectorizer.fit_transform(docs)
+    except ValueError:  # no term survives min_df/max_df: nothing in common to cluster
+        return []
+    k = max(2, min(12, round(math.sqrt(len(group) / 4))))
+    model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=1024)
+    assignment = model.fit_predict(matrix)
+    surface = _surface_words(analysed)
+    members: dict[int, list[int]] = defaultdict(list)
+    for index, cluster in enumerate(assignment):
+        if matrix[index].nnz:
+            members[int(cluster)].append(index)
+    names = _ctfidf_names([[docs[i] for i in idx] for idx in members.values()], _common(docs))
+    themes = []
+    for (cluster, idx), terms in zip(members.items(), names, strict=True):
+        if len(idx) < MIN_THEME or not terms:
+            continue
+        centre = model.cluster_centers_[cluster]
+        scores = matrix[idx] @ centre
+        nearest = [idx[i] for i in np.argsort(-np.asarray(scores).ravel())[:3]]
+        this_week = sum(now - WEEK <= group[i].submitted_at < now for i in idx)
+        last_week = sum(now - 2 * WEEK <= group[i].submitted_at < now - WEEK for i in idx)
+        themes.append(
+            FoundTheme(
+                language=language,
+                terms=tuple(" ".join(surface.get(s, s) for s in t.split(" ")) for t in terms),
+                size=len(idx),
+                examples=tuple(group[i].id for i in nearest),
+                this_week=this_week,
+                last_week=last_week,
+                member_ids=tuple(group[i].id for i in idx),
+            )
+        )
+    return themes
+
+
+def _pairs(stem_list: list[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in itertools.pairwise(stem_list)]
+
+
+def _surface_words(analysed: list[tuple[list[str], list[str]]]) -> dict[str, str]:
+    """The most frequent written form of each stem, to name themes with real words."""
+    forms: dict[str, Counter[str]] = defaultdict(Counter)
+    for words, stem_list in analysed:
+        for word, stem in zip(words, stem_list, strict=True):
+            forms[stem][word] += 1
+    return {stem: counter.most_common(1)[0][0] for stem, counter in forms.items()}
+
+
+def _common(docs: list[list[str]]) -> set[str]:
+    """Stems in more than COMMON_SHARE of the comments: function words in any language."""
+    df = Counter(term for doc in docs for term in set(doc) if " " not in term)
+    return {term for term, n in df.items() if n > COMMON_SHARE * len(docs)}
+
+
+def _ctfidf_names(
+    clusters: list[list[list[str]]], common: set[str], top: int = 3
+) -> list[list[str]]:
+    """The *top* most distinctive terms of each cluster (class-based TF-IDF), no common words."""
+    per_class = [Counter(term for doc in docs for term in doc) for docs in clusters]
+    overall: Counter[str] = Counter()
+    for counts in per_class:
+        overall.update(counts)
+    mean_words = sum(sum(c.values()) for c in per_class) / max(1, len(per_class))
+    names = []
+    for counts in per_class:
+        size = sum(counts.values()) or 1
+        weights = {
+            term: (n / size) * math.log(1 + mean_words / overall[term])
+            for term, n in counts.items()
+            if n >= 2 and not common.intersection(term.split(" "))
+        }
+        chosen: list[str] = []
+        for term, _ in sorted(weights.items(), key=lambda kv: -kv[1]):
+            # A pair that repeats a chosen word adds nothing to the name.
+            if any(part in c.split(" ") for c in chosen for part in term.split(" ")):
+                continue
+            chosen.append(term)
+            if len(chosen) == top:
+                break
+        names.append(chosen)
+    return names

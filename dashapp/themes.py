@@ -1,0 +1,187 @@
+"""Discovered themes in the store: the periodic run, the latest themes, a theme made a label."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session
+
+from dashapp import label_store
+from dashapp.discovery import Comment, discover, is_growing, is_new
+from dashapp.models import Response, ResponseLabel, Theme
+from dashapp.taxonomy import MAX_DEPTH, Label, Taxonomy, dump_taxonomy
+
+#: How far back discovery looks, and how many comments it takes at most (newest first).
+LOOKBACK = dt.timedelta(days=14)
+MAX_COMMENTS = 20_000
+SCOPES = ("unlabelled", "all")
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeView:
+    """A theme as pages and the CLI show it."""
+
+    id: int
+    scope: str
+    language: str
+    name: str
+    terms: list[str]
+    size: int
+    this_week: int
+    last_week: int
+    examples: list[str]
+    label: str | None
+
+    @property
+    def status(self) -> str:
+        """ "new", "growing" or "" (see :mod:`dashapp.discovery`)."""
+        if is_new(self.this_week, self.last_week):
+            return "new"
+        if is_growing(self.this_week, self.last_week):
+            return "growing"
+        return ""
+
+
+def run_discovery(session: Session, now: dt.datetime | None = None) -> int:
+    """Cluster recent comments (all, and those no label covers) and store the themes; how many.
+
+    Replaces the previous run's themes, except those already made into labels.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    labelled = exists().where(ResponseLabel.response_id == Response.id)
+    found = 0
+    for scope in SCOPES:
+        stmt = (
+            select(Response.id, Response.comment, Response.language, Response.submitted_at)
+            .where(
+                Response.submitted_at > now - LOOKBACK,
+                Response.submitted_at <= now,
+                Response.comment.is_not(None),
+                Response.language.is_not(None),
+            )
+            .order_by(Response.submitted_at.desc())
+            .limit(MAX_COMMENTS)
+        )
+        if scope == "unlabelled":
+            stmt = stmt.where(~labelled)
+        comments = [Comment(*row) for row in session.execute(stmt)]
+        themes = discover(comments, now)
+        session.execute(delete(Theme).where(Theme.scope == scope, Theme.label.is_(None)))
+        session.add_all(
+            Theme(
+                run_at=now,
+                scope=scope,
+                language=t.language,
+                name=t.name,
+                terms=list(t.terms),
+                size=t.size,
+                this_week=t.this_week,
+                last_week=t.last_week,
+                examples=list(t.examples),
+            )
+            for t in themes
+        )
+        found += len(themes)
+    return found
+
+
+def latest(session: Session, scope: str = "unlabelled", limit: int = 30) -> list[ThemeView]:
+    """The stored themes of *scope*, largest first, each with up to three example comments."""
+    rows = session.scalars(
+        select(Theme).where(Theme.scope == scope).order_by(Theme.size.desc()).limit(limit)
+    ).all()
+    wanted = {i for row in rows for i in row.examples}
+    texts = dict(
+        session.execute(select(Response.id, Response.comment).where(Response.id.in_(wanted))).all()
+    )
+    return [
+        ThemeView(
+            row.id,
+            row.scope,
+            row.language,
+            row.name,
+            list(row.terms),
+            row.size,
+            row.this_week,
+            row.last_week,
+            [texts[i] for i in row.examples if texts.get(i)],
+            row.label,
+        )
+        for row in rows
+    ]
+
+
+class ThemeError(ValueError):
+    """A theme that cannot become a label as asked; the message says why."""
+
+
+def slug(name: str) -> str:
+    """A label id part from a display name: "Lieferzeit & Co" -> "lieferzeit-co"."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40] or "theme"
+
+
+def with_theme(taxonomy: Taxonomy, theme: ThemeView, name: str, parent: str | None) -> Taxonomy:
+    """*taxonomy* plus a label named *name* whose keywords are the theme's terms (pure)."""
+    if parent is not None and parent not in taxonomy.labels:
+        raise ThemeError(f"parent label {parent!r} does not exist")
+    label_id = f"{parent}/{slug(name)}" if parent else slug(name)
+    if label_id.count("/") + 1 > MAX_DEPTH:
+        raise ThemeError(f"labels nest {MAX_DEPTH} levels at most")
+    if label_id in taxonomy.labels:
+        raise ThemeError(f"label {label_id!r} already exists")
+    labels = dict(taxonomy.labels)
+    labels[label_id] = Label(
+        label_id,
+        name,
+        f"From discovered theme {theme.id}: {theme.name}",
+        {theme.language: tuple(theme.terms)},
+    )
+    return Taxonomy(labels, digest="")
+
+
+def make_label(session: Session, theme_id: int, name: str, parent: str | None = None) -> str:
+    """Turn theme *theme_id* into a label of the taxonomy in force; the new label's id.
+
+    Its terms become the label's keywords in the theme's language; stored
+    comments are relabelled in the background as after any taxonomy import.
+    """
+    views = [v for v in latest_by_id(session, theme_id)]
+    if not views:
+        raise ThemeError(f"theme {theme_id} does not exist (discovery may have run again)")
+    name = name.strip()
+    if not name:
+        raise ThemeError("a label needs a name")
+    _, taxonomy = label_store.current(session)
+    extended = with_theme(taxonomy, views[0], name, parent)
+    new_id = next(i for i in extended.labels if i not in taxonomy.labels)
+    label_store.save_taxonomy(session, dump_taxonomy(extended), f"theme {theme_id}")
+    theme = session.get(Theme, theme_id)
+    assert theme is not None
+    theme.label = new_id
+    return new_id
+
+
+def latest_by_id(session: Session, theme_id: int) -> list[ThemeView]:
+    """The theme *theme_id* as a one-element list, or an empty one."""
+    row = session.get(Theme, theme_id)
+    if row is None:
+        return []
+    return [
+        ThemeView(
+            row.id,
+            row.scope,
+            row.language,
+            row.name,
+            list(row.terms),
+            row.size,
+            row.this_week,
+            row.last_week,
+            [],
+            row.label,
+        )
+    ]
