@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import browser, compare, explore, wall
+from callbacks import browser, compare, explore, labels, wall
 from dashapp.services import Services
 
 
@@ -13,4 +13,5 @@ def register(app: Dash, services: Services) -> None:
     wall.register(app, services)
     explore.register(app, services)
     compare.register(app, services)
+    labels.register(app, services)
     browser.register(app)

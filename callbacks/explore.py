@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -11,9 +12,10 @@ from dash import Dash, Input, Output, html
 from dash.exceptions import PreventUpdate
 
 from callbacks.wall import comment_card
+from dashapp.engine import default_as_of
 from dashapp.figures import signed
 from dashapp.params import BadParameter, format_before, parse_before, parse_selection
-from dashapp.queries import ResponseRow, Selection
+from dashapp.queries import ResponseRow, Selection, position
 from dashapp.services import Services
 from layouts.ids import Explore, Panels, Shell
 
@@ -39,11 +41,77 @@ def next_level(selection: Selection) -> str:
     return "touchpoint"
 
 
-def _row_card(row: ResponseRow) -> html.Div:
+def _row_card(row: ResponseRow, labels: Sequence[tuple[str, int]]) -> html.Div:
     # Analysts see the comment as written: no masking here.
     facts = (row.brand, row.country, row.touchpoint, (row.language or "").upper())
     when = f"{row.submitted_at:%Y-%m-%d %H:%M} UTC"
-    return comment_card(row.id, row.score, row.comment or "(no comment)", facts, when)
+    return comment_card(row.id, row.score, row.comment or "(no comment)", facts, when, labels)
+
+
+def _label_breakdown(services: Services, selection: Selection, base: dict[str, str]) -> list[Any]:
+    """Labels of the selection (or the chosen label's children), each a link one level down."""
+    end = selection.end or default_as_of()
+    start = selection.start or end - dt.timedelta(days=30)
+    stats = services.nps.labels_between(start, end, filters=selection.filters)
+    if selection.label:
+        stats = [s for s in stats if s.label.rpartition("/")[0] == selection.label]
+    else:
+        stats = [s for s in stats if s.depth == 1]
+    stats = [s for s in stats if s.volume]
+    if not stats:
+        return []
+    rows = [
+        html.Tr(
+            [
+                html.Td(html.A(s.name, href="/explore" + query_string({**base, "label": s.label}))),
+                html.Td(f"{s.volume:,}"),
+                html.Td(f"{100 * s.share:.0f}%"),
+                html.Td(signed(s.nps.nps or 0) + (" *" if s.nps.too_small else "")),
+                html.Td(f"{s.positive} / {s.neutral} / {s.negative}"),
+            ]
+        )
+        for s in sorted(stats, key=lambda s: -s.volume)
+    ]
+    return [
+        html.Div(
+            "By label" + (" (inside the chosen label)" if selection.label else ""),
+            className="fw-label mt-3",
+        ),
+        dbc.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th("Label"),
+                            html.Th("n"),
+                            html.Th("Share of comments"),
+                            html.Th("NPS"),
+                            html.Th("+ / · / −"),
+                        ]
+                    )
+                ),
+                html.Tbody(rows),
+            ],
+            size="sm",
+            hover=True,
+            className="mb-0",
+        ),
+    ]
+
+
+def _labels_of(services: Services, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
+    """Every label of each response (children by their own name), for the analyst's chips."""
+    taxonomy = services.nps.taxonomy()
+    found: dict[int, list[tuple[str, int]]] = {}
+    for rid, pairs in services.nps.response_labels(ids).items():
+        # A child names its parent too ("Delivery time" says "Delivery"): show the deepest.
+        deepest = [
+            (label, s) for label, s in pairs if not any(o.startswith(label + "/") for o, _ in pairs)
+        ]
+        found[rid] = [
+            (taxonomy.labels[lbl].name, s) for lbl, s in deepest if lbl in taxonomy.labels
+        ]
+    return found
 
 
 def register(app: Dash, services: Services) -> None:
@@ -58,6 +126,8 @@ def register(app: Dash, services: Services) -> None:
         Input(Explore.TOUCHPOINT, "value"),
         Input(Explore.CLASS, "value"),
         Input(Explore.TEXT, "value"),
+        Input(Explore.LABEL, "value"),
+        Input(Explore.SORT, "value"),
         prevent_initial_call=True,
     )
     def controls_to_url(
@@ -68,6 +138,8 @@ def register(app: Dash, services: Services) -> None:
         touchpoint: list[str] | None,
         score_class: str | None,
         text: str | None,
+        label: str | None,
+        sort: str | None,
     ) -> str:
         return query_string(
             {
@@ -78,6 +150,8 @@ def register(app: Dash, services: Services) -> None:
                 "touchpoint": touchpoint,
                 "class": score_class,
                 "q": text,
+                "label": label,
+                "sort": None if sort == "new" else sort,
             }
         )
 
@@ -85,11 +159,14 @@ def register(app: Dash, services: Services) -> None:
         Output(Explore.BRAND, "options"),
         Output(Explore.COUNTRY, "options"),
         Output(Explore.TOUCHPOINT, "options"),
+        Output(Explore.LABEL, "options"),
         Input(Explore.URL, "pathname"),
     )
-    def options(_path: str | None) -> tuple[list[str], list[str], list[str]]:
+    def options(_path: str | None) -> tuple[list[str], list[str], list[str], list[Any]]:
         dims = services.nps.dimensions()
-        return dims["brand"], dims["country"], dims["touchpoint"]
+        taxonomy = services.nps.taxonomy()
+        labels = [{"label": taxonomy.path_name(i), "value": i} for i in taxonomy.labels]
+        return dims["brand"], dims["country"], dims["touchpoint"], labels
 
     @app.callback(
         Output(Explore.SUMMARY, "children"),
@@ -103,7 +180,7 @@ def register(app: Dash, services: Services) -> None:
         params = dict(parse_qsl((search or "").lstrip("?")))
         try:
             selection = parse_selection(params)
-            before = parse_before(params.get("before"))
+            before = parse_before(params.get("before"), selection.sort)
         except BadParameter as exc:
             return dbc.Alert(str(exc), color="warning"), "", "", "", ""
         [total] = services.nps.selection_nps(selection) or [None]
@@ -169,8 +246,10 @@ def register(app: Dash, services: Services) -> None:
                 className="mb-0",
             ),
         ]
+        breakdown += _label_breakdown(services, selection, base)
         page = services.nps.responses(selection, limit=PAGE_SIZE, before=before)
-        listing = [_row_card(r) for r in page] or [
+        labels = _labels_of(services, [r.id for r in page])
+        listing = [_row_card(r, labels.get(r.id, ())) for r in page] or [
             html.Div("No responses match.", className="fw-empty")
         ]
         pager = []
@@ -185,7 +264,7 @@ def register(app: Dash, services: Services) -> None:
             )
         if len(page) == PAGE_SIZE:
             last = page[-1]
-            older = query_string({**base, "before": format_before(last.submitted_at, last.id)})
+            older = query_string({**base, "before": format_before(position(last, selection.sort))})
             pager.append(dbc.Button("Older responses", href="/explore" + older, color="primary"))
         export_query = query_string(base)
         exports = [

@@ -8,6 +8,8 @@ store never stacks refreshes up; every screen shares the engine's cache.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,11 +21,13 @@ from dashapp.figures import signed
 from dashapp.masking import mask
 from dashapp.nps import Nps, classify, compare
 from dashapp.params import parse_filters
-from dashapp.queries import FeedItem, Filters
+from dashapp.queries import FeedItem, Filters, ResponseRow, Selection
+from dashapp.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.services import Services
 from layouts.ids import Kiosk, Panels, Shell
 
 FEED_LENGTH = 30
+SENTIMENT_MARK = {1: "+", 0: "·", -1: "−"}
 
 
 def filters_of(data: dict[str, str] | None) -> Filters:
@@ -70,20 +74,35 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
 
 
 def comment_card(
-    ident: int, score: int, text: str, facts: tuple[str | None, ...], when: str
+    ident: int,
+    score: int,
+    text: str,
+    facts: tuple[str | None, ...],
+    when: str,
+    labels: Sequence[tuple[str, int]] = (),
 ) -> html.Div:
     """A response as a card: coloured score, the comment as text (never markup), facts, time.
 
     The caller decides whether *text* is masked (wall screens) or not (analysts).
+    *labels* are (display name, sentiment) chips shown under the comment.
     """
     cls = classify(score)
     meta = " · ".join(part for part in facts if part)
+    chips = [
+        html.Span(
+            f"{SENTIMENT_MARK[sentiment]} {name}",
+            className=f"fw-chip fw-chip-{SENTIMENT_NAMES[sentiment]}",
+            title=f"{name}: {SENTIMENT_NAMES[sentiment]}",
+        )
+        for name, sentiment in labels
+    ]
     return html.Div(
         [
             html.Div(str(score), className=f"fw-score fw-{cls.value}"),
             html.Div(
                 [
                     html.Div(text, className="fw-comment"),
+                    *([html.Div(chips, className="fw-chips")] if chips else []),
                     html.Div(
                         [html.Span(meta), html.Span(when, className="fw-ago")], className="fw-meta"
                     ),
@@ -97,43 +116,108 @@ def comment_card(
     )
 
 
-def feed_card(item: FeedItem, now: dt.datetime) -> html.Div:
+def top_labels(svc: Services, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
+    """(display name, sentiment) of the top-level labels of each response, for chips."""
+    taxonomy = svc.nps.taxonomy()
+    return {
+        rid: [
+            (taxonomy.labels[label].name, sentiment)
+            for label, sentiment in pairs
+            if "/" not in label and label in taxonomy.labels
+        ]
+        for rid, pairs in svc.nps.response_labels(ids).items()
+    }
+
+
+def feed_card(item: FeedItem, now: dt.datetime, labels: Sequence[tuple[str, int]] = ()) -> html.Div:
     """A live-feed card, with personal data masked for the wall."""
     facts = (item.brand, item.country, item.touchpoint, (item.language or "").upper())
     return comment_card(
-        item.id, item.score, mask(item.comment), facts, relative_time(item.submitted_at, now)
+        item.id,
+        item.score,
+        mask(item.comment),
+        facts,
+        relative_time(item.submitted_at, now),
+        labels,
     )
 
 
-def theme_tiles(svc: Services, filters: Filters) -> list[Any]:
-    """Tiles per touchpoint until smart labels exist: volume, NPS, two example quotes."""
-    rows = svc.nps.nps_by(("touchpoint",), window=30, filters=filters)
-    if not rows:
-        return [html.Div("No comments in the last 30 days yet.", className="fw-empty")]
-    total = sum(r.nps.n for r in rows) or 1
+def label_tiles(svc: Services, filters: Filters) -> list[Any]:
+    """A tile per top-level label, sized by volume: NPS, share, sentiment, impact, a quote."""
+    stats = [s for s in svc.nps.labels(window=30, filters=filters) if s.depth == 1 and s.volume]
+    if not stats:
+        return [html.Div("No labelled comments in the last 30 days yet.", className="fw-empty")]
+    total = sum(s.volume for s in stats) or 1
     tiles = []
-    for row in sorted(rows, key=lambda r: -r.nps.n):
-        name = row.group["touchpoint"]
-        quotes = svc.nps.feed(limit=2, filters=Filters(filters.brand, filters.country, (name,)))
-        score = row.nps.nps if row.nps.nps is not None else 0
+    used: set[int] = set()
+    for stat in sorted(stats, key=lambda s: -s.volume)[:8]:
+        score = stat.nps.nps if stat.nps.nps is not None else 0
         hue = max(0, min(120, (score + 40) * 1.0))  # -40 red ... +80 green
+        quote = _telling_quote(svc, Selection(filters=filters, label=stat.label), used)
+        split = max(1, stat.positive + stat.neutral + stat.negative)
+        change = ""
+        if stat.change.significant and stat.change.delta is not None:
+            change = f" · {'▲' if stat.change.delta > 0 else '▼'} {signed(stat.change.delta)}"
         tiles.append(
             html.Div(
                 [
-                    html.Div(name.capitalize(), className="fw-tile-name"),
+                    html.Div(stat.name, className="fw-tile-name"),
                     html.Div(
-                        f"NPS {signed(score)} · n = {row.nps.n:,}", className="fw-tile-figures"
+                        f"NPS {signed(score)}{change} · {100 * stat.share:.0f}% of comments",
+                        className="fw-tile-figures",
                     ),
-                    *[html.Blockquote(mask(q.comment), className="fw-quote") for q in quotes],
+                    html.Div(
+                        [
+                            html.Span(
+                                className=f"fw-sent fw-sent-{name}",
+                                style={"width": f"{100 * count / split:.1f}%"},
+                            )
+                            for name, count in (
+                                ("positive", stat.positive),
+                                ("neutral", stat.neutral),
+                                ("negative", stat.negative),
+                            )
+                        ],
+                        className="fw-sentiment",
+                        title=f"{stat.positive} positive, {stat.neutral} neutral, "
+                        f"{stat.negative} negative",
+                    ),
+                    html.Div(
+                        f"impact {signed(stat.impact or 0)} · n = {stat.volume:,}",
+                        className="fw-tile-detail",
+                    ),
+                    *(
+                        [html.Blockquote(mask(quote.comment), className="fw-quote")]
+                        if quote is not None and quote.comment
+                        else []
+                    ),
                 ],
                 className="fw-tile",
                 style={
-                    "flexGrow": max(1, round(100 * row.nps.n / total)),
+                    "flexGrow": max(1, round(100 * stat.volume / total)),
                     "borderColor": f"hsl({hue:.0f}, 65%, 45%)",
                 },
             )
         )
     return tiles
+
+
+def _telling_quote(svc: Services, selection: Selection, used: set[int]) -> ResponseRow | None:
+    """A recent detractor comment of the label, about as little else as possible, not yet shown.
+
+    A comment that names five labels says little about any one of them, and
+    the same comment on every tile says nothing at all.
+    """
+    rows = svc.nps.responses(replace(selection, score_class="detractor"), limit=8)
+    fresh = [r for r in rows if r.id not in used and r.comment]
+    if not fresh:
+        return None
+    counts = {
+        rid: len(pairs) for rid, pairs in svc.nps.response_labels([r.id for r in fresh]).items()
+    }
+    best = min(fresh, key=lambda r: counts.get(r.id, 0))
+    used.add(best.id)
+    return best
 
 
 def alert_cards(svc: Services, filters: Filters) -> list[Any]:
@@ -246,7 +330,8 @@ def register(app: Dash, services: Services) -> None:
                 html.Div("No comments yet. They appear here as they arrive.", className="fw-empty")
             ], stamp()
         now = dt.datetime.now(dt.UTC)
-        return [feed_card(item, now) for item in items], stamp()
+        labels = top_labels(services, [item.id for item in items])
+        return [feed_card(item, now, labels.get(item.id, ())) for item in items], stamp()
 
     @app.callback(
         Output(Panels.ALERT, "children"),
@@ -268,4 +353,4 @@ def register(app: Dash, services: Services) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def refresh_labels(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
-        return theme_tiles(services, filters_of(filter_data)), stamp()
+        return label_tiles(services, filters_of(filter_data)), stamp()

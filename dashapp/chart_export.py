@@ -1,7 +1,7 @@
 """Charts as PNG, SVG or PDF, rendered server-side by kaleido with the system Chromium.
 
-``GET /export/chart/<heatmap|trends|volume>.<png|svg|pdf>?brand=&country=&touchpoint=&as_of=``
-gives the overview's chart exactly as filtered, restyled for print, with its
+``GET /export/chart/<heatmap|trends|volume|labels>.<png|svg|pdf>?brand=&country=&as_of=``
+gives the wall's chart exactly as filtered, restyled for print, with its
 title, filters and date in the file. One kaleido server (one browser) per
 process is started on first use; without Chromium the answer says how to
 install it instead of failing with a stack trace.
@@ -33,6 +33,7 @@ TITLES = {
     "heatmap": "NPS by brand and country, last 30 days",
     "trends": "Rolling 30-day NPS by brand (dotted: 7-day)",
     "volume": "Responses per day",
+    "labels": "Labels: area = comments, colour = NPS, last 30 days",
 }
 _lock = threading.Lock()
 _started = False
@@ -81,7 +82,7 @@ def render(fig: go.Figure, fmt: str) -> bytes:
 
 
 def figure(name: str, filters: Filters, as_of: dt.datetime | None) -> go.Figure:
-    """The overview chart *name* for these filters, as the wall shows it."""
+    """The chart *name* for these filters, as the wall shows it."""
     engine = services_of().nps
     if name == "heatmap":
         return figures.heatmap(
@@ -92,6 +93,8 @@ def figure(name: str, filters: Filters, as_of: dt.datetime | None) -> go.Figure:
             engine.rolling(("brand",), window=30, days=90, as_of=as_of, filters=filters),
             engine.rolling(("brand",), window=7, days=90, as_of=as_of, filters=filters),
         )
+    if name == "labels":
+        return figures.label_treemap(engine.labels(window=30, as_of=as_of, filters=filters))
     return figures.volume(engine.daily_volume(days=30, as_of=as_of, filters=filters))
 
 
@@ -143,7 +146,7 @@ def export_dashboard() -> Response | tuple[Response, int]:
 
 @charts.get("/export/chart/<name>.<fmt>")
 def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
-    """An overview chart as PNG, SVG or PDF, exactly as filtered."""
+    """A wall chart as PNG, SVG or PDF, exactly as filtered."""
     if name not in TITLES:
         return jsonify(error=f"no chart called {name!r}; choose from {', '.join(TITLES)}"), 404
     if fmt not in MIMETYPES:

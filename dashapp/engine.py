@@ -23,6 +23,8 @@ from dashapp import label_queries, label_store, nps, queries
 from dashapp.label_stats import LabelStat, label_stats
 from dashapp.queries import Counts, Filters
 from dashapp.taxonomy import Taxonomy
+from dashapp.themes import ThemeView
+from dashapp.themes import latest as latest_themes
 
 T = TypeVar("T")
 CACHE_TTL = 24 * 3600
@@ -218,7 +220,7 @@ class NpsEngine:
         selection: queries.Selection,
         *,
         limit: int = 50,
-        before: tuple[dt.datetime, int] | None = None,
+        before: queries.Position | None = None,
     ) -> list[queries.ResponseRow]:
         """One keyset page of the selection's responses, newest first."""
         return self._cached(
@@ -228,13 +230,20 @@ class NpsEngine:
         )
 
     def selection_nps(self, selection: queries.Selection, by: Sequence[str] = ()) -> list[GroupNps]:
-        """NPS per group over the selection's time range and filters (not its class or words)."""
+        """NPS per group over the selection's time range, filters and label (not class or words)."""
         end = selection.end or default_as_of()
         start = selection.start or end - dt.timedelta(days=30)
+
+        def compute(session: Session) -> dict[tuple[str, ...], Counts]:
+            if not selection.label:
+                return queries.counts(session, by, start, end, selection.filters)
+            found = label_queries.label_counts(
+                session, start, end, selection.filters, by=by, label=selection.label
+            )
+            return {key[1:]: (c[0], c[1], c[2]) for key, c in found.items()}
+
         counts = self._cached(
-            "selection",
-            (tuple(by), start, end, selection.filters),
-            lambda s: queries.counts(s, by, start, end, selection.filters),
+            "selection", (tuple(by), start, end, selection.filters, selection.label), compute
         )
         return [
             GroupNps(dict(zip(by, key, strict=True)), self._nps(c))
@@ -246,13 +255,23 @@ class NpsEngine:
     ) -> list[LabelStat]:
         """Figures per label over (as_of - window days, as_of], against the window before."""
         end = as_of or default_as_of()
-        start = end - dt.timedelta(days=window)
-        before = start - dt.timedelta(days=window)
+        return self.labels_between(end - dt.timedelta(days=window), end, filters=filters)
+
+    def labels_between(
+        self, start: dt.datetime, end: dt.datetime, *, filters: Filters = Filters()
+    ) -> list[LabelStat]:
+        """Figures per label over (start, end], against the as long period before it."""
+        before = start - (end - start)
 
         def compute(session: Session) -> list[LabelStat]:
             _, taxonomy = label_store.current(session)
-            now = label_queries.label_counts(session, start, end, filters)
-            earlier = label_queries.label_counts(session, before, start, filters)
+            now = {
+                k[0]: c for k, c in label_queries.label_counts(session, start, end, filters).items()
+            }
+            earlier = {
+                k[0]: c
+                for k, c in label_queries.label_counts(session, before, start, filters).items()
+            }
             total = queries.counts(session, (), start, end, filters).get((), (0, 0, 0))
             return label_stats(taxonomy, now, earlier, total, min_n=self.min_n)
 
@@ -263,6 +282,14 @@ class NpsEngine:
         return self._cached(
             "response_labels", (tuple(ids),), lambda s: label_queries.labels_of(s, list(ids))
         )
+
+    def themes(self, scope: str = "unlabelled") -> list[ThemeView]:
+        """The latest discovered themes of *scope*, largest first."""
+        return self._cached("themes", (scope,), lambda s: latest_themes(s, scope))
+
+    def relabel_progress(self) -> float | None:
+        """0..1 while stored comments are being relabelled after a taxonomy change, else None."""
+        return self._cached("relabel_progress", (), label_store.relabel_progress)
 
     def taxonomy(self) -> Taxonomy:
         """The label taxonomy in force."""

@@ -22,6 +22,7 @@ from openpyxl.cell import WriteOnlyCell
 
 from dashapp import queries
 from dashapp.engine import rounded
+from dashapp.label_stats import to_records as label_records
 from dashapp.nps_table import FIGURE_COLUMNS, to_records
 from dashapp.params import (
     BadParameter,
@@ -51,7 +52,7 @@ def inert(value: Any) -> Any:
 
 
 def response_rows(selection: queries.Selection) -> Iterator[list[Any]]:
-    """Every response of *selection*, newest first, read page by page (keyset)."""
+    """Every response of *selection* in its order, read page by page (keyset)."""
     sessions = services_of().sessions
     before = None
     while True:
@@ -71,7 +72,7 @@ def response_rows(selection: queries.Selection) -> Iterator[list[Any]]:
             ]
         if len(page) < PAGE:
             return
-        before = (page[-1].submitted_at, page[-1].id)
+        before = queries.position(page[-1], selection.sort)
 
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
@@ -143,9 +144,20 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
             return _send(name, fmt, header, ([r[c] for c in header] for r in records))
         if name in ("trends", "volume"):
             return _send(name, fmt, *chart_table(name))
+        if name == "labels":
+            stats = services_of().nps.labels(
+                window=parse_window(request.args.get("window")),
+                as_of=parse_as_of(request.args.get("as_of")),
+                filters=parse_filters(request.args.get),
+            )
+            records = label_records(stats)
+            header = list(records[0]) if records else ["label"]
+            return _send(name, fmt, header, ([r[c] for c in header] for r in records))
     except BadParameter as exc:
         return jsonify(error=str(exc), parameter=exc.name), 400
-    return jsonify(error=f"no export called {name!r}; choose responses, nps, trends or volume"), 404
+    return jsonify(
+        error=f"no export called {name!r}; choose responses, nps, trends, volume or labels"
+    ), 404
 
 
 def chart_table(name: str) -> tuple[list[str], Iterator[list[Any]]]:

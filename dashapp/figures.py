@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from dashapp.engine import GroupNps, RollingPoint
+from dashapp.label_stats import LabelStat
 from dashapp.queries import Counts
 
 TEXT = "#e9ecef"
@@ -241,3 +242,44 @@ def volume(days: Sequence[tuple[dt.date, Counts]], scale: float = 1.0) -> go.Fig
     fig = _layout(fig, scale)
     fig.update_layout(barmode="stack", bargap=0.15)
     return fig
+
+
+def label_treemap(stats: Sequence[LabelStat], scale: float = 1.0) -> go.Figure:
+    """Labels as nested tiles: area = comments carrying the label, colour = their NPS.
+
+    Each tile's ``customdata`` holds the label id, so a click can open its comments.
+    """
+    shown = [s for s in stats if s.volume]
+    if not shown:
+        return empty("No labelled comments in this period yet.", scale)
+    ids = {s.label for s in shown}
+    fig = go.Figure(
+        go.Treemap(
+            ids=[s.label for s in shown],
+            labels=[s.name for s in shown],
+            parents=[
+                parent if (parent := s.label.rpartition("/")[0]) in ids else "" for s in shown
+            ],
+            values=[s.volume for s in shown],
+            branchvalues="total",
+            customdata=[s.label for s in shown],
+            marker={
+                "colors": [s.nps.nps if s.nps.nps is not None else 0 for s in shown],
+                "colorscale": NPS_SCALE,
+                "cmin": NPS_RANGE[0],
+                "cmax": NPS_RANGE[1],
+                "colorbar": {"title": {"text": "NPS"}, "thickness": round(12 * scale)},
+            },
+            text=[
+                f"NPS {signed(s.nps.nps or 0)} · {100 * s.share:.0f}%"
+                + (" *" if s.nps.too_small else "")
+                for s in shown
+            ],
+            texttemplate="<b>%{label}</b><br>%{text}<br>n = %{value:,}",
+            hovertemplate="%{label}<br>%{text}<br>n = %{value:,}<extra></extra>",
+            tiling={"pad": 2},
+            pathbar={"visible": False},
+            maxdepth=2,
+        )
+    )
+    return _layout(fig, scale)

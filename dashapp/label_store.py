@@ -11,6 +11,7 @@ and shows each step as soon as it commits.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -149,7 +150,15 @@ def save_taxonomy(session: Session, text: str, origin: str) -> int:
     session.add(row)
     session.flush()
     upsert(session, StoreMeta.__table__, [{"key": RELABEL_UPTO, "value": 0}], keys=("key",))
+    bump_data_version(session)
     return row.id
+
+
+def bump_data_version(session: Session) -> None:
+    """Mark the store changed, so every cached figure is computed afresh."""
+    session.execute(
+        update(StoreMeta).where(StoreMeta.key == DATA_VERSION).values(value=StoreMeta.value + 1)
+    )
 
 
 def label_responses(
@@ -201,6 +210,32 @@ def stored(session: Session, ids: Sequence[int]) -> dict[int, Labelled]:
     return found
 
 
+#: Bump when the labelling code changes what it finds, so stored comments are relabelled.
+LABELLER_VERSION = 2
+LABELLER_KEY = "labeller_version"
+
+
+def labeller_signature() -> int:
+    """This release's labelling: the code version and the shipped taxonomy, as one number."""
+    digest = hashlib.sha256(f"{LABELLER_VERSION}:{default_text()}".encode()).hexdigest()
+    return int(digest[:15], 16)
+
+
+def relabel_if_upgraded(session: Session) -> bool:
+    """Start relabelling history if the labelling code or shipped taxonomy changed; whether so.
+
+    A store without a signature was written before labels existed (or is new,
+    and then the walk through its comments ends at once): its history is labelled.
+    """
+    stored_signature = session.scalar(select(StoreMeta.value).where(StoreMeta.key == LABELLER_KEY))
+    signature = labeller_signature()
+    if stored_signature == signature:
+        return False
+    upsert(session, StoreMeta.__table__, [{"key": LABELLER_KEY, "value": signature}], keys=("key",))
+    upsert(session, StoreMeta.__table__, [{"key": RELABEL_UPTO, "value": 0}], keys=("key",))
+    return True
+
+
 def relabel_step(session: Session, limit: int = 2_000) -> int:
     """Relabel the next *limit* commented responses with the taxonomy in force; how many.
 
@@ -233,25 +268,21 @@ def relabel_step(session: Session, limit: int = 2_000) -> int:
     if changed:
         label_responses(session, changed, deltas, replace=True)
         deltas.apply(session)
-        session.execute(
-            update(StoreMeta).where(StoreMeta.key == DATA_VERSION).values(value=StoreMeta.value + 1)
-        )
+        bump_data_version(session)
     session.execute(
         update(StoreMeta).where(StoreMeta.key == RELABEL_UPTO).values(value=rows[-1].id)
     )
     return len(rows)
 
 
-def relabel_progress(session: Session) -> tuple[int, int] | None:
-    """(responses relabelled, commented responses in all) while relabelling runs, else None."""
+def relabel_progress(session: Session) -> float | None:
+    """How far relabelling has come, 0..1 by response id, while it runs; else None."""
     upto = session.scalar(select(StoreMeta.value).where(StoreMeta.key == RELABEL_UPTO))
     if upto is None:
         return None
-    done = session.scalar(
-        select(func.count()).where(Response.id <= upto, Response.comment.is_not(None))
-    )
-    total = session.scalar(select(func.count()).where(Response.comment.is_not(None)))
-    return int(done or 0), int(total or 0)
+    # Ids grow with ingest, so their range measures the work without counting rows.
+    last = session.scalar(select(func.max(Response.id))) or 0
+    return min(1.0, upto / last) if last else 1.0
 
 
 def _with_labels(item: Labelled, labels: tuple[tuple[str, int], ...]) -> Labelled:

@@ -92,7 +92,7 @@ EXCLUSION_REACH = 3
 
 
 def _without_excluded(hits: list[Match], exclusions: list[Match]) -> list[Match]:
-    """*hits* minus those near an exclusion of the same label ("friendly driver" is no service).
+    """*hits* minus those near an exclusion of their label or a parent ("friendly driver").
 
     Only nearby words count, so "the driver left it outside and customer
     service never answered" still mentions customer service.
@@ -103,10 +103,16 @@ def _without_excluded(hits: list[Match], exclusions: list[Match]) -> list[Match]
         (start, end, tag)
         for start, end, tag in hits
         if not any(
-            tag == ex_tag and max(start, ex_start) - min(end, ex_end) < EXCLUSION_REACH
+            _within(str(tag), str(ex_tag))
+            and max(start, ex_start) - min(end, ex_end) < EXCLUSION_REACH
             for ex_start, ex_end, ex_tag in exclusions
         )
     ]
+
+
+def _within(label: str, excluded: str) -> bool:
+    """Whether an exclusion of *excluded* covers *label*: itself or one of its children."""
+    return label == excluded or label.startswith(excluded + "/")
 
 
 def _borrowed(i: int, found: list[set[str]], values: list[int]) -> int:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 
-from dashapp.queries import GROUP_COLUMNS, SCORE_CLASSES, Filters, Selection
+from dashapp.queries import GROUP_COLUMNS, SCORE_CLASSES, SORTS, Filters, Position, Selection
+
+_LABEL_ID = re.compile(r"^[a-z0-9][a-z0-9_/-]*$")
 
 
 class BadParameter(ValueError):
@@ -80,7 +83,8 @@ def parse_selection(get: Callable[[str], str | None] | Mapping[str, str]) -> Sel
     """A drill-down selection from URL parameters.
 
     ``from``/``to`` are inclusive UTC days (default: the last 30 days), ``class``
-    one of promoter/passive/detractor, ``q`` words the comment contains.
+    one of promoter/passive/detractor, ``q`` words the comment contains,
+    ``label`` a label id, ``sort`` new/low/high.
     """
     lookup = get.get if isinstance(get, Mapping) else get
     first, last = parse_day(lookup("from"), "from"), parse_day(lookup("to"), "to")
@@ -95,20 +99,30 @@ def parse_selection(get: Callable[[str], str | None] | Mapping[str, str]) -> Sel
     if score_class and score_class not in SCORE_CLASSES:
         raise BadParameter("class", f"choose from {', '.join(SCORE_CLASSES)}")
     text = (lookup("q") or "").strip()[:200]
-    return Selection(parse_filters(lookup), start, end, score_class, text)
+    label = (lookup("label") or "").strip()
+    if len(label) > 120 or (label and not _LABEL_ID.match(label)):
+        raise BadParameter("label", "is not a label id (e.g. delivery/time)")
+    sort = (lookup("sort") or "new").strip().lower()
+    if sort not in SORTS:
+        raise BadParameter("sort", f"choose from {', '.join(SORTS)}")
+    return Selection(parse_filters(lookup), start, end, score_class, text, label, sort)
 
 
-def parse_before(text: str | None) -> tuple[dt.datetime, int] | None:
-    """A keyset position ``<ISO time>~<id>`` (the last row of the previous page)."""
+def parse_before(text: str | None, sort: str = "new") -> Position | None:
+    """A keyset position: ``<ISO time>~<id>``, or ``<score>~<ISO time>~<id>`` for score orders."""
     if not text:
         return None
-    stamp, _, ident = text.rpartition("~")
+    parts = text.split("~")
     try:
-        return dt.datetime.fromisoformat(stamp), int(ident)
+        if sort == "new" and len(parts) == 2:
+            return dt.datetime.fromisoformat(parts[0]), int(parts[1])
+        if sort != "new" and len(parts) == 3:
+            return int(parts[0]), dt.datetime.fromisoformat(parts[1]), int(parts[2])
     except ValueError:
-        raise BadParameter("before", f"{text!r} is not a page position") from None
+        pass
+    raise BadParameter("before", f"{text!r} is not a page position")
 
 
-def format_before(at: dt.datetime, ident: int) -> str:
+def format_before(where: Position) -> str:
     """The URL form of a keyset position (see parse_before)."""
-    return f"{at.isoformat()}~{ident}"
+    return "~".join(v.isoformat() if isinstance(v, dt.datetime) else str(v) for v in where)

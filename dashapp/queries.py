@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select, tuple_
+from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from dashapp.models import Response, Rollup, StoreMeta
+from dashapp.models import Response, ResponseLabel, Rollup, StoreMeta
 
 GROUP_COLUMNS = ("brand", "country", "touchpoint")
 HOUR = dt.timedelta(hours=1)
@@ -268,6 +268,10 @@ class Selection:
     score_class: str = ""
     #: Case-insensitive words the comment must contain.
     text: str = ""
+    #: A label id the response must carry ("" for any).
+    label: str = ""
+    #: List order: "new" (newest first), "low" or "high" (by score, then newest).
+    sort: str = "new"
 
     def clauses(self) -> list[Any]:
         """WHERE clauses on responses for this selection."""
@@ -284,10 +288,19 @@ class Selection:
             clauses.append(
                 func.lower(Response.comment).contains(self.text.lower(), autoescape=True)
             )
+        if self.label:
+            clauses.append(
+                exists().where(
+                    ResponseLabel.response_id == Response.id, ResponseLabel.label == self.label
+                )
+            )
         return clauses
 
 
 SCORE_CLASSES = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+SORTS = ("new", "low", "high")
+#: Where a page ended: (submitted_at, id), or (score, submitted_at, id) for score orders.
+Position = tuple[dt.datetime, int] | tuple[int, dt.datetime, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,22 +324,44 @@ def responses_page(
     selection: Selection,
     *,
     limit: int = 50,
-    before: tuple[dt.datetime, int] | None = None,
+    before: Position | None = None,
 ) -> list[ResponseRow]:
-    """Up to *limit* responses of *selection*, newest first, older than *before* (keyset).
+    """Up to *limit* responses of *selection* in its order, after position *before* (keyset).
 
-    Each page is one index range scan on (submitted_at, id): no OFFSET, so page
+    Each page is one index range scan: (submitted_at, id) for the newest-first
+    order, (score, submitted_at, id) for the score orders. No OFFSET, so page
     1,000 costs what page 1 costs.
     """
+    time_key = tuple_(Response.submitted_at, Response.id)
+    if selection.sort == "new":
+        order = [Response.submitted_at.desc(), Response.id.desc()]
+    elif selection.sort == "low":
+        order = [Response.score.asc(), Response.submitted_at.desc(), Response.id.desc()]
+    elif selection.sort == "high":
+        order = [Response.score.desc(), Response.submitted_at.desc(), Response.id.desc()]
+    else:
+        raise ValueError(f"sort must be one of {SORTS}")
     stmt = (
         select(Response.id, Response.source, Response.external_id, *FEED_COLUMNS[1:])
         .where(*selection.clauses())
-        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .order_by(*order)
         .limit(limit)
     )
     if before is not None:
-        stmt = stmt.where(tuple_(Response.submitted_at, Response.id) < before)
+        if selection.sort == "new":
+            stmt = stmt.where(time_key < tuple(before))
+        else:
+            score, at, ident = before  # type: ignore[misc]
+            past = Response.score > score if selection.sort == "low" else Response.score < score
+            stmt = stmt.where(or_(past, and_(Response.score == score, time_key < (at, ident))))
     return [ResponseRow(*row) for row in session.execute(stmt)]
+
+
+def position(row: ResponseRow, sort: str) -> Position:
+    """The keyset position just after *row* in the order *sort*."""
+    if sort == "new":
+        return (row.submitted_at, row.id)
+    return (row.score, row.submitted_at, row.id)
 
 
 def dimensions(session: Session) -> dict[str, list[str]]:

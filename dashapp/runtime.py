@@ -151,6 +151,9 @@ def relabel_for(sessions: sessionmaker[Session], seconds: float) -> int:
     """Relabel stored comments in short transactions for about *seconds*; how many were done."""
     deadline = time.monotonic() + seconds
     done = 0
+    with sessions.begin() as session:
+        if label_store.relabel_if_upgraded(session):
+            log.info("labelling changed with this release: relabelling stored comments")
     while time.monotonic() < deadline:
         with sessions.begin() as session:
             step = label_store.relabel_step(session)

@@ -86,6 +86,7 @@ def run_discovery(session: Session, now: dt.datetime | None = None) -> int:
             for t in themes
         )
         found += len(themes)
+    label_store.bump_data_version(session)
     return found
 
 

@@ -1,8 +1,8 @@
 """Explore: drill down from any figure to the comments behind it; every state is in the URL.
 
 ``/explore?from=2026-10-25&to=2026-11-24&brand=Velora&country=DE&touchpoint=delivery
-&class=detractor&q=spät`` — brand -> country -> touchpoint in three clicks, each
-view a link that reopens identically.
+&label=delivery/time&class=detractor&sort=low&q=spät`` — brand -> country ->
+touchpoint or label in three clicks, each view a link that reopens identically.
 """
 
 from __future__ import annotations
@@ -21,6 +21,13 @@ CLASSES = [
     {"label": "Promoters", "value": "promoter"},
     {"label": "Passives", "value": "passive"},
     {"label": "Detractors", "value": "detractor"},
+]
+
+
+SORTS = [
+    {"label": "Newest first", "value": "new"},
+    {"label": "Lowest score first", "value": "low"},
+    {"label": "Highest score first", "value": "high"},
 ]
 
 
@@ -63,6 +70,23 @@ def layout(**query: str) -> html.Div:
             dbc.Col(
                 dbc.RadioItems(
                     id=Explore.CLASS, options=CLASSES, value=query.get("class", ""), inline=True
+                ),
+                width="auto",
+            ),
+            dbc.Col(
+                dcc.Dropdown(
+                    id=Explore.LABEL,
+                    options=[query["label"]] if query.get("label") else [],
+                    value=query.get("label") or None,
+                    placeholder="Any label",
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                dbc.Select(
+                    id=Explore.SORT,
+                    options=SORTS,
+                    value=query.get("sort", "new"),
                 ),
                 width="auto",
             ),

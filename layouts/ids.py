@@ -55,6 +55,28 @@ class Kiosk:
         return {"type": "kiosk-page", "name": name}
 
 
+class Labels:
+    """The smart-labels page."""
+
+    TREEMAP = "labels-treemap"
+    TABLE = "labels-table"
+    THEMES = "labels-themes"
+    SCOPE = "labels-scope"
+    MESSAGE = "labels-message"
+    PROGRESS = "labels-progress"
+    EXPORTS = "labels-exports"
+
+    @staticmethod
+    def theme_name(theme_id: object) -> dict[str, object]:
+        """The name box of one discovered theme's "make a label" form."""
+        return {"type": "labels-theme-name", "theme": theme_id}
+
+    @staticmethod
+    def theme_make(theme_id: object) -> dict[str, object]:
+        """The "make a label" button of one discovered theme (ALL matches every one)."""
+        return {"type": "labels-theme-make", "theme": theme_id}
+
+
 class Compare:
     """The comparison page."""
 
@@ -78,6 +100,8 @@ class Explore:
     TOUCHPOINT = "explore-touchpoint"
     CLASS = "explore-class"
     TEXT = "explore-text"
+    LABEL = "explore-label"
+    SORT = "explore-sort"
     SUMMARY = "explore-summary"
     BREAKDOWN = "explore-breakdown"
     LIST = "explore-list"

@@ -22,7 +22,7 @@ BODIES = {"overview": overview_body, "feed": feed_body, "labels": labels_body}
 TITLES = {
     "overview": "NPS overview",
     "feed": "Live comments",
-    "labels": "Themes",
+    "labels": "What customers talk about",
     "alert": "Significant drop",
 }
 DEFAULT_INTERVAL = 30.0

@@ -45,7 +45,7 @@ def test_exp001_selection_from_url() -> None:
     with pytest.raises(BadParameter, match="from"):
         parse_selection({"from": "2026-11-05", "to": "2026-11-01"})
     position = (END, 42)
-    assert parse_before(format_before(*position)) == position
+    assert parse_before(format_before(position)) == position
 
 
 def test_exp002_keyset_pages_cover_everything_once(sessions: sessionmaker[Session]) -> None:

@@ -1,0 +1,227 @@
+"""Labels page callbacks: treemap and table per label, discovered themes, theme -> label."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, ctx, html
+from dash.exceptions import PreventUpdate
+
+from callbacks.explore import query_string
+from callbacks.wall import filters_of
+from dashapp import figures, themes
+from dashapp.figures import signed
+from dashapp.label_stats import LabelStat
+from dashapp.services import Services
+from layouts.ids import Labels, Panels, Shell
+
+
+def label_rows(stats: list[LabelStat], min_n: int) -> html.Div:
+    """The labels as a table: volume, share, NPS, change, impact, most problematic, sentiment."""
+    if not any(s.volume for s in stats):
+        return html.Div("No labelled comments in this period yet.", className="fw-empty")
+
+    def change(s: LabelStat) -> str:
+        if s.change.delta is None:
+            return "new" if s.new_in_window else "–"
+        return signed(s.change.delta) + (" *" if s.change.significant else "")
+
+    rows = [
+        html.Tr(
+            [
+                html.Td(
+                    html.A(s.name, href="/explore" + query_string({"label": s.label})),
+                    style={"paddingLeft": f"{0.3 + 1.1 * (s.depth - 1)}rem"},
+                ),
+                html.Td(f"{s.volume:,}"),
+                html.Td(f"{100 * s.share:.0f}%"),
+                html.Td(signed(s.nps.nps or 0) + (" ·" if s.nps.too_small else "")),
+                html.Td(change(s)),
+                html.Td(signed(s.impact) if s.impact is not None else "–"),
+                html.Td(f"{100 * s.problematic:.0f}%" if s.problematic is not None else "–"),
+                html.Td(f"{s.positive} / {s.neutral} / {s.negative}"),
+            ]
+        )
+        for s in stats
+        if s.volume
+    ]
+    head = ["Label", "n", "Share", "NPS", "Δ", "Impact", "Of detractors", "+ / · / −"]
+    return html.Div(
+        [
+            dbc.Table(
+                [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+                size="sm",
+                hover=True,
+                className="mb-1",
+            ),
+            html.Div(
+                f"* significant change at 95% · fewer than {min_n} responses · Impact ="
+                " NPS(all) − NPS(all without the label) · Of detractors = share of detractor"
+                " comments that carry the label",
+                className="fw-detail small",
+            ),
+        ]
+    )
+
+
+def theme_cards(found: list[themes.ThemeView]) -> list[Any]:
+    """A card per discovered theme: its name, size, status, examples and a "make a label" form."""
+    if not found:
+        return [
+            html.Div(
+                "No themes yet: discovery runs every hour over the last 14 days of comments.",
+                className="fw-empty",
+            )
+        ]
+    cards = []
+    for theme in found:
+        badge = (
+            [dbc.Badge(theme.status, color="warning" if theme.status == "new" else "info")]
+            if theme.status
+            else []
+        )
+        action: Any
+        if theme.label:
+            action = html.Div(f"Label {theme.label} made from this theme", className="fw-detail")
+        else:
+            action = dbc.InputGroup(
+                [
+                    dbc.Input(
+                        id=Labels.theme_name(theme.id),
+                        value=" ".join(theme.terms[:2]).capitalize(),
+                        placeholder="Label name",
+                        size="sm",
+                    ),
+                    dbc.Button(
+                        "Make a label",
+                        id=Labels.theme_make(theme.id),
+                        color="secondary",
+                        size="sm",
+                        n_clicks=0,
+                    ),
+                ],
+                size="sm",
+                className="mt-2",
+            )
+        cards.append(
+            html.Div(
+                [
+                    html.Div(
+                        [html.Span(theme.name, className="fw-theme-name me-2"), *badge],
+                        className="d-flex align-items-center",
+                    ),
+                    html.Div(
+                        f"{theme.language.upper()} · {theme.size} comments · "
+                        f"{theme.this_week} this week, {theme.last_week} the week before",
+                        className="fw-detail",
+                    ),
+                    *[html.Blockquote(text, className="fw-quote") for text in theme.examples],
+                    action,
+                ],
+                className="fw-theme",
+            )
+        )
+    return cards
+
+
+def register(app: Dash, services: Services) -> None:
+    """Register the labels page's callbacks."""
+
+    @app.callback(
+        Output(Labels.TREEMAP, "figure"),
+        Output(Labels.TABLE, "children"),
+        Output(Labels.PROGRESS, "children"),
+        Output(Labels.EXPORTS, "children"),
+        Input(Panels.TICK_LABELS, "n_intervals"),
+        State(Panels.FILTERS, "data"),
+    )
+    def refresh(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, ...]:
+        filters = filters_of(filter_data)
+        stats = services.nps.labels(window=30, filters=filters)
+        progress = services.nps.relabel_progress()
+        note = (
+            dbc.Alert(
+                f"The taxonomy changed: relabelling stored comments, {100 * progress:.0f}% done."
+                " Figures fill in as it goes.",
+                color="info",
+                className="my-2",
+            )
+            if progress is not None
+            else None
+        )
+        query = query_string({"brand": list(filters.brand), "country": list(filters.country)})
+        exports = [
+            html.Span("Export: ", className="text-muted me-2"),
+            *[
+                html.A(fmt.upper(), href=f"/export/chart/labels.{fmt}{query}", className="me-2")
+                for fmt in ("png", "svg", "pdf")
+            ],
+            *[
+                html.A(fmt.upper(), href=f"/export/data/labels.{fmt}{query}", className="me-2")
+                for fmt in ("csv", "xlsx")
+            ],
+        ]
+        return (
+            figures.label_treemap(stats),
+            label_rows(stats, services.settings.min_n),
+            note,
+            exports,
+        )
+
+    @app.callback(
+        Output(Labels.THEMES, "children"),
+        Input(Labels.SCOPE, "value"),
+        Input(Panels.TICK_LABELS, "n_intervals"),
+        Input(Labels.MESSAGE, "children"),
+    )
+    def show_themes(scope: str, _tick: int, _message: Any) -> list[Any]:
+        return theme_cards(services.nps.themes(scope or "unlabelled"))
+
+    @app.callback(
+        Output(Labels.MESSAGE, "children"),
+        Input(Labels.theme_make(ALL), "n_clicks"),
+        State(Labels.theme_name(ALL), "value"),
+        State(Labels.theme_name(ALL), "id"),
+        prevent_initial_call=True,
+    )
+    def make_label(
+        clicks: list[int | None], names: list[str | None], ids: list[dict[str, Any]]
+    ) -> Any:
+        trigger = ctx.triggered_id
+        # The cards are re-rendered with n_clicks=0, which also fires this callback.
+        if not isinstance(trigger, dict) or not any(clicks):
+            raise PreventUpdate
+        theme_id = int(trigger["theme"])
+        name = next((n for n, i in zip(names, ids, strict=True) if i["theme"] == theme_id), "")
+        try:
+            with services.sessions.begin() as session:
+                label_id = themes.make_label(session, theme_id, name or "")
+        except themes.ThemeError as exc:
+            return dbc.Alert(str(exc), color="warning", dismissable=True)
+        return dbc.Alert(
+            f"Label “{name}” ({label_id}) added; stored comments are being relabelled.",
+            color="success",
+            dismissable=True,
+        )
+
+    @app.callback(
+        Output(Shell.URL, "href", allow_duplicate=True),
+        Input(Labels.TREEMAP, "clickData"),
+        prevent_initial_call=True,
+    )
+    def treemap_to_explore(click: dict[str, Any] | None) -> str:
+        if not click or not click.get("points"):
+            raise PreventUpdate
+        label = click["points"][0].get("customdata") or click["points"][0].get("id")
+        if not label:
+            raise PreventUpdate
+        today = dt.datetime.now(dt.UTC).date()
+        return "/explore" + query_string(
+            {
+                "from": (today - dt.timedelta(days=29)).isoformat(),
+                "to": today.isoformat(),
+                "label": label,
+            }
+        )
