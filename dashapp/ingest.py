@@ -147,6 +147,15 @@ def ingest_batch(
     }
     worker = label_store.labeller(session)
     labelled: dict[str, tuple[tuple[str, int], ...]] = {}
+    # What changed responses counted for, read before they are overwritten.
+    before_update = label_store.stored(
+        session,
+        [
+            row.id
+            for external_id, row in existing.items()
+            if row.content_hash != latest[external_id].content_hash
+        ],
+    )
     now = dt.datetime.now(dt.UTC)
     inserts: list[tuple[Any, ...]] = []
     deltas: Counter[HourKey] = Counter()
@@ -180,7 +189,7 @@ def ingest_batch(
 
     insert_many(session, Response.__table__, RESPONSE_COLUMNS, inserts)
     _apply_rollups(session, deltas)
-    _store_labels(session, source, latest, existing, labelled)
+    _store_labels(session, source, latest, existing, labelled, before_update)
     if report.accepted:
         session.execute(
             update(StoreMeta).where(StoreMeta.key == DATA_VERSION).values(value=StoreMeta.value + 1)
@@ -336,13 +345,18 @@ def _store_labels(
     latest: Mapping[str, CleanRecord],
     existing: Mapping[str, Any],
     labelled: Mapping[str, tuple[tuple[str, int], ...]],
+    before_update: Mapping[int, label_store.Labelled],
 ) -> None:
-    """Store the labels of the batch's new and changed responses and count them."""
+    """Store the labels of the batch's new and changed responses and count them.
+
+    *before_update* holds what the changed responses counted for before this
+    batch overwrote them; their counts are taken back first.
+    """
     if not labelled:
         return
     updated = {existing[x].id: x for x in labelled if x in existing}
     deltas = label_store.LabelDeltas()
-    for old in label_store.stored(session, list(updated)).values():
+    for old in before_update.values():
         deltas.add(old, -1)
     ids = dict(updated.items())
     new = [x for x in labelled if x not in existing]

@@ -41,8 +41,9 @@ def parse(keyword: str, language: str) -> tuple[Pattern, ...]:
         core = word.strip("*")
         parts = tokens(core)
         if len(parts) != 1 or parts[0] != core.casefold():
+            which = f"its word {word!r} " if len(words) > 1 else ""
             raise KeywordSyntaxError(
-                f"{word!r} must be letters or digits with an optional '*' at either end"
+                f"{which}must be letters or digits with an optional '*' at either end"
             )
         starts, ends = word.startswith("*"), word.endswith("*")
         text = fold(parts[0])

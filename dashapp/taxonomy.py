@@ -192,7 +192,7 @@ def _keyword_lists(where: str, raw: dict[str, Any]) -> _Lists:
             try:
                 parse(word, lang)
             except KeywordSyntaxError as exc:
-                result.problems.append(f"{where}.{lang}[{i}]: {word!r} {exc}")
+                result.problems.append(f"{where}.{lang}[{i}] {word!r}: {exc}")
         result.lists[lang] = tuple(words)
     return result
 
