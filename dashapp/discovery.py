@@ -17,10 +17,12 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
+from stop_words import StopWordError, get_stop_words
 
 from dashapp.text import stems, tokens
 
@@ -31,8 +33,13 @@ MIN_THEME = 5
 #: Words this short carry no theme ("ok", "es", "i").
 MIN_WORD = 3
 WEEK = dt.timedelta(days=7)
-#: A stem in more of a language's comments than this is too common to name a theme.
-COMMON_SHARE = 0.08
+#: A term in this share of a cluster's comments is frequent there (see _everywhere).
+FREQUENT_SHARE = 0.1
+MAX_CLUSTERS = 12
+#: Clusters whose centres have at least this cosine similarity are one theme.
+MERGE_SIMILARITY = 0.5
+#: Our language codes where the stop-words package names the language differently.
+STOPWORD_LANGUAGES = {"nb": "norwegian"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,9 +80,19 @@ def is_growing(this_week: int, last_week: int) -> bool:
     return last_week > 0 and this_week >= 2 * last_week and this_week - last_week >= MIN_THEME
 
 
+@cache
+def stopwords(language: str) -> frozenset[str]:
+    """Function words of *language* (the stop-words package), empty when it has no list."""
+    try:
+        return frozenset(get_stop_words(STOPWORD_LANGUAGES.get(language, language)))
+    except StopWordError:
+        return frozenset()
+
+
 def _terms(text: str, language: str) -> tuple[list[str], list[str]]:
-    """(words, stems) of *text* without short words and numbers."""
-    words = [w for w in tokens(text) if len(w) >= MIN_WORD and not w.isdigit()]
+    """(words, stems) of *text* without function words, short words and numbers."""
+    skip = stopwords(language)
+    words = [w for w in tokens(text) if len(w) >= MIN_WORD and not w.isdigit() and w not in skip]
     return words, stems(words, language)
 
 
@@ -99,15 +116,17 @@ def _cluster(language: str, group: list[Comment], now: dt.datetime, seed: int) -
         matrix = vectorizer.fit_transform(docs)
     except ValueError:  # no term survives min_df/max_df: nothing in common to cluster
         return []
-    k = max(2, min(12, round(math.sqrt(len(group) / 4))))
+    k = max(2, min(MAX_CLUSTERS, round(math.sqrt(len(group) / 10))))
     model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=1024)
-    assignment = model.fit_predict(matrix)
+    assignment = _merged(model.fit_predict(matrix), model.cluster_centers_)
     surface = _surface_words(analysed)
     members: dict[int, list[int]] = defaultdict(list)
     for index, cluster in enumerate(assignment):
         if matrix[index].nnz:
             members[int(cluster)].append(index)
-    names = _ctfidf_names([[docs[i] for i in idx] for idx in members.values()], _common(docs))
+    clusters = [[docs[i] for i in idx] for idx in members.values()]
+    vocabulary = set(vectorizer.vocabulary_)
+    names = _ctfidf_names(clusters, vocabulary - _everywhere(clusters))
     themes = []
     for (cluster, idx), terms in zip(members.items(), names, strict=True):
         if len(idx) < MIN_THEME or not terms:
@@ -131,6 +150,24 @@ def _cluster(language: str, group: list[Comment], now: dt.datetime, seed: int) -
     return themes
 
 
+def _merged(assignment: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """*assignment* with clusters whose centres point the same way joined (k-means over-splits)."""
+    unit = centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
+    similar = unit @ unit.T
+    root = list(range(len(centres)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            i = root[i]
+        return i
+
+    for i in range(len(centres)):
+        for j in range(i + 1, len(centres)):
+            if similar[i, j] >= MERGE_SIMILARITY:
+                root[find(j)] = find(i)
+    return np.array([find(int(c)) for c in assignment])
+
+
 def _pairs(stem_list: list[str]) -> list[str]:
     return [f"{a} {b}" for a, b in itertools.pairwise(stem_list)]
 
@@ -144,16 +181,25 @@ def _surface_words(analysed: list[tuple[list[str], list[str]]]) -> dict[str, str
     return {stem: counter.most_common(1)[0][0] for stem, counter in forms.items()}
 
 
-def _common(docs: list[list[str]]) -> set[str]:
-    """Stems in more than COMMON_SHARE of the comments: function words in any language."""
-    df = Counter(term for doc in docs for term in set(doc) if " " not in term)
-    return {term for term, n in df.items() if n > COMMON_SHARE * len(docs)}
+def _everywhere(clusters: list[list[list[str]]]) -> set[str]:
+    """Terms frequent in most clusters: function words ("und", "the"), whatever the language.
+
+    A theme's own words are frequent in one or two clusters; a word in at
+    least a tenth of the comments of more than half the clusters is not.
+    """
+    if len(clusters) < 3:
+        return set()
+    frequent_in: Counter[str] = Counter()
+    for docs in clusters:
+        df = Counter(term for doc in docs for term in set(doc))
+        frequent_in.update(t for t, n in df.items() if n >= FREQUENT_SHARE * len(docs))
+    return {t for t, n in frequent_in.items() if n > len(clusters) / 2}
 
 
 def _ctfidf_names(
-    clusters: list[list[list[str]]], common: set[str], top: int = 3
+    clusters: list[list[list[str]]], allowed: set[str], top: int = 3
 ) -> list[list[str]]:
-    """The *top* most distinctive terms of each cluster (class-based TF-IDF), no common words."""
+    """The *top* most distinctive *allowed* terms of each cluster (class-based TF-IDF)."""
     per_class = [Counter(term for doc in docs for term in doc) for docs in clusters]
     overall: Counter[str] = Counter()
     for counts in per_class:
@@ -165,7 +211,7 @@ def _ctfidf_names(
         weights = {
             term: (n / size) * math.log(1 + mean_words / overall[term])
             for term, n in counts.items()
-            if n >= 2 and not common.intersection(term.split(" "))
+            if n >= 2 and term in allowed and allowed.issuperset(term.split(" "))
         }
         chosen: list[str] = []
         for term, _ in sorted(weights.items(), key=lambda kv: -kv[1]):
