@@ -172,12 +172,19 @@ def register(app: Dash, services: Services) -> None:
 
     @app.callback(
         Output(Labels.THEMES, "children"),
+        Output(Labels.SHOWN, "data"),
         Input(Labels.SCOPE, "value"),
         Input(Panels.TICK_LABELS, "n_intervals"),
         Input(Labels.MESSAGE, "children"),
+        State(Labels.SHOWN, "data"),
     )
-    def show_themes(scope: str, _tick: int, _message: Any) -> list[Any]:
-        return theme_cards(services.nps.themes(scope or "unlabelled"))
+    def show_themes(scope: str, _tick: int, _message: Any, shown: list[Any] | None) -> Any:
+        found = services.nps.themes(scope or "unlabelled")
+        now_shown = [[t.id, t.label, t.size] for t in found]
+        # Re-drawing unchanged cards would wipe a name someone is typing.
+        if ctx.triggered_id == Panels.TICK_LABELS and now_shown == shown:
+            raise PreventUpdate
+        return theme_cards(found), now_shown
 
     @app.callback(
         Output(Labels.MESSAGE, "children"),

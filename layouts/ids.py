@@ -61,6 +61,8 @@ class Labels:
     TREEMAP = "labels-treemap"
     TABLE = "labels-table"
     THEMES = "labels-themes"
+    #: Which themes are on screen, so a poll that finds the same ones leaves the forms alone.
+    SHOWN = "labels-shown"
     SCOPE = "labels-scope"
     MESSAGE = "labels-message"
     PROGRESS = "labels-progress"

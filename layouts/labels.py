@@ -68,6 +68,7 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
                     ),
                     html.Div(id=Labels.MESSAGE, className="my-2"),
                     html.Div(id=Labels.THEMES, className="fw-themes"),
+                    dcc.Store(id=Labels.SHOWN),
                 ],
                 className="fw-card p-3 mb-3",
             ),
