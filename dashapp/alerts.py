@@ -25,12 +25,16 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp import label_store
 from dashapp.config import AlertRule
 from dashapp.engine import Drop, NpsEngine, rounded
+from dashapp.label_queries import labels_of
 from dashapp.mail import MailServer
 from dashapp.models import AlertDelivery, Response, StoreMeta
 from dashapp.nps import classify
 from dashapp.queries import Filters
+from dashapp.sentiment import NAMES as SENTIMENT_NAMES
+from dashapp.taxonomy import Taxonomy
 from dashapp.upsert import upsert
 
 log = logging.getLogger(__name__)
@@ -43,21 +47,37 @@ SIGNATURE_HEADER = "X-FeedbackWall-Signature"
 DELIVERY_HEADER = "X-FeedbackWall-Delivery"
 
 
-def matches(rule: AlertRule, response: Response) -> bool:
-    """Whether *response* triggers *rule* (pure)."""
+def matches(rule: AlertRule, response: Response, labels: Sequence[tuple[str, int]] = ()) -> bool:
+    """Whether *response*, carrying *labels* (id, sentiment), triggers *rule* (pure)."""
     return (
         rule.min_score <= response.score <= rule.max_score
         and (not rule.brand or response.brand in rule.brand)
         and (not rule.country or response.country in rule.country)
         and (not rule.touchpoint or response.touchpoint in rule.touchpoint)
         and (not rule.with_comment or bool(response.comment))
+        and (not rule.labels or any(label in rule.labels for label, _ in labels))
     )
 
 
-def payload(rule: AlertRule, response: Response) -> dict[str, Any]:
-    """The JSON a webhook receives: the rule and the response as stored (unmasked)."""
+def payload(
+    rule: AlertRule,
+    response: Response,
+    labels: Sequence[tuple[str, int]] = (),
+    taxonomy: Taxonomy | None = None,
+) -> dict[str, Any]:
+    """The JSON a webhook receives: the rule, the response as stored (unmasked), its labels."""
     return {
         "rule": rule.name,
+        "labels": [
+            {
+                "id": label,
+                "name": taxonomy.path_name(label)
+                if taxonomy is not None and label in taxonomy.labels
+                else label,
+                "sentiment": SENTIMENT_NAMES[sentiment],
+            }
+            for label, sentiment in labels
+        ],
         "response": {
             "source": response.source,
             "id": response.external_id,
@@ -96,7 +116,10 @@ def mail_message(rule: AlertRule, delivery: int, body: dict[str, Any]) -> EmailM
         r = body["response"]
         where = f"{r['brand']} · {r['country']} · {r['touchpoint']}"
         message["Subject"] = f"[Feedback Wall] {r['score']}/10: {where}"
+        about = ", ".join(f"{lbl['name']} ({lbl['sentiment']})" for lbl in body.get("labels", []))
         text = f"{r['comment'] or '(no comment)'}\n\n{where} · {r['submitted_at']}"
+        if about:
+            text += f"\nLabels: {about}"
     message.set_content(f"{text}\n\nAlert rule: {rule.name}")
     return message
 
@@ -161,18 +184,20 @@ def scan(sessions: sessionmaker[Session], rules: Sequence[AlertRule], now: dt.da
         fresh = session.scalars(
             select(Response).where(Response.id > mark.value).order_by(Response.id).limit(SCAN_BATCH)
         ).all()
+        labels = labels_of(session, [r.id for r in fresh])
+        _, taxonomy = label_store.current(session)
         rows = [
             {
                 "rule": rule.name,
                 "response_id": response.id,
-                "payload": payload(rule, response),
+                "payload": payload(rule, response, labels.get(response.id, ()), taxonomy),
                 "created_at": now,
                 "next_attempt_at": now,
                 "attempts": 0,
             }
             for response in fresh
             for rule in rules
-            if matches(rule, response)
+            if matches(rule, response, labels.get(response.id, ()))
         ]
         upsert(session, AlertDelivery.__table__, rows, keys=("rule", "response_id"))
         if fresh:

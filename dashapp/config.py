@@ -71,6 +71,9 @@ class AlertRule(BaseModel):
     touchpoint: list[str] = Field(default_factory=list)
     #: Only responses with a comment.
     with_comment: bool = False
+    #: Only responses carrying one of these labels (ids such as "delivery" or
+    #: "delivery/time"; a parent matches its children too).
+    labels: list[str] = Field(default_factory=list)
     #: Where to post it (JSON, HMAC-signed with *secret*) ...
     webhook: str | None = Field(default=None, pattern=r"^https?://")
     secret: str | None = Field(default=None, min_length=16)

@@ -233,3 +233,34 @@ def test_alert007_delivery_log_on_the_command_line(
     Deliverer(sessions, rules).deliver(T0)  # the receiver fails this one
     out = CliRunner().invoke(main, ["alerts"], env={"FEEDBACKWALL_DATABASE_URL": store_url}).output
     assert "#1 detractors-de: pending, next try 12:01:00 UTC, 1 attempt(s) (last: 503)" in out
+
+
+def test_alert008_label_rules_and_labels_in_the_payload(
+    sessions: sessionmaker[Session], receiver: Receiver
+) -> None:
+    receiver.failures = 0
+    rules = [rule(receiver.url, labels=["delivery"], with_comment=True)]
+    ingest(sessions, "s", located([record(1, score=2)]))
+    scan(sessions, rules, T0)
+    ingest(
+        sessions,
+        "s",
+        located(
+            [
+                record(2, score=2, comment="Die Lieferung kam zu spät, der Karton war kaputt"),
+                record(3, score=2, comment="Die Rechnung war falsch"),  # payment only
+            ]
+        ),
+    )
+    assert scan(sessions, rules, T0) == 1
+    assert Deliverer(sessions, rules).deliver(T0) == 1
+    [body] = receiver.bodies
+    assert body["response"]["id"] == "r2"
+    labels = {lbl["id"]: lbl for lbl in body["labels"]}
+    # The rule names a parent; the response carries the child and its parent.
+    assert labels["delivery/time"] == {
+        "id": "delivery/time",
+        "name": "Delivery > Delivery time",
+        "sentiment": "negative",
+    }
+    assert labels["packaging"]["sentiment"] == "negative"
