@@ -257,15 +257,18 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
         raise click.ClickException(
             "--send needs a [report] table in the configuration (recipients, SMTP)"
         )
-    built = daily.build(build_services(settings, Flask(__name__)).nps, day)
+    services = build_services(settings, Flask(__name__))
+    built = daily.build(services.nps, day)
     try:
         if out is not None:
             out.write_bytes(daily.pdf(built))
             click.echo(f"wrote {out}")
         if send_mail:
             assert settings.report is not None
-            daily.send(built, settings.report, settings.mail_server())
-            click.echo(f"sent to {', '.join(settings.report.recipients)}")
+            for scope, filters, recipients in daily.routes(settings.report):
+                narrowed = built if not scope else daily.build(services.nps, day, filters, scope)
+                daily.send(narrowed, recipients, settings.mail_server())
+                click.echo(f"sent{' (' + scope + ')' if scope else ''} to {', '.join(recipients)}")
     except ExportUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:

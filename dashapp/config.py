@@ -98,6 +98,10 @@ class ReportConfig(BaseModel):
     #: Local time of day to send, in *timezone*.
     time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: str = "UTC"
+    #: Extra recipients of a report narrowed to one brand or country, e.g.
+    #: ``by_brand = { Velora = ["cx-velora@example.com"] }``.
+    by_brand: dict[str, list[str]] = Field(default_factory=dict)
+    by_country: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Settings(BaseSettings):

@@ -18,9 +18,11 @@ from dashapp import nps
 from dashapp.config import ReportConfig
 from dashapp.engine import NpsEngine
 from dashapp.figures import signed
+from dashapp.label_stats import LabelStat
 from dashapp.mail import MailServer
 from dashapp.masking import mask
-from dashapp.queries import FeedItem
+from dashapp.queries import FeedItem, Filters
+from dashapp.themes import ThemeView
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,41 +44,79 @@ class Report:
     cells: list[Line]
     detractors: list[FeedItem]
     promoters: list[FeedItem]
+    #: Labels whose NPS moved most over 7 days against the 7 before (significant first).
+    labels: list[LabelStat]
+    #: Discovered themes that are new or growing this week.
+    themes: list[ThemeView]
+    #: "" for the whole business, else e.g. "Velora" or "DE".
+    scope: str = ""
 
 
 def _line(scope: str, current: nps.Nps, previous: nps.Nps) -> Line:
     return Line(scope, current, previous, nps.compare(current, previous))
 
 
-def build(engine: NpsEngine, day: dt.date) -> Report:
-    """The report of UTC *day*: the day, 7 and 30 days against the periods before, per cell."""
+#: Labels listed as "moved most", and the fewest responses a label needs to be one.
+LABEL_MOVERS = 5
+LABEL_MIN_VOLUME = 10
+
+
+def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: str = "") -> Report:
+    """The report of UTC *day*: the day, 7 and 30 days against the periods before, per cell.
+
+    *filters* narrow it to a brand or country (for that brand's or country's recipients).
+    """
     end = dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(days=1)
     totals = []
     for window, label in ((1, "Yesterday"), (7, "Last 7 days"), (30, "Last 30 days")):
-        current = engine.total(window=window, as_of=end)
-        previous = engine.total(window=window, as_of=end - dt.timedelta(days=window))
+        current = engine.total(window=window, as_of=end, filters=filters)
+        previous = engine.total(
+            window=window, as_of=end - dt.timedelta(days=window), filters=filters
+        )
         totals.append(_line(label, current, previous))
     now = {
         tuple(r.group.values()): r.nps
-        for r in engine.nps_by(("brand", "country"), window=30, as_of=end)
+        for r in engine.nps_by(("brand", "country"), window=30, as_of=end, filters=filters)
     }
     before = {
         tuple(r.group.values()): r.nps
-        for r in engine.nps_by(("brand", "country"), window=30, as_of=end - dt.timedelta(days=30))
+        for r in engine.nps_by(
+            ("brand", "country"), window=30, as_of=end - dt.timedelta(days=30), filters=filters
+        )
     }
     empty = nps.compute(0, 0, 0)
     cells = [_line(" · ".join(key), now[key], before.get(key, empty)) for key in now]
     # Biggest significant moves first, then by size of move.
     cells.sort(key=lambda c: (not c.change.significant, -abs(c.change.delta or 0)))
-    recent = [i for i in engine.feed(limit=200, max_score=10) if i.submitted_at < end]
+    recent = [
+        i for i in engine.feed(limit=200, max_score=10, filters=filters) if i.submitted_at < end
+    ]
     day_items = [i for i in recent if i.submitted_at.date() == day]
+    movers = [
+        s
+        for s in engine.labels(window=7, as_of=end, filters=filters)
+        if s.change.delta is not None and s.volume >= LABEL_MIN_VOLUME
+    ]
+    movers.sort(key=lambda s: (not s.change.significant, -abs(s.change.delta or 0)))
+    themes = [t for t in engine.themes("unlabelled") if t.status and not t.label]
     return Report(
         day=day,
         totals=totals,
         cells=cells,
         detractors=[i for i in day_items if i.score <= 6][:3],
         promoters=[i for i in day_items if i.score >= 9][:2],
+        labels=movers[:LABEL_MOVERS],
+        themes=themes[:5],
+        scope=scope,
     )
+
+
+def routes(config: ReportConfig) -> list[tuple[str, Filters, list[str]]]:
+    """(scope, filters, recipients) of every report to send: all, then per brand and country."""
+    found = [("", Filters(), list(config.recipients))]
+    found += [(b, Filters(brand=(b,)), list(to)) for b, to in config.by_brand.items()]
+    found += [(c, Filters(country=(c,)), list(to)) for c, to in config.by_country.items()]
+    return found
 
 
 _TEMPLATE = Environment(autoescape=select_autoescape(default=True)).from_string(
@@ -121,7 +161,8 @@ def figure(report: Report) -> go.Figure:
             },
         )
     )
-    fig.update_layout(title=f"Feedback Wall · daily report for {report.day.isoformat()}")
+    scope = f" · {report.scope}" if report.scope else ""
+    fig.update_layout(title=f"Feedback Wall · daily report for {report.day.isoformat()}{scope}")
     return fig
 
 
@@ -132,11 +173,12 @@ def pdf(report: Report) -> bytes:
     return render(figure(report), "pdf")
 
 
-def send(report: Report, config: ReportConfig, server: MailServer) -> None:
-    """Mail the report as HTML with the PDF attached to the configured recipients."""
+def send(report: Report, recipients: list[str], server: MailServer) -> None:
+    """Mail the report as HTML with the PDF attached to *recipients*."""
     message = EmailMessage()
-    message["Subject"] = f"Feedback Wall daily report {report.day.isoformat()}"
-    message["To"] = ", ".join(config.recipients)
+    scope = f" · {report.scope}" if report.scope else ""
+    message["Subject"] = f"Feedback Wall daily report {report.day.isoformat()}{scope}"
+    message["To"] = ", ".join(recipients)
     message.set_content("This report is HTML; the PDF is attached.")
     message.add_alternative(html(report), subtype="html")
     message.add_attachment(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+from email.header import decode_header, make_header
 from collections.abc import Iterator
 from email.message import Message
 from pathlib import Path
@@ -76,7 +77,7 @@ def test_rep001_report_arrives_with_figures_and_pdf(smtp: tuple[Inbox, int], sto
         6,
         4,
     )
-    report.send(built, config, MailServer(port=port))
+    report.send(built, config.recipients, MailServer(port=port))
     [message] = inbox.messages
     assert message["Subject"] == "Feedback Wall daily report 2026-11-20"
     assert message["To"] == "cx@example.com"
@@ -112,3 +113,70 @@ def test_rep002_cli(store: str, tmp_path: Path, smtp: tuple[Inbox, int]) -> None
     )
     assert result.exit_code == 0, result.output
     assert len(inbox.messages) == 1
+
+
+def test_rep003_labels_that_moved_and_reports_per_brand(
+    smtp: tuple[Inbox, int], store: str, tmp_path: Path
+) -> None:
+    inbox, port = smtp
+    from dashapp import report
+
+    sessions = db.make_sessionmaker(db.make_engine(store))
+    # The week before: delivery comments from detractors; this week (the store's
+    # 30 promoters and the day's comments) they praise it. Another brand stays put.
+    before = dt.datetime.combine(DAY, dt.time(9), dt.UTC) - dt.timedelta(days=9)
+    ingest(
+        sessions,
+        "s",
+        located(
+            [
+                record(
+                    500 + i,
+                    score=2,
+                    brand="Kvist",
+                    comment="Die Lieferung kam viel zu spät",
+                    submitted_at=(before - dt.timedelta(minutes=i)).isoformat(),
+                )
+                for i in range(20)
+            ]
+            + [
+                record(
+                    600 + i,
+                    score=3,
+                    submitted_at=(before - dt.timedelta(minutes=i)).isoformat(),
+                )
+                for i in range(20)
+            ]
+        ),
+    )
+    settings = Settings.load(database_url=store)
+    engine = build_services(settings, Flask(__name__)).nps
+    built = report.build(engine, DAY)
+    moved = {s.label: s for s in built.labels}
+    delivery = moved["delivery"]
+    assert delivery.change.significant
+    assert delivery.change.delta is not None and delivery.change.delta > 50
+    html = report.html(built)
+    assert "Labels that moved most" in html
+    assert "Delivery" in html
+    config = ReportConfig(recipients=["all@example.com"], by_brand={"Kvist": ["kvist@example.com"]})
+    for scope, filters, recipients in report.routes(config):
+        report.send(report.build(engine, DAY, filters, scope), recipients, MailServer(port=port))
+    everyone, kvist = inbox.messages
+    assert everyone["To"] == "all@example.com"
+    assert kvist["To"] == "kvist@example.com"
+    assert str(make_header(decode_header(kvist["Subject"]))) == (
+        "Feedback Wall daily report 2026-11-20 · Kvist"
+    )
+    body = (
+        next(
+            p
+            for p in email.message_from_bytes(kvist.as_bytes()).walk()
+            if p.get_content_type() == "text/html"
+        )
+        .get_payload(decode=True)
+        .decode()
+    )
+    # Only Kvist's cells: the store's other responses are Velora's.
+    assert "Kvist · DE" in body
+    assert "Velora · DE" not in body
