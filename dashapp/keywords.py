@@ -23,6 +23,8 @@ from dashapp.text import fold, stems, tokens
 
 #: A word pattern: (kind, text) with kind "stem", "prefix", "suffix" or "infix".
 Pattern = tuple[str, str]
+#: Words whose matches are remembered per index, before the memory starts afresh.
+_CACHE_LIMIT = 100_000
 #: A keyword found in a token list: (first token, token after the last, tag).
 Match = tuple[int, int, Hashable]
 
@@ -73,11 +75,16 @@ class KeywordIndex:
     #: First words of phrases that are not plain stems (prefix, suffix, infix).
     _wild_firsts: list[Pattern] = field(default_factory=list)
     _prefix_lengths: tuple[int, ...] = ()
+    #: folded word -> (its single-word tags, the phrases that may start with it).
+    _cache: dict[
+        str, tuple[tuple[Hashable, ...], tuple[tuple[tuple[Pattern, ...], Hashable], ...]]
+    ] = field(default_factory=dict)
     _suffix_lengths: tuple[int, ...] = ()
 
     def add(self, keyword: str, tag: Hashable) -> None:
         """Index *keyword* with *tag*; raises KeywordSyntaxError."""
         patterns = parse(keyword, self.language)
+        self._cache.clear()
         if len(patterns) > 1:
             self._phrases[patterns[0]].append((patterns, tag))
             if patterns[0][0] != "stem" and patterns[0] not in self._wild_firsts:
@@ -102,14 +109,26 @@ class KeywordIndex:
         """(start, end, tag) of every keyword found, end exclusive; *stemmed* = stems(words)."""
         found: list[Match] = []
         folded = [fold(w) for w in words]
+        cache = self._cache
         for i, (word, stem) in enumerate(zip(folded, stemmed, strict=True)):
-            for tag in self._word_tags(word, stem):
+            known = cache.get(word)
+            if known is None:
+                # Words repeat (Zipf): what one word matches is worked out once.
+                phrases = tuple(
+                    entry
+                    for first in self._forms(word, stem)
+                    for entry in self._phrases.get(first, ())
+                )
+                known = (tuple(self._word_tags(word, stem)), phrases)
+                if len(cache) > _CACHE_LIMIT:
+                    cache.clear()
+                cache[word] = known
+            tags, phrases = known
+            for tag in tags:
                 found.append((i, i + 1, tag))
-            if self._phrases:
-                for first in self._forms(word, stem):
-                    for patterns, tag in self._phrases.get(first, ()):
-                        if _phrase_at(patterns, folded, stemmed, i):
-                            found.append((i, i + len(patterns), tag))
+            for patterns, tag in phrases:
+                if _phrase_at(patterns, folded, stemmed, i):
+                    found.append((i, i + len(patterns), tag))
         return found
 
     def _word_tags(self, word: str, stem: str) -> Iterable[Hashable]:
