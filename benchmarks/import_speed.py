@@ -178,7 +178,15 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
                 return
             yield row
 
-    names = ("ingest_batch", "check", "_detect_languages", "insert_many", "_apply_rollups")
+    names = (
+        "ingest_batch",
+        "check",
+        "_detect_languages",
+        "insert_many",
+        "_apply_rollups",
+        "_label_records",
+        "_store_labels",
+    )
     saved = {name: getattr(module, name) for name in names}
     url = fresh_store(workdir)
     engine = db.make_engine(url)
@@ -199,7 +207,10 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
         - spent["_detect_languages"]
         - spent["insert_many responses"]
         - spent["_apply_rollups"]
+        - spent["_label_records"]
+        - spent["_store_labels"]
     )
+    label_inserts = spent["insert_many response_labels"] + spent["insert_many label_rollups"]
     return {
         "total": total,
         "read CSV (read_records)": spent["read"],
@@ -208,6 +219,9 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
         "insert responses (insert_many)": spent["insert_many responses"],
         "rollup deltas (python)": rollups,
         "upsert rollups (insert_many)": spent["insert_many rollups"],
+        "labelling (keywords, sentiment)": spent["_label_records"],
+        "label rows and rollup deltas (python)": spent["_store_labels"] - label_inserts,
+        "insert labels, upsert label rollups": label_inserts,
         "other in ingest_batch": other,
         "transaction (batching, BEGIN, COMMIT)": total - batch - spent["read"],
     }

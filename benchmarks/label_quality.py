@@ -67,7 +67,9 @@ def evaluate(rows: list[dict[str, Any]], labeller: Labeller) -> dict[str, Any]:
                 sentiment_hits["total"] += 1
                 sentiment_hits["correct"] += found[label] == gold[label]
         if set(found) != set(gold) or any(found[k] != gold[k] for k in gold if k in found):
-            errors.append({"id": row["id"], "comment": row["comment"], "gold": gold, "found": found})
+            errors.append(
+                {"id": row["id"], "comment": row["comment"], "gold": gold, "found": found}
+            )
     languages = sorted({lang for lang, _ in counts})
     per_language = {}
     for lang in languages:

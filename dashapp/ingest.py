@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp import label_store, language
 from dashapp.bulk import insert_many
+from dashapp.labelling import Labeller
 from dashapp.models import Response, Rollup, SourceState, StoreMeta
 from dashapp.nps import ScoreClass, classify
 from dashapp.upsert import upsert
@@ -145,8 +146,7 @@ def ingest_batch(
             ).where(Response.source == source, Response.external_id.in_(list(latest)))
         )
     }
-    worker = label_store.labeller(session)
-    labelled: dict[str, tuple[tuple[str, int], ...]] = {}
+    accepted: list[CleanRecord] = []
     # What changed responses counted for, read before they are overwritten.
     before_update = label_store.stored(
         session,
@@ -165,7 +165,7 @@ def ingest_batch(
             report.duplicates += 1
             continue
         values = _row(source, record, now)
-        labelled[record.external_id] = worker.label(record.comment, record.language)
+        accepted.append(record)
         if old is None:
             inserts.append(values)
         else:
@@ -187,9 +187,12 @@ def ingest_batch(
         if report.newest is None or record.submitted_at > report.newest:
             report.newest = record.submitted_at
 
+    labelled = _label_records(label_store.labeller(session), accepted)
+    # New rows get ids above this: their ids are read back by one range scan.
+    floor = session.scalar(select(func.max(Response.id))) or 0 if inserts else 0
     insert_many(session, Response.__table__, RESPONSE_COLUMNS, inserts)
     _apply_rollups(session, deltas)
-    _store_labels(session, source, latest, existing, labelled, before_update)
+    _store_labels(session, source, latest, existing, labelled, before_update, floor)
     if report.accepted:
         session.execute(
             update(StoreMeta).where(StoreMeta.key == DATA_VERSION).values(value=StoreMeta.value + 1)
@@ -339,6 +342,13 @@ def _apply_rollups(session: Session, deltas: Counter[HourKey]) -> None:
     )
 
 
+def _label_records(
+    worker: Labeller, records: Sequence[CleanRecord]
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """The labels (with sentiment) of each record's comment, by external id."""
+    return {r.external_id: worker.label(r.comment, r.language) for r in records}
+
+
 def _store_labels(
     session: Session,
     source: str,
@@ -346,11 +356,13 @@ def _store_labels(
     existing: Mapping[str, Any],
     labelled: Mapping[str, tuple[tuple[str, int], ...]],
     before_update: Mapping[int, label_store.Labelled],
+    floor: int,
 ) -> None:
     """Store the labels of the batch's new and changed responses and count them.
 
     *before_update* holds what the changed responses counted for before this
-    batch overwrote them; their counts are taken back first.
+    batch overwrote them; their counts are taken back first. New responses
+    have ids above *floor*.
     """
     if not labelled:
         return
@@ -359,15 +371,15 @@ def _store_labels(
     for old in before_update.values():
         deltas.add(old, -1)
     ids = dict(updated.items())
-    new = [x for x in labelled if x not in existing]
-    for i in range(0, len(new), 500):
-        chunk = new[i : i + 500]
+    # Responses without a comment carry no labels and count for none.
+    new = {x for x in labelled if x not in existing and latest[x].comment}
+    if new:
         rows = session.execute(
             select(Response.id, Response.external_id).where(
-                Response.source == source, Response.external_id.in_(chunk)
+                Response.id > floor, Response.source == source
             )
         )
-        ids.update((row[0], row[1]) for row in rows)
+        ids.update((row[0], row[1]) for row in rows if row[1] in new)
     items = []
     for response_id, external_id in ids.items():
         record = latest[external_id]

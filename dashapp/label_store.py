@@ -88,14 +88,20 @@ class LabelDeltas:
     def apply(self, session: Session) -> None:
         """Add the deltas to hourly and daily label rollups."""
         buckets: dict[tuple[str, dt.datetime, str, str, str, str], list[int]] = {}
+        days: dict[dt.datetime, dt.datetime] = {}
         for (hour, brand, country, touchpoint, label), counts in self._deltas.items():
             if not any(counts):
                 continue
-            for grain, bucket in (("h", hour), ("d", hour.replace(hour=0))):
-                key = (grain, bucket, label, brand, country, touchpoint)
-                acc = buckets.setdefault(key, [0] * 6)
-                for i, value in enumerate(counts):
-                    acc[i] += value
+            buckets[("h", hour, label, brand, country, touchpoint)] = counts
+            day = days.get(hour)
+            if day is None:
+                day = days[hour] = hour.replace(hour=0)
+            key = ("d", day, label, brand, country, touchpoint)
+            acc = buckets.get(key)
+            if acc is None:
+                buckets[key] = list(counts)
+            else:
+                buckets[key] = [a + b for a, b in zip(acc, counts, strict=True)]
         insert_many(
             session,
             LabelRollup.__table__,
