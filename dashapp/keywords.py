@@ -7,7 +7,10 @@ The syntax, shared by the taxonomy and the sentiment lexicon:
 - ``liefer*``: words beginning with "liefer" (Lieferung, Lieferzeit);
 - ``*verpackung``: words ending with it, for compound heads (Kartonverpackung);
 - ``*paket*``: words containing it;
-- ``took too long``: a phrase, its words (each of the forms above) in a row.
+- ``took too long``: a phrase, its words (each of the forms above) in a row;
+- ``~jacket``: a weak keyword (any of the forms above): it counts only in a
+  clause where no other label's keyword is found, so "the jacket arrived two
+  weeks late" is about delivery and "the jacket is warm" about the product.
 
 Matching is case- and accent-insensitive. One index answers "which tags do
 the keywords found in these tokens carry", in time linear in the tokens.
@@ -23,6 +26,8 @@ from dashapp.text import fold, stems, tokens
 
 #: A word pattern: (kind, text) with kind "stem", "prefix", "suffix" or "infix".
 Pattern = tuple[str, str]
+#: Marks a weak keyword (see the module docstring).
+WEAK = "~"
 #: Words whose matches are remembered per index, before the memory starts afresh.
 _CACHE_LIMIT = 100_000
 #: A keyword found in a token list: (first token, token after the last, tag).
@@ -34,8 +39,11 @@ class KeywordSyntaxError(ValueError):
 
 
 def parse(keyword: str, language: str) -> tuple[Pattern, ...]:
-    """The word patterns of *keyword*; raises KeywordSyntaxError when it has none or a bare '*'."""
-    words = keyword.split()
+    """The word patterns of *keyword*; raises KeywordSyntaxError when it has none or a bare '*'.
+
+    A leading '~' (a weak keyword) is not part of the patterns.
+    """
+    words = keyword.removeprefix(WEAK).split()
     if not words:
         raise KeywordSyntaxError("is empty")
     patterns: list[Pattern] = []

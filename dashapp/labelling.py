@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dashapp.keywords import KeywordIndex, Match
+from dashapp.keywords import WEAK, KeywordIndex, Match
 from dashapp.sentiment import LanguageLexicon, lexicon, sign
 from dashapp.taxonomy import Taxonomy
 from dashapp.text import clauses, stems
@@ -23,6 +23,8 @@ _DEFAULT_CONTRAST = frozenset({"but", "however", "although"})
 @dataclass(slots=True)
 class _Language:
     keywords: KeywordIndex
+    #: Weak keywords: they count only in clauses where no other label is found.
+    weak: KeywordIndex
     exclude: KeywordIndex
     lexicon: LanguageLexicon | None
 
@@ -34,13 +36,13 @@ class Labeller:
         self.taxonomy = taxonomy
         self._languages: dict[str, _Language] = {}
         for lang in taxonomy.languages:
-            keywords, exclude = KeywordIndex(lang), KeywordIndex(lang)
+            keywords, weak, exclude = KeywordIndex(lang), KeywordIndex(lang), KeywordIndex(lang)
             for label in taxonomy.labels.values():
                 for word in label.keywords.get(lang, ()):
-                    keywords.add(word, label.id)
+                    (weak if word.startswith(WEAK) else keywords).add(word, label.id)
                 for word in label.exclude.get(lang, ()):
                     exclude.add(word, label.id)
-            self._languages[lang] = _Language(keywords, exclude, lexicon(lang))
+            self._languages[lang] = _Language(keywords, weak, exclude, lexicon(lang))
         self._ancestors = {i: tuple(taxonomy.ancestors(i)) for i in taxonomy.labels}
 
     @property
@@ -74,6 +76,11 @@ class Labeller:
         for words in parts:
             stemmed = stems(words, lang)
             hits = spec.keywords.find(words, stemmed)
+            if spec.weak:
+                weak = spec.weak.find(words, stemmed)
+                strong = {str(tag).partition("/")[0] for _, _, tag in hits}
+                # A weak keyword speaks only when no other label is named here.
+                hits += [h for h in weak if not strong - {str(h[2]).partition("/")[0]}]
             if hits and spec.exclude:
                 hits = _without_excluded(hits, spec.exclude.find(words, stemmed))
             labels = {str(tag) for _, _, tag in hits}

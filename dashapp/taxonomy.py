@@ -41,6 +41,7 @@ HEADER = """\
 # Keywords: "word" matches every form with the same stem (Snowball),
 # "liefer*" word beginnings, "*verpackung" word endings, "*paket*" any part of
 # a word; several words are a phrase, in a row. Case and accents are ignored.
+# "~jacket" is a weak keyword: it counts only in a clause naming no other label.
 # A comment that mentions a child label also carries its parent.
 """
 

@@ -217,3 +217,13 @@ def test_lab011_impact_and_problematic_arithmetic() -> None:
     assert (stat.positive, stat.neutral, stat.negative) == (0, 2, 8)
     assert stat.previous.nps == 0
     assert stat.change.delta == -100
+
+
+def test_lab012_weak_keywords_yield_to_other_labels() -> None:
+    # A product named in passing is not a product comment ...
+    assert top("The jacket arrived two weeks late", "en") == {"delivery": "negative"}
+    assert top("Die Jacke kam zwei Wochen zu spät", "de").keys() == {"delivery"}
+    # ... but it is when nothing else is talked about, or with a product word.
+    assert top("The jacket is lovely and warm", "en") == {"product": "positive"}
+    assert top("Die Jacke ist kaputt", "de") == {"product": "negative"}
+    assert "product" in top("The jacket arrived late and the zipper was broken", "en")

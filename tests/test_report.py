@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-from email.header import decode_header, make_header
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 from email.message import Message
 from pathlib import Path
 
