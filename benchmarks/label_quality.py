@@ -13,12 +13,16 @@ file is what the figures report.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
 from benchmarks.common import save
+from dashapp.discovery import Comment, DiscoveryError, discover
 from dashapp.labelling import Labeller
 from dashapp.sentiment import NAMES
 from dashapp.taxonomy import default_text, parse_taxonomy
@@ -93,6 +97,61 @@ def evaluate(rows: list[dict[str, Any]], labeller: Labeller) -> dict[str, Any]:
     }
 
 
+def evaluate_discovery(
+    rows: list[dict[str, Any]], labeller: Labeller, backend: str = "tfidf"
+) -> dict[str, Any]:
+    """How discovery's clusters of single-label comments match their labels, per language.
+
+    Adjusted Rand index and NMI between clusters and gold labels (comments in
+    no theme form one "unclustered" group), and the share of themes whose name
+    the labeller itself files under the theme's majority label: a mechanical
+    stand-in for "a person would accept the name".
+    """
+    now = dt.datetime(2026, 11, 29, tzinfo=dt.UTC)
+    single = [r for r in rows if len(r["labels"]) == 1]
+    scores: dict[str, dict[str, float]] = {}
+    named: list[dict[str, Any]] = []
+    for lang in sorted({r["language"] for r in single}):
+        group = [r for r in single if r["language"] == lang]
+        comments = [Comment(i, r["comment"], lang, now) for i, r in enumerate(group)]
+        themes = discover(comments, now, backend=backend)
+        cluster = {i: -1 for i in range(len(group))}
+        for k, theme in enumerate(themes):
+            for i in theme.member_ids:
+                cluster[i] = k
+            gold = Counter(next(iter(group[i]["labels"])) for i in theme.member_ids)
+            majority, count = gold.most_common(1)[0]
+            found = {lbl for lbl, _ in labeller.label(" ".join(theme.terms), lang)}
+            named.append(
+                {
+                    "language": lang,
+                    "name": theme.name,
+                    "size": theme.size,
+                    "majority": majority,
+                    "purity": round(count / theme.size, 2),
+                    "name_fits": majority in found,
+                }
+            )
+        truth = [next(iter(r["labels"])) for r in group]
+        assigned = [cluster[i] for i in range(len(group))]
+        scores[lang] = {
+            "comments": len(group),
+            "themes": len(themes),
+            "ari": round(adjusted_rand_score(truth, assigned), 3),
+            "nmi": round(normalized_mutual_info_score(truth, assigned), 3),
+        }
+    return {
+        "backend": backend,
+        "by_language": scores,
+        "mean_ari": round(sum(v["ari"] for v in scores.values()) / len(scores), 3),
+        "mean_nmi": round(sum(v["nmi"] for v in scores.values()) / len(scores), 3),
+        "names_fitting_majority_label": round(
+            sum(t["name_fits"] for t in named) / max(1, len(named)), 3
+        ),
+        "themes": named,
+    }
+
+
 def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -107,6 +166,21 @@ def main() -> None:
     errors = result.pop("errors")
     print(json.dumps(result, indent=2))
     print(f"{len(errors)} comments with a difference")
+    # Discovery's settings (features, clusters per comment) were chosen on dev + dev2;
+    # it is scored on the test file, whose 40 single-label comments per language suffice.
+    for backend in ("tfidf", "e5"):
+        try:
+            found = evaluate_discovery(load("test"), labeller, backend)
+        except DiscoveryError as exc:
+            print(f"discovery {backend}: {exc}")
+            continue
+        result[f"discovery_{backend}"] = found
+        print(
+            f"discovery {backend}:", json.dumps({k: v for k, v in found.items() if k != "themes"})
+        )
+        if args.errors:
+            for theme in found["themes"]:
+                print(theme)
     save(f"label_quality_{args.set}", result)
 
 

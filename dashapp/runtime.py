@@ -121,7 +121,10 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         )
     for job_id, (job, seconds) in {
         "labels:relabel": (partial(relabel_for, sessions, RELABEL_SLICE), RELABEL_INTERVAL),
-        "labels:discover": (partial(discover_themes, sessions), DISCOVERY_INTERVAL),
+        "labels:discover": (
+            partial(discover_themes, sessions, settings.discovery_backend),
+            DISCOVERY_INTERVAL,
+        ),
     }.items():
         scheduler.add_job(
             when_leased(job, lease),
@@ -165,10 +168,10 @@ def relabel_for(sessions: sessionmaker[Session], seconds: float) -> int:
     return done
 
 
-def discover_themes(sessions: sessionmaker[Session]) -> int:
+def discover_themes(sessions: sessionmaker[Session], backend: str = "tfidf") -> int:
     """One discovery run over recent comments; how many themes it stored."""
     with sessions.begin() as session:
-        found = run_discovery(session)
+        found = run_discovery(session, backend=backend)
     log.info("discovery: %d themes", found)
     return found
 

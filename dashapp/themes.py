@@ -46,10 +46,13 @@ class ThemeView:
         return ""
 
 
-def run_discovery(session: Session, now: dt.datetime | None = None) -> int:
+def run_discovery(
+    session: Session, now: dt.datetime | None = None, *, backend: str = "tfidf"
+) -> int:
     """Cluster recent comments (all, and those no label covers) and store the themes; how many.
 
     Replaces the previous run's themes, except those already made into labels.
+    *backend* as in :func:`dashapp.discovery.discover`.
     """
     now = now or dt.datetime.now(dt.UTC)
     labelled = exists().where(ResponseLabel.response_id == Response.id)
@@ -69,7 +72,7 @@ def run_discovery(session: Session, now: dt.datetime | None = None) -> int:
         if scope == "unlabelled":
             stmt = stmt.where(~labelled)
         comments = [Comment(*row) for row in session.execute(stmt)]
-        themes = discover(comments, now)
+        themes = discover(comments, now, backend=backend)
         session.execute(delete(Theme).where(Theme.scope == scope, Theme.label.is_(None)))
         session.add_all(
             Theme(

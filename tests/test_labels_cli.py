@@ -162,6 +162,18 @@ def test_lcli004_discovery_names_themes_and_marks_new_ones() -> None:
     assert discover(comments[:10], NOW) == []
 
 
+def test_lcli007_embedding_backend_finds_the_same_themes() -> None:
+    comments = [
+        Comment(i, str(r["comment"]), "sv", dt.datetime.fromisoformat(str(r["submitted_at"])))
+        for i, r in enumerate(themed_comments(120))
+    ]
+    found = discover(comments, NOW, backend="e5")
+    gift = next(t for t in found if any("presentkort" in term for term in t.terms))
+    members = {comments[i].text.lower() for i in gift.member_ids}
+    assert all("presentkort" in text for text in members)
+    assert is_new(gift.this_week, gift.last_week)
+
+
 def test_lcli005_themes_cli_and_theme_to_label(store_url: str) -> None:
     sessions = db.make_sessionmaker(db.make_engine(store_url))
     ingest(sessions, "shop", located(themed_comments(240)))
