@@ -155,7 +155,13 @@ def save_taxonomy(session: Session, text: str, origin: str) -> int:
     )
     session.add(row)
     session.flush()
-    upsert(session, StoreMeta.__table__, [{"key": RELABEL_UPTO, "value": 0}], keys=("key",))
+    upsert(
+        session,
+        StoreMeta.__table__,
+        [{"key": RELABEL_UPTO, "value": 0}],
+        keys=("key",),
+        replace=("value",),
+    )
     bump_data_version(session)
     return row.id
 
@@ -237,8 +243,20 @@ def relabel_if_upgraded(session: Session) -> bool:
     signature = labeller_signature()
     if stored_signature == signature:
         return False
-    upsert(session, StoreMeta.__table__, [{"key": LABELLER_KEY, "value": signature}], keys=("key",))
-    upsert(session, StoreMeta.__table__, [{"key": RELABEL_UPTO, "value": 0}], keys=("key",))
+    upsert(
+        session,
+        StoreMeta.__table__,
+        [{"key": LABELLER_KEY, "value": signature}],
+        keys=("key",),
+        replace=("value",),
+    )
+    upsert(
+        session,
+        StoreMeta.__table__,
+        [{"key": RELABEL_UPTO, "value": 0}],
+        keys=("key",),
+        replace=("value",),
+    )
     return True
 
 

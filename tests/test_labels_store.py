@@ -248,3 +248,21 @@ def test_lst005_api_labels_match_the_engine(client: FlaskClient) -> None:
     csv_text = client.get("/export/data/labels.csv?window=30d").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("label,path,depth,volume")
     assert len(csv_text.strip().splitlines()) == len(by_id) + 1
+
+
+def test_lst006_release_upgrade_relabels_once(sessions: sessionmaker[Session]) -> None:
+    ingest(sessions, "shop", located(corpus(30)))
+    with sessions.begin() as session:
+        assert label_store.relabel_if_upgraded(session)
+    with sessions.begin() as session:
+        # The signature is recorded: the next check finds nothing to do.
+        assert not label_store.relabel_if_upgraded(session)
+        while label_store.relabel_step(session):
+            pass
+        assert label_store.relabel_progress(session) is None
+    # A taxonomy saved while relabelling runs starts the walk again from the beginning.
+    with sessions.begin() as session:
+        label_store.save_taxonomy(session, default_text(), "first")
+        assert label_store.relabel_step(session, limit=5) == 5
+        label_store.save_taxonomy(session, default_text(), "second")
+        assert label_store.relabel_progress(session) == 0
