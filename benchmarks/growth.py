@@ -1,0 +1,150 @@
+"""Growth: overview and drill-down query times at 100,000, 1,000,000 and 10,000,000 responses.
+
+For each size, a SQLite store is built as ``benchmarks.query_speed`` builds it
+(responses over 120 days, rollups by INSERT ... SELECT), then timed, as medians
+of ``--samples``, with an empty cache each time (what a screen pays once per
+data change):
+
+- overview: NPS per brand x country over 30 days (``NpsEngine.nps_by``), the
+  rolling 30-day series per brand over 90 days, and the 30-day total;
+- drill-down: the first page of 50 responses of one brand and country over 30
+  days, newest first, and page 200 of the same list (keyset, so it should cost
+  what page 1 costs), and the same for the lowest scores first.
+
+Writes benchmarks/out/growth.json and, with ``--plot FILE``, a PNG of the curves.
+
+    python -m benchmarks.growth --sizes 100000,1000000,10000000 --plot docs/growth.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_caching import Cache
+
+from benchmarks.common import DATA, save
+from benchmarks.query_speed import END, build_store
+from dashapp import db, queries
+from dashapp.engine import NpsEngine
+
+DAYS = 120
+
+
+def engine_for(url: str) -> NpsEngine:
+    """An engine on *url* whose cache never answers (every call computes)."""
+    cache = Cache(
+        Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    )
+    return NpsEngine(db.make_sessionmaker(db.make_engine(url)), cache)
+
+
+def median_ms(call: Callable[[], Any], samples: int) -> float:
+    """Median milliseconds of *call* over *samples* runs, after one warm-up run."""
+    call()
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return round(1000 * statistics.median(times), 2)
+
+
+def deep_position(
+    engine: NpsEngine, selection: queries.Selection, pages: int
+) -> queries.Position | None:
+    """The keyset position after *pages* pages of 50 (by paging there, untimed)."""
+    before = None
+    with engine.sessions() as session:
+        for _ in range(pages):
+            page = queries.responses_page(session, selection, limit=50, before=before)
+            if len(page) < 50:
+                return before
+            before = queries.position(page[-1], selection.sort)
+    return before
+
+
+def measure(url: str, samples: int) -> dict[str, float]:
+    """Every figure of one store."""
+    engine = engine_for(url)
+    as_of = END
+    results: dict[str, float] = {
+        "overview: NPS brand x country, 30 d": median_ms(
+            lambda: engine.nps_by(("brand", "country"), window=30, as_of=as_of), samples
+        ),
+        "overview: rolling 30 d by brand, 90 d": median_ms(
+            lambda: engine.rolling(("brand",), window=30, days=90, as_of=as_of), samples
+        ),
+        "overview: total and change, 30 d": median_ms(
+            lambda: engine.change(window=30, as_of=as_of), samples
+        ),
+    }
+    start = as_of - dt.timedelta(days=30)
+    filters = queries.Filters(brand=("Velora",), country=("DE",))
+    for sort in ("new", "low"):
+        selection = queries.Selection(filters=filters, start=start, end=as_of, sort=sort)
+        deep = deep_position(engine, selection, 200)
+
+        def page(before: queries.Position | None, s: queries.Selection = selection) -> Any:
+            with engine.sessions() as session:
+                return queries.responses_page(session, s, limit=50, before=before)
+
+        results[f"drill-down: page 1, {sort}"] = median_ms(lambda: page(None), samples)
+        results[f"drill-down: page 200, {sort}"] = median_ms(lambda d=deep: page(d), samples)
+    bind = engine.sessions.kw["bind"]
+    bind.dispose()
+    return results
+
+
+def plot(table: dict[int, dict[str, float]], out: Path) -> None:
+    """The curves as a PNG (log-scaled sizes), rendered by kaleido with the system Chromium."""
+    import plotly.graph_objects as go
+
+    from dashapp.chart_export import render
+    from dashapp.figures import for_print
+
+    sizes = sorted(table)
+    fig = go.Figure()
+    for name in table[sizes[0]]:
+        fig.add_trace(
+            go.Scatter(x=sizes, y=[table[n][name] for n in sizes], mode="lines+markers", name=name)
+        )
+    fig.update_xaxes(type="log", title="responses stored")
+    fig.update_yaxes(title="milliseconds (median, no cache)")
+    fig = for_print(fig, "Query time as the store grows", "SQLite, 2 cores, benchmarks/growth.py")
+    fig.update_layout(legend={"orientation": "h", "y": -0.25})
+    out.write_bytes(render(fig, "png"))
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000,10000000")
+    parser.add_argument("--samples", type=int, default=7)
+    parser.add_argument("--plot", type=Path, default=None)
+    args = parser.parse_args()
+    table: dict[int, dict[str, float]] = {}
+    DATA.mkdir(exist_ok=True)
+    for size in (int(s) for s in args.sizes.split(",")):
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            url = f"sqlite:///{tmp}/growth-{size}.db"
+            start = time.perf_counter()
+            build_store(url, size, DAYS)
+            print(f"{size:,} responses stored in {time.perf_counter() - start:.0f} s", flush=True)
+            table[size] = measure(url, args.samples)
+        print(size, table[size], flush=True)
+    save("growth", {"days": DAYS, "table": {str(k): v for k, v in table.items()}})
+    if args.plot is not None:
+        plot(table, args.plot)
+        print(f"wrote {args.plot}")
+
+
+if __name__ == "__main__":
+    main()

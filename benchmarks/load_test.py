@@ -1,0 +1,554 @@
+"""Load: wall screens and analysts against gunicorn, PostgreSQL and Redis; and freshness.
+
+Two steps, each bounded and targeting 127.0.0.1 only:
+
+``build`` fills a PostgreSQL schema with ``--rows`` responses over 120 days
+(COPY; 40% with a comment from the demo's phrase bank in the country's
+language), their rollups (INSERT ... SELECT), and labels every comment with the
+shipped taxonomy through the same relabelling the scheduler runs.
+
+``run`` starts ``gunicorn app:server -w 4 --threads 4`` on that store with the
+shared Redis cache, records the callback requests a real browser makes on the
+kiosk and explore pages (headless Chromium), then for ``--minutes``:
+
+- ``--screens`` wall screens, each running the kiosk with overview, live feed
+  and labels (30 s a page): all callbacks once, then every panel's poll
+  callback every 10 s, as the browser does (every panel polls, shown or not);
+- ``--analysts`` people clicking through explore views (random brand, country,
+  label, score order, deep pages) every 2-6 s, now and then asking the API for
+  NPS and label figures;
+- one response pushed to ``POST /api/v1/responses`` every 5 s, and the time
+  until a screen's live-feed callback first returns it (freshness);
+- CPU and memory of the gunicorn processes every 5 s.
+
+Then the same load for ``--floor-minutes`` against ``benchmarks/floor_app.py``
+(one callback returning a constant) under the same gunicorn settings: the
+floor. Results: p50/p95/p99 per request kind, errors, CPU, memory, freshness.
+
+    python -m benchmarks.load_test build --rows 10000000
+    python -m benchmarks.load_test run --minutes 10 --floor-minutes 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from typing import Any
+
+import httpx
+import psutil
+from sqlalchemy.engine import make_url
+
+from benchmarks.common import require, save
+from benchmarks.query_speed import BUCKETS, CLASSES, END, RESPONSE_COLUMNS, generate
+from dashapp import db, label_store, tokens
+from dashapp.language import COUNTRY_LANGUAGES
+from data_sources.demo_phrases import PHRASES
+
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SCHEMA = "fw_load"
+REDIS = "redis://127.0.0.1:6379/14"
+SCREEN_POLL = 10.0
+SCREEN_ROTATE = 30.0
+PAGES = ("overview", "feed", "labels")
+BRANDS = ("Velora", "Nordhem", "Casa Brio", "Lumen & Co", "Kvist")
+COUNTRIES = ("DE", "AT", "CH", "FR", "BE", "NL", "SE", "DK", "NO", "FI", "IT", "ES")
+LABELS = ("delivery", "delivery/time", "packaging", "price", "service", "product", "returns")
+
+
+def store_url(base: str, schema: str) -> str:
+    """*base* with its search path set to *schema*."""
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def comment_for(i: int, country: str) -> tuple[str | None, str | None]:
+    """A demo comment (or none) for response *i* in *country*'s language."""
+    rng = random.Random(i)
+    if rng.random() > 0.4:
+        return None, None
+    lang = rng.choice([*COUNTRY_LANGUAGES.get(country, ("en",)), "en"])
+    themes = PHRASES.get(lang) or PHRASES["en"]
+    theme = rng.choice(list(themes))
+    positive, negative = themes[theme]
+    return rng.choice(positive if rng.random() < 0.5 else negative), lang
+
+
+def build(args: argparse.Namespace) -> None:
+    """Fill the load-test schema (dropped first if it exists)."""
+    admin = db.make_engine(args.url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {args.schema} CASCADE")
+        conn.exec_driver_sql(f"CREATE SCHEMA {args.schema}")
+    admin.dispose()
+    url = store_url(args.url, args.schema)
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    started = time.perf_counter()
+    naive = END.replace(tzinfo=None)
+    with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        columns = RESPONSE_COLUMNS + ", comment, language"
+        with cursor.copy(f"COPY responses ({columns}) FROM STDIN") as copy:
+            for i, at, b, c, t, s in generate(args.rows, 120):
+                text, lang = comment_for(i, c)
+                copy.write_row(
+                    (
+                        "load",
+                        str(i),
+                        at.replace(tzinfo=None),
+                        b,
+                        c,
+                        t,
+                        s,
+                        "{}",
+                        "",
+                        naive,
+                        text,
+                        lang,
+                    )
+                )
+        day, hour, _ = BUCKETS["postgresql"]
+        for grain, bucket in (("d", day), ("h", hour)):
+            conn.exec_driver_sql(
+                "INSERT INTO rollups (grain, bucket, brand, country, touchpoint,"
+                " n, promoters, passives, detractors)"
+                f" SELECT '{grain}', {bucket}, brand, country, touchpoint, count(*), {CLASSES}"
+                " FROM responses GROUP BY 2, 3, 4, 5"
+            )
+    copied = time.perf_counter() - started
+    print(f"{args.rows:,} responses and rollups in {copied:.0f} s", flush=True)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        label_store.relabel_if_upgraded(session)
+    labelled = 0
+    started = time.perf_counter()
+    while True:
+        with sessions.begin() as session:
+            step = label_store.relabel_step(session, limit=10_000)
+        if not step:
+            break
+        labelled += step
+        if labelled % 500_000 < 10_000:
+            print(f"  labelled {labelled:,}", flush=True)
+    seconds = time.perf_counter() - started
+    print(f"{labelled:,} comments labelled in {seconds:.0f} s", flush=True)
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+    save(
+        "load_store",
+        {
+            "rows": args.rows,
+            "copy_and_rollups_s": round(copied),
+            "labelled": labelled,
+            "labelling_s": round(seconds),
+        },
+    )
+
+
+# --- serving -------------------------------------------------------------------------
+
+
+def start_gunicorn(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """gunicorn with 4 workers x 4 threads on 127.0.0.1:*port*, ready to serve."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "-w",
+            "4",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code < 500:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    process.kill()
+    raise SystemExit(f"gunicorn {app} did not start")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn and its workers."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def capture(base: str) -> dict[str, list[dict[str, Any]]]:
+    """The callback requests headless Chromium sends on each kiosk page and on explore."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1920,1080"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(options=options)
+    found: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for name, path in [
+            ("kiosk", f"/kiosk?pages={','.join(PAGES)}&interval={SCREEN_ROTATE:.0f}"),
+            ("explore", "/explore?brand=Velora&country=DE"),
+        ]:
+            driver.get_log("performance")
+            driver.get(base + path)
+            time.sleep(8)
+            bodies = []
+            for entry in driver.get_log("performance"):
+                message = json.loads(entry["message"])["message"]
+                request = message.get("params", {}).get("request", {})
+                if message[
+                    "method"
+                ] == "Network.requestWillBeSent" and "_dash-update" in request.get("url", ""):
+                    bodies.append(json.loads(request["postData"]))
+            found[name] = bodies
+    finally:
+        driver.quit()
+    return found
+
+
+# --- load ------------------------------------------------------------------------------
+
+
+class Recorder:
+    """Latencies and errors per request kind, and freshness samples."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, list[float]] = defaultdict(list)
+        self.errors: dict[str, int] = defaultdict(int)
+        self.pushed: dict[str, float] = {}
+        self.seen: dict[str, float] = {}
+
+    async def send(
+        self, client: httpx.AsyncClient, kind: str, method: str, path: str, **kw: Any
+    ) -> str:
+        start = time.perf_counter()
+        try:
+            response = await client.request(method, path, **kw)
+            text = response.text
+            ok = response.status_code in (200, 204)
+        except httpx.HTTPError:
+            text, ok = "", False
+        self.seconds[kind].append(time.perf_counter() - start)
+        if not ok:
+            self.errors[kind] += 1
+        return text
+
+    def summary(self) -> dict[str, Any]:
+        def pct(values: list[float], q: float) -> float:
+            ordered = sorted(values)
+            return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+        kinds = {
+            kind: {
+                "n": len(v),
+                "p50_ms": pct(v, 0.50),
+                "p95_ms": pct(v, 0.95),
+                "p99_ms": pct(v, 0.99),
+                "errors": self.errors[kind],
+            }
+            for kind, v in sorted(self.seconds.items())
+        }
+        every = [s for v in self.seconds.values() for s in v]
+        lags = [self.seen[m] - self.pushed[m] for m in self.seen]
+        return {
+            "requests": len(every),
+            "errors": sum(self.errors.values()),
+            "all": {
+                "p50_ms": pct(every, 0.5),
+                "p95_ms": pct(every, 0.95),
+                "p99_ms": pct(every, 0.99),
+            },
+            "kinds": kinds,
+            "freshness": {
+                "pushed": len(self.pushed),
+                "seen": len(lags),
+                "p50_s": round(statistics.median(lags), 2) if lags else None,
+                "p95_s": round(sorted(lags)[int(0.95 * (len(lags) - 1))], 2) if lags else None,
+            },
+        }
+
+
+def callback_kind(body: dict[str, Any]) -> str:
+    """A readable name for a callback request: its first output."""
+    output = body["output"].strip(".").split("...")[0]
+    return "callback " + output.split("@")[0]
+
+
+async def screen(
+    client: httpx.AsyncClient,
+    rec: Recorder,
+    payloads: dict[str, list[dict[str, Any]]],
+    end: float,
+    floor: bool,
+) -> None:
+    """One wall screen running the kiosk until *end*.
+
+    The kiosk holds every page of its rotation, and every panel polls whether
+    shown or not: on load all callbacks run, then each poll timer's every 10 s.
+    """
+    await asyncio.sleep(random.uniform(0, SCREEN_POLL))
+    tick = 0
+    while time.monotonic() < end:
+        tick += 1
+        for body in payloads["kiosk"]:
+            if tick > 1 and not _polled(body):
+                continue
+            request = json.loads(json.dumps(body))
+            for item in request.get("inputs", []):
+                if item.get("property") == "n_intervals":
+                    item["value"] = tick
+            kind = "floor callback" if floor else callback_kind(request)
+            text = await rec.send(client, kind, "POST", "/_dash-update-component", json=request)
+            if "panels-feed" in request["output"]:
+                for marker in list(rec.pushed):
+                    if marker not in rec.seen and marker in text:
+                        rec.seen[marker] = time.monotonic()
+        await asyncio.sleep(SCREEN_POLL)
+
+
+def _polled(body: dict[str, Any]) -> bool:
+    return any(p.endswith("n_intervals") for p in body.get("changedPropIds", []))
+
+
+def explore_search(rng: random.Random) -> str:
+    """A random drill-down view, as a URL query."""
+    params = {"brand": rng.choice(BRANDS), "from": "2026-10-22", "to": "2026-11-20"}
+    if rng.random() < 0.7:
+        params["country"] = rng.choice(COUNTRIES)
+    if rng.random() < 0.5:
+        params["label"] = rng.choice(LABELS)
+    if rng.random() < 0.3:
+        params["sort"] = rng.choice(("low", "high"))
+    if rng.random() < 0.3:
+        params["class"] = "detractor"
+    return "?" + "&".join(f"{k}={httpx.QueryParams({k: v})[k]}" for k, v in params.items())
+
+
+async def analyst(
+    client: httpx.AsyncClient,
+    rec: Recorder,
+    payloads: dict[str, list[dict[str, Any]]],
+    end: float,
+    floor: bool,
+    seed: int,
+) -> None:
+    """One analyst: an explore view every 2-6 s, sometimes an API figure, until *end*."""
+    rng = random.Random(seed)
+    show = (
+        payloads["explore"][0]
+        if floor
+        else next(b for b in payloads["explore"] if "explore-list" in b["output"])
+    )
+    while time.monotonic() < end:
+        request = json.loads(json.dumps(show))
+        search = explore_search(rng)
+        for item in request["inputs"]:
+            if item["property"] == "search":
+                item["value"] = search
+        kind = "floor callback" if floor else "callback explore (drill-down)"
+        await rec.send(client, kind, "POST", "/_dash-update-component", json=request)
+        roll = rng.random()
+        if not floor and roll < 0.15:
+            await rec.send(client, "GET /api/v1/nps", "GET", "/api/v1/nps?by=brand,country")
+        elif not floor and roll < 0.25:
+            await rec.send(client, "GET /api/v1/labels", "GET", "/api/v1/labels?window=30d")
+        await asyncio.sleep(rng.uniform(2, 6))
+
+
+async def pusher(client: httpx.AsyncClient, rec: Recorder, token: str, end: float) -> None:
+    """One new response every 5 s, each with a unique comment to look for in the feed."""
+    while time.monotonic() < end - 30:
+        marker = f"freshness-{uuid.uuid4().hex[:10]}"
+        body = {
+            "id": marker,
+            "submitted_at": dt.datetime.now(dt.UTC).isoformat(),
+            "brand": "Velora",
+            "country": "DE",
+            "touchpoint": "delivery",
+            "score": 3,
+            "comment": f"Lieferung kam zu spät {marker}",
+            "language": "de",
+        }
+        rec.pushed[marker] = time.monotonic()
+        await rec.send(
+            client,
+            "POST /api/v1/responses",
+            "POST",
+            "/api/v1/responses",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        await asyncio.sleep(5)
+
+
+async def sample_usage(root: psutil.Process, samples: list[dict[str, float]], end: float) -> None:
+    """CPU (% of one core) and RSS of gunicorn and its workers, every 5 s."""
+    procs = [root, *root.children(recursive=True)]
+    for p in procs:
+        p.cpu_percent(None)
+    while time.monotonic() < end:
+        await asyncio.sleep(5)
+        live = [p for p in procs if p.is_running()]
+        samples.append(
+            {
+                "cpu_pct": sum(p.cpu_percent(None) for p in live),
+                "rss_mib": sum(p.memory_info().rss for p in live) / 2**20,
+                "system_cpu_pct": psutil.cpu_percent(None),
+            }
+        )
+
+
+async def load(
+    base: str,
+    payloads: dict[str, list[dict[str, Any]]],
+    args: argparse.Namespace,
+    minutes: float,
+    floor: bool,
+    token: str,
+    root: psutil.Process,
+) -> dict[str, Any]:
+    """Run the screens, analysts and pusher for *minutes*; their summary."""
+    rec = Recorder()
+    end = time.monotonic() + 60 * minutes
+    usage: list[dict[str, float]] = []
+    limits = httpx.Limits(max_connections=args.screens + args.analysts + 10)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        tasks = [screen(client, rec, payloads, end, floor) for _ in range(args.screens)]
+        tasks += [analyst(client, rec, payloads, end, floor, seed) for seed in range(args.analysts)]
+        if not floor:
+            tasks.append(pusher(client, rec, token, end))
+        tasks.append(sample_usage(root, usage, end))
+        await asyncio.gather(*tasks)
+    result = rec.summary()
+    result["cpu_pct_median"] = round(statistics.median(u["cpu_pct"] for u in usage), 1)
+    result["cpu_pct_max"] = round(max(u["cpu_pct"] for u in usage), 1)
+    result["system_cpu_pct_median"] = round(
+        statistics.median(u["system_cpu_pct"] for u in usage), 1
+    )
+    result["rss_mib_max"] = round(max(u["rss_mib"] for u in usage))
+    return result
+
+
+def run(args: argparse.Namespace) -> None:
+    """Serve the load store and the floor app under load; save the figures."""
+    url = store_url(args.url, args.schema)
+    engine = db.make_engine(url)
+    sessions = db.make_sessionmaker(engine)
+    with sessions.begin() as session:
+        token = tokens.issue(session, "load")
+    engine.dispose()
+    import redis
+
+    redis.Redis.from_url(args.redis).flushdb()
+    env = {
+        "FEEDBACKWALL_DATABASE_URL": url,
+        "FEEDBACKWALL_CACHE_URL": args.redis,
+        "FEEDBACKWALL_POLL_INTERVAL": str(SCREEN_POLL),
+    }
+    port = 8790
+    base = f"http://127.0.0.1:{port}"
+    server = start_gunicorn("app:server", port, env)
+    try:
+        payloads = capture(base)
+        require(payloads["kiosk"] and payloads["explore"], f"no callbacks seen: {payloads}")
+        print({k: [callback_kind(b) for b in v] for k, v in payloads.items()}, flush=True)
+        result = asyncio.run(
+            load(base, payloads, args, args.minutes, False, token, psutil.Process(server.pid))
+        )
+    finally:
+        stop(server)
+    print(json.dumps(result, indent=2), flush=True)
+    floor_server = start_gunicorn("benchmarks.floor_app:server", port + 1, {})
+    try:
+        floor_payloads = capture_floor(f"http://127.0.0.1:{port + 1}")
+        floor = asyncio.run(
+            load(
+                f"http://127.0.0.1:{port + 1}",
+                floor_payloads,
+                args,
+                args.floor_minutes,
+                True,
+                token,
+                psutil.Process(floor_server.pid),
+            )
+        )
+    finally:
+        stop(floor_server)
+    print(json.dumps(floor, indent=2), flush=True)
+    result["floor"] = floor
+    result["p95_vs_floor"] = round(result["all"]["p95_ms"] / max(0.1, floor["all"]["p95_ms"]), 1)
+    result["settings"] = {
+        "screens": args.screens,
+        "analysts": args.analysts,
+        "minutes": args.minutes,
+        "floor_minutes": args.floor_minutes,
+        "gunicorn": "-w 4 --threads 4",
+        "store": f"PostgreSQL schema {args.schema}",
+        "cache": args.redis,
+    }
+    save("load_test", result)
+
+
+def capture_floor(base: str) -> dict[str, list[dict[str, Any]]]:
+    """The floor app's one callback request, standing in for every page's callbacks."""
+    body = {
+        "output": "out.children",
+        "outputs": {"id": "out", "property": "children"},
+        "inputs": [{"id": "tick", "property": "n_intervals", "value": 1}],
+        "changedPropIds": ["tick.n_intervals"],
+    }
+    require(httpx.post(base + "/_dash-update-component", json=body).status_code == 200, "floor")
+    # The kiosk polls four panels (overview, feed, labels, alert) per tick.
+    return {"kiosk": [body] * 4, "explore": [body]}
+
+
+def main() -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="step", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("--rows", type=int, default=10_000_000)
+    r = sub.add_parser("run")
+    r.add_argument("--minutes", type=float, default=10)
+    r.add_argument("--floor-minutes", type=float, default=3)
+    r.add_argument("--screens", type=int, default=200)
+    r.add_argument("--analysts", type=int, default=20)
+    r.add_argument("--redis", default=REDIS)
+    for p in (b, r):
+        p.add_argument("--url", default=PG)
+        p.add_argument("--schema", default=SCHEMA)
+    args = parser.parse_args()
+    build(args) if args.step == "build" else run(args)
+
+
+if __name__ == "__main__":
+    main()
