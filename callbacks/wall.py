@@ -17,6 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
 from dashapp import figures
+from dashapp.engine import default_as_of
 from dashapp.figures import signed
 from dashapp.masking import mask
 from dashapp.nps import Nps, classify, compare
@@ -114,6 +115,30 @@ def comment_card(
         # assets/wall.js animates cards whose id it has not seen before.
         **{"data-id": str(ident)},
     )
+
+
+def overview_panel(svc: Services, filters: Filters, scale: float) -> tuple[Any, ...]:
+    """The overview's texts and figures (as plain dicts, cheap to cache and send)."""
+    current, previous, _ = svc.nps.change(window=30, filters=filters)
+    big, detail, change = kpi_texts(current, previous)
+    heat = figures.heatmap(svc.nps.nps_by(("brand", "country"), window=30, filters=filters), scale)
+    trend = figures.trends(
+        svc.nps.rolling(("brand",), window=30, days=90, filters=filters),
+        svc.nps.rolling(("brand",), window=7, days=90, filters=filters),
+        scale,
+    )
+    volume = figures.volume(svc.nps.daily_volume(days=30, filters=filters), scale)
+    return big, detail, change, heat.to_dict(), trend.to_dict(), volume.to_dict()
+
+
+def feed_panel(svc: Services, filters: Filters) -> list[Any]:
+    """The live feed's cards, newest first."""
+    items = svc.nps.feed(limit=FEED_LENGTH, filters=filters)
+    if not items:
+        return [html.Div("No comments yet. They appear here as they arrive.", className="fw-empty")]
+    now = dt.datetime.now(dt.UTC)
+    labels = top_labels(svc, [item.id for item in items])
+    return [feed_card(item, now, labels.get(item.id, ())) for item in items]
 
 
 def top_labels(svc: Services, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
@@ -272,23 +297,14 @@ def register(app: Dash, services: Services) -> None:
         _tick: int, filter_data: dict[str, str] | None, scale: float | None
     ) -> tuple[Any, ...]:
         filters, scale = filters_of(filter_data), float(scale or 1)
-        current, previous, _ = services.nps.change(window=30, filters=filters)
-        big, detail, change = kpi_texts(current, previous)
-        return (
-            big,
-            detail,
-            change,
-            figures.heatmap(
-                services.nps.nps_by(("brand", "country"), window=30, filters=filters), scale
-            ),
-            figures.trends(
-                services.nps.rolling(("brand",), window=30, days=90, filters=filters),
-                services.nps.rolling(("brand",), window=7, days=90, filters=filters),
-                scale,
-            ),
-            figures.volume(services.nps.daily_volume(days=30, filters=filters), scale),
-            stamp(),
+        # Every screen with these filters and size shows the same panel: built once per data
+        # version and minute (the windows end at the next whole minute), then shared.
+        panel = services.nps.memo(
+            "panel:overview",
+            (filters, scale, default_as_of()),
+            lambda: overview_panel(services, filters, scale),
         )
+        return (*panel, stamp())
 
     @app.callback(Output(Panels.EXPORTS, "children"), Input(Panels.FILTERS, "data"))
     def export_links(filter_data: dict[str, str] | None) -> list[Any]:
@@ -324,14 +340,12 @@ def register(app: Dash, services: Services) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def refresh_feed(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
-        items = services.nps.feed(limit=FEED_LENGTH, filters=filters_of(filter_data))
-        if not items:
-            return [
-                html.Div("No comments yet. They appear here as they arrive.", className="fw-empty")
-            ], stamp()
-        now = dt.datetime.now(dt.UTC)
-        labels = top_labels(services, [item.id for item in items])
-        return [feed_card(item, now, labels.get(item.id, ())) for item in items], stamp()
+        filters = filters_of(filter_data)
+        # "2 min ago" changes each minute; new comments change the data version.
+        panel = services.nps.memo(
+            "panel:feed", (filters, default_as_of()), lambda: feed_panel(services, filters)
+        )
+        return panel, stamp()
 
     @app.callback(
         Output(Panels.ALERT, "children"),
@@ -353,4 +367,8 @@ def register(app: Dash, services: Services) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def refresh_labels(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
-        return label_tiles(services, filters_of(filter_data)), stamp()
+        filters = filters_of(filter_data)
+        panel = services.nps.memo(
+            "panel:labels", (filters, default_as_of()), lambda: label_tiles(services, filters)
+        )
+        return panel, stamp()

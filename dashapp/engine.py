@@ -100,15 +100,33 @@ class NpsEngine:
         with self.sessions() as session:
             return queries.data_version(session)
 
+    @staticmethod
+    def _key(name: str, version: int, params: tuple[Any, ...]) -> str:
+        digest = hashlib.blake2b(pickle.dumps(params), digest_size=12).hexdigest()
+        return f"fw:{name}:{version}:{digest}"
+
     def _cached(self, name: str, params: tuple[Any, ...], compute: Callable[[Session], T]) -> T:
         with self.sessions() as session:
-            version = queries.data_version(session)
-            digest = hashlib.blake2b(pickle.dumps(params), digest_size=12).hexdigest()
-            key = f"fw:{name}:{version}:{digest}"
+            key = self._key(name, queries.data_version(session), params)
             hit = self.cache.get(key)
             if hit is not None:
                 return hit  # type: ignore[no-any-return]
             value = compute(session)
+        self.cache.set(key, value, timeout=CACHE_TTL)
+        return value
+
+    def memo(self, name: str, params: tuple[Any, ...], build: Callable[[], T]) -> T:
+        """*build()*, computed once per data version and *params*, then shared by every caller.
+
+        For finished panels: a screen's refresh then costs a cache lookup, not
+        building figures. *params* must hold everything the result depends on.
+        """
+        # Not through _cached: that holds a session while computing, and *build* opens its own.
+        key = self._key(name, self.data_version(), params)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        value = build()
         self.cache.set(key, value, timeout=CACHE_TTL)
         return value
 
