@@ -155,13 +155,7 @@ def save_taxonomy(session: Session, text: str, origin: str) -> int:
     )
     session.add(row)
     session.flush()
-    upsert(
-        session,
-        StoreMeta.__table__,
-        [{"key": RELABEL_UPTO, "value": 0}],
-        keys=("key",),
-        replace=("value",),
-    )
+    _set(session, RELABEL_UPTO, 0)
     bump_data_version(session)
     return row.id
 
@@ -243,21 +237,20 @@ def relabel_if_upgraded(session: Session) -> bool:
     signature = labeller_signature()
     if stored_signature == signature:
         return False
-    upsert(
-        session,
-        StoreMeta.__table__,
-        [{"key": LABELLER_KEY, "value": signature}],
-        keys=("key",),
-        replace=("value",),
-    )
-    upsert(
-        session,
-        StoreMeta.__table__,
-        [{"key": RELABEL_UPTO, "value": 0}],
-        keys=("key",),
-        replace=("value",),
-    )
+    _set(session, LABELLER_KEY, signature)
+    _set(session, RELABEL_UPTO, 0)
     return True
+
+
+def _set(session: Session, key: str, value: int) -> None:
+    """Store fact *key* = *value* (see :class:`dashapp.models.StoreMeta`)."""
+    upsert(
+        session,
+        StoreMeta.__table__,
+        [{"key": key, "value": value}],
+        keys=("key",),
+        replace=("value",),
+    )
 
 
 def relabel_step(session: Session, limit: int = 2_000) -> int:

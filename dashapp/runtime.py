@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -96,15 +97,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             "alerts:deliver": (deliverer.deliver, ALERT_INTERVAL),
         }
         for job_id, (job, seconds) in jobs.items():
-            scheduler.add_job(
-                when_leased(job, lease),
-                "interval",
-                seconds=seconds,
-                id=job_id,
-                name=job_id,
-                max_instances=1,
-                coalesce=True,
-            )
+            _every(scheduler, lease, job_id, job, seconds)
     if settings.report is not None:
         hour, minute = (int(part) for part in settings.report.time.split(":"))
         scheduler.add_job(
@@ -119,24 +112,24 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             coalesce=True,
             misfire_grace_time=3600,
         )
-    for job_id, (job, seconds) in {
-        "labels:relabel": (partial(relabel_for, sessions, RELABEL_SLICE), RELABEL_INTERVAL),
-        "labels:discover": (
-            partial(discover_themes, sessions, settings.discovery_backend),
-            DISCOVERY_INTERVAL,
-        ),
-    }.items():
-        scheduler.add_job(
-            when_leased(job, lease),
-            "interval",
-            seconds=seconds,
-            id=job_id,
-            name=job_id,
-            max_instances=1,
-            coalesce=True,
-            # Discovery also runs soon after start, so a fresh wall has themes.
-            next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds % 60 or 30),
-        )
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    _every(
+        scheduler,
+        lease,
+        "labels:relabel",
+        partial(relabel_for, sessions, RELABEL_SLICE),
+        RELABEL_INTERVAL,
+        first=soon,
+    )
+    # Discovery also runs soon after start, so a fresh wall has themes.
+    _every(
+        scheduler,
+        lease,
+        "labels:discover",
+        partial(discover_themes, sessions, settings.discovery_backend),
+        DISCOVERY_INTERVAL,
+        first=soon,
+    )
     if demo:
         scheduler.add_job(
             when_leased(
@@ -148,6 +141,28 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         )
     scheduler.start()
     return ScheduledWork(scheduler, lease)
+
+
+def _every(
+    scheduler: BackgroundScheduler,
+    lease: Lease,
+    job_id: str,
+    job: Callable[[], object],
+    seconds: float,
+    *,
+    first: dt.datetime | None = None,
+) -> None:
+    """Run *job* every *seconds* while this process holds the lease, never two at once."""
+    scheduler.add_job(
+        when_leased(job, lease),
+        "interval",
+        seconds=seconds,
+        id=job_id,
+        name=job_id,
+        max_instances=1,
+        coalesce=True,
+        **({"next_run_time": first} if first else {}),
+    )
 
 
 def relabel_for(sessions: sessionmaker[Session], seconds: float) -> int:

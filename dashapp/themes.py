@@ -102,21 +102,22 @@ def latest(session: Session, scope: str = "unlabelled", limit: int = 30) -> list
     texts = dict(
         session.execute(select(Response.id, Response.comment).where(Response.id.in_(wanted))).all()
     )
-    return [
-        ThemeView(
-            row.id,
-            row.scope,
-            row.language,
-            row.name,
-            list(row.terms),
-            row.size,
-            row.this_week,
-            row.last_week,
-            [texts[i] for i in row.examples if texts.get(i)],
-            row.label,
-        )
-        for row in rows
-    ]
+    return [_view(row, [texts[i] for i in row.examples if texts.get(i)]) for row in rows]
+
+
+def _view(row: Theme, examples: list[str]) -> ThemeView:
+    return ThemeView(
+        row.id,
+        row.scope,
+        row.language,
+        row.name,
+        list(row.terms),
+        row.size,
+        row.this_week,
+        row.last_week,
+        examples,
+        row.label,
+    )
 
 
 class ThemeError(ValueError):
@@ -173,19 +174,4 @@ def make_label(session: Session, theme_id: int, name: str, parent: str | None = 
 def latest_by_id(session: Session, theme_id: int) -> list[ThemeView]:
     """The theme *theme_id* as a one-element list, or an empty one."""
     row = session.get(Theme, theme_id)
-    if row is None:
-        return []
-    return [
-        ThemeView(
-            row.id,
-            row.scope,
-            row.language,
-            row.name,
-            list(row.terms),
-            row.size,
-            row.this_week,
-            row.last_week,
-            [],
-            row.label,
-        )
-    ]
+    return [] if row is None else [_view(row, [])]
