@@ -353,6 +353,38 @@ def sources_token(source: str) -> None:
     click.echo(token)
 
 
+# --- privacy -------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--source", default=None, help="The source the id belongs to.")
+@click.option("--id", "external_id", default=None, help="The response id in that source.")
+@click.option(
+    "--property", "prop", default=None, help="KEY=VALUE, e.g. customer_email=jo@example.com."
+)
+def erase(source: str | None, external_id: str | None, prop: str | None) -> None:
+    """Delete a person's responses everywhere: rollups, labels and alert deliveries included."""
+    from dashapp.erasure import erase as erase_responses
+
+    if (external_id is None) == (prop is None):
+        raise click.UsageError("give --source and --id, or --property KEY=VALUE")
+    if external_id is not None and source is None:
+        raise click.UsageError("--id needs --source: ids are unique per source")
+    key = value = None
+    if prop is not None:
+        key, sep, value = prop.partition("=")
+        if not sep or not key:
+            raise click.BadParameter("expected KEY=VALUE", param_hint="--property")
+    settings = _settings()
+    db.upgrade(settings.database_url)
+    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+    with sessions.begin() as session:
+        count = erase_responses(
+            session, source=source, external_id=external_id, prop=key, value=value
+        )
+    click.echo(f"erased {count} response(s), with their labels, counts and alert deliveries")
+
+
 main.add_command(labels_group)
 
 if __name__ == "__main__":

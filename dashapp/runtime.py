@@ -20,6 +20,7 @@ from dashapp.alerts import Deliverer, scan, scan_drops
 from dashapp.config import Settings
 from dashapp.db import make_engine, make_sessionmaker
 from dashapp.engine import NpsEngine
+from dashapp.erasure import apply_retention
 from dashapp.ingest import ingest
 from dashapp.lease import Lease
 from dashapp.models import Response
@@ -38,8 +39,9 @@ DROP_INTERVAL = 60.0
 #: writers (ingest) never wait long for the store.
 RELABEL_INTERVAL = 5.0
 RELABEL_SLICE = 3.0
-#: Seconds between theme discovery runs.
+#: Seconds between theme discovery runs, and between retention runs.
 DISCOVERY_INTERVAL = 3600.0
+RETENTION_INTERVAL = 3600.0
 
 
 @dataclass(slots=True)
@@ -130,6 +132,15 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         DISCOVERY_INTERVAL,
         first=soon,
     )
+    if settings.retention_days is not None:
+        _every(
+            scheduler,
+            lease,
+            "privacy:retention",
+            partial(retain, sessions, settings.retention_days, settings.retention_mode),
+            RETENTION_INTERVAL,
+            first=soon,
+        )
     if demo:
         scheduler.add_job(
             when_leased(
@@ -163,6 +174,20 @@ def _every(
         coalesce=True,
         **({"next_run_time": first} if first else {}),
     )
+
+
+def retain(sessions: sessionmaker[Session], days: int, mode: str) -> int:
+    """Anonymise or delete responses older than *days*, a chunk per transaction; how many."""
+    done = 0
+    while True:
+        with sessions.begin() as session:
+            step = apply_retention(session, dt.timedelta(days=days), mode)  # type: ignore[arg-type]
+        if not step:
+            break
+        done += step
+    if done:
+        log.info("retention: %s %d responses older than %d days", mode, done, days)
+    return done
 
 
 def relabel_for(sessions: sessionmaker[Session], seconds: float) -> int:
