@@ -8,7 +8,7 @@ store never stacks refreshes up; every screen shares the engine's cache.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -138,7 +138,7 @@ def feed_panel(svc: Services, filters: Filters) -> list[Any]:
         return [html.Div("No comments yet. They appear here as they arrive.", className="fw-empty")]
     now = dt.datetime.now(dt.UTC)
     labels = top_labels(svc, [item.id for item in items])
-    return [feed_card(item, now, labels.get(item.id, ())) for item in items]
+    return [feed_card(item, now, labels.get(item.id, ()), svc.mask) for item in items]
 
 
 def top_labels(svc: Services, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
@@ -154,13 +154,18 @@ def top_labels(svc: Services, ids: Sequence[int]) -> dict[int, list[tuple[str, i
     }
 
 
-def feed_card(item: FeedItem, now: dt.datetime, labels: Sequence[tuple[str, int]] = ()) -> html.Div:
-    """A live-feed card, with personal data masked for the wall."""
+def feed_card(
+    item: FeedItem,
+    now: dt.datetime,
+    labels: Sequence[tuple[str, int]] = (),
+    masker: Callable[[str], str] = mask,
+) -> html.Div:
+    """A live-feed card, with personal data (and configured words) masked for the wall."""
     facts = (item.brand, item.country, item.touchpoint, (item.language or "").upper())
     return comment_card(
         item.id,
         item.score,
-        mask(item.comment),
+        masker(item.comment),
         facts,
         relative_time(item.submitted_at, now),
         labels,
@@ -212,7 +217,7 @@ def label_tiles(svc: Services, filters: Filters) -> list[Any]:
                         className="fw-tile-detail",
                     ),
                     *(
-                        [html.Blockquote(mask(quote.comment), className="fw-quote")]
+                        [html.Blockquote(svc.mask(quote.comment), className="fw-quote")]
                         if quote is not None and quote.comment
                         else []
                     ),
@@ -263,7 +268,7 @@ def alert_cards(svc: Services, filters: Filters) -> list[Any]:
                         " last 7 days against the 7 before",
                         className="fw-alert-figures",
                     ),
-                    *[html.Blockquote(mask(q.comment), className="fw-quote") for q in quotes],
+                    *[html.Blockquote(svc.mask(q.comment), className="fw-quote") for q in quotes],
                 ],
                 className="fw-alert",
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -123,6 +124,10 @@ class Settings(BaseSettings):
     #: Theme discovery: "tfidf" (built in) or "e5" (sentence embeddings; needs
     #: the embeddings extra, `pip install 'feedbackwall[embeddings]'`).
     discovery_backend: Literal["tfidf", "e5"] = "tfidf"
+    #: Words (profanity; "word*" matches longer words too) and regular expressions
+    #: masked on wall screens, besides e-mail addresses, phone numbers and the like.
+    mask_words: list[str] = Field(default_factory=list)
+    mask_patterns: list[str] = Field(default_factory=list)
     #: Personal data kept this many days (None: for ever); then "anonymise" (the comment
     #: and properties go, the score still counts) or "delete" the response.
     retention_days: int | None = Field(default=None, ge=1)
@@ -142,6 +147,16 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql")):
             raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("mask_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        for i, pattern in enumerate(value):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"[{i}] {pattern!r} is not a regular expression: {exc}") from None
         return value
 
     @field_validator("cache_url")

@@ -8,6 +8,8 @@ are replaced by a fixed marker on the server, so the browser never has them.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 MARK = "•••"
 
@@ -37,3 +39,41 @@ def mask(text: str) -> str:
     text = _IBAN.sub(MARK, text)
     text = _PHONE.sub(_phone, text)
     return _DIGITS.sub(MARK, text)
+
+
+def word_pattern(words: Sequence[str]) -> re.Pattern[str] | None:
+    """One case-insensitive pattern for whole *words*; a trailing '*' also matches longer words."""
+    parts = [
+        re.escape(w.rstrip("*")) + (r"\w*" if w.endswith("*") else "")
+        for w in words
+        if w.strip("*").strip()
+    ]
+    if not parts:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Masker:
+    """:func:`mask` plus the deployment's own words (profanity) and patterns.
+
+    Configured by ``mask_words`` and ``mask_patterns`` in the settings; what
+    they match on a wall screen becomes ``•••`` like personal data does.
+    """
+
+    words: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    _extra: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        extra = [re.compile(p, re.IGNORECASE) for p in self.patterns]
+        if (words := word_pattern(self.words)) is not None:
+            extra.append(words)
+        object.__setattr__(self, "_extra", tuple(extra))
+
+    def __call__(self, text: str) -> str:
+        """*text* masked for a wall screen."""
+        text = mask(text)
+        for pattern in self._extra:
+            text = pattern.sub(MARK, text)
+        return text

@@ -13,6 +13,7 @@ from dashapp.cache import make_cache
 from dashapp.config import Settings
 from dashapp.db import make_engine, make_sessionmaker
 from dashapp.engine import NpsEngine
+from dashapp.masking import Masker
 
 EXTENSION = "feedbackwall"
 
@@ -26,6 +27,8 @@ class Services:
     sessions: sessionmaker[Session]
     cache: Cache
     nps: NpsEngine
+    #: Masks comments for wall screens (personal data, configured words and patterns).
+    mask: Masker
 
 
 def build_services(settings: Settings, server: Flask) -> Services:
@@ -39,6 +42,7 @@ def build_services(settings: Settings, server: Flask) -> Services:
         sessions=sessions,
         cache=cache,
         nps=NpsEngine(sessions, cache, min_n=settings.min_n),
+        mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
     )
     server.extensions[EXTENSION] = services
     return services

@@ -49,3 +49,26 @@ def test_mask003_no_long_digit_runs_survive(text: str) -> None:
     for ch in masked:
         digits = digits + 1 if ch.isascii() and ch.isdigit() else 0
         assert digits < 6
+
+
+def test_mask_configured_words_and_patterns() -> None:
+    from dashapp.masking import Masker
+
+    masker = Masker(words=("Mist", "scheiß*"), patterns=(r"KD-\d{3}",))
+    assert masker("So ein Mist, scheißegal, Kunde KD-123") == "So ein •••, •••, Kunde •••"
+    # Whole words only; personal data is still masked.
+    assert masker("Mistral kam pünktlich, mail jo@example.com") == (
+        "Mistral kam pünktlich, mail •••"
+    )
+    assert Masker()("nothing to hide") == "nothing to hide"
+
+
+def test_mask_patterns_are_checked_at_start() -> None:
+    import pytest
+
+    from dashapp.config import ConfigError, Settings
+
+    with pytest.raises(ConfigError) as err:
+        Settings.load(mask_patterns=["ok", "(unclosed"])
+    assert "FEEDBACKWALL_MASK_PATTERNS" in str(err.value)
+    assert "(unclosed" in str(err.value)
