@@ -62,6 +62,37 @@ def db_upgrade(revision: str) -> None:
     click.echo(f"store at {_safe_url(settings.database_url)} is at {revision}")
 
 
+@db_group.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(file: Path) -> None:
+    """Write the whole store to FILE (gzip'd JSON lines), a consistent snapshot."""
+    from dashapp.backup import backup
+
+    settings = _settings()
+    written = backup(db.make_engine(settings.database_url), file)
+    click.echo(
+        f"backed up {sum(written.values()):,} rows ({written.get('responses', 0):,} responses)"
+        f" to {file}"
+    )
+
+
+@db_group.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def db_restore(file: Path) -> None:
+    """Load FILE into the (empty, migrated) store: all of it, or nothing."""
+    from dashapp.backup import BackupError, restore
+
+    settings = _settings()
+    db.upgrade(settings.database_url)
+    try:
+        restored = restore(db.make_engine(settings.database_url), file)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"restored {sum(restored.values()):,} rows ({restored.get('responses', 0):,} responses)"
+    )
+
+
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
