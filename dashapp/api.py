@@ -14,6 +14,7 @@ from dashapp.ingest import ingest
 from dashapp.label_stats import to_records as label_records
 from dashapp.models import SourceState
 from dashapp.nps_table import to_records
+from dashapp.openapi import spec
 from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
 from dashapp.services import services_of
 from dashapp.version import BUILD
@@ -167,3 +168,9 @@ def label_figures() -> tuple[Response, int]:
         min_n=svc.settings.min_n,
         labels=label_records(stats),
     ), 200
+
+
+@api.get("/api/v1/openapi.json")
+def openapi_document() -> Response:
+    """This API as an OpenAPI 3.0 document."""
+    return jsonify(spec())

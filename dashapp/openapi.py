@@ -1,0 +1,199 @@
+"""The HTTP API described as OpenAPI 3.0, served at ``GET /api/v1/openapi.json``.
+
+Built from the same limits the validation uses, so the document cannot drift
+from what the server accepts; the test suite runs schemathesis against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashapp.validation import MAX_BRAND, MAX_COMMENT, MAX_ID, MAX_TOUCHPOINT
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "parameter": {"type": "string"},
+    },
+}
+RESPONSE = {
+    "type": "object",
+    "description": "One survey answer. Unknown fields are kept as properties.",
+    "required": ["id", "submitted_at", "brand", "country", "touchpoint", "score"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": MAX_ID},
+        "submitted_at": {"type": "string", "format": "date-time"},
+        "brand": {"type": "string", "minLength": 1, "maxLength": MAX_BRAND},
+        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1"},
+        "touchpoint": {"type": "string", "minLength": 1, "maxLength": MAX_TOUCHPOINT},
+        "score": {"type": "integer", "minimum": 0, "maximum": 10},
+        "comment": {"type": "string", "nullable": True, "maxLength": MAX_COMMENT},
+        "language": {
+            "type": "string",
+            "nullable": True,
+            "pattern": "^[A-Za-z]{2}$",
+            "description": "ISO 639-1",
+        },
+    },
+}
+REPORT = {
+    "type": "object",
+    "required": ["source", "strict", "accepted", "updated", "duplicates", "rejected"],
+    "properties": {
+        "source": {"type": "string"},
+        "strict": {"type": "boolean"},
+        "accepted": {"type": "integer"},
+        "updated": {"type": "integer"},
+        "duplicates": {"type": "integer"},
+        "rejected": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["location", "errors"],
+                "properties": {
+                    "location": {"type": "string"},
+                    "errors": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["field", "value", "reason"],
+                            "properties": {
+                                "field": {"type": "string"},
+                                "value": {"type": "string"},
+                                "reason": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+FILTERS = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": f"comma-separated {name} values",
+    }
+    for name in ("brand", "country", "touchpoint")
+]
+WINDOW = {
+    "name": "window",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "example": "30d"},
+}
+AS_OF = {
+    "name": "as_of",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "format": "date-time"},
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _figures(extra: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    return {
+        "parameters": [*extra, WINDOW, AS_OF, *FILTERS],
+        "responses": {
+            "200": _json(
+                {"type": "object", "required": [key], "properties": {key: {"type": "array"}}},
+                "figures",
+            ),
+            "400": _json(ERROR, "a parameter that cannot be used, named in `parameter`"),
+        },
+    }
+
+
+def spec() -> dict[str, Any]:
+    """The OpenAPI document of the HTTP API."""
+    status = {"type": "object"}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Feedback Wall API", "version": "1"},
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Response": RESPONSE, "Report": REPORT, "Error": ERROR},
+        },
+        "paths": {
+            "/healthz": {"get": {"responses": {"200": _json(status, "the worker serves")}}},
+            "/readyz": {
+                "get": {
+                    "responses": {
+                        "200": _json(status, "ready"),
+                        "503": _json(status, "the store is unreachable"),
+                    }
+                }
+            },
+            "/api/v1/responses": {
+                "post": {
+                    "security": [{"token": []}],
+                    "parameters": [
+                        {
+                            "name": "strict",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["true", "false"]},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/Response"},
+                                        {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/Response"},
+                                        },
+                                        {
+                                            "type": "object",
+                                            "required": ["responses"],
+                                            "properties": {
+                                                "responses": {
+                                                    "type": "array",
+                                                    "items": {
+                                                        "$ref": "#/components/schemas/Response"
+                                                    },
+                                                }
+                                            },
+                                        },
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(REPORT, "every record stored or a duplicate"),
+                        "400": _json(ERROR, "the body is not JSON"),
+                        "401": _json(ERROR, "no or a revoked token"),
+                        "413": _json(ERROR, "body or batch too large"),
+                        "422": _json(REPORT, "some records rejected, each named with its field"),
+                        "503": _json(ERROR, "the store is unreachable: retry"),
+                    },
+                }
+            },
+            "/api/v1/nps": {
+                "get": _figures(
+                    [
+                        {
+                            "name": "by",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "example": "brand,country"},
+                        }
+                    ],
+                    "rows",
+                )
+            },
+            "/api/v1/labels": {"get": _figures([], "labels")},
+        },
+    }
