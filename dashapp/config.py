@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     #: Theme discovery: "tfidf" (built in) or "e5" (sentence embeddings; needs
     #: the embeddings extra, `pip install 'feedbackwall[embeddings]'`).
     discovery_backend: Literal["tfidf", "e5"] = "tfidf"
+    #: Requests a push-API token may make (Flask-Limiter notation, e.g. "600/minute").
+    push_rate_limit: str = "600/minute"
     #: Words (profanity; "word*" matches longer words too) and regular expressions
     #: masked on wall screens, besides e-mail addresses, phone numbers and the like.
     mask_words: list[str] = Field(default_factory=list)

@@ -10,7 +10,7 @@ from flask import Flask
 
 import callbacks
 import layouts
-from dashapp import security
+from dashapp import ratelimit, security
 from dashapp.api import MAX_BODY_BYTES, api
 from dashapp.chart_export import charts
 from dashapp.config import Settings
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     services = build_services(settings, server)
     security.install(server)
     server.register_blueprint(api)
+    ratelimit.install(server, settings)
     server.register_blueprint(exports)
     server.register_blueprint(charts)
 

@@ -150,3 +150,33 @@ def test_api008_security_headers(client: FlaskClient) -> None:
         "Strict-Transport-Security"
         in client.get("/healthz", base_url="https://wall.example").headers
     )
+
+
+def test_api009_push_is_rate_limited_per_token(store_url: str) -> None:
+    from dashapp import create_app
+
+    app = create_app(
+        Settings.load(
+            database_url=store_url, cache_url="simple", config=None, push_rate_limit="3/minute"
+        )
+    )
+    client = app.server.test_client()
+    svc = services_of(app.server)
+    with svc.sessions.begin() as session:
+        first, second = tokens.issue(session, "a"), tokens.issue(session, "b")
+    answers = [
+        client.post(
+            "/api/v1/responses", json=record(i), headers={"Authorization": f"Bearer {first}"}
+        )
+        for i in range(4)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert "rate limit of 3 per 1 minute" in answers[-1].json["error"]
+    assert int(answers[-1].headers["Retry-After"]) > 0
+    # Another source has its own allowance; what was accepted stays stored.
+    other = client.post(
+        "/api/v1/responses", json=record(9), headers={"Authorization": f"Bearer {second}"}
+    )
+    assert other.status_code == 200
+    assert _stored(client) == 4
+    svc.engine.dispose()
