@@ -206,3 +206,43 @@ def test_cli010_missing_file(store_url: str, path_text: str) -> None:
     code, _, err = invoke(store_url, "import", path_text)
     assert code == 2
     assert "does not exist" in err
+
+
+def test_cli011_killed_scheduler_mid_poll_resumes_without_gaps_or_doubles(tmp_path: Path) -> None:
+    """SIGKILL to the scheduler while it polls a big file, then start it again."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    db.upgrade(url)
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    total = 40_000
+    end = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    write_csv(folder / "export.csv", list(random_records(total, end=end, days=60)))
+    config = tmp_path / "wall.toml"
+    config.write_text(
+        f'[[sources]]\nname = "drop"\nkind = "files"\ninterval = 1\n'
+        f'options = {{ path = "{folder}" }}\n'
+    )
+    env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": url, "FEEDBACKWALL_CONFIG": str(config)}
+    cmd = [sys.executable, "-m", "dashapp.cli", "scheduler"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # Kill while the file is being read and stored (it takes seconds), before its commit.
+    time.sleep(3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    # A polled page commits with its cursor, whole: nothing of it, or all of it.
+    assert stored(url) in (0, total)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # The dead process's lease must expire first (about 45 s), then the file finishes.
+        deadline = time.monotonic() + 150
+        while stored(url) < total and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert stored(url) == total
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        for grain in ("d", "h"):
+            assert conn.scalar(select(func.sum(Rollup.n)).where(Rollup.grain == grain)) == total
+    engine.dispose()
