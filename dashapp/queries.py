@@ -349,7 +349,16 @@ def responses_page(
     )
     if before is not None:
         if selection.sort == "new":
-            stmt = stmt.where(time_key < tuple(before))
+            at, ident = before  # type: ignore[misc]
+            # Spelt out rather than as a row comparison, with a plain upper bound, so that
+            # SQLite starts its index scan at the position instead of at the newest row.
+            stmt = stmt.where(
+                Response.submitted_at <= at,
+                or_(
+                    Response.submitted_at < at,
+                    and_(Response.submitted_at == at, Response.id < ident),
+                ),
+            )
         else:
             score, at, ident = before  # type: ignore[misc]
             past = Response.score > score if selection.sort == "low" else Response.score < score
