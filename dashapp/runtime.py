@@ -244,4 +244,6 @@ def _start_demo(
         log.info("seeding %d days of demo history", DEMO_HISTORY_DAYS)
         report = ingest(sessions, DEMO_SOURCE, history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)))
         log.info("demo history: %s", report.summary())
+        # The hourly discovery may have run on the empty store: a new wall shows themes at once.
+        discover_themes(sessions)
     add_poller(scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval), lease)
