@@ -51,7 +51,7 @@ import psutil
 from sqlalchemy.engine import make_url
 
 from benchmarks.common import require, save
-from benchmarks.query_speed import BUCKETS, CLASSES, END, RESPONSE_COLUMNS, generate
+from benchmarks.query_speed import END, RESPONSE_COLUMNS, bulk_rollups, generate
 from dashapp import db, label_store, tokens
 from dashapp.language import COUNTRY_LANGUAGES
 from data_sources.demo_phrases import PHRASES
@@ -119,14 +119,7 @@ def build(args: argparse.Namespace) -> None:
                         lang,
                     )
                 )
-        day, hour, _ = BUCKETS["postgresql"]
-        for grain, bucket in (("d", day), ("h", hour)):
-            conn.exec_driver_sql(
-                "INSERT INTO rollups (grain, bucket, brand, country, touchpoint,"
-                " n, promoters, passives, detractors)"
-                f" SELECT '{grain}', {bucket}, brand, country, touchpoint, count(*), {CLASSES}"
-                " FROM responses GROUP BY 2, 3, 4, 5"
-            )
+        bulk_rollups(conn, "postgresql")
     copied = time.perf_counter() - started
     print(f"{args.rows:,} responses and rollups in {copied:.0f} s", flush=True)
     sessions = db.make_sessionmaker(engine)

@@ -142,18 +142,23 @@ def build_store(url: str, rows: int, days: int) -> None:
                     copy.write_row(
                         ("bench", str(i), at.replace(tzinfo=None), b, c, t, s, "{}", "", naive)
                     )
-        day, hour, _ = BUCKETS[dialect]
-        for grain, bucket in (("d", day), ("h", hour)):
-            conn.exec_driver_sql(
-                "INSERT INTO rollups (grain, bucket, brand, country, touchpoint,"
-                " n, promoters, passives, detractors)"
-                f" SELECT '{grain}', {bucket}, brand, country, touchpoint, count(*), {CLASSES}"
-                " FROM responses GROUP BY 2, 3, 4, 5"
-            )
+        bulk_rollups(conn, dialect)
     with engine.connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.exec_driver_sql("ANALYZE" if dialect == "sqlite" else "VACUUM ANALYZE")
     engine.dispose()
+
+
+def bulk_rollups(conn: Connection, dialect: str) -> None:
+    """Daily and hourly rollups of every stored response, by one INSERT ... SELECT per grain."""
+    day, hour, _ = BUCKETS[dialect]
+    for grain, bucket in (("d", day), ("h", hour)):
+        conn.exec_driver_sql(
+            "INSERT INTO rollups (grain, bucket, brand, country, touchpoint,"
+            " n, promoters, passives, detractors)"
+            f" SELECT '{grain}', {bucket}, brand, country, touchpoint, count(*), {CLASSES}"
+            " FROM responses GROUP BY 2, 3, 4, 5"
+        )
 
 
 def rollup_rows(url: str) -> list[tuple[Any, ...]]:

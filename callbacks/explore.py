@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, html
 from dash.exceptions import PreventUpdate
 
-from callbacks.wall import comment_card
+from callbacks.wall import comment_card, label_chips
 from dashapp.engine import default_as_of
 from dashapp.figures import signed
 from dashapp.params import BadParameter, format_before, parse_before, parse_selection
@@ -31,6 +31,16 @@ def query_string(params: dict[str, Any]) -> str:
         if value not in (None, "", [], ())
     }
     return "?" + urlencode(flat) if flat else ""
+
+
+def figure_table(head: Sequence[str], rows: list[Any], class_name: str = "mb-0") -> dbc.Table:
+    """A compact table of figures: *head* as column titles, *rows* as ``html.Tr``."""
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+        size="sm",
+        hover=True,
+        className=class_name,
+    )
 
 
 def next_level(selection: Selection) -> str:
@@ -77,41 +87,8 @@ def _label_breakdown(services: Services, selection: Selection, base: dict[str, s
             "By label" + (" (inside the chosen label)" if selection.label else ""),
             className="fw-label mt-3",
         ),
-        dbc.Table(
-            [
-                html.Thead(
-                    html.Tr(
-                        [
-                            html.Th("Label"),
-                            html.Th("n"),
-                            html.Th("Share of comments"),
-                            html.Th("NPS"),
-                            html.Th("+ / · / −"),
-                        ]
-                    )
-                ),
-                html.Tbody(rows),
-            ],
-            size="sm",
-            hover=True,
-            className="mb-0",
-        ),
+        figure_table(["Label", "n", "Share of comments", "NPS", "+ / · / −"], rows),
     ]
-
-
-def _labels_of(services: Services, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
-    """Every label of each response (children by their own name), for the analyst's chips."""
-    taxonomy = services.nps.taxonomy()
-    found: dict[int, list[tuple[str, int]]] = {}
-    for rid, pairs in services.nps.response_labels(ids).items():
-        # A child names its parent too ("Delivery time" says "Delivery"): show the deepest.
-        deepest = [
-            (label, s) for label, s in pairs if not any(o.startswith(label + "/") for o, _ in pairs)
-        ]
-        found[rid] = [
-            (taxonomy.labels[lbl].name, s) for lbl, s in deepest if lbl in taxonomy.labels
-        ]
-    return found
 
 
 def register(app: Dash, services: Services) -> None:
@@ -227,28 +204,11 @@ def register(app: Dash, services: Services) -> None:
                 f" (* fewer than {services.settings.min_n} responses)",
                 className="fw-label",
             ),
-            dbc.Table(
-                [
-                    html.Thead(
-                        html.Tr(
-                            [
-                                html.Th(level.capitalize()),
-                                html.Th("n"),
-                                html.Th("NPS"),
-                                html.Th("95% CI"),
-                            ]
-                        )
-                    ),
-                    html.Tbody(rows),
-                ],
-                size="sm",
-                hover=True,
-                className="mb-0",
-            ),
+            figure_table([level.capitalize(), "n", "NPS", "95% CI"], rows),
         ]
         breakdown += _label_breakdown(services, selection, base)
         page = services.nps.responses(selection, limit=PAGE_SIZE, before=before)
-        labels = _labels_of(services, [r.id for r in page])
+        labels = label_chips(services, [r.id for r in page], deepest=True)
         listing = [_row_card(r, labels.get(r.id, ())) for r in page] or [
             html.Div("No responses match.", className="fw-empty")
         ]

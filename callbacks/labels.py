@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
-from callbacks.explore import query_string
+from callbacks.explore import figure_table, query_string
 from callbacks.wall import filters_of
 from dashapp import figures, themes
 from dashapp.figures import signed
@@ -50,12 +50,7 @@ def label_rows(stats: list[LabelStat], min_n: int) -> html.Div:
     head = ["Label", "n", "Share", "NPS", "Δ", "Impact", "Of detractors", "+ / · / −"]
     return html.Div(
         [
-            dbc.Table(
-                [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
-                size="sm",
-                hover=True,
-                className="mb-1",
-            ),
+            figure_table(head, rows, "mb-1"),
             html.Div(
                 f"* significant change at 95% · fewer than {min_n} responses · Impact ="
                 " NPS(all) − NPS(all without the label) · Of detractors = share of detractor"

@@ -137,21 +137,26 @@ def feed_panel(svc: Services, filters: Filters) -> list[Any]:
     if not items:
         return [html.Div("No comments yet. They appear here as they arrive.", className="fw-empty")]
     now = dt.datetime.now(dt.UTC)
-    labels = top_labels(svc, [item.id for item in items])
+    labels = label_chips(svc, [item.id for item in items])
     return [feed_card(item, now, labels.get(item.id, ()), svc.mask) for item in items]
 
 
-def top_labels(svc: Services, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
-    """(display name, sentiment) of the top-level labels of each response, for chips."""
+def label_chips(
+    svc: Services, ids: Sequence[int], *, deepest: bool = False
+) -> dict[int, list[tuple[str, int]]]:
+    """(display name, sentiment) chips per response: its top-level labels, or with *deepest*
+    the most specific ones (a child names its parent too: "Delivery time" says "Delivery")."""
     taxonomy = svc.nps.taxonomy()
-    return {
-        rid: [
-            (taxonomy.labels[label].name, sentiment)
-            for label, sentiment in pairs
-            if "/" not in label and label in taxonomy.labels
-        ]
-        for rid, pairs in svc.nps.response_labels(ids).items()
-    }
+    chips: dict[int, list[tuple[str, int]]] = {}
+    for rid, pairs in svc.nps.response_labels(ids).items():
+        if deepest:
+            shown = [
+                (lbl, s) for lbl, s in pairs if not any(o.startswith(lbl + "/") for o, _ in pairs)
+            ]
+        else:
+            shown = [(lbl, s) for lbl, s in pairs if "/" not in lbl]
+        chips[rid] = [(taxonomy.labels[lbl].name, s) for lbl, s in shown if lbl in taxonomy.labels]
+    return chips
 
 
 def feed_card(

@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashapp import label_store
 from dashapp.config import AlertRule
 from dashapp.engine import Drop, NpsEngine, rounded
-from dashapp.label_queries import labels_of
 from dashapp.mail import MailServer
 from dashapp.models import AlertDelivery, Response, StoreMeta
 from dashapp.nps import classify
@@ -184,7 +183,7 @@ def scan(sessions: sessionmaker[Session], rules: Sequence[AlertRule], now: dt.da
         fresh = session.scalars(
             select(Response).where(Response.id > mark.value).order_by(Response.id).limit(SCAN_BATCH)
         ).all()
-        labels = labels_of(session, [r.id for r in fresh])
+        labels = label_store.labels_of(session, [r.id for r in fresh])
         _, taxonomy = label_store.current(session)
         rows = [
             {

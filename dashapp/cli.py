@@ -14,22 +14,15 @@ import click
 from sqlalchemy import func, select
 
 from dashapp import db, tokens
+from dashapp.cli_common import FigureQuery, figure_options, load_settings, open_store
 from dashapp.cli_labels import labels as labels_group
-from dashapp.config import ConfigError, Settings
 from dashapp.ingest import Rejection, ingest
 from dashapp.models import Response, SourceState
-from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
+from dashapp.params import BadParameter, parse_by
 from data_sources.base import SourceError
 
 #: Request threads of `feedbackwall run`; each wall screen's poll holds one briefly.
 WEB_THREADS = 16
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.load()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @click.group()
@@ -57,7 +50,7 @@ def db_group() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Migrate the store to the newest schema (safe to run every start)."""
-    settings = _settings()
+    settings = load_settings()
     db.upgrade(settings.database_url, revision)
     click.echo(f"store at {_safe_url(settings.database_url)} is at {revision}")
 
@@ -68,7 +61,7 @@ def db_backup(file: Path) -> None:
     """Write the whole store to FILE (gzip'd JSON lines), a consistent snapshot."""
     from dashapp.backup import backup
 
-    settings = _settings()
+    settings = load_settings()
     written = backup(db.make_engine(settings.database_url), file)
     click.echo(
         f"backed up {sum(written.values()):,} rows ({written.get('responses', 0):,} responses)"
@@ -82,7 +75,7 @@ def db_restore(file: Path) -> None:
     """Load FILE into the (empty, migrated) store: all of it, or nothing."""
     from dashapp.backup import BackupError, restore
 
-    settings = _settings()
+    settings = load_settings()
     db.upgrade(settings.database_url)
     try:
         restored = restore(db.make_engine(settings.database_url), file)
@@ -122,7 +115,7 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     from dashapp import create_app
     from dashapp.runtime import start_scheduler
 
-    settings = _settings()
+    settings = load_settings()
     db.upgrade(settings.database_url)
     app = create_app(settings)
     work = None if no_scheduler else start_scheduler(settings, demo=demo)
@@ -145,7 +138,7 @@ def scheduler(demo: bool) -> None:
 
     from dashapp.runtime import start_scheduler
 
-    settings = _settings()
+    settings = load_settings()
     db.upgrade(settings.database_url)
     work = start_scheduler(settings, demo=demo)
     stop = threading.Event()
@@ -176,9 +169,8 @@ def import_file(file: Path, source: str, strict: bool) -> None:
     """
     from data_sources.files import read_records
 
-    settings = _settings()
-    db.upgrade(settings.database_url)
-    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+    settings = load_settings()
+    sessions = open_store(settings)
 
     class Rereadable:
         def __iter__(self) -> Any:
@@ -216,21 +208,8 @@ def _write_rejects(path: Path, rejected: list[Rejection]) -> None:
 
 @main.command()
 @click.option("--by", "by_text", default="", help="Group columns, e.g. brand,country.")
-@click.option("--window", "window_text", default="30d", show_default=True)
-@click.option("--as-of", "as_of_text", default=None, help="End of the window, ISO 8601 with zone.")
-@click.option("--brand", default=None)
-@click.option("--country", default=None)
-@click.option("--touchpoint", default=None)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-def nps(
-    by_text: str,
-    window_text: str,
-    as_of_text: str | None,
-    brand: str | None,
-    country: str | None,
-    touchpoint: str | None,
-    fmt: str,
-) -> None:
+@figure_options
+def nps(by_text: str, query: FigureQuery, fmt: str) -> None:
     """NPS with n and 95% interval per group, over (as_of - window, as_of] in UTC."""
     from flask import Flask
 
@@ -239,16 +218,11 @@ def nps(
 
     try:
         by = parse_by(by_text)
-        window = parse_window(window_text)
-        as_of = parse_as_of(as_of_text)
-        filters = parse_filters(
-            {"brand": brand or "", "country": country or "", "touchpoint": touchpoint or ""}
-        )
     except BadParameter as exc:
         raise click.BadParameter(str(exc)) from None
-    settings = _settings()
+    settings = load_settings()
     services = build_services(settings, Flask(__name__))
-    rows = services.nps.nps_by(by, window=window, as_of=as_of, filters=filters)
+    rows = services.nps.nps_by(by, window=query.window, as_of=query.as_of, filters=query.filters)
     records = to_records(rows, by)
     if fmt == "csv":
         click.echo(to_csv(records, by), nl=False)
@@ -283,7 +257,7 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
         day = parse_day(day_text, "day") or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     except BadParameter as exc:
         raise click.BadParameter(str(exc)) from None
-    settings = _settings()
+    settings = load_settings()
     if send_mail and settings.report is None:
         raise click.ClickException(
             "--send needs a [report] table in the configuration (recipients, SMTP)"
@@ -296,9 +270,9 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
             click.echo(f"wrote {out}")
         if send_mail:
             assert settings.report is not None
-            for scope, filters, recipients in daily.routes(settings.report):
-                narrowed = built if not scope else daily.build(services.nps, day, filters, scope)
-                daily.send(narrowed, recipients, settings.mail_server())
+            for scope, recipients in daily.send_all(
+                services.nps, day, settings.report, settings.mail_server()
+            ):
                 click.echo(f"sent{' (' + scope + ')' if scope else ''} to {', '.join(recipients)}")
     except ExportUnavailable as exc:
         raise click.ClickException(str(exc)) from None
@@ -317,7 +291,7 @@ def alerts(limit: int) -> None:
     """The alert delivery log: newest first, with attempts and outcome."""
     from dashapp.models import AlertDelivery
 
-    settings = _settings()
+    settings = load_settings()
     sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
     with sessions() as session:
         rows = session.scalars(
@@ -351,7 +325,7 @@ def sources(ctx: click.Context) -> None:
         return
     from dashapp.api import source_status
 
-    settings = _settings()
+    settings = load_settings()
     sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
     now = dt.datetime.now(dt.UTC)
     with sessions() as session:
@@ -376,9 +350,8 @@ def sources(ctx: click.Context) -> None:
 @click.argument("source")
 def sources_token(source: str) -> None:
     """Issue a push-API token for SOURCE (printed once; only its digest is stored)."""
-    settings = _settings()
-    db.upgrade(settings.database_url)
-    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+    settings = load_settings()
+    sessions = open_store(settings)
     with sessions.begin() as session:
         token = tokens.issue(session, source)
     click.echo(token)
@@ -406,9 +379,8 @@ def erase(source: str | None, external_id: str | None, prop: str | None) -> None
         key, sep, value = prop.partition("=")
         if not sep or not key:
             raise click.BadParameter("expected KEY=VALUE", param_hint="--property")
-    settings = _settings()
-    db.upgrade(settings.database_url)
-    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+    settings = load_settings()
+    sessions = open_store(settings)
     with sessions.begin() as session:
         count = erase_responses(
             session, source=source, external_id=external_id, prop=key, value=value

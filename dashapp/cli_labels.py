@@ -11,24 +11,11 @@ from pathlib import Path
 import click
 
 from dashapp import db, label_store
-from dashapp.config import ConfigError, Settings
+from dashapp.cli_common import FigureQuery, figure_options, load_settings, open_store
 from dashapp.discovery import DiscoveryError
 from dashapp.labelling import Labeller
-from dashapp.params import BadParameter, parse_as_of, parse_filters, parse_window
 from dashapp.sentiment import NAMES
 from dashapp.taxonomy import TaxonomyError, dump_taxonomy, parse_taxonomy
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.load()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-def _sessions(settings: Settings):  # type: ignore[no-untyped-def]
-    db.upgrade(settings.database_url)
-    return db.make_sessionmaker(db.make_engine(settings.database_url))
 
 
 def _read_taxonomy(path: Path) -> str:
@@ -51,8 +38,8 @@ def labels() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_taxonomy(file: Path) -> None:
     """Write the taxonomy in force to FILE (TOML) for editing; '-' writes to stdout."""
-    settings = _settings()
-    with _sessions(settings)() as session:
+    settings = load_settings()
+    with open_store(settings)() as session:
         version, taxonomy = label_store.current(session)
     text = dump_taxonomy(taxonomy)
     if str(file) == "-":
@@ -67,8 +54,8 @@ def export_taxonomy(file: Path) -> None:
 def import_taxonomy(file: Path) -> None:
     """Put the taxonomy in FILE in force; stored comments are relabelled in the background."""
     text = _read_taxonomy(file)
-    settings = _settings()
-    with _sessions(settings).begin() as session:
+    settings = load_settings()
+    with open_store(settings).begin() as session:
         version = label_store.save_taxonomy(session, text, f"cli: {file.name}")
     taxonomy = parse_taxonomy(text)
     click.echo(
@@ -98,7 +85,7 @@ def apply_labels(file: Path, fmt: str, taxonomy_file: Path | None) -> None:
     if taxonomy_file is not None:
         taxonomy = parse_taxonomy(_read_taxonomy(taxonomy_file))
     else:
-        with _sessions(_settings())() as session:
+        with open_store(load_settings())() as session:
             _, taxonomy = label_store.current(session)
     labeller = Labeller(taxonomy)
     rows = _read_comments(file)
@@ -152,37 +139,19 @@ def _read_comments(file: Path) -> list[dict[str, str]]:
 
 
 @labels.command("stats")
-@click.option("--window", "window_text", default="30d", show_default=True)
-@click.option("--as-of", "as_of_text", default=None, help="End of the window, ISO 8601 with zone.")
-@click.option("--brand", default=None)
-@click.option("--country", default=None)
-@click.option("--touchpoint", default=None)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-def stats(
-    window_text: str,
-    as_of_text: str | None,
-    brand: str | None,
-    country: str | None,
-    touchpoint: str | None,
-    fmt: str,
-) -> None:
+@figure_options
+def stats(query: FigureQuery, fmt: str) -> None:
     """Volume, share, NPS, sentiment, trend, impact and most-problematic share per label."""
     from flask import Flask
 
     from dashapp.label_stats import to_records
     from dashapp.services import build_services
 
-    try:
-        window = parse_window(window_text)
-        as_of = parse_as_of(as_of_text)
-        filters = parse_filters(
-            {"brand": brand or "", "country": country or "", "touchpoint": touchpoint or ""}
-        )
-    except BadParameter as exc:
-        raise click.BadParameter(str(exc)) from None
-    services = build_services(_settings(), Flask(__name__))
+    services = build_services(load_settings(), Flask(__name__))
     db.upgrade(services.settings.database_url)
-    records = to_records(services.nps.labels(window=window, as_of=as_of, filters=filters))
+    records = to_records(
+        services.nps.labels(window=query.window, as_of=query.as_of, filters=query.filters)
+    )
     if fmt == "json":
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
     elif fmt == "csv":
@@ -221,8 +190,8 @@ def list_themes(scope: str, run_now: bool, fmt: str) -> None:
     """Themes discovered in recent comments (those no label covers, or all)."""
     from dashapp import themes
 
-    settings = _settings()
-    sessions = _sessions(settings)
+    settings = load_settings()
+    sessions = open_store(settings)
     if run_now:
         try:
             with sessions.begin() as session:
@@ -270,7 +239,7 @@ def from_theme(theme_id: int, name: str, parent: str | None) -> None:
     from dashapp import themes
 
     try:
-        with _sessions(_settings()).begin() as session:
+        with open_store(load_settings()).begin() as session:
             label_id = themes.make_label(session, theme_id, name, parent)
     except themes.ThemeError as exc:
         raise click.ClickException(str(exc)) from None

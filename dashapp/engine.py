@@ -106,14 +106,11 @@ class NpsEngine:
         return f"fw:{name}:{version}:{digest}"
 
     def _cached(self, name: str, params: tuple[Any, ...], compute: Callable[[Session], T]) -> T:
-        with self.sessions() as session:
-            key = self._key(name, queries.data_version(session), params)
-            hit = self.cache.get(key)
-            if hit is not None:
-                return hit  # type: ignore[no-any-return]
-            value = compute(session)
-        self.cache.set(key, value, timeout=CACHE_TTL)
-        return value
+        def build() -> T:
+            with self.sessions() as session:
+                return compute(session)
+
+        return self.memo(name, params, build)
 
     def memo(self, name: str, params: tuple[Any, ...], build: Callable[[], T]) -> T:
         """*build()*, computed once per data version and *params*, then shared by every caller.
@@ -121,7 +118,8 @@ class NpsEngine:
         For finished panels: a screen's refresh then costs a cache lookup, not
         building figures. *params* must hold everything the result depends on.
         """
-        # Not through _cached: that holds a session while computing, and *build* opens its own.
+        # The version is read in a session of its own, closed before *build* opens another:
+        # a build that calls cached figures never holds two connections at once.
         key = self._key(name, self.data_version(), params)
         hit = self.cache.get(key)
         if hit is not None:
@@ -298,7 +296,7 @@ class NpsEngine:
     def response_labels(self, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
         """The stored (label, sentiment) pairs of each response id (labelled ones only)."""
         return self._cached(
-            "response_labels", (tuple(ids),), lambda s: label_queries.labels_of(s, list(ids))
+            "response_labels", (tuple(ids),), lambda s: label_store.labels_of(s, ids)
         )
 
     def themes(self, scope: str = "unlabelled") -> list[ThemeView]:

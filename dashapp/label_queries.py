@@ -125,17 +125,3 @@ def label_counts(
         for key, c in totals.items()
         if c[0] + c[1] + c[2] > 0
     }
-
-
-def labels_of(session: Session, response_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
-    """The stored (label, sentiment) pairs of each response in *response_ids*."""
-    found: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for i in range(0, len(response_ids), 500):
-        chunk = response_ids[i : i + 500]
-        for rid, label, sentiment in session.execute(
-            select(ResponseLabel.response_id, ResponseLabel.label, ResponseLabel.sentiment)
-            .where(ResponseLabel.response_id.in_(chunk))
-            .order_by(ResponseLabel.response_id, ResponseLabel.label)
-        ):
-            found[rid].append((label, sentiment))
-    return dict(found)

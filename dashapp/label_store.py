@@ -190,17 +190,25 @@ def label_responses(
         deltas.add(item, 1)
 
 
-def stored(session: Session, ids: Sequence[int]) -> dict[int, Labelled]:
-    """The stored responses *ids* with their stored labels, as :class:`Labelled`."""
-    found: dict[int, Labelled] = {}
-    labels: dict[int, list[tuple[str, int]]] = {}
+def labels_of(session: Session, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
+    """The stored (label, sentiment) pairs of each response in *ids*, sorted by label."""
+    found: dict[int, list[tuple[str, int]]] = {}
     for chunk in _chunks(list(ids), 500):
         for rid, label, sentiment in session.execute(
             select(ResponseLabel.response_id, ResponseLabel.label, ResponseLabel.sentiment).where(
                 ResponseLabel.response_id.in_(chunk)
             )
         ):
-            labels.setdefault(rid, []).append((label, sentiment))
+            found.setdefault(rid, []).append((label, sentiment))
+    # Python's order, as the labeller's: a database collation may sort "/" differently.
+    return {rid: sorted(pairs) for rid, pairs in found.items()}
+
+
+def stored(session: Session, ids: Sequence[int]) -> dict[int, Labelled]:
+    """The stored responses *ids* with their stored labels, as :class:`Labelled`."""
+    labels = labels_of(session, ids)
+    found: dict[int, Labelled] = {}
+    for chunk in _chunks(list(ids), 500):
         for row in session.execute(
             select(
                 Response.id,
@@ -212,7 +220,7 @@ def stored(session: Session, ids: Sequence[int]) -> dict[int, Labelled]:
                 Response.comment.is_not(None),
             ).where(Response.id.in_(chunk))
         ):
-            found[row[0]] = Labelled(*row[:6], bool(row[6]), tuple(sorted(labels.get(row[0], ()))))
+            found[row[0]] = Labelled(*row[:6], bool(row[6]), tuple(labels.get(row[0], ())))
     return found
 
 

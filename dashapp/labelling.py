@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 
 from dashapp.keywords import WEAK, KeywordIndex, Match
 from dashapp.sentiment import LanguageLexicon, lexicon, sign
@@ -128,9 +127,3 @@ def _borrowed(i: int, found: list[set[str]], values: list[int]) -> int:
         if 0 <= j < len(found) and not found[j] and values[j]:
             return values[j]
     return 0
-
-
-@lru_cache(maxsize=4)
-def labeller_for(taxonomy: Taxonomy) -> Labeller:
-    """A labeller for *taxonomy*, built once per process (taxonomies are keyed by digest)."""
-    return Labeller(taxonomy)

@@ -188,3 +188,14 @@ def send(report: Report, recipients: list[str], server: MailServer) -> None:
         filename=f"feedbackwall-{report.day}.pdf",
     )
     server.send(message)
+
+
+def send_all(
+    engine: NpsEngine, day: dt.date, config: ReportConfig, server: MailServer
+) -> list[tuple[str, list[str]]]:
+    """Build and mail the report of *day* for every route; (scope, recipients) of each sent."""
+    sent = []
+    for scope, filters, recipients in routes(config):
+        send(build(engine, day, filters, scope), recipients, server)
+        sent.append((scope, recipients))
+    return sent

@@ -225,9 +225,7 @@ def _send_report(settings: Settings) -> None:
     assert settings.report is not None
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     engine = build_services(settings, Flask(__name__)).nps
-    for scope, filters, recipients in report.routes(settings.report):
-        built = report.build(engine, yesterday, filters, scope)
-        report.send(built, recipients, settings.mail_server())
+    report.send_all(engine, yesterday, settings.report, settings.mail_server())
 
 
 def _start_demo(

@@ -130,18 +130,23 @@ def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:40] or "theme"
 
 
+def label_id(name: str, parent: str | None) -> str:
+    """The id a label named *name* gets under *parent* (or at the top)."""
+    return f"{parent}/{slug(name)}" if parent else slug(name)
+
+
 def with_theme(taxonomy: Taxonomy, theme: ThemeView, name: str, parent: str | None) -> Taxonomy:
     """*taxonomy* plus a label named *name* whose keywords are the theme's terms (pure)."""
     if parent is not None and parent not in taxonomy.labels:
         raise ThemeError(f"parent label {parent!r} does not exist")
-    label_id = f"{parent}/{slug(name)}" if parent else slug(name)
-    if label_id.count("/") + 1 > MAX_DEPTH:
+    new_id = label_id(name, parent)
+    if new_id.count("/") + 1 > MAX_DEPTH:
         raise ThemeError(f"labels nest {MAX_DEPTH} levels at most")
-    if label_id in taxonomy.labels:
-        raise ThemeError(f"label {label_id!r} already exists")
+    if new_id in taxonomy.labels:
+        raise ThemeError(f"label {new_id!r} already exists")
     labels = dict(taxonomy.labels)
-    labels[label_id] = Label(
-        label_id,
+    labels[new_id] = Label(
+        new_id,
         name,
         f"From discovered theme {theme.id}: {theme.name}",
         {theme.language: tuple(theme.terms)},
@@ -155,23 +160,14 @@ def make_label(session: Session, theme_id: int, name: str, parent: str | None = 
     Its terms become the label's keywords in the theme's language; stored
     comments are relabelled in the background as after any taxonomy import.
     """
-    views = [v for v in latest_by_id(session, theme_id)]
-    if not views:
+    row = session.get(Theme, theme_id)
+    if row is None:
         raise ThemeError(f"theme {theme_id} does not exist (discovery may have run again)")
     name = name.strip()
     if not name:
         raise ThemeError("a label needs a name")
     _, taxonomy = label_store.current(session)
-    extended = with_theme(taxonomy, views[0], name, parent)
-    new_id = next(i for i in extended.labels if i not in taxonomy.labels)
+    extended = with_theme(taxonomy, _view(row, []), name, parent)
     label_store.save_taxonomy(session, dump_taxonomy(extended), f"theme {theme_id}")
-    theme = session.get(Theme, theme_id)
-    assert theme is not None
-    theme.label = new_id
-    return new_id
-
-
-def latest_by_id(session: Session, theme_id: int) -> list[ThemeView]:
-    """The theme *theme_id* as a one-element list, or an empty one."""
-    row = session.get(Theme, theme_id)
-    return [] if row is None else [_view(row, [])]
+    row.label = label_id(name, parent)
+    return row.label

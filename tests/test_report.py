@@ -160,8 +160,7 @@ def test_rep003_labels_that_moved_and_reports_per_brand(
     assert "Labels that moved most" in html
     assert "Delivery" in html
     config = ReportConfig(recipients=["all@example.com"], by_brand={"Kvist": ["kvist@example.com"]})
-    for scope, filters, recipients in report.routes(config):
-        report.send(report.build(engine, DAY, filters, scope), recipients, MailServer(port=port))
+    report.send_all(engine, DAY, config, MailServer(port=port))
     everyone, kvist = inbox.messages
     assert everyone["To"] == "all@example.com"
     assert kvist["To"] == "kvist@example.com"
