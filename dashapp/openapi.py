@@ -176,6 +176,7 @@ def spec() -> dict[str, Any]:
                         "400": _json(ERROR, "the body is not JSON"),
                         "401": _json(ERROR, "no or a revoked token"),
                         "413": _json(ERROR, "body or batch too large"),
+                        "429": _json(ERROR, "over the token's rate limit: retry after Retry-After"),
                         "422": _json(REPORT, "some records rejected, each named with its field"),
                         "503": _json(ERROR, "the store is unreachable: retry"),
                     },

@@ -110,7 +110,10 @@ def parse_timestamp(value: Any) -> dt.datetime:
         raise ValueError("is not an ISO 8601 timestamp") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise ValueError("has no time zone (add 'Z' or an offset such as +01:00)")
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+00:01 is before year 1 in UTC
+        raise ValueError("is out of the range of dates") from None
 
 
 def content_hash(record: CleanRecord) -> str:

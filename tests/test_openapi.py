@@ -19,7 +19,12 @@ from dashapp.services import services_of
 def app_and_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[object, str]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('openapi') / 'store.db'}"
     db.upgrade(url)
-    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    # A limit the fuzzing does not reach, so its requests exercise validation, not the limiter.
+    app = create_app(
+        Settings.load(
+            database_url=url, cache_url="simple", config=None, push_rate_limit="100000/minute"
+        )
+    )
     with services_of(app.server).sessions.begin() as session:
         token = tokens.issue(session, "fuzz")
     yield app.server, token

@@ -91,3 +91,10 @@ def test_prop006_url_parameters_fail_cleanly(text: str) -> None:
         except BadParameter as exc:
             assert exc.name in str(exc)
     parse_filters({"brand": text, "country": text, "touchpoint": text})
+
+
+def test_prop007_timestamps_at_the_edge_of_the_calendar_are_rejected_not_raised() -> None:
+    # Found by the OpenAPI fuzz test: before year 1 once converted to UTC.
+    for text in ("0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"):
+        with pytest.raises(ValueError, match="out of the range of dates"):
+            parse_timestamp(text)
