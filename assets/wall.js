@@ -54,10 +54,17 @@
     if (beat.delay === null) beat.delay = cfg.pollMs;
     fetch("/api/v1/version", { cache: "no-store" })
       .then(function (r) {
+        if (r.status === 401 || r.status === 403) {
+          // Signed out, or this screen's display link was revoked: the server's
+          // page says which (a plain page without this script, so no loop).
+          window.location.reload();
+          return null;
+        }
         if (!r.ok) throw new Error("HTTP " + r.status);
         return r.json();
       })
       .then(function (body) {
+        if (body === null) return;
         if (cfg.version && body.version !== cfg.version) {
           // A restarted or upgraded server: load its new code once.
           window.location.reload();

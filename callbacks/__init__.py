@@ -1,17 +1,31 @@
-"""Callbacks, one module per feature; each exposes ``register(app, ...)``."""
+"""Callbacks, one module per feature; each exposes ``register(app, ...)``.
+
+Each feature's callbacks need one role, checked on the server for every call
+(:func:`dashapp.auth.register_callbacks`): the wall's panels are for viewers
+(screens), drill-down, comparison and the labels page for analysts, actions
+that change the store for admins.
+"""
 
 from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import browser, compare, explore, labels, wall
+from callbacks import admin, browser, compare, explore, labels, wall
+from dashapp.auth import register_callbacks
 from dashapp.services import Services
+from dashapp.users import Role
 
 
 def register(app: Dash, services: Services) -> None:
-    """Register every feature's callbacks on *app*."""
-    wall.register(app, services)
-    explore.register(app, services)
-    compare.register(app, services)
-    labels.register(app, services)
-    browser.register(app)
+    """Register every feature's callbacks on *app*, each under the role it needs."""
+    features = (
+        (Role.viewer, lambda: wall.register(app, services)),
+        (Role.viewer, lambda: browser.register(app)),
+        (Role.analyst, lambda: explore.register(app, services)),
+        (Role.analyst, lambda: compare.register(app, services)),
+        (Role.analyst, lambda: labels.register(app, services)),
+        (Role.admin, lambda: labels.register_admin(app, services)),
+        (Role.admin, lambda: admin.register(app, services)),
+    )
+    for role, register_feature in features:
+        register_callbacks(app, role, register_feature)

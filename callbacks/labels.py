@@ -12,9 +12,11 @@ from dash.exceptions import PreventUpdate
 from callbacks.explore import figure_table, query_string
 from callbacks.wall import filters_of
 from dashapp import figures, themes
+from dashapp.auth import current_person
 from dashapp.figures import signed
 from dashapp.label_stats import LabelStat
 from dashapp.services import Services
+from dashapp.users import Role
 from layouts.ids import Labels, Panels, Shell
 
 
@@ -61,8 +63,11 @@ def label_rows(stats: list[LabelStat], min_n: int) -> html.Div:
     )
 
 
-def theme_cards(found: list[themes.ThemeView]) -> list[Any]:
-    """A card per discovered theme: its name, size, status, examples and a "make a label" form."""
+def theme_cards(found: list[themes.ThemeView], can_make: bool = True) -> list[Any]:
+    """A card per discovered theme: its name, size, status, examples and a "make a label" form.
+
+    The form is shown only when *can_make* (admins); the server checks the role anyway.
+    """
     if not found:
         return [
             html.Div(
@@ -80,6 +85,8 @@ def theme_cards(found: list[themes.ThemeView]) -> list[Any]:
         action: Any
         if theme.label:
             action = html.Div(f"Label {theme.label} made from this theme", className="fw-detail")
+        elif not can_make:
+            action = None
         else:
             action = dbc.InputGroup(
                 [
@@ -113,7 +120,7 @@ def theme_cards(found: list[themes.ThemeView]) -> list[Any]:
                         className="fw-detail",
                     ),
                     *[html.Blockquote(text, className="fw-quote") for text in theme.examples],
-                    action,
+                    *([action] if action is not None else []),
                 ],
                 className="fw-theme",
             )
@@ -179,7 +186,32 @@ def register(app: Dash, services: Services) -> None:
         # Re-drawing unchanged cards would wipe a name someone is typing.
         if ctx.triggered_id == Panels.TICK_LABELS and now_shown == shown:
             raise PreventUpdate
-        return theme_cards(found), now_shown
+        person = current_person()
+        return theme_cards(found, person is not None and person.role >= Role.admin), now_shown
+
+    @app.callback(
+        Output(Shell.URL, "href", allow_duplicate=True),
+        Input(Labels.TREEMAP, "clickData"),
+        prevent_initial_call=True,
+    )
+    def treemap_to_explore(click: dict[str, Any] | None) -> str:
+        if not click or not click.get("points"):
+            raise PreventUpdate
+        label = click["points"][0].get("customdata") or click["points"][0].get("id")
+        if not label:
+            raise PreventUpdate
+        today = dt.datetime.now(dt.UTC).date()
+        return "/explore" + query_string(
+            {
+                "from": (today - dt.timedelta(days=29)).isoformat(),
+                "to": today.isoformat(),
+                "label": label,
+            }
+        )
+
+
+def register_admin(app: Dash, services: Services) -> None:
+    """Register the labels page's admin action: a discovered theme becomes a label."""
 
     @app.callback(
         Output(Labels.MESSAGE, "children"),
@@ -206,24 +238,4 @@ def register(app: Dash, services: Services) -> None:
             f"Label “{name}” ({label_id}) added; stored comments are being relabelled.",
             color="success",
             dismissable=True,
-        )
-
-    @app.callback(
-        Output(Shell.URL, "href", allow_duplicate=True),
-        Input(Labels.TREEMAP, "clickData"),
-        prevent_initial_call=True,
-    )
-    def treemap_to_explore(click: dict[str, Any] | None) -> str:
-        if not click or not click.get("points"):
-            raise PreventUpdate
-        label = click["points"][0].get("customdata") or click["points"][0].get("id")
-        if not label:
-            raise PreventUpdate
-        today = dt.datetime.now(dt.UTC).date()
-        return "/explore" + query_string(
-            {
-                "from": (today - dt.timedelta(days=29)).isoformat(),
-                "to": today.isoformat(),
-                "label": label,
-            }
         )

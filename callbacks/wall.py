@@ -17,6 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
 from dashapp import figures
+from dashapp.auth import current_person
 from dashapp.engine import default_as_of
 from dashapp.figures import signed
 from dashapp.masking import mask
@@ -25,6 +26,7 @@ from dashapp.params import parse_filters
 from dashapp.queries import FeedItem, Filters, ResponseRow, Selection
 from dashapp.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.services import Services
+from dashapp.users import Role
 from layouts.ids import Kiosk, Panels, Shell
 
 FEED_LENGTH = 30
@@ -318,6 +320,10 @@ def register(app: Dash, services: Services) -> None:
 
     @app.callback(Output(Panels.EXPORTS, "children"), Input(Panels.FILTERS, "data"))
     def export_links(filter_data: dict[str, str] | None) -> list[Any]:
+        person = current_person()
+        # Exports are the analysts' (the routes check it); screens show no dead links.
+        if person is None or person.role < Role.analyst:
+            return []
         query = urlencode({k: v for k, v in (filter_data or {}).items() if v})
         suffix = f"?{query}" if query else ""
         links: list[Any] = [html.Span("Download: ", className="text-muted me-2")]

@@ -123,6 +123,29 @@ def mail_message(rule: AlertRule, delivery: int, body: dict[str, Any]) -> EmailM
     return message
 
 
+def delivery_log(session: Session, limit: int = 50) -> list[AlertDelivery]:
+    """The newest *limit* deliveries of the outbox, newest first (the delivery log)."""
+    return list(
+        session.scalars(select(AlertDelivery).order_by(AlertDelivery.id.desc()).limit(limit))
+    )
+
+
+def delivery_state(row: AlertDelivery) -> str:
+    """A delivery's fate in words: delivered, failed or pending (times in UTC)."""
+    if row.delivered_at:
+        return f"delivered {row.delivered_at:%Y-%m-%d %H:%M:%S} UTC"
+    if row.failed_at:
+        return f"FAILED {row.failed_at:%Y-%m-%d %H:%M:%S} UTC"
+    return f"pending, next try {row.next_attempt_at:%H:%M:%S} UTC"
+
+
+def last_problem(row: AlertDelivery) -> str:
+    """What the last failed attempt got (HTTP status or error), or "" when none failed."""
+    if not row.attempts or row.delivered_at:
+        return ""
+    return str(row.last_status or row.last_error or "")
+
+
 def retry_delay(attempts: int) -> dt.timedelta:
     """Wait before the next try after *attempts* failed ones: 1, 2, 4 ... minutes."""
     return FIRST_RETRY * 2 ** max(0, attempts - 1)

@@ -1,4 +1,9 @@
-"""HTTP endpoints beside the Dash pages: health, readiness, push ingest and NPS figures."""
+"""HTTP endpoints beside the Dash pages: health, readiness, push ingest and NPS figures.
+
+Figures need the analyst role (a session or an API token, see :mod:`dashapp.auth`);
+health checks and the OpenAPI document are open; the push endpoint checks its
+own per-source ingest token.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from dashapp import tokens
+from dashapp.auth import public, requires
 from dashapp.ingest import ingest
 from dashapp.label_stats import to_records as label_records
 from dashapp.models import SourceState
@@ -17,6 +23,7 @@ from dashapp.nps_table import to_records
 from dashapp.openapi import spec
 from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
 from dashapp.services import services_of
+from dashapp.users import Role
 from dashapp.version import BUILD
 
 MAX_BATCH = 5_000
@@ -31,18 +38,21 @@ def _error(status: int, message: str, **extra: Any) -> tuple[Response, int]:
 
 
 @api.get("/healthz")
+@public
 def healthz() -> Response:
     """200 as soon as the process serves; says nothing of the store."""
     return jsonify(status="ok")
 
 
 @api.get("/api/v1/version")
+@requires(Role.viewer)
 def build_version() -> Response:
     """The running build; wall screens reload once when it changes."""
     return jsonify(version=BUILD)
 
 
 @api.get("/readyz")
+@public
 def readyz() -> tuple[Response, int]:
     """The store's reachability and each source's poll state; 503 when the store is down."""
     svc = services_of()
@@ -89,6 +99,7 @@ def source_status(state: SourceState | None, now: dt.datetime) -> dict[str, Any]
 
 
 @api.post("/api/v1/responses")
+@public
 def push_responses() -> tuple[Response, int]:
     """Store one response or a batch, authenticated by the source's bearer token.
 
@@ -171,6 +182,7 @@ def label_figures() -> tuple[Response, int]:
 
 
 @api.get("/api/v1/openapi.json")
+@public
 def openapi_document() -> Response:
     """This API as an OpenAPI 3.0 document."""
     return jsonify(spec())

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from dashapp import db, tokens
 from dashapp.cli_common import FigureQuery, figure_options, load_settings, open_store
 from dashapp.cli_labels import labels as labels_group
+from dashapp.cli_users import displays_group, first_admin_link, users_group
 from dashapp.ingest import Rejection, ingest
 from dashapp.models import Response, SourceState
 from dashapp.params import BadParameter, parse_by
@@ -113,15 +114,27 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     import waitress
 
     from dashapp import create_app
+    from dashapp.auth import LOOPBACK_ADDRESSES
     from dashapp.runtime import start_scheduler
+    from dashapp.services import services_of
 
     settings = load_settings()
     db.upgrade(settings.database_url)
-    app = create_app(settings)
+    # Only this machine's own browser, and only in the demo, is signed in unasked.
+    local_demo = demo and host in LOOPBACK_ADDRESSES | {"localhost"}
+    app = create_app(settings, local_demo=local_demo)
     work = None if no_scheduler else start_scheduler(settings, demo=demo)
     # SIGTERM (systemd, docker, kill) ends like Ctrl-C, so the lease is handed over at once.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    click.echo(f"Feedback Wall on http://{host}:{port}/  (kiosk: http://{host}:{port}/kiosk)")
+    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    click.echo(f"Feedback Wall on {base}/  (kiosk: {base}/kiosk)")
+    if local_demo:
+        click.echo("Demo: this machine's browser is signed in as an admin automatically.")
+    elif demo:
+        click.echo("Demo on a non-loopback address: nobody is signed in automatically.")
+    link = first_admin_link(services_of(app.server).sessions, base)
+    if link:
+        click.echo(f"No users yet. Create the first admin (once, within 24 h): {link}")
     try:
         waitress.serve(app.server, host=host, port=port, threads=WEB_THREADS, ident="feedbackwall")
     finally:
@@ -289,29 +302,20 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
 @click.option("--limit", default=20, show_default=True, help="How many of the newest deliveries.")
 def alerts(limit: int) -> None:
     """The alert delivery log: newest first, with attempts and outcome."""
-    from dashapp.models import AlertDelivery
+    from dashapp.alerts import delivery_log, delivery_state, last_problem
 
     settings = load_settings()
     sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
     with sessions() as session:
-        rows = session.scalars(
-            select(AlertDelivery).order_by(AlertDelivery.id.desc()).limit(limit)
-        ).all()
+        rows = delivery_log(session, limit)
     if not rows:
         click.echo("no alerts yet")
     for row in rows:
-        if row.delivered_at:
-            state = f"delivered {row.delivered_at:%Y-%m-%d %H:%M:%S} UTC"
-        elif row.failed_at:
-            state = f"FAILED {row.failed_at:%Y-%m-%d %H:%M:%S} UTC"
-        else:
-            state = f"pending, next try {row.next_attempt_at:%H:%M:%S} UTC"
-        detail = (
-            f" (last: {row.last_status or row.last_error})"
-            if row.attempts and not row.delivered_at
-            else ""
+        problem = last_problem(row)
+        detail = f" (last: {problem})" if problem else ""
+        click.echo(
+            f"#{row.id} {row.rule}: {delivery_state(row)}, {row.attempts} attempt(s){detail}"
         )
-        click.echo(f"#{row.id} {row.rule}: {state}, {row.attempts} attempt(s){detail}")
 
 
 # --- sources -----------------------------------------------------------------------
@@ -389,6 +393,8 @@ def erase(source: str | None, external_id: str | None, prop: str | None) -> None
 
 
 main.add_command(labels_group)
+main.add_command(users_group, "users")
+main.add_command(displays_group, "displays")
 
 if __name__ == "__main__":
     main()

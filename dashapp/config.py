@@ -134,7 +134,16 @@ class Settings(BaseSettings):
     #: and properties go, the score still counts) or "delete" the response.
     retention_days: int | None = Field(default=None, ge=1)
     retention_mode: Literal["anonymise", "delete"] = "anonymise"
-    secret_key: str = "dev-only-change-me"
+    #: Signs session cookies. Leave unset: a random key is then made once and kept
+    #: in the store, shared by every worker and host.
+    secret_key: str | None = Field(default=None, min_length=32)
+    #: Hours a sign-in lasts without use.
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 90)
+    #: Failed sign-ins allowed per client address (Flask-Limiter notation).
+    login_rate_limit: str = "10/minute"
+    #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host
+    #: (1 behind nginx); 0 trusts no such header.
+    proxy_hops: int = Field(default=0, ge=0, le=5)
     sources: list[SourceConfig] = Field(default_factory=list)
     playlists: dict[str, Playlist] = Field(default_factory=dict)
     alerts: list[AlertRule] = Field(default_factory=list)

@@ -7,37 +7,51 @@ from pathlib import Path
 import dash
 from dash import Dash
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
 
 import callbacks
 import layouts
-from dashapp import ratelimit, security
+from dashapp import auth, ratelimit, security
 from dashapp.api import MAX_BODY_BYTES, api
+from dashapp.auth_views import views
 from dashapp.chart_export import charts
 from dashapp.config import Settings
 from dashapp.exports import exports
 from dashapp.services import build_services
+from dashapp.users import Role
 from layouts.shell import shell
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
-def create_app(settings: Settings | None = None) -> Dash:
+def create_app(settings: Settings | None = None, *, local_demo: bool = False) -> Dash:
     """Build the Dash app for *settings* (default: from the environment).
+
+    *local_demo* signs in this machine's own browser as an admin; only
+    ``feedbackwall run --demo`` on a loopback address asks for it.
 
     Does not migrate the store or start any scheduled work: the CLI does both,
     so that several gunicorn workers never run jobs twice.
     """
     settings = settings or Settings.load()
     server = Flask(__name__)
-    server.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    server.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
     # Keep columns in the order the contract gives (group columns first).
     server.json.sort_keys = False  # type: ignore[attr-defined]
     services = build_services(settings, server)
-    security.install(server)
+    security.install(server, settings)
+    auth.install(server, settings, services.sessions, local_demo)
+    csrf = CSRFProtect(server)
+    # Token-authenticated (no cookies to abuse) and JSON-only: not form posts.
+    csrf.exempt(api)
     server.register_blueprint(api)
+    server.register_blueprint(views)
     ratelimit.install(server, settings)
     server.register_blueprint(exports)
     server.register_blueprint(charts)
+    auth.protect(server, api.name, Role.analyst)
+    auth.protect(server, exports.name, Role.analyst)
+    auth.protect(server, charts.name, Role.analyst)
 
     # Pages register into Dash's global registry; start from a clean one so
     # several apps in one process (tests) do not see each other's pages.
@@ -57,4 +71,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     layouts.register_pages()
     app.layout = shell(services.settings)
     callbacks.register(app, services)
+    # Dash callbacks post JSON, which no form of another site can send; the gate
+    # refuses posts from a foreign Origin, and cookies are SameSite=Lax.
+    csrf.exempt(server.view_functions["/_dash-update-component"])
     return app

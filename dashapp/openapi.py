@@ -101,6 +101,7 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 def _figures(extra: list[dict[str, Any]], key: str) -> dict[str, Any]:
     return {
+        "security": [{"token": []}, {"session": []}],
         "parameters": [*extra, WINDOW, AS_OF, *FILTERS],
         "responses": {
             "200": _json(
@@ -108,6 +109,9 @@ def _figures(extra: list[dict[str, Any]], key: str) -> dict[str, Any]:
                 "figures",
             ),
             "400": _json(ERROR, "a parameter that cannot be used, named in `parameter`"),
+            "401": _json(ERROR, "not signed in and no valid API token"),
+            "403": _json(ERROR, "the user's role is below analyst"),
+            "503": _json(ERROR, "the store is unreachable: retry"),
         },
     }
 
@@ -119,7 +123,11 @@ def spec() -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {"title": "Feedback Wall API", "version": "1"},
         "components": {
-            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {
+                # Push: a source's ingest token (fwi_...); figures: a user's API token (fwa_...).
+                "token": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "fw_session"},
+            },
             "schemas": {"Response": RESPONSE, "Report": REPORT, "Error": ERROR},
         },
         "paths": {

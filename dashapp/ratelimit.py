@@ -1,4 +1,4 @@
-"""Rate limits for the push API, per ingest token (Flask-Limiter; shared in Redis when configured).
+"""Rate limits: the push API per ingest token, sign-in per address and name (Flask-Limiter).
 
 A sender over its limit gets 429 with Retry-After and a JSON error, so it slows
 down and retries; nothing it sent before is affected. With a Redis cache URL
@@ -12,6 +12,7 @@ import hashlib
 
 from flask import Flask, Response, jsonify, make_response, request
 from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
 
 from dashapp.config import Settings
 
@@ -44,4 +45,35 @@ def install(server: Flask, settings: Settings) -> Limiter:
     )
     view = server.view_functions[PUSH_ENDPOINT]
     server.view_functions[PUSH_ENDPOINT] = limiter.limit(settings.push_rate_limit)(view)
+    _limit_login(server, limiter, settings)
     return limiter
+
+
+def _login_name() -> str:
+    return "name:" + hashlib.sha256(request.form.get("name", "").lower().encode()).hexdigest()[:32]
+
+
+def _login_failed(response: Response) -> bool:
+    return response.status_code != 302
+
+
+def _limit_login(server: Flask, limiter: Limiter, settings: Settings) -> None:
+    """Failed sign-ins: *login_rate_limit* per client address, and 30 an hour per name.
+
+    Only failures count, so a team behind one office address is not locked out
+    by its own successful sign-ins; the per-name limit slows guessing one
+    account's password from many addresses.
+    """
+    from dashapp.auth_views import LOGIN_ENDPOINT, login_breached
+
+    view = server.view_functions[LOGIN_ENDPOINT]
+    for limit, key in ((settings.login_rate_limit, get_remote_address), ("30/hour", _login_name)):
+        view = limiter.limit(
+            limit,
+            key_func=key,
+            methods=["POST"],
+            deduct_when=_login_failed,
+            on_breach=login_breached,
+            scope=f"login-{key.__name__}",
+        )(view)
+    server.view_functions[LOGIN_ENDPOINT] = view

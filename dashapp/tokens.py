@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dashapp.models import IngestToken
@@ -41,3 +41,24 @@ def source_for(session: Session, token: str) -> str | None:
             IngestToken.token_hash == digest(token), IngestToken.revoked_at.is_(None)
         )
     )
+
+
+def listing(session: Session) -> list[IngestToken]:
+    """Live ingest tokens, by source then age."""
+    return list(
+        session.scalars(
+            select(IngestToken)
+            .where(IngestToken.revoked_at.is_(None))
+            .order_by(IngestToken.source, IngestToken.created_at)
+        )
+    )
+
+
+def revoke(session: Session, token_id: int) -> bool:
+    """Revoke one ingest token by id; False when no live token has that id."""
+    done = session.execute(
+        update(IngestToken)
+        .where(IngestToken.id == token_id, IngestToken.revoked_at.is_(None))
+        .values(revoked_at=dt.datetime.now(dt.UTC))
+    )
+    return done.rowcount > 0  # type: ignore[attr-defined]

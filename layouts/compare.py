@@ -11,6 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.users import Role
 from layouts.ids import Compare
 from layouts.nav import navbar
 from layouts.panels import GRAPH_CONFIG
@@ -84,4 +85,5 @@ def register() -> None:
         title="Compare · Feedback Wall",
         order=4,
         layout=layout,
+        role=Role.analyst,
     )

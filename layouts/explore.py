@@ -13,6 +13,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.users import Role
 from layouts.ids import Explore
 from layouts.nav import navbar
 
@@ -132,4 +133,5 @@ def register() -> None:
         title="Explore · Feedback Wall",
         order=3,
         layout=layout,
+        role=Role.analyst,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from dashapp.users import Role
 from layouts.nav import navbar
 from layouts.panels import feed_body, filters_store
 
@@ -23,4 +24,5 @@ def register() -> None:
         title="Live feed · Feedback Wall",
         order=1,
         layout=layout,
+        role=Role.viewer,
     )

@@ -109,3 +109,33 @@ class Explore:
     LIST = "explore-list"
     PAGER = "explore-pager"
     EXPORTS = "explore-exports"
+
+
+class Admin:
+    """The admin page: wall screens, users, tokens and the alert delivery log."""
+
+    #: Bumped by every action, so the tables redraw.
+    CHANGED = "admin-changed"
+    SCREEN_NAME = "admin-screen-name"
+    SCREEN_ADD = "admin-screen-add"
+    SCREEN_MESSAGE = "admin-screen-message"
+    SCREENS = "admin-screens"
+    USER_NAME = "admin-user-name"
+    USER_ROLE = "admin-user-role"
+    USER_ADD = "admin-user-add"
+    USER_MESSAGE = "admin-user-message"
+    USERS = "admin-users"
+    TOKEN_ADD = "admin-token-add"
+    TOKEN_MESSAGE = "admin-token-message"
+    TOKENS = "admin-tokens"
+    DELIVERIES = "admin-deliveries"
+
+    @staticmethod
+    def revoke(kind: object, token_id: object) -> dict[str, object]:
+        """A revoke button: *kind* is "display", "api" or "ingest" (ALL matches every one)."""
+        return {"type": "admin-revoke", "kind": kind, "token": token_id}
+
+    @staticmethod
+    def toggle(user: object) -> dict[str, object]:
+        """The disable/enable button of one user (ALL matches every one)."""
+        return {"type": "admin-toggle", "user": user}

@@ -15,6 +15,7 @@ import dash
 from dash import dcc, html
 
 from dashapp.services import services_of
+from dashapp.users import Role
 from layouts.ids import Kiosk, Shell
 from layouts.panels import alert_body, feed_body, filters_store, labels_body, overview_body
 
@@ -109,5 +110,11 @@ def layout(**query: str) -> html.Div:
 def register() -> None:
     """Register the kiosk with Dash Pages (order >= 100 keeps it out of the navigation)."""
     dash.register_page(
-        __name__, path="/kiosk", name="Kiosk", title="Feedback Wall", order=100, layout=layout
+        __name__,
+        path="/kiosk",
+        name="Kiosk",
+        title="Feedback Wall",
+        order=100,
+        layout=layout,
+        role=Role.viewer,
     )

@@ -6,6 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.users import Role
 from layouts.ids import Labels
 from layouts.nav import navbar
 from layouts.panels import filters_store, labels_body
@@ -86,4 +87,5 @@ def register() -> None:
         title="Labels · Feedback Wall",
         order=2,
         layout=layout,
+        role=Role.analyst,
     )

@@ -4,17 +4,47 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+from dash import dcc, html
+from flask import has_request_context
+from flask_wtf.csrf import generate_csrf
 
+from dashapp.auth import current_person
+from dashapp.users import Person, Role
 from layouts.ids import Shell
 
 
+def _account(person: Person | None) -> list[object]:
+    """Who is signed in, and a sign-out form (a POST with a CSRF token)."""
+    if person is None or person.via not in ("session", "demo"):
+        return []
+    who = html.Span(
+        [html.I(className="bi bi-person-circle me-1"), f"{person.name} · {person.role.name}"],
+        className="text-muted me-3",
+    )
+    if person.via == "demo":
+        return [who]
+    sign_out = html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
+            html.Button("Sign out", type="submit", className="btn btn-sm btn-outline-light"),
+        ],
+        action="/logout",
+        method="POST",
+        className="d-inline",
+    )
+    return [who, sign_out]
+
+
 def navbar() -> dbc.Navbar:
-    """Links to every registered page, and the "updated" stamp."""
+    """Links to the registered pages this person may open, the "updated" stamp and the account."""
+    person = current_person() if has_request_context() else None
+    role = person.role if person else Role.viewer
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
-        if page.get("order") is not None and page["order"] < 100
+        if page.get("order") is not None
+        and page["order"] < 100
+        and page.get("role", Role.admin) <= role
     ]
     return dbc.Navbar(
         dbc.Container(
@@ -23,7 +53,8 @@ def navbar() -> dbc.Navbar:
                     [html.I(className="bi bi-megaphone me-2"), "Feedback Wall"], href="/"
                 ),
                 dbc.Nav(links, navbar=True, className="me-auto"),
-                html.Span(id=Shell.UPDATED, className="fw-updated text-muted"),
+                html.Span(id=Shell.UPDATED, className="fw-updated text-muted me-3"),
+                *_account(person),
             ],
             fluid=True,
         ),

@@ -6,6 +6,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashapp.users import Role
+
 
 def layout(**_query: str) -> dbc.Container:
     """A friendly not-found page."""
@@ -16,4 +18,6 @@ def layout(**_query: str) -> dbc.Container:
 
 def register() -> None:
     """Register the 404 page with Dash Pages."""
-    dash.register_page(__name__, path="/404", name="Not found", order=999, layout=layout)
+    dash.register_page(
+        __name__, path="/404", name="Not found", order=999, layout=layout, role=Role.viewer
+    )

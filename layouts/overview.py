@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
+from dashapp.users import Role
 from layouts.ids import Panels
 from layouts.nav import navbar
 from layouts.panels import filters_store, overview_body
@@ -26,5 +27,11 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
 def register() -> None:
     """Register this page with Dash Pages."""
     dash.register_page(
-        __name__, path="/", name="Overview", title="Feedback Wall", order=0, layout=layout
+        __name__,
+        path="/",
+        name="Overview",
+        title="Feedback Wall",
+        order=0,
+        layout=layout,
+        role=Role.viewer,
     )

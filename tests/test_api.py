@@ -14,13 +14,14 @@ from dashapp.config import Settings
 from dashapp.ingest import ingest
 from dashapp.models import IngestToken, Response, SourceState
 from dashapp.services import services_of
+from tests.access import client_as
 from tests.factories import located, random_records, record
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[FlaskClient]:
     app = create_app(settings)
-    yield app.server.test_client()
+    yield client_as(app)
     services_of(app.server).engine.dispose()
 
 

@@ -16,6 +16,7 @@ from dashapp import create_app
 from dashapp.config import Settings
 from dashapp.ingest import ingest
 from dashapp.services import services_of
+from tests.access import client_as
 from tests.factories import located, random_records
 
 AS_OF = "2026-11-20T12:00:00Z"
@@ -34,7 +35,7 @@ def client(tmp_path: Path) -> Iterator[FlaskClient]:
         "s",
         located(list(random_records(800, end=dt.datetime(2026, 11, 20, 11, tzinfo=dt.UTC)))),
     )
-    yield app.server.test_client()
+    yield client_as(app)
     svc.engine.dispose()
 
 
@@ -65,7 +66,8 @@ def test_chart003_no_browser_is_a_clear_message(tmp_path: Path) -> None:
     code = (
         "from dashapp import create_app, db; from dashapp.config import Settings;"
         f"url='sqlite:///{tmp_path / 'nobrowser.db'}'; db.upgrade(url);"
-        "c = create_app(Settings.load(database_url=url)).server.test_client();"
+        "from tests.access import client_as;"
+        "c = client_as(create_app(Settings.load(database_url=url)));"
         "r = c.get('/export/chart/volume.png'); print(r.status_code, r.json['error'])"
     )
     env = {**os.environ, "BROWSER_PATH": str(tmp_path / "no-such-browser"), "PATH": "/nonexistent"}

@@ -17,6 +17,7 @@ from dashapp.config import Settings
 from dashapp.ingest import ingest
 from dashapp.params import BadParameter, format_before, parse_before, parse_selection
 from dashapp.services import services_of
+from tests.access import client_as
 from tests.factories import located, random_records, record
 
 END = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
@@ -92,7 +93,7 @@ def test_exp003_text_and_class_filters(sessions: sessionmaker[Session]) -> None:
 @pytest.fixture
 def client(settings: Settings) -> Iterator[FlaskClient]:
     app = create_app(settings)
-    yield app.server.test_client()
+    yield client_as(app)
     services_of(app.server).engine.dispose()
 
 

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
-from dashapp import db, tokens
+from dashapp import access_tokens, db, tokens
 from dashapp.ingest import ingest
 from tests.factories import located, random_records, record
 from tests.servers import free_port, wait_for
@@ -95,6 +95,7 @@ def test_fault001_store_down_and_back(dash_br, own_postgres: OwnPostgres) -> Non
     ingest(sessions, "seed", located(list(random_records(300, end=now, days=20))))
     with sessions.begin() as session:
         token = tokens.issue(session, "shop")
+        screen = access_tokens.issue_display(session, "lobby")
     sessions.kw["bind"].dispose()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -112,7 +113,8 @@ def test_fault001_store_down_and_back(dash_br, own_postgres: OwnPostgres) -> Non
     auth = {"Authorization": f"Bearer {token}"}
     try:
         wait_for(lambda: httpx.get(f"{base}/healthz").status_code == 200, 30)
-        dash_br.driver.get(f"{base}/kiosk?pages=overview&interval=30")
+        # A wall screen with its display link, as it hangs in an office.
+        dash_br.driver.get(f"{base}/kiosk?token={screen}&pages=overview&interval=30")
         dash_br.wait_for_element("#panels-heatmap .main-svg", timeout=20)
         big = dash_br.find_element("#panels-nps").text
         own_postgres.stop()
@@ -132,8 +134,10 @@ def test_fault001_store_down_and_back(dash_br, own_postgres: OwnPostgres) -> Non
         up = httpx.post(f"{base}/api/v1/responses", json=record(7001), headers=auth, timeout=30)
         assert up.status_code == 200
         assert up.json()["accepted"] == 1
-        # The screen recovers by itself.
+        # The screen recovers by itself, still on its wall (never sent to a login page).
         wait_for(lambda: not dash_br.driver.find_elements(By.CSS_SELECTOR, ".fw-banner-stale"), 30)
+        assert "/kiosk" in dash_br.driver.current_url
+        assert dash_br.find_element("#panels-nps").text
     finally:
         server.terminate()
         server.wait(timeout=15)

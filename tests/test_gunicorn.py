@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,9 +13,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from dashapp import db
+from dashapp import access_tokens, db, users
 from dashapp.ingest import ingest
 from dashapp.models import SchedulerLease, SourceState
+from dashapp.users import Role
+from tests.access import PASSWORD
 from tests.factories import located, record
 from tests.servers import free_port, wait_for
 
@@ -31,6 +34,9 @@ def test_guni001_workers_share_cache_and_run_no_jobs(tmp_path: Path) -> None:
         "s",
         located([record(i, score=10, submitted_at="2026-11-20T10:00:00Z") for i in range(20)]),
     )
+    with sessions.begin() as session:
+        users.create(session, "ana", PASSWORD, Role.analyst)
+        token = access_tokens.issue_api(session, users.by_name(session, "ana"), "test")  # type: ignore[arg-type]
     port = free_port()
     env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": url, "FEEDBACKWALL_CACHE_URL": REDIS_URL}
     proc = subprocess.Popen(
@@ -45,16 +51,34 @@ def test_guni001_workers_share_cache_and_run_no_jobs(tmp_path: Path) -> None:
     query = f"{base}/api/v1/nps?window=30d&as_of=2026-11-21T00:00:00Z"
     try:
         wait_for(lambda: httpx.get(f"{base}/healthz").status_code == 200, 60)
-        with httpx.Client() as client:
+        assert httpx.get(query).status_code == 401
+        bearer = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(headers=bearer) as client:
             for _ in range(40):
                 resp = client.get(query, headers={"Connection": "close"})
                 assert resp.status_code == 200
                 assert resp.json()["rows"][0]["n"] == 20
-            assert client.get(f"{base}/").status_code == 200
+        # A sign-in made by one worker holds on every other: they share the session key.
+        with httpx.Client() as browser:
+            form = browser.get(f"{base}/login", headers={"Connection": "close"}).text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+            assert csrf is not None
+            signed = browser.post(
+                f"{base}/login",
+                data={"name": "ana", "password": PASSWORD, "csrf_token": csrf[1], "next": "/"},
+                headers={"Connection": "close"},
+            )
+            assert signed.status_code == 302
+            for _ in range(20):
+                page = browser.get(
+                    f"{base}/explore", headers={"Accept": "text/html", "Connection": "close"}
+                )
+                assert page.status_code == 200
         # A new response reaches every worker at once: the data version changed.
         ingest(sessions, "s", located([record(99, score=0, submitted_at="2026-11-20T11:00:00Z")]))
         for _ in range(10):
-            assert httpx.get(query, headers={"Connection": "close"}).json()["rows"][0]["n"] == 21
+            answer = httpx.get(query, headers={"Connection": "close", **bearer})
+            assert answer.json()["rows"][0]["n"] == 21
         time.sleep(1)
         with sessions() as s:
             assert s.scalar(select(func.count()).select_from(SchedulerLease)) == 0

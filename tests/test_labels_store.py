@@ -20,6 +20,7 @@ from dashapp.models import Response, ResponseLabel, TaxonomyVersion
 from dashapp.nps import classify
 from dashapp.services import services_of
 from dashapp.taxonomy import default_text, parse_taxonomy
+from tests.access import client_as
 from tests.factories import located, record
 
 END = dt.datetime(2026, 11, 25, 12, 30, tzinfo=dt.UTC)
@@ -210,7 +211,7 @@ def test_lst004_drilldown_by_label_and_by_score_pages_exactly_once(
 @pytest.fixture
 def client(settings: Settings) -> Iterator[FlaskClient]:
     app = create_app(settings)
-    yield app.server.test_client()
+    yield client_as(app)
     services_of(app.server).engine.dispose()
 
 

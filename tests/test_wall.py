@@ -18,7 +18,7 @@ from dash.testing.composite import DashComposite
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from dashapp import create_app, db
+from dashapp import access_tokens, create_app, db
 from dashapp.config import Settings
 from dashapp.figures import signed
 from dashapp.ingest import ingest
@@ -48,8 +48,13 @@ def seed(url: str, n: int = 600) -> None:
 
 
 def start(dash_duo: DashComposite, url: str, path: str = "/") -> Dash:
-    """Serve a fresh app on *url*'s store (1 s polls) and open *path* in the browser."""
-    app = create_app(Settings.load(database_url=url, cache_url="simple", poll_interval=1))
+    """Serve a fresh app on *url*'s store (1 s polls) and open *path* in the browser.
+
+    The browser is signed in the way `make run` signs in a local browser (the
+    local demo admin); tests/test_access.py covers signing in and roles.
+    """
+    settings = Settings.load(database_url=url, cache_url="simple", poll_interval=1)
+    app = create_app(settings, local_demo=True)
     dash_duo.start_server(app)
     if path != "/":
         dash_duo.driver.get(dash_duo.server_url + path)
@@ -196,9 +201,12 @@ def test_kiosk003_offline_banner_and_recovery(dash_br, store: str) -> None:  # t
         wait_for(lambda: httpx.get(f"{base}/healthz").status_code == 200, 30)
         return proc
 
+    with db.make_sessionmaker(db.make_engine(store)).begin() as session:
+        screen = access_tokens.issue_display(session, "lobby")
     server = launch()
     try:
-        dash_br.driver.get(f"{base}/kiosk?pages=overview&interval=30")
+        # A screen as it hangs in an office: opened once with its display link.
+        dash_br.driver.get(f"{base}/kiosk?token={screen}&pages=overview&interval=30")
         dash_br.wait_for_element("#panels-heatmap .main-svg", timeout=15)
         big = dash_br.find_element("#panels-nps").text
         server.send_signal(signal.SIGTERM)
@@ -214,6 +222,9 @@ def test_kiosk003_offline_banner_and_recovery(dash_br, store: str) -> None:  # t
             lambda: not dash_br.driver.find_elements(By.CSS_SELECTOR, ".fw-banner-offline"), 70
         )
         dash_br.wait_for_text_to_equal("#panels-nps", big, timeout=15)
+        # Still the wall after the restart and the reload: never a login page.
+        assert urlparse(dash_br.driver.current_url).path == "/kiosk"
+        assert "token=" not in dash_br.driver.current_url
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)

@@ -1,0 +1,227 @@
+"""Admin page callbacks: make and revoke display links and tokens, add users, the delivery log.
+
+Registered under the admin role (see callbacks/__init__.py): the gate refuses
+every call of these from anyone else, whatever the page shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import ALL, Dash, Input, Output, State, ctx, html
+from dash.exceptions import PreventUpdate
+from flask import request
+
+from dashapp import access_tokens, alerts, tokens, users
+from dashapp.access_tokens import Kind, TokenError
+from dashapp.auth import current_person
+from dashapp.models import User
+from dashapp.services import Services
+from dashapp.users import Role, UserError
+from layouts.ids import Admin
+
+
+def _when(value: dt.datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "never"
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str) -> Any:
+    """A compact table, or *empty* in words when there are no rows."""
+    if not rows:
+        return html.Div(empty, className="fw-empty")
+    return dbc.Table(
+        [
+            html.Thead(html.Tr([html.Th(h) for h in header])),
+            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
+        ],
+        size="sm",
+        hover=True,
+        className="fw-admin-table",
+    )
+
+
+def _revoke_button(kind: str, token_id: int) -> dbc.Button:
+    return dbc.Button(
+        "Revoke", id=Admin.revoke(kind, token_id), color="danger", size="sm", n_clicks=0
+    )
+
+
+def _once(label: str, secret: str) -> dbc.Alert:
+    return dbc.Alert(
+        [
+            html.Div(f"{label} (shown once; copy it now):"),
+            html.Code(secret, className="fw-secret user-select-all"),
+        ],
+        color="success",
+        dismissable=True,
+    )
+
+
+def render(services: Services) -> tuple[Any, Any, Any, Any]:
+    """The four tables: screens, users, tokens, deliveries."""
+    with services.sessions() as session:
+        screens = access_tokens.listing(session, Kind.display)
+        people = users.listing(session)
+        owners = {u.id: u.name for u in people}
+        api = access_tokens.listing(session, Kind.api)
+        ingest = tokens.listing(session)
+        log = alerts.delivery_log(session, 50)
+        screen_rows = [
+            [t.name, _when(t.created_at), _when(t.last_used_at), _revoke_button("display", t.id)]
+            for t in screens
+        ]
+        user_rows = [[*_user_row(u), _toggle_button(u)] for u in people]
+        token_rows = [
+            [
+                f"API · {owners.get(t.user_id or 0, '?')}",
+                t.name,
+                _when(t.created_at),
+                _when(t.last_used_at),
+                _revoke_button("api", t.id),
+            ]
+            for t in api
+        ] + [
+            [
+                f"ingest · {t.source}",
+                "push",
+                _when(t.created_at),
+                "",
+                _revoke_button("ingest", t.id),
+            ]
+            for t in ingest
+        ]
+        delivery_rows = [
+            [
+                f"#{d.id}",
+                d.rule,
+                f"response {d.response_id}" if d.response_id else d.event or "",
+                _when(d.created_at),
+                d.attempts,
+                alerts.delivery_state(d),
+                alerts.last_problem(d),
+            ]
+            for d in log
+        ]
+    return (
+        table(("Screen", "Made", "Last seen", ""), screen_rows, "No display links yet."),
+        table(("Name", "Role", "Made", "Last sign-in", "State", ""), user_rows, "No users yet."),
+        table(("Token", "Name", "Made", "Last used", ""), token_rows, "No tokens yet."),
+        table(
+            ("", "Rule", "About", "Queued", "Tries", "State", "Last problem"),
+            delivery_rows,
+            "No alerts yet.",
+        ),
+    )
+
+
+def _user_row(user: User) -> list[str]:
+    state = "disabled" if user.disabled_at else "active"
+    return [user.name, user.role, _when(user.created_at), _when(user.last_login_at), state]
+
+
+def _toggle_button(user: User) -> dbc.Button:
+    disabled = user.disabled_at is not None
+    return dbc.Button(
+        "Enable" if disabled else "Disable",
+        id=Admin.toggle(user.name),
+        color="secondary" if disabled else "warning",
+        size="sm",
+        n_clicks=0,
+    )
+
+
+def register(app: Dash, services: Services) -> None:
+    """Register the admin page's callbacks."""
+
+    @app.callback(
+        Output(Admin.SCREENS, "children"),
+        Output(Admin.USERS, "children"),
+        Output(Admin.TOKENS, "children"),
+        Output(Admin.DELIVERIES, "children"),
+        Input(Admin.CHANGED, "data"),
+    )
+    def refresh(_changed: int) -> tuple[Any, ...]:
+        return render(services)
+
+    @app.callback(
+        Output(Admin.SCREEN_MESSAGE, "children"),
+        Output(Admin.CHANGED, "data", allow_duplicate=True),
+        Input(Admin.SCREEN_ADD, "n_clicks"),
+        State(Admin.SCREEN_NAME, "value"),
+        State(Admin.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def add_screen(_clicks: int, name: str | None, changed: int) -> tuple[Any, int]:
+        try:
+            with services.sessions.begin() as session:
+                token = access_tokens.issue_display(session, name or "")
+        except TokenError as exc:
+            return dbc.Alert(str(exc), color="warning", dismissable=True), changed
+        link = f"{request.host_url}kiosk?token={token}"
+        return _once(f"Display link for {name.strip()}", link), changed + 1  # type: ignore[union-attr]
+
+    @app.callback(
+        Output(Admin.USER_MESSAGE, "children"),
+        Output(Admin.CHANGED, "data", allow_duplicate=True),
+        Input(Admin.USER_ADD, "n_clicks"),
+        State(Admin.USER_NAME, "value"),
+        State(Admin.USER_ROLE, "value"),
+        State(Admin.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def add_user(_clicks: int, name: str | None, role: str | None, changed: int) -> Any:
+        password = secrets.token_urlsafe(12)
+        try:
+            with services.sessions.begin() as session:
+                user = users.create(session, name or "", password, Role.parse(role or ""))
+                made = user.name
+        except (UserError, ValueError) as exc:
+            return dbc.Alert(str(exc), color="warning", dismissable=True), changed
+        return _once(f"Password for {made}", password), changed + 1
+
+    @app.callback(
+        Output(Admin.TOKEN_MESSAGE, "children"),
+        Output(Admin.CHANGED, "data", allow_duplicate=True),
+        Input(Admin.TOKEN_ADD, "n_clicks"),
+        State(Admin.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def add_token(_clicks: int, changed: int) -> Any:
+        person = current_person()
+        if person is None or person.user_id is None:
+            message = "API tokens belong to a user; the local demo sign-in has none."
+            return dbc.Alert(message, color="warning", dismissable=True), changed
+        with services.sessions.begin() as session:
+            owner = session.get(User, person.user_id)
+            assert owner is not None
+            token = access_tokens.issue_api(session, owner, "made on the admin page")
+        return _once("API token", token), changed + 1
+
+    @app.callback(
+        Output(Admin.CHANGED, "data", allow_duplicate=True),
+        Input(Admin.revoke(ALL, ALL), "n_clicks"),
+        Input(Admin.toggle(ALL), "n_clicks"),
+        State(Admin.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def act(revokes: list[int], toggles: list[int], changed: int) -> int:
+        trigger = ctx.triggered_id
+        # Redrawn tables fire this with n_clicks=0: only a real click acts.
+        if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0]["value"]):
+            raise PreventUpdate
+        with services.sessions.begin() as session:
+            if trigger["type"] == Admin.toggle(None)["type"]:
+                user = users.by_name(session, str(trigger["user"]))
+                me = current_person()
+                # An admin cannot lock themselves out (another admin can).
+                if user is not None and (me is None or me.user_id != user.id):
+                    users.set_disabled(session, user.name, user.disabled_at is None)
+            elif trigger["kind"] == "ingest":
+                tokens.revoke(session, int(trigger["token"]))
+            else:
+                access_tokens.revoke(session, int(trigger["token"]))
+        return changed + 1

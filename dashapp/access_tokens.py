@@ -1,0 +1,158 @@
+"""Display tokens for wall screens, API tokens for scripts, and the one-time first-admin link.
+
+Only SHA-256 digests are stored (see :mod:`dashapp.tokens`): a token is 256
+random bits, shown once when made. A display token admits one screen to viewer
+pages for as long as it is not revoked; an API token acts with its user's role
+while that user is active; the set-up token creates the first admin, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from dashapp.models import AccessToken, User
+from dashapp.tokens import digest
+
+#: How often a token's "last used" time is written: screens poll every few
+#: seconds, and a write per poll would be pointless load on the store.
+TOUCH_EVERY = dt.timedelta(minutes=5)
+SETUP_VALID_FOR = dt.timedelta(hours=24)
+
+
+class Kind(enum.StrEnum):
+    """What a token is for; its prefix makes a leaked token recognisable."""
+
+    display = "display"
+    api = "api"
+    setup = "setup"
+
+
+PREFIXES = {Kind.display: "fwd_", Kind.api: "fwa_", Kind.setup: "fws_"}
+
+
+class TokenError(ValueError):
+    """A token operation that cannot be done; the message names the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a presented token turned out to be: valid (with its row), revoked, or unknown."""
+
+    token: AccessToken | None
+    revoked: bool = False
+
+
+def _issue(session: Session, kind: Kind, name: str, **fields: object) -> str:
+    token = PREFIXES[kind] + secrets.token_urlsafe(32)
+    session.add(
+        AccessToken(
+            kind=kind.value,
+            name=name,
+            token_hash=digest(token),
+            created_at=dt.datetime.now(dt.UTC),
+            **fields,
+        )
+    )
+    session.flush()
+    return token
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 64 or not name.isprintable():
+        raise TokenError("name: 1 to 64 printable characters")
+    return name
+
+
+def issue_display(session: Session, name: str) -> str:
+    """A display token for the screen called *name*; TokenError if a live one has that name."""
+    name = _check_name(name)
+    if any(t.name.lower() == name.lower() for t in listing(session, Kind.display)):
+        raise TokenError(f"name: a screen called {name!r} exists already; revoke it first")
+    return _issue(session, Kind.display, name)
+
+
+def issue_api(session: Session, user: User, name: str = "api") -> str:
+    """An API token that acts as *user* (with the user's role at the time of each request)."""
+    return _issue(session, Kind.api, _check_name(name), user_id=user.id)
+
+
+def issue_setup(session: Session, now: dt.datetime | None = None) -> str:
+    """A first-admin link token valid for a day; earlier unused ones are revoked."""
+    now = now or dt.datetime.now(dt.UTC)
+    session.execute(
+        update(AccessToken)
+        .where(AccessToken.kind == Kind.setup.value, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    return _issue(session, Kind.setup, "first admin", expires_at=now + SETUP_VALID_FOR)
+
+
+def lookup(session: Session, kind: Kind, token: str, now: dt.datetime | None = None) -> Lookup:
+    """Find a presented token of *kind*; expired counts as revoked. Marks it used (coarsely)."""
+    if not token.startswith(PREFIXES[kind]):
+        return Lookup(None)
+    row = session.scalar(
+        select(AccessToken).where(
+            AccessToken.token_hash == digest(token), AccessToken.kind == kind.value
+        )
+    )
+    if row is None:
+        return Lookup(None)
+    now = now or dt.datetime.now(dt.UTC)
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return Lookup(None, revoked=True)
+    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
+        row.last_used_at = now
+    return Lookup(row)
+
+
+def consume_setup(session: Session, token: str) -> bool:
+    """Use the first-admin token once: True for exactly one caller while it is valid."""
+    found = lookup(session, Kind.setup, token)
+    if found.token is None:
+        return False
+    done = session.execute(
+        update(AccessToken)
+        .where(AccessToken.id == found.token.id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=dt.datetime.now(dt.UTC))
+    )
+    return done.rowcount == 1  # type: ignore[attr-defined]
+
+
+def listing(session: Session, kind: Kind, *, revoked: bool = False) -> list[AccessToken]:
+    """Tokens of *kind*, newest first; live ones only unless *revoked*."""
+    query = select(AccessToken).where(AccessToken.kind == kind.value)
+    if not revoked:
+        query = query.where(AccessToken.revoked_at.is_(None))
+    return list(session.scalars(query.order_by(AccessToken.created_at.desc(), AccessToken.id)))
+
+
+def revoke(session: Session, token_id: int) -> bool:
+    """Revoke one token by id; False when there was no live token with that id."""
+    done = session.execute(
+        update(AccessToken)
+        .where(AccessToken.id == token_id, AccessToken.revoked_at.is_(None))
+        .values(revoked_at=dt.datetime.now(dt.UTC))
+    )
+    return done.rowcount > 0  # type: ignore[attr-defined]
+
+
+def revoke_named(session: Session, kind: Kind, name: str) -> int:
+    """Revoke the live tokens of *kind* called *name*; how many were revoked."""
+    done = session.execute(
+        update(AccessToken)
+        .where(
+            AccessToken.kind == kind.value,
+            AccessToken.name == name.strip(),
+            AccessToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=dt.datetime.now(dt.UTC))
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,433 @@
+"""Who is asking, and may they: one server-side gate in front of every route and callback.
+
+Every request passes :func:`_gate` before any view runs. It finds the person
+(API token, signed session, a screen's display cookie, or the local demo) and
+the role the request needs:
+
+- a view marked with :func:`public` or :func:`requires`, else its blueprint's
+  role (:func:`protect`);
+- ``/_dash-update-component``: the role of the feature module that registered
+  the callback (:func:`register_callbacks`), and for Dash Pages' router the
+  role of the page asked for;
+- any other GET: a page, with the role it was registered with (``role=``);
+- anything else: admin, so what nobody thought of stays closed.
+
+Hiding a link is never the check; this is. Pages answer a missing sign-in
+with the login page and a missing role with a 403 page; everything else with
+401/403 JSON and no data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlencode, urlsplit
+
+import dash
+from dash import Dash
+from flask import (
+    Flask,
+    Request,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+)
+from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp import access_tokens
+from dashapp.access_tokens import Kind
+from dashapp.config import Settings
+from dashapp.models import AppSecret, User
+from dashapp.tokens import digest
+from dashapp.users import Person, Role
+
+EXTENSION = "feedbackwall.auth"
+DISPLAY_COOKIE = "fw_display"
+#: The longest lifetime browsers grant a cookie; renewed on every page load, so
+#: a screen that reloads now and then never loses it.
+DISPLAY_COOKIE_MAX_AGE = int(dt.timedelta(days=400).total_seconds())
+LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1"})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: A part of the output of Dash Pages' own router callback (it renders a page's layout).
+ROUTER_OUTPUT = "_pages_content.children"
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
+PUBLIC_PATHS = frozenset({"/_favicon.ico", "/_reload-hash", "/favicon.ico"})
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Identities remembered for store outages (one per screen or person: plenty).
+REMEMBERED = 10_000
+STORE_DOWN = "store down"
+_ROLE_ATTR = "feedbackwall_role"
+_PUBLIC = "public"
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def public(view: V) -> V:
+    """Mark a view as open to everyone (health checks, sign-in, token-checked ingest)."""
+    setattr(view, _ROLE_ATTR, _PUBLIC)
+    return view
+
+
+def requires(role: Role) -> Callable[[V], V]:
+    """Mark a view as needing at least *role*."""
+
+    def mark(view: V) -> V:
+        setattr(view, _ROLE_ATTR, role)
+        return view
+
+    return mark
+
+
+@dataclass(slots=True)
+class Gate:
+    """The access rules of one app: blueprint roles and callback roles."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    #: Sign in this machine's own browser as an admin (``feedbackwall run --demo``
+    #: on a loopback address only; never an environment setting).
+    local_demo: bool = False
+    blueprints: dict[str, Role] = field(default_factory=dict)
+    #: The last identity seen per credential digest, for store outages (LRU).
+    remembered: OrderedDict[str, tuple[Person | None, bool]] = field(default_factory=OrderedDict)
+    callbacks: dict[str, Role] = field(default_factory=dict)
+
+
+def gate_of(server: Flask | None = None) -> Gate:
+    """The Gate installed on *server* (default: the current app)."""
+    return (server or current_app).extensions[EXTENSION]  # type: ignore[no-any-return]
+
+
+def protect(server: Flask, blueprint: str, role: Role) -> None:
+    """Views of *blueprint* need *role* unless marked otherwise."""
+    gate_of(server).blueprints[blueprint] = role
+
+
+def register_callbacks(app: Dash, role: Role, register: Callable[[], None]) -> None:
+    """Run *register* (which adds callbacks to *app*) and require *role* for what it added."""
+    before = set(app.callback_map)
+    register()
+    gate = gate_of(app.server)
+    for output in set(app.callback_map) - before:
+        gate.callbacks[output] = role
+
+
+def page_role(path: str) -> Role:
+    """The role the page at *path* was registered with; unknown paths are the (viewer) 404."""
+    path = "/" + path.strip("/")
+    for page in dash.page_registry.values():
+        if page.get("path") == path:
+            role = page.get("role", Role.admin)
+            return role if isinstance(role, Role) else Role.admin
+    return Role.viewer
+
+
+# --- who is asking -----------------------------------------------------------------
+
+
+def _bearer(req: Request) -> str | None:
+    header = req.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _is_local_demo(gate: Gate, req: Request) -> bool:
+    # Only a browser on this very machine, talking to a loopback address with no
+    # proxy in between: behind a reverse proxy every request would come from
+    # 127.0.0.1, and a DNS-rebound page would name another host.
+    if not gate.local_demo or req.remote_addr not in LOOPBACK_ADDRESSES:
+        return False
+    if "X-Forwarded-For" in req.headers or "Forwarded" in req.headers:
+        return False
+    host = (urlsplit("//" + req.host).hostname or "").lower()
+    return host in LOOPBACK_HOSTS
+
+
+def identify(gate: Gate, req: Request, db: Session) -> Person | None:
+    """The person behind *req*, or None; sets ``g.revoked`` when a screen's token was revoked."""
+    token = _bearer(req)
+    if token and token.startswith(access_tokens.PREFIXES[Kind.api]):
+        found = access_tokens.lookup(db, Kind.api, token)
+        owner = db.get(User, found.token.user_id) if found.token and found.token.user_id else None
+        if owner is None or owner.disabled_at is not None:
+            return None
+        return Person(owner.name, Role[owner.role], "api", owner.id)
+    uid = session.get("uid")
+    if isinstance(uid, int):
+        user = db.get(User, uid)
+        if user and user.disabled_at is None and session.get("epoch") == user.session_epoch:
+            return Person(user.name, Role[user.role], "session", user.id)
+        session.clear()
+    screen = req.cookies.get(DISPLAY_COOKIE)
+    if screen:
+        found = access_tokens.lookup(db, Kind.display, screen)
+        if found.token is not None:
+            return Person(found.token.name, Role.viewer, "display")
+        g.revoked = True
+    if _is_local_demo(gate, req):
+        return Person("local demo", Role.admin, "demo")
+    return None
+
+
+def _credential(req: Request) -> str:
+    """What identifies the caller across requests (for remembering them while the store is down)."""
+    parts = (
+        _bearer(req) or "",
+        f"{session.get('uid')}:{session.get('epoch')}",
+        req.cookies.get(DISPLAY_COOKIE, ""),
+        req.remote_addr or "",
+        req.host,
+    )
+    return digest("|".join(parts))
+
+
+def _person(gate: Gate) -> Person | str | None:
+    """Who is asking; while the store is unreachable, whoever these credentials were last time.
+
+    Screens must keep showing their cached wall through a store outage, so the
+    last answer for the same credentials is kept (bounded); someone never seen
+    before gets STORE_DOWN (503).
+    """
+    key = _credential(request)
+    try:
+        with gate.sessions.begin() as db:
+            person = identify(gate, request, db)
+    except SQLAlchemyError:
+        if key not in gate.remembered:
+            return STORE_DOWN
+        person, g.revoked = gate.remembered[key]
+        return person
+    gate.remembered[key] = (person, bool(g.get("revoked")))
+    gate.remembered.move_to_end(key)
+    while len(gate.remembered) > REMEMBERED:
+        gate.remembered.popitem(last=False)
+    return person
+
+
+def current_person() -> Person | None:
+    """The person the gate found for this request (None outside a request or when anonymous)."""
+    return g.get("person")
+
+
+def sign_in(user: User) -> None:
+    """Start a session for *user* (a fresh session id: no fixation)."""
+    session.clear()
+    session.permanent = True
+    session["uid"] = user.id
+    session["epoch"] = user.session_epoch
+
+
+# --- what the request needs --------------------------------------------------------
+
+
+def _needed(gate: Gate, req: Request) -> Role | str | None:
+    """The role *req* needs, "public", or None for a page (decided by path)."""
+    view = current_app.view_functions.get(req.endpoint or "")
+    marked = getattr(view, _ROLE_ATTR, None)
+    if marked is not None:
+        return marked  # type: ignore[no-any-return]
+    if req.blueprint in gate.blueprints:
+        return gate.blueprints[req.blueprint]
+    path = req.path
+    if path.startswith(PUBLIC_PREFIXES) or path in PUBLIC_PATHS:
+        return _PUBLIC
+    if path == "/_dash-update-component":
+        return _callback_role(gate, req)
+    if path in ("/_dash-layout", "/_dash-dependencies"):
+        return Role.viewer
+    if req.method == "GET":
+        return None
+    return Role.admin
+
+
+def _callback_role(gate: Gate, req: Request) -> Role:
+    body = req.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return Role.admin
+    output = body["output"]
+    if ROUTER_OUTPUT in output:
+        pathname = next(
+            (
+                i.get("value")
+                for i in body.get("inputs", [])
+                if isinstance(i, dict) and i.get("property") == "pathname"
+            ),
+            None,
+        )
+        return page_role(pathname) if isinstance(pathname, str) else Role.admin
+    return gate.callbacks.get(output, Role.admin)
+
+
+# --- answers -----------------------------------------------------------------------
+
+
+def _wants_page(req: Request) -> bool:
+    return req.method == "GET" and "text/html" in req.headers.get("Accept", "")
+
+
+def _denied(person: Person | None, needed: Role, page: bool) -> Response:
+    if g.get("revoked"):
+        if page:
+            # The cookie stays: the screen keeps saying "revoked", never "sign in".
+            return Response(render_template("revoked.html"), 403)
+        return _json(403, "access revoked: this screen's display token is no longer valid")
+    if person is None:
+        if page:
+            target = request.full_path.rstrip("?")
+            return redirect("/login?" + urlencode({"next": target}))  # type: ignore[return-value]
+        response = _json(401, "sign in, or send an API token as 'Authorization: Bearer fwa_...'")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="feedbackwall"'
+        return response
+    if page:
+        body = render_template("forbidden.html", person=person, needed=needed.name)
+        return Response(body, 403)
+    return _json(403, f"needs the {needed.name} role; {person.name} is {person.role.name}")
+
+
+def _json(status: int, message: str) -> Response:
+    response = jsonify(error=message)
+    response.status_code = status
+    return response
+
+
+def _foreign_origin(req: Request) -> bool:
+    # A browser names the page that sent a POST; another site's page must not
+    # act with this site's cookies (with SameSite=Lax cookies as the second line).
+    origin = req.headers.get("Origin")
+    if not origin or origin == "null":
+        return origin == "null"
+    return urlsplit(origin).netloc.lower() != req.host.lower()
+
+
+def _display_link(gate: Gate) -> Response | None:
+    """``/kiosk?token=fwd_...``: remember the screen in a cookie and drop the token from the URL."""
+    token = request.args.get("token", "")
+    if not token.startswith(access_tokens.PREFIXES[Kind.display]):
+        return None
+    with gate.sessions.begin() as db:
+        found = access_tokens.lookup(db, Kind.display, token)
+    if found.token is None:
+        return Response(render_template("revoked.html"), 403)
+    rest = [(k, v) for k, v in request.args.items(multi=True) if k != "token"]
+    response = redirect(request.path + ("?" + urlencode(rest) if rest else ""))
+    _set_display_cookie(response, token)  # type: ignore[arg-type]
+    session.clear()
+    return response  # type: ignore[return-value]
+
+
+def _set_display_cookie(response: Response, token: str) -> None:
+    response.set_cookie(
+        DISPLAY_COOKIE,
+        token,
+        max_age=DISPLAY_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+    )
+
+
+def _gate() -> Response | None:
+    gate = gate_of()
+    needed = _needed(gate, request)
+    if needed == _PUBLIC:
+        return None
+    if request.method in UNSAFE_METHODS and _foreign_origin(request):
+        return _json(403, "cross-site request refused")
+    if needed is None and request.method == "GET":
+        link = _display_link(gate)
+        if link is not None:
+            return link
+    person = _person(gate)
+    if person is STORE_DOWN:
+        return _json(503, "the store is unavailable; retry shortly")
+    assert not isinstance(person, str)
+    g.person = person
+    role = page_role(request.path) if needed is None else needed
+    assert isinstance(role, Role)
+    if person is not None and person.role >= role:
+        return None
+    return _denied(person, role, page=needed is None and _wants_page(request))
+
+
+def _renew_display_cookie(response: Response) -> Response:
+    person = g.get("person")
+    screen = request.cookies.get(DISPLAY_COOKIE)
+    if person is not None and person.via == "display" and screen and _wants_page(request):
+        _set_display_cookie(response, screen)
+    return response
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Signed session cookies: Secure whenever the request came over HTTPS (behind TLS too),
+    signed with the configured key or else the store's shared one, read at first use so
+    that a worker starts even while the store is down."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(request.is_secure) or super().get_cookie_secure(app)
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        if not app.secret_key:
+            try:
+                app.secret_key = session_key(gate_of(app).sessions)
+            except SQLAlchemyError:
+                return None  # no sessions until the store is back; screens still work
+        return super().get_signing_serializer(app)
+
+
+def session_key(sessions: sessionmaker[Session]) -> str:
+    """The session signing key shared by every worker and host: made once, kept in the store."""
+    with sessions.begin() as db:
+        stored = db.get(AppSecret, "session")
+        if stored is not None:
+            return stored.value
+    try:
+        with sessions.begin() as db:
+            db.add(AppSecret(name="session", value=secrets.token_urlsafe(48)))
+    except IntegrityError:
+        pass  # another worker made it first; read theirs
+    with sessions() as db:
+        return db.scalars(select(AppSecret.value).where(AppSecret.name == "session")).one()
+
+
+def install(
+    server: Flask, settings: Settings, sessions: sessionmaker[Session], local_demo: bool = False
+) -> Gate:
+    """Put the gate in front of every request of *server* and configure its sessions."""
+    gate = Gate(settings, sessions, local_demo)
+    server.extensions[EXTENSION] = gate
+    server.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="fw_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),
+    )
+    server.session_interface = _SessionInterface()
+    server.before_request(_gate)
+    server.after_request(_renew_display_cookie)
+    return gate
+
+
+def unchecked_callbacks(app: Dash) -> list[str]:
+    """Server callbacks of *app* registered without a role (a test keeps this empty).
+
+    Dash Pages' router is not among them: it is checked by the page it renders.
+    """
+    gate = gate_of(app.server)
+    return sorted(
+        output
+        for output, spec in app.callback_map.items()
+        if output not in gate.callbacks and ROUTER_OUTPUT not in output and "callback" in spec
+    )

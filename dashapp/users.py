@@ -1,0 +1,153 @@
+"""People who sign in, their roles and passwords (Argon2id); the store side of access control."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dashapp.models import User
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 1024
+_hasher = PasswordHasher()
+# Verified against when the name is unknown, so a wrong name costs as long as a
+# wrong password and sign-in does not tell which names exist.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+class Role(enum.IntEnum):
+    """What someone may do; a higher role may do everything a lower one may."""
+
+    viewer = 1  # wall pages, masked comments (a screen or a read-only link)
+    analyst = 2  # drill-down, exports, unmasked comments, the figures API
+    admin = 3  # users, screens, tokens, labels, the delivery log
+
+    @classmethod
+    def parse(cls, text: str) -> Role:
+        """The role called *text*; ValueError naming the choices otherwise."""
+        try:
+            return cls[text.strip().lower()]
+        except KeyError:
+            raise ValueError(
+                f"unknown role {text!r}; choose {', '.join(r.name for r in cls)}"
+            ) from None
+
+
+class UserError(ValueError):
+    """A user operation that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who a request acts for: a signed-in user, a screen, a token's owner or the local demo."""
+
+    name: str
+    role: Role
+    #: "session", "display", "api" or "demo".
+    via: str
+    user_id: int | None = None
+
+
+def check_password(name: str, password: str) -> None:
+    """Raise UserError unless *password* is long enough and not the user's name."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"password: at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise UserError(f"password: at most {MAX_PASSWORD} characters")
+    if password.strip().lower() == name.strip().lower():
+        raise UserError("password: must not be the user name")
+
+
+def _check_name(name: str) -> str:
+    name = name.strip()
+    if not 1 <= len(name) <= 64 or any(c.isspace() or not c.isprintable() for c in name):
+        raise UserError("name: 1 to 64 printable characters without spaces")
+    return name
+
+
+def count(session: Session) -> int:
+    """How many users exist (disabled ones included)."""
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def by_name(session: Session, name: str) -> User | None:
+    """The user called *name* (names compare case-insensitively), if any."""
+    return session.scalar(select(User).where(func.lower(User.name) == name.strip().lower()))
+
+
+def create(session: Session, name: str, password: str, role: Role) -> User:
+    """Add a user; UserError when the name is taken or the password too weak."""
+    name = _check_name(name)
+    check_password(name, password)
+    if by_name(session, name) is not None:
+        raise UserError(f"name: a user called {name!r} exists already")
+    user = User(
+        name=name,
+        role=role.name,
+        password_hash=_hasher.hash(password),
+        session_epoch=0,
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, name: str, password: str) -> User | None:
+    """The active user with this name and password, else None; rehashes outdated hashes."""
+    user = by_name(session, name) if name.strip() else None
+    if len(password) > MAX_PASSWORD:
+        return None
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or user.disabled_at is not None:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = dt.datetime.now(dt.UTC)
+    return user
+
+
+def _existing(session: Session, name: str) -> User:
+    user = by_name(session, name)
+    if user is None:
+        raise UserError(f"name: no user called {name!r}")
+    return user
+
+
+def reset_password(session: Session, name: str, password: str) -> User:
+    """Set a new password and end the user's sessions everywhere."""
+    user = _existing(session, name)
+    check_password(user.name, password)
+    user.password_hash = _hasher.hash(password)
+    user.session_epoch += 1
+    return user
+
+
+def set_role(session: Session, name: str, role: Role) -> User:
+    """Give the user *role*; open sessions end, so the new role applies at once."""
+    user = _existing(session, name)
+    user.role = role.name
+    user.session_epoch += 1
+    return user
+
+
+def set_disabled(session: Session, name: str, disabled: bool) -> User:
+    """Disable (sessions and API tokens stop working) or enable a user."""
+    user = _existing(session, name)
+    user.disabled_at = dt.datetime.now(dt.UTC) if disabled else None
+    user.session_epoch += 1
+    return user
+
+
+def listing(session: Session) -> list[User]:
+    """Every user, by name."""
+    return list(session.scalars(select(User).order_by(func.lower(User.name))))

@@ -1,0 +1,38 @@
+"""Signing test clients in: a real user with a role, acting through a real API token."""
+
+from __future__ import annotations
+
+import uuid
+
+from dash import Dash
+from flask.testing import FlaskClient
+
+from dashapp import access_tokens, users
+from dashapp.services import services_of
+from dashapp.users import Role
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(app: Dash, role: Role, name: str | None = None) -> str:
+    """Add a user with *role* (password :data:`PASSWORD`) to the app's store; their name."""
+    name = name or f"{role.name}-{uuid.uuid4().hex[:6]}"
+    with services_of(app.server).sessions.begin() as session:
+        users.create(session, name, PASSWORD, role)
+    return name
+
+
+def api_token(app: Dash, role: Role) -> str:
+    """An API token of a new user with *role*."""
+    name = make_user(app, role)
+    with services_of(app.server).sessions.begin() as session:
+        user = users.by_name(session, name)
+        assert user is not None
+        return access_tokens.issue_api(session, user, "tests")
+
+
+def client_as(app: Dash, role: Role = Role.analyst) -> FlaskClient:
+    """A test client whose every request carries the API token of a user with *role*."""
+    client = app.server.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_token(app, role)}"
+    return client

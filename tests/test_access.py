@@ -1,0 +1,429 @@
+"""Who may see what: every route and callback against every role, sign-in, tokens, the first admin.
+
+These run against the real gate with real users, hashed passwords, tokens and
+signed cookies on both stores; nothing is stubbed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import dash
+import pytest
+from click.testing import CliRunner
+from dash import Dash
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from dashapp import access_tokens, auth, create_app, users
+from dashapp.access_tokens import Kind
+from dashapp.cli import main
+from dashapp.config import Settings
+from dashapp.ingest import ingest
+from dashapp.models import AccessToken, User
+from dashapp.services import services_of
+from dashapp.users import Role
+from tests.access import PASSWORD, client_as, make_user
+from tests.factories import located, record
+
+HTML = {"Accept": "text/html"}
+SECRET_COMMENT = "Call me on +49 170 1234567, anna@example.com"
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Dash]:
+    app = create_app(settings)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    ingest(
+        services_of(app.server).sessions,
+        "s",
+        located([record(1, score=2, comment=SECRET_COMMENT, submitted_at=now.isoformat())]),
+    )
+    yield app
+    services_of(app.server).engine.dispose()
+
+
+def screen_client(app: Dash, name: str = "lobby") -> tuple[FlaskClient, str]:
+    """A client that opened a wall screen's display link once (its cookie set)."""
+    with services_of(app.server).sessions.begin() as session:
+        token = access_tokens.issue_display(session, name)
+    client = app.server.test_client()
+    opened = client.get(f"/kiosk?token={token}&pages=feed", headers=HTML)
+    assert opened.status_code == 302
+    return client, token
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found, page[:500]
+    return found[1]
+
+
+def sign_in(client: FlaskClient, name: str, password: str = PASSWORD, nxt: str = "/") -> Any:
+    token = csrf_of(client.get("/login").text)
+    return client.post(
+        "/login", data={"name": name, "password": password, "csrf_token": token, "next": nxt}
+    )
+
+
+# --- the matrix --------------------------------------------------------------------
+
+PAGES = {
+    "/": Role.viewer,
+    "/feed": Role.viewer,
+    "/kiosk": Role.viewer,
+    "/labels": Role.analyst,
+    "/explore": Role.analyst,
+    "/compare": Role.analyst,
+    "/admin": Role.admin,
+}
+ENDPOINTS = {
+    "/api/v1/version": Role.viewer,
+    "/_dash-layout": Role.viewer,
+    "/_dash-dependencies": Role.viewer,
+    "/api/v1/nps?window=30d": Role.analyst,
+    "/api/v1/labels?window=30d": Role.analyst,
+    "/export/data/responses.csv": Role.analyst,
+    "/export/data/nps.xlsx": Role.analyst,
+    "/export/data/labels.csv": Role.analyst,
+}
+OPEN = ["/healthz", "/readyz", "/api/v1/openapi.json", "/login", "/assets/wall.css"]
+
+
+def callback_call(app: Dash, output: str) -> dict[str, Any]:
+    """A well-formed call of the callback writing *output*, with empty inputs."""
+    spec = app.callback_map[output]
+
+    def described(deps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"id": d["id"], "property": d["property"], "value": None} for d in deps]
+
+    outputs = [
+        {"id": part.split(".")[0], "property": part.split(".")[1]}
+        for part in output.strip(".").split("...")
+    ]
+    return {
+        "output": output,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": described(spec["inputs"]),
+        "state": described(spec["state"]),
+        "changedPropIds": [],
+    }
+
+
+def callbacks_by_role(app: Dash) -> dict[Role, list[str]]:
+    gate = auth.gate_of(app.server)
+    found: dict[Role, list[str]] = {role: [] for role in Role}
+    for output, role in gate.callbacks.items():
+        if "callback" in app.callback_map[output] and "{" not in output:
+            found[role].append(output)
+    return found
+
+
+def test_acc001_every_route_and_callback_has_a_role(app: Dash) -> None:
+    """Default deny: each page and each server callback was given a role on purpose."""
+    app.server.test_client().get("/login")  # Dash registers its page router on first request
+    assert auth.unchecked_callbacks(app) == []
+    for page in dash.page_registry.values():
+        assert isinstance(page.get("role"), Role), page["path"]
+    assert {p["path"] for p in dash.page_registry.values()} >= set(PAGES)
+    by_role = callbacks_by_role(app)
+    assert by_role[Role.viewer] and by_role[Role.analyst] and by_role[Role.admin]
+
+
+@pytest.mark.parametrize("who", [None, *Role])
+def test_acc002_route_by_role_matrix(app: Dash, who: Role | None) -> None:
+    """Anonymous, viewer, analyst, admin against every page, endpoint and callback."""
+    client = client_as(app, who) if who else app.server.test_client()
+    rank = who or 0
+    for path, needed in PAGES.items():
+        answer = client.get(path, headers=HTML)
+        if who is None:
+            assert answer.status_code == 302, path
+            assert answer.headers["Location"].startswith("/login?next=")
+        elif rank >= needed:
+            assert answer.status_code == 200, path
+        else:
+            assert answer.status_code == 403, path
+            assert f"needs the <strong>{needed.name}</strong> role" in answer.text
+    for path, needed in ENDPOINTS.items():
+        answer = client.get(path)
+        expected = 200 if rank >= needed else 401 if who is None else 403
+        assert answer.status_code == expected, path
+        if expected != 200:
+            assert "error" in answer.json and "SECRET" not in answer.text
+    for path in OPEN:
+        assert app.server.test_client().get(path).status_code == 200, path
+    for needed, outputs in callbacks_by_role(app).items():
+        for output in outputs:
+            answer = client.post("/_dash-update-component", json=callback_call(app, output))
+            if rank >= needed:
+                assert answer.status_code not in (401, 403), output
+            else:
+                assert answer.status_code == (401 if who is None else 403), output
+                assert "anna@example.com" not in answer.text
+    # Dash Pages' own router renders a page's layout: it checks the page's role too.
+    router = next(o for o in app.callback_map if auth.ROUTER_OUTPUT in o)
+    body = callback_call(app, router)
+    body["inputs"] = [
+        {"id": "_pages_location", "property": "pathname", "value": "/admin"},
+        {"id": "_pages_location", "property": "search", "value": ""},
+    ]
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == (200 if who == Role.admin else 401 if who is None else 403)
+
+
+def test_acc003_unknown_callback_needs_admin(app: Dash) -> None:
+    body = {"output": "made-up.children", "outputs": {}, "inputs": [], "changedPropIds": []}
+    answer = client_as(app, Role.analyst).post("/_dash-update-component", json=body)
+    assert answer.status_code == 403
+
+
+# --- signing in --------------------------------------------------------------------
+
+
+def test_acc004_sign_in_and_out(app: Dash) -> None:
+    name = make_user(app, Role.analyst, "ana")
+    client = app.server.test_client()
+    assert client.get("/explore", headers=HTML).headers["Location"] == "/login?next=%2Fexplore"
+    wrong = sign_in(client, name, "not the password", "/explore")
+    assert wrong.status_code == 401
+    assert "Wrong name or password" in wrong.text
+    unknown = sign_in(client, "nobody", PASSWORD)
+    assert unknown.status_code == 401 and "Wrong name or password" in unknown.text
+    signed = sign_in(client, "ANA", PASSWORD, "/explore")  # names are case-insensitive
+    assert signed.status_code == 302 and signed.headers["Location"] == "/explore"
+    cookie = signed.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert client.get("/explore", headers=HTML).status_code == 200
+    assert client.get("/admin", headers=HTML).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_of(client.get("/login").text)})
+    assert client.get("/explore", headers=HTML).status_code == 302
+
+
+def test_acc005_forms_need_csrf_and_cross_site_posts_are_refused(app: Dash) -> None:
+    make_user(app, Role.analyst, "ana")
+    client = app.server.test_client()
+    client.get("/login")
+    no_token = client.post("/login", data={"name": "ana", "password": PASSWORD})
+    assert no_token.status_code == 400
+    assert client.get("/explore", headers=HTML).status_code == 302
+    foreign = client_as(app, Role.admin).post(
+        "/_dash-update-component",
+        json={"output": "x.children"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert foreign.status_code == 403 and "cross-site" in foreign.json["error"]
+
+
+def test_acc006_next_never_leaves_the_site(app: Dash) -> None:
+    make_user(app, Role.analyst, "ana")
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"):
+        client = app.server.test_client()
+        assert sign_in(client, "ana", PASSWORD, target).headers["Location"] == "/"
+
+
+def test_acc007_sign_in_is_rate_limited(settings: Settings) -> None:
+    app = create_app(settings.model_copy(update={"login_rate_limit": "3/minute"}))
+    make_user(app, Role.analyst, "ana")
+    client = app.server.test_client()
+    codes = [sign_in(client, "ana", "wrong password!").status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    blocked = sign_in(client, "ana", PASSWORD)
+    assert blocked.status_code == 429
+    assert "Too many sign-in attempts" in blocked.text
+    services_of(app.server).engine.dispose()
+
+
+def test_acc008_passwords_are_argon2id_and_resets_end_sessions(app: Dash) -> None:
+    make_user(app, Role.analyst, "ana")
+    client = app.server.test_client()
+    sign_in(client, "ana")
+    assert client.get("/explore", headers=HTML).status_code == 200
+    sessions = services_of(app.server).sessions
+    with sessions() as session:
+        stored = session.scalars(select(User.password_hash)).one()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    with sessions.begin() as session:
+        users.reset_password(session, "ana", "a new long password")
+    assert client.get("/explore", headers=HTML).status_code == 302
+    assert sign_in(client, "ana", "a new long password").status_code == 302
+    with sessions.begin() as session:
+        users.set_role(session, "ana", Role.viewer)
+    assert client.get("/explore", headers=HTML).status_code == 302  # signed out by the change
+    sign_in(client, "ana", "a new long password")
+    assert client.get("/explore", headers=HTML).status_code == 403
+
+
+def test_acc009_disabled_users_and_their_tokens_stop_at_once(app: Dash) -> None:
+    client = client_as(app, Role.analyst)
+    assert client.get("/api/v1/nps").status_code == 200
+    with services_of(app.server).sessions.begin() as session:
+        name = session.scalars(select(User.name)).one()
+        users.set_disabled(session, name, True)
+    assert client.get("/api/v1/nps").status_code == 401
+
+
+def test_acc010_weak_passwords_are_refused_with_the_field(app: Dash) -> None:
+    with services_of(app.server).sessions.begin() as session:
+        with pytest.raises(users.UserError, match="password: at least 10"):
+            users.create(session, "bo", "short", Role.viewer)
+        with pytest.raises(users.UserError, match="must not be the user name"):
+            users.create(session, "bartholomew", "Bartholomew", Role.viewer)
+        with pytest.raises(users.UserError, match="name: 1 to 64"):
+            users.create(session, "two words", PASSWORD, Role.viewer)
+
+
+# --- the first admin ---------------------------------------------------------------
+
+
+def test_acc011_first_admin_link_works_once(app: Dash) -> None:
+    client = app.server.test_client()
+    assert "No one can sign in yet" in client.get("/login").text
+    with services_of(app.server).sessions.begin() as session:
+        token = access_tokens.issue_setup(session)
+    form = client.get(f"/setup?token={token}")
+    assert form.status_code == 200 and "Create the first admin" in form.text
+    data = {"csrf_token": csrf_of(form.text), "token": token, "name": "root"}
+    differ = client.post("/setup", data={**data, "password": PASSWORD, "again": "other"})
+    assert differ.status_code == 400 and "passwords differ" in differ.text
+    weak = client.post("/setup", data={**data, "password": "short", "again": "short"})
+    assert weak.status_code == 400 and "at least 10 characters" in weak.text
+    made = client.post("/setup", data={**data, "password": PASSWORD, "again": PASSWORD})
+    assert made.status_code == 302
+    assert client.get("/admin", headers=HTML).status_code == 200  # signed in as the admin
+    again = app.server.test_client().get(f"/setup?token={token}")
+    assert again.status_code == 403 and "not valid" in again.text
+    with services_of(app.server).sessions.begin() as session:
+        assert users.by_name(session, "root").role == "admin"  # type: ignore[union-attr]
+        later = access_tokens.issue_setup(session)
+    assert app.server.test_client().get(f"/setup?token={later}").status_code == 403
+
+
+def test_acc012_setup_link_expires(app: Dash) -> None:
+    with services_of(app.server).sessions.begin() as session:
+        token = access_tokens.issue_setup(
+            session, now=dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+        )
+    assert app.server.test_client().get(f"/setup?token={token}").status_code == 403
+
+
+# --- wall screens ------------------------------------------------------------------
+
+
+def test_acc013_display_link_admits_one_screen_to_viewer_pages(app: Dash) -> None:
+    client, token = screen_client(app)
+    opened = app.server.test_client().get(f"/kiosk?token={token}&pages=feed", headers=HTML)
+    assert opened.headers["Location"] == "/kiosk?pages=feed"  # the token leaves the URL
+    cookie = opened.headers["Set-Cookie"]
+    assert "fw_display=fwd_" in cookie and "HttpOnly" in cookie
+    assert int(re.search(r"Max-Age=(\d+)", cookie)[1]) >= 365 * 86400  # type: ignore[index]
+    assert client.get("/kiosk?pages=feed", headers=HTML).status_code == 200
+    assert client.get("/api/v1/version").status_code == 200
+    assert client.get("/explore", headers=HTML).status_code == 403
+    assert client.get("/api/v1/nps").status_code == 403
+    assert client.get("/export/data/responses.csv").status_code == 403
+    with services_of(app.server).sessions() as session:
+        stored = session.scalars(select(AccessToken.token_hash)).one()
+    assert token not in stored and len(stored) == 64
+
+
+def test_acc014_a_new_app_on_the_same_store_keeps_screens_and_sessions(settings: Settings) -> None:
+    """A restart (or another worker) honours the cookies the last one set: shared key, tokens."""
+    first = create_app(settings)
+    make_user(first, Role.analyst, "ana")
+    screen, _ = screen_client(first)
+    person = first.server.test_client()
+    sign_in(person, "ana")
+    second = create_app(settings)
+    for client in (screen, person):
+        client.application = second.server  # same browser, restarted server
+    assert screen.get("/kiosk", headers=HTML).status_code == 200
+    assert person.get("/explore", headers=HTML).status_code == 200
+
+
+def test_acc015_revoked_screen_says_so_and_gets_no_data(app: Dash) -> None:
+    client, _ = screen_client(app)
+    with services_of(app.server).sessions.begin() as session:
+        assert access_tokens.revoke_named(session, Kind.display, "lobby") == 1
+    page = client.get("/kiosk?pages=feed", headers=HTML)
+    assert page.status_code == 403 and "Access revoked" in page.text
+    assert "login" not in page.headers.get("Location", "")
+    again = client.get("/kiosk?pages=feed", headers=HTML)  # the cookie stays: still "revoked"
+    assert "Access revoked" in again.text
+    answer = client.get("/api/v1/version")
+    assert answer.status_code == 403 and "revoked" in answer.json["error"]
+
+
+def test_acc016_viewer_screens_get_masked_comments_analysts_the_original(app: Dash) -> None:
+    screen, _ = screen_client(app)
+    feed = next(o for o in app.callback_map if "panels-feed.children" in o)
+    answer = screen.post("/_dash-update-component", json=callback_call(app, feed))
+    assert answer.status_code == 200
+    assert "Call me on" in answer.text
+    assert "anna@example.com" not in answer.text and "1234567" not in answer.text
+    export = client_as(app, Role.analyst).get("/export/data/responses.csv")
+    assert "anna@example.com" in export.text
+
+
+# --- only this machine's browser, only in the demo -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "headers", "signed_in"),
+    [
+        ({"REMOTE_ADDR": "127.0.0.1"}, {}, True),
+        ({"REMOTE_ADDR": "::1"}, {}, True),
+        ({"REMOTE_ADDR": "192.0.2.7"}, {}, False),
+        ({"REMOTE_ADDR": "127.0.0.1"}, {"X-Forwarded-For": "192.0.2.7"}, False),
+        ({"REMOTE_ADDR": "127.0.0.1"}, {"Host": "wall.example.com"}, False),
+    ],
+)
+def test_acc017_local_demo_signs_in_only_this_machine(
+    settings: Settings, environ: dict[str, str], headers: dict[str, str], signed_in: bool
+) -> None:
+    demo = create_app(settings, local_demo=True)
+    client = demo.server.test_client()
+    client.environ_base.update(environ)
+    answer = client.get("/explore", headers={**HTML, **headers})
+    assert answer.status_code == (200 if signed_in else 302)
+    plain = create_app(settings)  # not the demo: nobody is signed in unasked
+    assert plain.server.test_client().get("/explore", headers=HTML).status_code == 302
+
+
+# --- the commands ------------------------------------------------------------------
+
+
+def test_acc018_users_and_displays_commands(store_url: str) -> None:
+    def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
+        result = CliRunner().invoke(
+            main, list(args), input=stdin, env={"FEEDBACKWALL_DATABASE_URL": store_url}
+        )
+        return result.exit_code, result.output
+
+    code, out = run("users", "first-admin-link", "--base-url", "https://wall.example")
+    assert code == 0 and out.startswith("https://wall.example/setup?token=fws_")
+    assert run("users", "add", "ana", "--role", "admin", "--password-stdin", stdin=PASSWORD)[0] == 0
+    code, out = run("users", "add", "ana", "--password-stdin", stdin=PASSWORD)
+    assert code == 1 and "exists already" in out
+    code, out = run("users", "add", "bo", "--password-stdin", stdin="short")
+    assert code == 1 and "password: at least 10 characters" in out
+    assert "users exist already" in run("users", "first-admin-link")[1]
+    code, out = run("users", "list")
+    assert code == 0 and "ana\tadmin\tactive" in out
+    assert run("users", "role", "ana", "analyst")[0] == 0
+    assert run("users", "reset", "ana", "--password-stdin", stdin="another long one")[0] == 0
+    code, token = run("users", "token", "ana")
+    assert code == 0 and token.startswith("fwa_")
+    assert run("users", "disable", "ana")[0] == 0
+    assert "ana\tanalyst\tdisabled" in run("users", "list")[1]
+    code, link = run("displays", "add", "lobby", "--query", "playlist=lobby")
+    assert code == 0 and re.fullmatch(
+        r"http://127\.0\.0\.1:8050/kiosk\?token=fwd_\S+&playlist=lobby\n", link
+    )
+    assert "lobby\tmade" in run("displays", "list")[1]
+    assert run("displays", "revoke", "lobby")[0] == 0
+    code, out = run("displays", "revoke", "lobby")
+    assert code == 1 and "no live screen called 'lobby'" in out
