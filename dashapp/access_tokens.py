@@ -95,7 +95,7 @@ def issue_setup(session: Session, now: dt.datetime | None = None) -> str:
 
 
 def lookup(session: Session, kind: Kind, token: str, now: dt.datetime | None = None) -> Lookup:
-    """Find a presented token of *kind*; expired counts as revoked. Marks it used (coarsely)."""
+    """Find a presented token of *kind*; expired counts as revoked. Reads only."""
     if not token.startswith(PREFIXES[kind]):
         return Lookup(None)
     row = session.scalar(
@@ -108,9 +108,12 @@ def lookup(session: Session, kind: Kind, token: str, now: dt.datetime | None = N
     now = now or dt.datetime.now(dt.UTC)
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return Lookup(None, revoked=True)
-    if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
-        row.last_used_at = now
     return Lookup(row)
+
+
+def touch(session: Session, token_id: int, now: dt.datetime) -> None:
+    """Record that a token was used at *now* (callers do it at most every TOUCH_EVERY)."""
+    session.execute(update(AccessToken).where(AccessToken.id == token_id).values(last_used_at=now))
 
 
 def consume_setup(session: Session, token: str) -> bool:

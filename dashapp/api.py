@@ -134,7 +134,8 @@ def push_responses() -> tuple[Response, int]:
     strict = request.args.get("strict", "").lower() in ("1", "true", "yes")
     located = [(f"index {i}", raw) for i, raw in enumerate(records)]
     try:
-        report = ingest(svc.sessions, source, located, strict=strict)
+        # One attempt: the sender retries on 503, and should hear it within the busy timeout.
+        report = ingest(svc.sessions, source, located, strict=strict, attempts=1)
     except OperationalError:
         return _error(503, "store unavailable, nothing was stored; retry later")
     status = 422 if report.rejected else 200

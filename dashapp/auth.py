@@ -20,6 +20,7 @@ with the login page and a missing role with a 403 page; everything else with
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Callable
@@ -49,10 +50,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashapp import access_tokens
 from dashapp.access_tokens import Kind
 from dashapp.config import Settings
-from dashapp.models import AppSecret, User
+from dashapp.models import AccessToken, AppSecret, User
 from dashapp.tokens import digest
 from dashapp.users import Person, Role
 
+log = logging.getLogger(__name__)
 EXTENSION = "feedbackwall.auth"
 DISPLAY_COOKIE = "fw_display"
 #: The longest lifetime browsers grant a cookie; renewed on every page load, so
@@ -102,6 +104,8 @@ class Gate:
     blueprints: dict[str, Role] = field(default_factory=dict)
     #: The last identity seen per credential digest, for store outages (LRU).
     remembered: OrderedDict[str, tuple[Person | None, bool]] = field(default_factory=OrderedDict)
+    #: When this process last wrote each token's "last used" time.
+    touched: dict[int, dt.datetime] = field(default_factory=dict)
     callbacks: dict[str, Role] = field(default_factory=dict)
 
 
@@ -160,6 +164,7 @@ def identify(gate: Gate, req: Request, db: Session) -> Person | None:
     token = _bearer(req)
     if token and token.startswith(access_tokens.PREFIXES[Kind.api]):
         found = access_tokens.lookup(db, Kind.api, token)
+        _note_use(found.token)
         owner = db.get(User, found.token.user_id) if found.token and found.token.user_id else None
         if owner is None or owner.disabled_at is not None:
             return None
@@ -173,12 +178,41 @@ def identify(gate: Gate, req: Request, db: Session) -> Person | None:
     screen = req.cookies.get(DISPLAY_COOKIE)
     if screen:
         found = access_tokens.lookup(db, Kind.display, screen)
+        _note_use(found.token)
         if found.token is not None:
             return Person(found.token.name, Role.viewer, "display")
         g.revoked = True
     if _is_local_demo(gate, req):
         return Person("local demo", Role.admin, "demo")
     return None
+
+
+def _note_use(token: AccessToken | None) -> None:
+    """Remember that *token* was used, if its "last used" time is old enough to write."""
+    now = dt.datetime.now(dt.UTC)
+    if token is not None and (
+        token.last_used_at is None or now - token.last_used_at > access_tokens.TOUCH_EVERY
+    ):
+        g.touch = token.id
+
+
+def _record_use(gate: Gate) -> None:
+    """Write a token's "last used" time after the answer is decided, at most every few minutes.
+
+    Apart from the request's own reading, so a store that is busy or locked for
+    writing delays this (once per token and interval in this process), never refuses.
+    """
+    token_id = g.pop("touch", None)
+    now = dt.datetime.now(dt.UTC)
+    tried = gate.touched.get(token_id) if token_id is not None else None
+    if token_id is None or (tried is not None and now - tried < access_tokens.TOUCH_EVERY):
+        return
+    gate.touched[token_id] = now
+    try:
+        with gate.sessions.begin() as db:
+            access_tokens.touch(db, token_id, now)
+    except SQLAlchemyError:
+        log.warning("could not record the use of token %s", token_id, exc_info=True)
 
 
 def _credential(req: Request) -> str:
@@ -202,13 +236,14 @@ def _person(gate: Gate) -> Person | str | None:
     """
     key = _credential(request)
     try:
-        with gate.sessions.begin() as db:
+        with gate.sessions() as db:
             person = identify(gate, request, db)
     except SQLAlchemyError:
         if key not in gate.remembered:
             return STORE_DOWN
         person, g.revoked = gate.remembered[key]
         return person
+    _record_use(gate)
     gate.remembered[key] = (person, bool(g.get("revoked")))
     gate.remembered.move_to_end(key)
     while len(gate.remembered) > REMEMBERED:
@@ -316,7 +351,7 @@ def _display_link(gate: Gate) -> Response | None:
     token = request.args.get("token", "")
     if not token.startswith(access_tokens.PREFIXES[Kind.display]):
         return None
-    with gate.sessions.begin() as db:
+    with gate.sessions() as db:
         found = access_tokens.lookup(db, Kind.display, token)
     if found.token is None:
         return Response(render_template("revoked.html"), 403)

@@ -209,12 +209,15 @@ def ingest(
     strict: bool = False,
     batch_size: int = BATCH_SIZE,
     before_commit: Callable[[Session, IngestReport], None] | None = None,
+    attempts: int = 3,
 ) -> IngestReport:
     """Ingest *rows* in batches, one transaction each, and report on all of them.
 
     With ``strict``, every row is checked first and nothing is written if any
     is invalid (the rows are read twice, so pass a re-iterable). A batch that
-    loses a race with another writer for the same ids is retried.
+    loses a race with another writer for the same ids, or waits out a locked
+    SQLite file, is tried up to *attempts* times (a sender that retries by
+    itself, such as the push API's, wants 1: a quick 503 rather than a long wait).
     """
     total = IngestReport()
     if strict:
@@ -223,7 +226,7 @@ def ingest(
             total.rejected = bad
             return total
     for batch in _batches(rows, batch_size):
-        total.add(_ingest_with_retry(sessions, source, batch, strict, before_commit))
+        total.add(_ingest_with_retry(sessions, source, batch, strict, before_commit, attempts))
     return total
 
 
