@@ -74,7 +74,11 @@ def render(services: Services) -> tuple[Any, Any, Any, Any]:
             [t.name, _when(t.created_at), _when(t.last_used_at), _revoke_button("display", t.id)]
             for t in screens
         ]
-        user_rows = [[*_user_row(u), _toggle_button(u)] for u in people]
+        me = current_person()
+        user_rows = [
+            [*_user_row(u), "you" if me and me.user_id == u.id else _toggle_button(u)]
+            for u in people
+        ]
         token_rows = [
             [
                 f"API · {owners.get(t.user_id or 0, '?')}",
