@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -11,11 +10,9 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, html
 
 from callbacks.explore import query_string
-from dashapp import figures
-from dashapp.engine import default_as_of
-from dashapp.nps import Nps, compare
-from dashapp.params import BadParameter, parse_window
-from dashapp.queries import Filters
+from dashapp import comparison, figures
+from dashapp.nps import Nps
+from dashapp.params import BadParameter
 from dashapp.services import Services
 from layouts.ids import Compare
 
@@ -40,19 +37,6 @@ def _card(title: str, figure: Nps) -> dbc.Col:
         ),
         md=4,
     )
-
-
-def verdict(a: Nps, b: Nps) -> str:
-    """What a person should conclude from A against B (pure)."""
-    change = compare(a, b)
-    if change.delta is None:
-        return "Nothing to compare yet."
-    gap = f"A − B = {change.delta:+.1f} points"
-    if a.too_small or b.too_small:
-        return f"{gap}, but one side has too few responses to tell."
-    if change.significant:
-        return f"{gap}: a real difference (z = {change.z:+.2f}, 95% level)."
-    return f"{gap}: within noise (z = {change.z:+.2f}); do not read a winner into it."
 
 
 def register(app: Dash, services: Services) -> None:
@@ -81,50 +65,42 @@ def register(app: Dash, services: Services) -> None:
     @app.callback(
         Output(Compare.RESULT, "children"),
         Output(Compare.TRENDS, "figure"),
+        Output(Compare.EXPORTS, "children"),
         Input(Compare.URL, "search"),
     )
-    def show(search: str | None) -> tuple[Any, go.Figure]:
-        params = dict(parse_qsl((search or "").lstrip("?")))
-        by = params.get("by", "brand")
-        a, b = params.get("a", ""), params.get("b", "")
+    def show(search: str | None) -> tuple[Any, go.Figure, Any]:
+        query = dict(parse_qsl((search or "").lstrip("?")))
         try:
-            window = parse_window(params.get("window"))
+            ask = comparison.parse_ask(query)
         except BadParameter as exc:
-            return dbc.Alert(str(exc), color="warning"), figures.empty("")
-        if by not in ("brand", "country", "touchpoint") or not a:
-            return html.Div("Choose what to compare.", className="fw-empty"), figures.empty(
-                "Choose A (and B)"
-            )
-        end = default_as_of()
-        one = Filters(**{by: (a,)})
-        if b:
-            other, titles = (
-                Filters(**{by: (b,)}),
-                (f"A: {a}, last {window} days", f"B: {b}, last {window} days"),
-            )
-            first = services.nps.total(window=window, as_of=end, filters=one)
-            second = services.nps.total(window=window, as_of=end, filters=other)
-        else:
-            other, titles = (
-                one,
-                (f"A: {a}, last {window} days", f"B: {a}, the {window} days before"),
-            )
-            first = services.nps.total(window=window, as_of=end, filters=one)
-            second = services.nps.total(
-                window=window, as_of=end - dt.timedelta(days=window), filters=one
-            )
+            return dbc.Alert(str(exc), color="warning"), figures.empty(""), None
+        if ask is None:
+            choose = html.Div("Choose what to compare.", className="fw-empty")
+            return choose, figures.empty("Choose A (and B)"), None
+        found = comparison.build(services.nps, ask)
         result = dbc.Row(
             [
-                _card(titles[0], first),
-                _card(titles[1], second),
-                dbc.Col(html.Div(verdict(first, second), className="fw-detail fs-4"), md=4),
+                _card(found.titles[0], found.first),
+                _card(found.titles[1], found.second),
+                dbc.Col(
+                    html.Div(
+                        comparison.verdict(found.first, found.second), className="fw-detail fs-4"
+                    ),
+                    md=4,
+                ),
             ],
             className="g-3",
         )
-        fig = go.Figure()
-        for name, flt in ((a, one), (b, other)) if b else ((a, one),):
-            points = services.nps.rolling((by,), window=window, days=90, filters=flt)
-            fig.add_scatter(
-                x=[p.day for p in points], y=[p.nps.nps for p in points], mode="lines", name=name
-            )
-        return result, figures.style(fig)
+        suffix = query_string({"by": ask.by, "a": ask.a, "b": ask.b, "window": str(ask.window)})
+        exports = [
+            html.Span("Export: ", className="text-muted me-2"),
+            *[
+                html.A(fmt.upper(), href=f"/export/chart/compare.{fmt}{suffix}", className="me-2")
+                for fmt in ("png", "svg", "pdf")
+            ],
+            *[
+                html.A(fmt.upper(), href=f"/export/data/compare.{fmt}{suffix}", className="me-2")
+                for fmt in ("csv", "xlsx")
+            ],
+        ]
+        return result, comparison.trends_figure(found), exports

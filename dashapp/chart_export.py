@@ -19,7 +19,7 @@ import kaleido
 import plotly.graph_objects as go
 from flask import Blueprint, Response, jsonify, request
 
-from dashapp import figures
+from dashapp import comparison, figures
 from dashapp.params import BadParameter, parse_as_of, parse_filters
 from dashapp.queries import Filters
 from dashapp.services import services_of
@@ -34,6 +34,7 @@ TITLES = {
     "trends": "Rolling 30-day NPS by brand (dotted: 7-day)",
     "volume": "Responses per day",
     "labels": "Labels: area = comments, colour = NPS, last 30 days",
+    "compare": "Comparison",
 }
 _lock = threading.Lock()
 _started = False
@@ -98,6 +99,18 @@ def figure(name: str, filters: Filters, as_of: dt.datetime | None) -> go.Figure:
     return figures.volume(engine.daily_volume(days=30, as_of=as_of, filters=filters))
 
 
+def _comparison_figure(as_of: dt.datetime | None) -> go.Figure:
+    """The compare page's trends for the request's ``by``, ``a``, ``b`` and ``window``."""
+    ask = comparison.parse_ask(request.args.get)
+    if ask is None:
+        raise BadParameter("a", "choose what to compare (a=..., and b=... or nothing)")
+    found = comparison.build(services_of().nps, ask, as_of)
+    verdict = comparison.verdict(found.first, found.second)
+    when = found.end.strftime("%Y-%m-%d %H:%M UTC")
+    subtitle = f"{verdict} · as of {when} · Feedback Wall"
+    return figures.for_print(comparison.trends_figure(found), comparison.title(found), subtitle)
+
+
 def describe(filters: Filters, as_of: dt.datetime | None) -> str:
     """The subtitle: what the chart is filtered to, and when it was made."""
     chosen = [
@@ -154,9 +167,14 @@ def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
     try:
         filters = parse_filters(request.args.get)
         as_of = parse_as_of(request.args.get("as_of"))
+        if name == "compare":
+            fig = _comparison_figure(as_of)
+        else:
+            fig = figures.for_print(
+                figure(name, filters, as_of), TITLES[name], describe(filters, as_of)
+            )
     except BadParameter as exc:
         return jsonify(error=str(exc), parameter=exc.name), 400
-    fig = figures.for_print(figure(name, filters, as_of), TITLES[name], describe(filters, as_of))
     try:
         data = render(fig, fmt)
     except ExportUnavailable as exc:

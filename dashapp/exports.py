@@ -20,7 +20,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from dashapp import queries
+from dashapp import comparison, queries
 from dashapp.engine import rounded
 from dashapp.label_stats import to_records as label_records
 from dashapp.nps_table import FIGURE_COLUMNS, to_records
@@ -144,6 +144,14 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
             return _send(name, fmt, header, ([r[c] for c in header] for r in records))
         if name in ("trends", "volume"):
             return _send(name, fmt, *chart_table(name))
+        if name == "compare":
+            ask = comparison.parse_ask(request.args.get)
+            if ask is None:
+                raise BadParameter("a", "choose what to compare (a=..., and b=... or nothing)")
+            as_of = parse_as_of(request.args.get("as_of"))
+            return _send(
+                name, fmt, *comparison.table(comparison.build(services_of().nps, ask, as_of))
+            )
         if name == "labels":
             stats = services_of().nps.labels(
                 window=parse_window(request.args.get("window")),
@@ -156,7 +164,7 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
     except BadParameter as exc:
         return jsonify(error=str(exc), parameter=exc.name), 400
     return jsonify(
-        error=f"no export called {name!r}; choose responses, nps, trends, volume or labels"
+        error=f"no export called {name!r}; choose responses, nps, trends, volume, labels or compare"
     ), 404
 
 

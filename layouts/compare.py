@@ -11,12 +11,13 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.comparison import DIMENSIONS as COMPARABLE
 from dashapp.users import Role
 from layouts.ids import Compare
 from layouts.nav import navbar
 from layouts.panels import GRAPH_CONFIG
 
-DIMENSIONS = [{"label": d.capitalize(), "value": d} for d in ("brand", "country", "touchpoint")]
+DIMENSIONS = [{"label": d.capitalize(), "value": d} for d in COMPARABLE]
 WINDOWS = [{"label": f"{d} days", "value": str(d)} for d in (7, 30, 90)]
 
 
@@ -24,7 +25,7 @@ def layout(
     by: str = "brand", a: str = "", b: str = "", window: str = "30", **_query: str
 ) -> html.Div:
     """The comparison page; controls start from the URL."""
-    by = by if by in ("brand", "country", "touchpoint") else "brand"
+    by = by if by in COMPARABLE else "brand"
     # The store's values arrive through a callback: layouts hold no queries.
     options = [v for v in (a, b) if v]
     return html.Div(
@@ -71,6 +72,7 @@ def layout(
                 ),
                 className="fw-card",
             ),
+            html.Div(id=Compare.EXPORTS, className="mt-2"),
         ],
         className="fw-page",
     )

@@ -89,6 +89,7 @@ class Compare:
     WINDOW = "compare-window"
     RESULT = "compare-result"
     TRENDS = "compare-trends"
+    EXPORTS = "compare-exports"
 
 
 class Explore:

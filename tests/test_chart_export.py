@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import os
 import subprocess
 import sys
@@ -84,3 +86,43 @@ def test_chart004_dashboard_on_one_pdf_page(client: FlaskClient) -> None:
     assert resp.data.startswith(b"%PDF")
     assert resp.data.count(b"/Type /Page\n") + resp.data.count(b"/Type/Page\n") <= 1
     assert "feedbackwall-dashboard-" in resp.headers["Content-Disposition"]
+
+
+def test_chart005_comparison_as_chart_and_table(client: FlaskClient) -> None:
+    """The compare page's chart and figures download with both sides and the verdict."""
+    from dashapp.comparison import Ask, build
+
+    query = f"by=brand&a=Velora&b=Kvist&window=30&as_of={AS_OF}"
+    svg = client.get(f"/export/chart/compare.svg?{query}")
+    assert svg.status_code == 200, svg.data[:200]
+    text = svg.get_data(as_text=True)
+    assert "A: Velora, last 30 days vs B: Kvist, last 30 days" in text
+    assert "A − B =" in text and "2026-11-20 12:00 UTC" in text
+    text = client.get(f"/export/data/compare.csv?{query}").get_data(as_text=True)
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0] == [
+        "side",
+        "what",
+        "n",
+        "promoters",
+        "passives",
+        "detractors",
+        "nps",
+        "ci_low",
+        "ci_high",
+    ]
+    expected = build(
+        services_of(client.application).nps,
+        Ask("brand", "Velora", "Kvist", 30),
+        dt.datetime.fromisoformat(AS_OF),
+    )
+    a_row, b_row = table[1], table[2]
+    assert (a_row[0], int(a_row[2])) == ("A", expected.first.n)
+    assert (b_row[0], int(b_row[2])) == ("B", expected.second.n)
+    assert expected.first.n > 0 and expected.second.n > 0
+    assert table[3][0] == "A − B" and "points" in table[3][1]
+    assert client.get(f"/export/data/compare.xlsx?{query}").data[:2] == b"PK"
+    bad = client.get("/export/data/compare.csv?by=colour&a=x")
+    assert bad.status_code == 400 and bad.json["parameter"] == "by"
+    missing = client.get("/export/chart/compare.png?by=brand")
+    assert missing.status_code == 400 and missing.json["parameter"] == "a"

@@ -48,7 +48,7 @@ def test_fig004_relative_time() -> None:
 
 
 def test_fig005_comparison_verdicts() -> None:
-    from callbacks.compare import verdict
+    from dashapp.comparison import verdict
 
     assert "real difference" in verdict(compute(600, 300, 100), compute(400, 300, 300))
     assert "within noise" in verdict(compute(14, 10, 6), compute(12, 10, 8))

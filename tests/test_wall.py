@@ -284,4 +284,7 @@ def test_wall006_compare_two_brands(dash_duo: DashComposite, store: str) -> None
     assert "B: KVIST, LAST 30 DAYS" in text
     assert ("real difference" in text) or ("within noise" in text) or ("too few" in text)
     dash_duo.wait_for_element(f"#{Compare.TRENDS} .main-svg", timeout=10)
+    links = [a.get_attribute("href") for a in dash_duo.find_elements(f"#{Compare.EXPORTS} a")]
+    assert any("/export/chart/compare.pdf?by=brand&a=Velora&b=Kvist&window=30" in h for h in links)
+    assert any("/export/data/compare.xlsx?by=brand&a=Velora&b=Kvist" in h for h in links)
     assert dash_duo.get_logs() == []
