@@ -21,6 +21,10 @@ kiosk and explore pages (headless Chromium), then for ``--minutes``:
   until a screen's live-feed callback first returns it (freshness);
 - CPU and memory of the gunicorn processes every 5 s.
 
+Every request passes the access gate as in production: screens carry a
+display link's cookie, analysts an analyst's API token (the browser that
+records the requests opens the display link and signs in through the form).
+
 Then the same load for ``--floor-minutes`` against ``benchmarks/floor_app.py``
 (one callback returning a constant) under the same gunicorn settings: the
 floor. Results: p50/p95/p99 per request kind, errors, CPU, memory, freshness.
@@ -44,16 +48,20 @@ import sys
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import psutil
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from benchmarks.common import require, save
 from benchmarks.query_speed import END, RESPONSE_COLUMNS, bulk_rollups, generate
-from dashapp import db, label_store, tokens
+from dashapp import access_tokens, db, label_store, tokens, users
+from dashapp.auth import DISPLAY_COOKIE
 from dashapp.language import COUNTRY_LANGUAGES
+from dashapp.users import Role
 from data_sources.demo_phrases import PHRASES
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -64,6 +72,7 @@ SCREEN_ROTATE = 30.0
 PAGES = ("overview", "feed", "labels")
 BRANDS = ("Velora", "Nordhem", "Casa Brio", "Lumen & Co", "Kvist")
 COUNTRIES = ("DE", "AT", "CH", "FR", "BE", "NL", "SE", "DK", "NO", "FI", "IT", "ES")
+PASSWORD = "load test password"
 LABELS = ("delivery", "delivery/time", "packaging", "price", "service", "product", "returns")
 
 
@@ -194,8 +203,50 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
 
 
-def capture(base: str) -> dict[str, list[dict[str, Any]]]:
-    """The callback requests headless Chromium sends on each kiosk page and on explore."""
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """Who the load signs in as: screens with a display link, analysts with a user of their own."""
+
+    display: str
+    analyst: str
+    api: str
+
+    def screen_headers(self) -> dict[str, str]:
+        """A wall screen's request headers: its display cookie."""
+        return {"Cookie": f"{DISPLAY_COOKIE}={self.display}"}
+
+    def analyst_headers(self) -> dict[str, str]:
+        """An analyst's request headers: an API token acting as the analyst."""
+        return {"Authorization": f"Bearer {self.api}"}
+
+
+def make_credentials(session: Session) -> Credentials:
+    """A display link and an analyst (with an API token) for this run."""
+    suffix = uuid.uuid4().hex[:8]
+    user = users.create(session, f"load-{suffix}", PASSWORD, Role.analyst)
+    return Credentials(
+        display=access_tokens.issue_display(session, f"load-{suffix}"),
+        analyst=user.name,
+        api=access_tokens.issue_api(session, user, "load test"),
+    )
+
+
+def _sign_in(driver: Any, base: str, creds: Credentials) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(base + "/login")
+    driver.find_element(By.ID, "login-name").send_keys(creds.analyst)
+    driver.find_element(By.ID, "login-password").send_keys(PASSWORD)
+    driver.find_element(By.ID, "login-submit").click()
+    time.sleep(2)
+
+
+def capture(base: str, creds: Credentials) -> dict[str, list[dict[str, Any]]]:
+    """The callback requests headless Chromium sends on each kiosk page and on explore.
+
+    The kiosk is opened with its display link, explore after signing in, as
+    people do; the requests are replayed with the same kinds of credentials.
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
 
@@ -207,10 +258,14 @@ def capture(base: str) -> dict[str, list[dict[str, Any]]]:
     driver = webdriver.Chrome(options=options)
     found: dict[str, list[dict[str, Any]]] = {}
     try:
+        kiosk = f"/kiosk?token={creds.display}&pages={','.join(PAGES)}"
         for name, path in [
-            ("kiosk", f"/kiosk?pages={','.join(PAGES)}&interval={SCREEN_ROTATE:.0f}"),
+            ("kiosk", f"{kiosk}&interval={SCREEN_ROTATE:.0f}"),
             ("explore", "/explore?brand=Velora&country=DE"),
         ]:
+            if name == "explore":
+                driver.delete_all_cookies()
+                _sign_in(driver, base, creds)
             driver.get_log("performance")
             driver.get(base + path)
             time.sleep(8)
@@ -302,6 +357,7 @@ async def screen(
     payloads: dict[str, list[dict[str, Any]]],
     end: float,
     floor: bool,
+    creds: Credentials,
 ) -> None:
     """One wall screen running the kiosk until *end*.
 
@@ -320,7 +376,14 @@ async def screen(
                 if item.get("property") == "n_intervals":
                     item["value"] = tick
             kind = "floor callback" if floor else callback_kind(request)
-            text = await rec.send(client, kind, "POST", "/_dash-update-component", json=request)
+            text = await rec.send(
+                client,
+                kind,
+                "POST",
+                "/_dash-update-component",
+                json=request,
+                headers=creds.screen_headers(),
+            )
             if "panels-feed" in request["output"]:
                 for marker in list(rec.pushed):
                     if marker not in rec.seen and marker in text:
@@ -353,6 +416,7 @@ async def analyst(
     end: float,
     floor: bool,
     seed: int,
+    creds: Credentials,
 ) -> None:
     """One analyst: an explore view every 2-6 s, sometimes an API figure, until *end*."""
     rng = random.Random(seed)
@@ -368,12 +432,17 @@ async def analyst(
             if item["property"] == "search":
                 item["value"] = search
         kind = "floor callback" if floor else "callback explore (drill-down)"
-        await rec.send(client, kind, "POST", "/_dash-update-component", json=request)
+        auth = creds.analyst_headers()
+        await rec.send(client, kind, "POST", "/_dash-update-component", json=request, headers=auth)
         roll = rng.random()
         if not floor and roll < 0.15:
-            await rec.send(client, "GET /api/v1/nps", "GET", "/api/v1/nps?by=brand,country")
+            await rec.send(
+                client, "GET /api/v1/nps", "GET", "/api/v1/nps?by=brand,country", headers=auth
+            )
         elif not floor and roll < 0.25:
-            await rec.send(client, "GET /api/v1/labels", "GET", "/api/v1/labels?window=30d")
+            await rec.send(
+                client, "GET /api/v1/labels", "GET", "/api/v1/labels?window=30d", headers=auth
+            )
         await asyncio.sleep(rng.uniform(2, 6))
 
 
@@ -428,6 +497,7 @@ async def load(
     floor: bool,
     token: str,
     root: psutil.Process,
+    creds: Credentials,
 ) -> dict[str, Any]:
     """Run the screens, analysts and pusher for *minutes*; their summary."""
     rec = Recorder()
@@ -435,8 +505,10 @@ async def load(
     usage: list[dict[str, float]] = []
     limits = httpx.Limits(max_connections=args.screens + args.analysts + 10)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        tasks = [screen(client, rec, payloads, end, floor) for _ in range(args.screens)]
-        tasks += [analyst(client, rec, payloads, end, floor, seed) for seed in range(args.analysts)]
+        tasks = [screen(client, rec, payloads, end, floor, creds) for _ in range(args.screens)]
+        tasks += [
+            analyst(client, rec, payloads, end, floor, seed, creds) for seed in range(args.analysts)
+        ]
         if not floor:
             tasks.append(pusher(client, rec, token, end))
         tasks.append(sample_usage(root, usage, end))
@@ -458,6 +530,7 @@ def run(args: argparse.Namespace) -> None:
     sessions = db.make_sessionmaker(engine)
     with sessions.begin() as session:
         token = tokens.issue(session, "load")
+        creds = make_credentials(session)
     engine.dispose()
     import redis
 
@@ -471,11 +544,20 @@ def run(args: argparse.Namespace) -> None:
     base = f"http://127.0.0.1:{port}"
     server = start_gunicorn("app:server", port, env)
     try:
-        payloads = capture(base)
+        payloads = capture(base, creds)
         require(payloads["kiosk"] and payloads["explore"], f"no callbacks seen: {payloads}")
         print({k: [callback_kind(b) for b in v] for k, v in payloads.items()}, flush=True)
         result = asyncio.run(
-            load(base, payloads, args, args.minutes, False, token, psutil.Process(server.pid))
+            load(
+                base,
+                payloads,
+                args,
+                args.minutes,
+                False,
+                token,
+                psutil.Process(server.pid),
+                creds,
+            )
         )
     finally:
         stop(server)
@@ -492,6 +574,7 @@ def run(args: argparse.Namespace) -> None:
                 True,
                 token,
                 psutil.Process(floor_server.pid),
+                creds,
             )
         )
     finally:

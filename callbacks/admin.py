@@ -16,6 +16,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 from flask import request
 
+from callbacks.components import figure_table
 from dashapp import access_tokens, alerts, tokens, users
 from dashapp.access_tokens import Kind, TokenError
 from dashapp.auth import current_person
@@ -33,15 +34,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str) -> A
     """A compact table, or *empty* in words when there are no rows."""
     if not rows:
         return html.Div(empty, className="fw-empty")
-    return dbc.Table(
-        [
-            html.Thead(html.Tr([html.Th(h) for h in header])),
-            html.Tbody([html.Tr([html.Td(cell) for cell in row]) for row in rows]),
-        ],
-        size="sm",
-        hover=True,
-        className="fw-admin-table",
-    )
+    cells = [html.Tr([html.Td(cell) for cell in row]) for row in rows]
+    return figure_table(header, cells, "fw-admin-table")
 
 
 def _revoke_button(kind: str, token_id: int) -> dbc.Button:

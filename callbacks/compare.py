@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, html
 
-from callbacks.explore import query_string
+from callbacks.components import export_links, query_string
 from dashapp import comparison, figures
 from dashapp.nps import Nps
 from dashapp.params import BadParameter
@@ -94,13 +94,6 @@ def register(app: Dash, services: Services) -> None:
         suffix = query_string({"by": ask.by, "a": ask.a, "b": ask.b, "window": str(ask.window)})
         exports = [
             html.Span("Export: ", className="text-muted me-2"),
-            *[
-                html.A(fmt.upper(), href=f"/export/chart/compare.{fmt}{suffix}", className="me-2")
-                for fmt in ("png", "svg", "pdf")
-            ],
-            *[
-                html.A(fmt.upper(), href=f"/export/data/compare.{fmt}{suffix}", className="me-2")
-                for fmt in ("csv", "xlsx")
-            ],
+            *export_links("compare", suffix),
         ]
         return result, comparison.trends_figure(found), exports

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, html
 from dash.exceptions import PreventUpdate
 
+from callbacks.components import figure_table, query_string
 from callbacks.wall import comment_card, label_chips
 from dashapp.engine import default_as_of
 from dashapp.figures import signed
@@ -21,26 +22,6 @@ from layouts.ids import Explore, Panels, Shell
 
 PAGE_SIZE = 50
 LEVELS = ("brand", "country", "touchpoint")
-
-
-def query_string(params: dict[str, Any]) -> str:
-    """``?a=1&b=x,y`` from a dict, leaving out empty values (pure)."""
-    flat = {
-        key: ",".join(value) if isinstance(value, list | tuple) else value
-        for key, value in params.items()
-        if value not in (None, "", [], ())
-    }
-    return "?" + urlencode(flat) if flat else ""
-
-
-def figure_table(head: Sequence[str], rows: list[Any], class_name: str = "mb-0") -> dbc.Table:
-    """A compact table of figures: *head* as column titles, *rows* as ``html.Tr``."""
-    return dbc.Table(
-        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
-        size="sm",
-        hover=True,
-        className=class_name,
-    )
 
 
 def next_level(selection: Selection) -> str:

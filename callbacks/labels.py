@@ -9,7 +9,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
-from callbacks.explore import figure_table, query_string
+from callbacks.components import export_links, figure_table, query_string
 from callbacks.wall import filters_of
 from dashapp import figures, themes
 from dashapp.auth import current_person
@@ -156,14 +156,7 @@ def register(app: Dash, services: Services) -> None:
         query = query_string({"brand": list(filters.brand), "country": list(filters.country)})
         exports = [
             html.Span("Export: ", className="text-muted me-2"),
-            *[
-                html.A(fmt.upper(), href=f"/export/chart/labels.{fmt}{query}", className="me-2")
-                for fmt in ("png", "svg", "pdf")
-            ],
-            *[
-                html.A(fmt.upper(), href=f"/export/data/labels.{fmt}{query}", className="me-2")
-                for fmt in ("csv", "xlsx")
-            ],
+            *export_links("labels", query),
         ]
         return (
             figures.label_treemap(stats),

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
+from callbacks.components import export_links
 from dashapp import figures
 from dashapp.auth import current_person
 from dashapp.engine import default_as_of
@@ -319,7 +320,7 @@ def register(app: Dash, services: Services) -> None:
         return (*panel, stamp())
 
     @app.callback(Output(Panels.EXPORTS, "children"), Input(Panels.FILTERS, "data"))
-    def export_links(filter_data: dict[str, str] | None) -> list[Any]:
+    def exports(filter_data: dict[str, str] | None) -> list[Any]:
         person = current_person()
         # Exports are the analysts' (the routes check it); screens show no dead links.
         if person is None or person.role < Role.analyst:
@@ -333,16 +334,7 @@ def register(app: Dash, services: Services) -> None:
                 f"{suffix}{'&' if suffix else '?'}by=brand,country" if table == "nps" else suffix
             )
             links.append(html.Span(f"{chart} ", className="ms-3 text-muted"))
-            links += [
-                html.A(fmt.upper(), href=f"/export/chart/{chart}.{fmt}{suffix}", className="me-2")
-                for fmt in ("png", "svg", "pdf")
-            ]
-            links += [
-                html.A(
-                    fmt.upper(), href=f"/export/data/{table}.{fmt}{data_query}", className="me-2"
-                )
-                for fmt in ("csv", "xlsx")
-            ]
+            links += export_links(chart, suffix, table, data_query)
         links.append(html.Span("whole page ", className="ms-3 text-muted"))
         links.append(html.A("PDF", href=f"/export/dashboard.pdf{suffix}", className="me-2"))
         return links

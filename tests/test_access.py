@@ -16,6 +16,9 @@ import pytest
 from click.testing import CliRunner
 from dash import Dash
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from dashapp import access_tokens, auth, create_app, users
@@ -427,3 +430,33 @@ def test_acc018_users_and_displays_commands(store_url: str) -> None:
     assert run("displays", "revoke", "lobby")[0] == 0
     code, out = run("displays", "revoke", "lobby")
     assert code == 1 and "no live screen called 'lobby'" in out
+
+
+@given(
+    name=st.text(max_size=300),
+    password=st.text(max_size=1100),
+    nxt=st.text(max_size=100),
+)
+@examples(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_acc019_hostile_sign_in_forms_are_refused_cleanly(
+    hostile_app: Dash, name: str, password: str, nxt: str
+) -> None:
+    """Any text in any sign-in field: a refusal (401, or 429 once limited), never a 500."""
+    client = hostile_app.server.test_client()
+    answer = sign_in(client, name, password, nxt)
+    assert answer.status_code in (401, 429), answer.status_code
+    assert "<script" not in answer.text.replace("&lt;script", "")
+    setup = client.get("/setup", query_string={"token": name})
+    assert setup.status_code == 403
+
+
+@pytest.fixture(scope="module")
+def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dash]:
+    from dashapp import db
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'store.db'}"
+    db.upgrade(url)
+    app = create_app(Settings.load(database_url=url, login_rate_limit="1000/minute"))
+    make_user(app, Role.analyst, "ana")
+    yield app
+    services_of(app.server).engine.dispose()

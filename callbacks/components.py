@@ -1,0 +1,47 @@
+"""Small pieces several feature callbacks build: query strings, figure tables, export links."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+
+def query_string(params: dict[str, Any]) -> str:
+    """``?a=1&b=x,y`` from a dict, leaving out empty values (pure)."""
+    flat = {
+        key: ",".join(value) if isinstance(value, list | tuple) else value
+        for key, value in params.items()
+        if value not in (None, "", [], ())
+    }
+    return "?" + urlencode(flat) if flat else ""
+
+
+def export_links(
+    chart: str, query: str, table: str | None = None, data_query: str | None = None
+) -> list[Any]:
+    """PNG/SVG/PDF links of *chart* and CSV/XLSX links of its table, for one query string."""
+    table, data_query = table or chart, query if data_query is None else data_query
+    return [
+        *[
+            html.A(fmt.upper(), href=f"/export/chart/{chart}.{fmt}{query}", className="me-2")
+            for fmt in ("png", "svg", "pdf")
+        ],
+        *[
+            html.A(fmt.upper(), href=f"/export/data/{table}.{fmt}{data_query}", className="me-2")
+            for fmt in ("csv", "xlsx")
+        ],
+    ]
+
+
+def figure_table(head: Sequence[str], rows: list[Any], class_name: str = "mb-0") -> dbc.Table:
+    """A compact table of figures: *head* as column titles, *rows* as ``html.Tr``."""
+    return dbc.Table(
+        [html.Thead(html.Tr([html.Th(h) for h in head])), html.Tbody(rows)],
+        size="sm",
+        hover=True,
+        className=class_name,
+    )
