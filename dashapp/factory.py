@@ -74,4 +74,10 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     # Dash callbacks post JSON, which no form of another site can send; the gate
     # refuses posts from a foreign Origin, and cookies are SameSite=Lax.
     csrf.exempt(server.view_functions["/_dash-update-component"])
+    # Dash learns which script files it may serve only while rendering its index
+    # page, so a gunicorn worker whose first request is for a script answered 500
+    # ("dash is not a registered library"; plotly/dash#3971). Learn them now.
+    with server.test_request_context("/"):
+        app._generate_scripts_html()
+        app._generate_css_dist_html()
     return app

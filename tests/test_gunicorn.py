@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,8 @@ from tests.factories import located, record
 from tests.servers import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
+# Threads as in production (docs/deploy.md): they open Dash's start-up race (plotly/dash#3971).
+GUNICORN = [sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "--threads", "4"]
 REDIS_URL = os.environ.get("FEEDBACKWALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -40,7 +43,7 @@ def test_guni001_workers_share_cache_and_run_no_jobs(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": url, "FEEDBACKWALL_CACHE_URL": REDIS_URL}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "app:server", "-w", "2", "-b", f"127.0.0.1:{port}"],
+        [*GUNICORN, "-b", f"127.0.0.1:{port}"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -53,6 +56,19 @@ def test_guni001_workers_share_cache_and_run_no_jobs(tmp_path: Path) -> None:
         wait_for(lambda: httpx.get(f"{base}/healthz").status_code == 200, 60)
         assert httpx.get(query).status_code == 401
         bearer = {"Authorization": f"Bearer {token}"}
+        # Every worker serves the page's scripts, also one that never rendered the page.
+        page = httpx.get(f"{base}/explore", headers={**bearer, "Accept": "text/html"}).text
+        scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page)
+        assert scripts
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(
+                pool.map(
+                    lambda src: httpx.get(base + src, headers={"Connection": "close"}),
+                    scripts * 6,
+                )
+            )
+        failed = [(str(a.url), a.text[:150]) for a in answers if a.status_code != 200]
+        assert failed == []
         with httpx.Client(headers=bearer) as client:
             for _ in range(40):
                 resp = client.get(query, headers={"Connection": "close"})
