@@ -21,6 +21,7 @@ def register(app: Dash, services: Services) -> None:
     features = (
         (Role.viewer, lambda: wall.register(app, services)),
         (Role.viewer, lambda: browser.register(app)),
+        (Role.viewer, lambda: explore.register_heatmap_link(app)),
         (Role.analyst, lambda: explore.register(app, services)),
         (Role.analyst, lambda: compare.register(app, services)),
         (Role.analyst, lambda: labels.register(app, services)),

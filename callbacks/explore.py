@@ -13,11 +13,13 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.components import figure_table, query_string
 from callbacks.wall import comment_card, label_chips
+from dashapp.auth import current_person
 from dashapp.engine import default_as_of
 from dashapp.figures import signed
 from dashapp.params import BadParameter, format_before, parse_before, parse_selection
 from dashapp.queries import ResponseRow, Selection, position
 from dashapp.services import Services
+from dashapp.users import Role
 from layouts.ids import Explore, Panels, Shell
 
 PAGE_SIZE = 50
@@ -215,6 +217,14 @@ def register(app: Dash, services: Services) -> None:
         ]
         return summary, breakdown, listing, pager, exports
 
+
+def register_heatmap_link(app: Dash) -> None:
+    """A heatmap cell on the overview opens its drill-down (for analysts; screens stay put).
+
+    Registered for viewers, because the overview is a viewer page: the browser
+    asks this on every load, and a screen must not get a 403 for it.
+    """
+
     @app.callback(
         Output(Shell.URL, "href"),
         Input(Panels.HEATMAP, "clickData"),
@@ -222,7 +232,9 @@ def register(app: Dash, services: Services) -> None:
     )
     def heatmap_to_explore(click: dict[str, Any] | None) -> str:
         # The graph is created with the page, which fires this once without a click.
-        if not click or not click.get("points"):
+        person = current_person()
+        # A wall screen's heatmap is not a way into the drill-down it may not see.
+        if not click or not click.get("points") or person is None or person.role < Role.analyst:
             raise PreventUpdate
         point = click["points"][0]
         today = dt.datetime.now(dt.UTC).date()

@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -130,8 +131,11 @@ def test_accb002_first_admin_makes_a_screen_that_is_revoked(  # type: ignore[no-
 
     # The screen's own browser: no admin session, just its display link, opened once.
     browser.delete_all_cookies()
-    browser.get(links["lobby"] + "&pages=overview&interval=30")
+    dash_br.get_logs()  # what the admin's pages logged is not the screen's
+    browser.get(links["lobby"] + "&pages=overview,feed,labels&interval=5")
     dash_br.wait_for_element("#panels-heatmap .main-svg", timeout=15)
+    time.sleep(6)  # a rotation and a few polls: every request the screen makes is allowed
+    assert dash_br.get_logs() == []
     assert "token=" not in browser.current_url
     assert browser.find_elements(By.CSS_SELECTOR, ".navbar") == []
     cookie = browser.get_cookie("fw_display")
