@@ -6,7 +6,7 @@ from flask import Blueprint, Response, redirect, render_template, request, sessi
 
 from dashapp import access_tokens, auth, users
 from dashapp.access_tokens import Kind
-from dashapp.auth import public
+from dashapp.auth import public, requires
 from dashapp.services import services_of
 from dashapp.users import Role, UserError
 
@@ -100,3 +100,29 @@ def setup() -> tuple[str, int] | Response:
     except UserError as exc:
         return render_template("setup.html", error=str(exc).capitalize() + ".", **form), 400
     return redirect("/")  # type: ignore[return-value]
+
+
+@views.route("/account", methods=["GET", "POST"])
+@requires(Role.viewer)
+def account() -> tuple[str, int]:
+    """Change your own password (the current one first); your other sessions end."""
+    person = auth.current_person()
+    assert person is not None
+    if person.via != "session" or person.user_id is None:
+        return render_template("forbidden.html", person=person, needed="signed-in user"), 403
+    form = {"person": person, "min_password": users.MIN_PASSWORD}
+    if request.method == "GET":
+        return render_template("account.html", **form), 200
+    password = request.form.get("password", "")
+    if password != request.form.get("again", ""):
+        return render_template("account.html", error="The new passwords differ.", **form), 400
+    try:
+        with services_of().sessions.begin() as db:
+            user = users.authenticate(db, person.name, request.form.get("current", ""))
+            if user is None or user.id != person.user_id:
+                raise UserError("current password: wrong")
+            users.reset_password(db, user.name, password)
+            auth.sign_in(user)  # this session goes on, under the new epoch
+    except UserError as exc:
+        return render_template("account.html", error=str(exc).capitalize() + ".", **form), 400
+    return render_template("account.html", done=True, **form), 200

@@ -52,9 +52,9 @@ def layout(**_query: str) -> html.Div:
         ),
         html.Div(id=Admin.USER_MESSAGE),
         html.Div(id=Admin.USERS),
-        hint="A new user gets a one-time password to change with "
-        "`feedbackwall users reset NAME`; roles: viewer (wall pages), analyst (drill-down, "
-        "exports, unmasked comments), admin (this page).",
+        hint="A new user gets a password shown once here; they change it on their account page "
+        "(their name, top right). Roles: viewer (wall pages), analyst (drill-down, exports, "
+        "unmasked comments), admin (this page).",
     )
     tokens = _section(
         "API and ingest tokens",

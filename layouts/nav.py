@@ -17,12 +17,10 @@ def _account(person: Person | None) -> list[object]:
     """Who is signed in, and a sign-out form (a POST with a CSRF token)."""
     if person is None or person.via not in ("session", "demo"):
         return []
-    who = html.Span(
-        [html.I(className="bi bi-person-circle me-1"), f"{person.name} · {person.role.name}"],
-        className="text-muted me-3",
-    )
+    label = [html.I(className="bi bi-person-circle me-1"), f"{person.name} · {person.role.name}"]
     if person.via == "demo":
-        return [who]
+        return [html.Span(label, className="text-muted me-3")]
+    who = html.A(label, href="/account", className="text-muted me-3 text-decoration-none")
     sign_out = html.Form(
         [
             dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),

@@ -460,3 +460,28 @@ def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dash]:
     make_user(app, Role.analyst, "ana")
     yield app
     services_of(app.server).engine.dispose()
+
+
+def test_acc020_people_change_their_own_password(app: Dash) -> None:
+    make_user(app, Role.analyst, "ana")
+    here, elsewhere = app.server.test_client(), app.server.test_client()
+    sign_in(here, "ana")
+    sign_in(elsewhere, "ana")
+    form = here.get("/account")
+    assert form.status_code == 200 and "ana · analyst" in form.text
+    data = {"csrf_token": csrf_of(form.text), "current": PASSWORD}
+    wrong = here.post(
+        "/account", data={**data, "current": "not it", "password": "x" * 12, "again": "x" * 12}
+    )
+    assert wrong.status_code == 400 and "Current password: wrong" in wrong.text
+    differ = here.post("/account", data={**data, "password": "x" * 12, "again": "y" * 12})
+    assert differ.status_code == 400 and "differ" in differ.text
+    done = here.post(
+        "/account", data={**data, "password": "a brand new one", "again": "a brand new one"}
+    )
+    assert done.status_code == 200 and "Password changed" in done.text
+    assert here.get("/explore", headers=HTML).status_code == 200  # this session goes on
+    assert elsewhere.get("/explore", headers=HTML).status_code == 302  # the other one ended
+    assert sign_in(app.server.test_client(), "ana", "a brand new one").status_code == 302
+    screen, _ = screen_client(app)
+    assert screen.get("/account", headers=HTML).status_code == 403  # a screen has no password
