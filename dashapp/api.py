@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from dashapp import tokens
-from dashapp.auth import public, requires
+from dashapp.auth import person_now, public, requires
 from dashapp.ingest import ingest
 from dashapp.label_stats import to_records as label_records
 from dashapp.models import SourceState
@@ -54,7 +54,10 @@ def build_version() -> Response:
 @api.get("/readyz")
 @public
 def readyz() -> tuple[Response, int]:
-    """The store's reachability and each source's poll state; 503 when the store is down."""
+    """The store's reachability and each source's poll state; 503 when the store is down.
+
+    Open to health checkers; the text of a source's last error only for admins.
+    """
     svc = services_of()
     now = dt.datetime.now(dt.UTC)
     body: dict[str, Any] = {"status": "ok", "store": {"ok": True}, "sources": {}}
@@ -66,9 +69,15 @@ def readyz() -> tuple[Response, int]:
         body.update(status="unavailable", store={"ok": False, "error": type(exc).__name__})
         return jsonify(body), 503
     configured = {s.name: s for s in svc.settings.sources}
+    # Health checkers need no sign-in; error texts may name hosts and paths, so
+    # only admins get them (everyone sees whether a source fails).
+    person = person_now()
+    errors = person is not None and person.role >= Role.admin
     for name in sorted(set(configured) | set(states)):
         state = states.get(name)
         body["sources"][name] = source_status(state, now)
+        if not errors:
+            body["sources"][name].pop("last_error", None)
         if body["sources"][name]["failing"]:
             body["status"] = "degraded"
     return jsonify(body), 200

@@ -251,6 +251,14 @@ def _person(gate: Gate) -> Person | str | None:
     return person
 
 
+def person_now() -> Person | None:
+    """Who is asking, for a public route that shows more to some (looked up on demand)."""
+    if "person" not in g:
+        found = _person(gate_of())
+        g.person = None if isinstance(found, str) else found
+    return g.person  # type: ignore[no-any-return]
+
+
 def current_person() -> Person | None:
     """The person the gate found for this request (None outside a request or when anonymous)."""
     return g.get("person")
