@@ -208,6 +208,7 @@ def _record_use(gate: Gate) -> None:
     if token_id is None or (tried is not None and now - tried < access_tokens.TOUCH_EVERY):
         return
     gate.touched[token_id] = now
+    g.renew_cookie = True
     try:
         with gate.sessions.begin() as db:
             access_tokens.touch(db, token_id, now)
@@ -407,7 +408,10 @@ def _gate() -> Response | None:
 def _renew_display_cookie(response: Response) -> Response:
     person = g.get("person")
     screen = request.cookies.get(DISPLAY_COOKIE)
-    if person is not None and person.via == "display" and screen and _wants_page(request):
+    # Renewed with every page load, and every few minutes of polling: a screen
+    # that never reloads keeps its cookie too.
+    renew = _wants_page(request) or g.get("renew_cookie", False)
+    if person is not None and person.via == "display" and screen and renew:
         _set_display_cookie(response, screen)
     return response
 

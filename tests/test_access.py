@@ -325,6 +325,15 @@ def test_acc013_display_link_admits_one_screen_to_viewer_pages(app: Dash) -> Non
     assert int(re.search(r"Max-Age=(\d+)", cookie)[1]) >= 365 * 86400  # type: ignore[index]
     assert client.get("/kiosk?pages=feed", headers=HTML).status_code == 200
     assert client.get("/api/v1/version").status_code == 200
+    # Polls renew the cookie only when the screen is recorded as seen (every few minutes),
+    # so a screen that never reloads keeps it too.
+    assert "fw_display" not in client.get("/api/v1/version").headers.get("Set-Cookie", "")
+    with services_of(app.server).sessions.begin() as session:
+        row = session.scalars(select(AccessToken)).one()
+        row.last_used_at = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=6)
+    auth.gate_of(app.server).touched.clear()  # as if this worker had not written it either
+    later = client.get("/api/v1/version")
+    assert "fw_display=fwd_" in later.headers.get("Set-Cookie", "")
     assert client.get("/explore", headers=HTML).status_code == 403
     assert client.get("/api/v1/nps").status_code == 403
     assert client.get("/export/data/responses.csv").status_code == 403
