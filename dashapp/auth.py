@@ -302,14 +302,13 @@ def _callback_role(gate: Gate, req: Request) -> Role:
         return Role.admin
     output = body["output"]
     if ROUTER_OUTPUT in output:
-        pathname = next(
-            (
-                i.get("value")
-                for i in body.get("inputs", [])
-                if isinstance(i, dict) and i.get("property") == "pathname"
-            ),
-            None,
-        )
+        # Dash passes inputs by position: the page rendered is the first input's
+        # value, whatever the request names it, so that is the one checked.
+        inputs = body.get("inputs")
+        first = inputs[0] if isinstance(inputs, list) and inputs else None
+        if not isinstance(first, dict) or first.get("property") != "pathname":
+            return Role.admin
+        pathname = first.get("value")
         return page_role(pathname) if isinstance(pathname, str) else Role.admin
     return gate.callbacks.get(output, Role.admin)
 

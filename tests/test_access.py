@@ -182,6 +182,16 @@ def test_acc003_unknown_callback_needs_admin(app: Dash) -> None:
     body = {"output": "made-up.children", "outputs": {}, "inputs": [], "changedPropIds": []}
     answer = client_as(app, Role.analyst).post("/_dash-update-component", json=body)
     assert answer.status_code == 403
+    # The router renders the page named by its first input: reordering cannot smuggle one.
+    viewer = client_as(app, Role.viewer)
+    viewer.get("/")  # Dash registers its router on the first page request
+    router = next(o for o in app.callback_map if auth.ROUTER_OUTPUT in o)
+    smuggled = callback_call(app, router)
+    smuggled["inputs"] = [
+        {"id": "_pages_location", "property": "search", "value": "/admin"},
+        {"id": "_pages_location", "property": "pathname", "value": "/"},
+    ]
+    assert viewer.post("/_dash-update-component", json=smuggled).status_code == 403
 
 
 # --- signing in --------------------------------------------------------------------
