@@ -11,6 +11,7 @@ from __future__ import annotations
 from dash import Dash
 
 from callbacks import admin, browser, compare, explore, labels, wall
+from dashapp import answer_cache
 from dashapp.auth import register_callbacks
 from dashapp.services import Services
 from dashapp.users import Role
@@ -18,8 +19,10 @@ from dashapp.users import Role
 
 def register(app: Dash, services: Services) -> None:
     """Register every feature's callbacks on *app*, each under the role it needs."""
+    # The wall's panels: every screen asks the same, so their answers are shared.
+    panels = register_callbacks(app, Role.viewer, lambda: wall.register(app, services))
+    answer_cache.share(app.server, panels)
     features = (
-        (Role.viewer, lambda: wall.register(app, services)),
         (Role.viewer, lambda: browser.register(app)),
         (Role.viewer, lambda: explore.register_heatmap_link(app)),
         (Role.analyst, lambda: explore.register(app, services)),

@@ -119,13 +119,18 @@ def protect(server: Flask, blueprint: str, role: Role) -> None:
     gate_of(server).blueprints[blueprint] = role
 
 
-def register_callbacks(app: Dash, role: Role, register: Callable[[], None]) -> None:
-    """Run *register* (which adds callbacks to *app*) and require *role* for what it added."""
+def register_callbacks(app: Dash, role: Role, register: Callable[[], None]) -> set[str]:
+    """Run *register* (which adds callbacks to *app*) and require *role* for what it added.
+
+    Returns the outputs it added (keys of ``app.callback_map``).
+    """
     before = set(app.callback_map)
     register()
     gate = gate_of(app.server)
-    for output in set(app.callback_map) - before:
+    added = set(app.callback_map) - before
+    for output in added:
         gate.callbacks[output] = role
+    return added
 
 
 def page_role(path: str) -> Role:

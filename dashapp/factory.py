@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 
 import callbacks
 import layouts
-from dashapp import auth, ratelimit, security
+from dashapp import answer_cache, auth, ratelimit, security
 from dashapp.api import MAX_BODY_BYTES, api
 from dashapp.auth_views import views
 from dashapp.chart_export import charts
@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     services = build_services(settings, server)
     security.install(server, settings)
     auth.install(server, settings, services.sessions, local_demo)
+    # After the gate: only those it lets through get a kept answer.
+    answer_cache.install(server)
     csrf = CSRFProtect(server)
     # Token-authenticated (no cookies to abuse) and JSON-only: not form posts.
     csrf.exempt(api)

@@ -504,3 +504,43 @@ def test_acc020_people_change_their_own_password(app: Dash) -> None:
     assert sign_in(app.server.test_client(), "ana", "a brand new one").status_code == 302
     screen, _ = screen_client(app)
     assert screen.get("/account", headers=HTML).status_code == 403  # a screen has no password
+
+
+def test_acc021_screens_share_one_encoded_answer_per_data_version(app: Dash) -> None:
+    """Two screens with different poll ticks get the same bytes; new data changes them."""
+    from dashapp import answer_cache
+
+    first, _ = screen_client(app, "lobby")
+    second, _ = screen_client(app, "hall")
+    feed = next(o for o in app.callback_map if "panels-feed.children" in o)
+    asked = callback_call(app, feed)
+    other = callback_call(app, feed)
+    asked["inputs"][0]["value"], other["inputs"][0]["value"] = 3, 41
+    assert answer_cache.question(asked) == answer_cache.question(other)
+    one = first.post("/_dash-update-component", json=asked)
+    two = second.post("/_dash-update-component", json=other)
+    assert one.status_code == two.status_code == 200
+    assert one.data == two.data and "Call me on" in one.text
+    ingest(
+        services_of(app.server).sessions,
+        "s",
+        located(
+            [
+                record(
+                    2,
+                    score=9,
+                    comment="Brand new praise",
+                    submitted_at=dt.datetime.now(dt.UTC).isoformat(),
+                )
+            ]
+        ),
+    )
+    fresh = second.post("/_dash-update-component", json=other)
+    assert "Brand new praise" in fresh.text  # a new data version: not the kept answer
+    # A filtered view is another question; an analyst's answer is kept apart from a screen's.
+    narrowed = callback_call(app, feed)
+    narrowed["state"][0]["value"] = {"brand": "Kvist"}
+    assert answer_cache.question(narrowed) != answer_cache.question(asked)
+    assert (
+        client_as(app, Role.analyst).post("/_dash-update-component", json=other).status_code == 200
+    )

@@ -1,0 +1,97 @@
+"""The wall's poll answers, encoded once and shared by every screen asking the same.
+
+Two hundred screens polling the same panels ask the same question; the panels
+themselves are cached (``NpsEngine.memo``), but Dash would still turn each
+into JSON for every screen, and on a small host that is most of the cost
+(docs/benchmarks.md, load). Here the finished answer of a shared callback is
+kept as bytes under:
+
+- the caller's role (what a role sees may differ, e.g. export links),
+- the callback and its inputs and states, without the poll timer's tick count
+  (every screen's timer differs; the answer does not depend on it),
+- the store's data version (a new response changes it: nothing stale is served),
+- a 5-second bucket of time, so relative times ("2 min ago") and the
+  "updated" stamp move on while the data stands still.
+
+Only callbacks registered as shared (the wall's panels) are kept; anything
+else passes through untouched. Runs after the access gate, which decides who
+may ask at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+
+from dashapp.auth import current_person
+from dashapp.services import services_of
+
+EXTENSION = "feedbackwall.answers"
+BUCKET_SECONDS = 5
+PATH = "/_dash-update-component"
+
+
+def question(body: Any) -> str | None:
+    """A digest of what a callback request asks, ignoring poll ticks; None if malformed (pure)."""
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return None
+
+    def values(items: Any) -> list[Any]:
+        if not isinstance(items, list):
+            return []
+        return [
+            [
+                i.get("id"),
+                i.get("property"),
+                None if i.get("property") == "n_intervals" else i.get("value"),
+            ]
+            for i in items
+            if isinstance(i, dict)
+        ]
+
+    asked = [body["output"], values(body.get("inputs")), values(body.get("state"))]
+    encoded = json.dumps(asked, sort_keys=True, default=str).encode()
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
+
+
+def share(server: Flask, outputs: Iterable[str]) -> None:
+    """Keep the answers of the callbacks writing *outputs* (keys of ``app.callback_map``)."""
+    server.extensions.setdefault(EXTENSION, set()).update(outputs)
+
+
+def _serve() -> Response | None:
+    if request.path != PATH or request.method != "POST":
+        return None
+    shared: set[str] = current_app.extensions.get(EXTENSION, set())
+    body = request.get_json(silent=True)
+    person = current_person()
+    asked = question(body)
+    if person is None or asked is None or body["output"] not in shared:
+        return None
+    svc = services_of()
+    bucket = int(time.time() // BUCKET_SECONDS)
+    key = f"fw:answer:{svc.nps.data_version()}:{bucket}:{person.role.name}:{asked}"
+    kept = svc.cache.get(key)
+    if kept is not None:
+        return Response(kept, mimetype="application/json")
+    g.answer_key = key
+    return None
+
+
+def _keep(response: Response) -> Response:
+    key = g.pop("answer_key", None)
+    if key and response.status_code == 200 and not response.direct_passthrough:
+        services_of().cache.set(key, response.get_data(), timeout=4 * BUCKET_SECONDS)
+    return response
+
+
+def install(server: Flask) -> None:
+    """Serve kept answers before Dash runs a shared callback, and keep new ones after."""
+    server.extensions.setdefault(EXTENSION, set())
+    server.before_request(_serve)
+    server.after_request(_keep)
