@@ -136,7 +136,16 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     if link:
         click.echo(f"No users yet. Create the first admin (once, within 24 h): {link}")
     try:
-        waitress.serve(app.server, host=host, port=port, threads=WEB_THREADS, ident="feedbackwall")
+        # Keep proxy headers (waitress drops them by default): the app decides what to
+        # trust (FEEDBACKWALL_PROXY_HOPS), and the demo sign-in must see that a proxy is there.
+        waitress.serve(
+            app.server,
+            host=host,
+            port=port,
+            threads=WEB_THREADS,
+            ident="feedbackwall",
+            clear_untrusted_proxy_headers=False,
+        )
     finally:
         if work is not None:
             work.stop()

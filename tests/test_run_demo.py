@@ -31,6 +31,12 @@ def test_run001_demo_serves_and_grows(tmp_path: Path) -> None:
     try:
         wait_for(lambda: httpx.get(f"{base}/healthz").status_code == 200, 30)
         assert httpx.get(f"{base}/").status_code == 200
+        # This machine's browser is signed in; through a proxy, or by another name, nobody is.
+        assert httpx.get(f"{base}/api/v1/nps").status_code == 200
+        proxied = httpx.get(f"{base}/api/v1/nps", headers={"X-Forwarded-For": "192.0.2.7"})
+        assert proxied.status_code == 401
+        renamed = httpx.get(f"{base}/api/v1/nps", headers={"Host": "wall.example.com"})
+        assert renamed.status_code == 401
 
         def total() -> int:
             rows = httpx.get(f"{base}/api/v1/nps?window=3660d").json()["rows"]
