@@ -34,6 +34,7 @@ from dashapp.config import Settings
 from dashapp.ingest import ingest
 from dashapp.services import services_of
 from dashapp.users import Role
+from tests.access import callback_call
 from tests.factories import located, random_records
 
 PASSWORD = "benchmark password"
@@ -42,17 +43,7 @@ SCHEMA = "fw_access_bench"
 
 def feed_call(app: Any) -> dict[str, Any]:
     """The live-feed callback request a wall screen sends at each poll."""
-    output = next(o for o in app.callback_map if "panels-feed.children" in o)
-    return {
-        "output": output,
-        "outputs": [
-            {"id": part.split(".")[0], "property": part.split(".")[1]}
-            for part in output.strip(".").split("...")
-        ],
-        "inputs": [{"id": "panels-tick-feed", "property": "n_intervals", "value": 1}],
-        "state": [{"id": "panels-filters", "property": "data", "value": None}],
-        "changedPropIds": ["panels-tick-feed.n_intervals"],
-    }
+    return callback_call(app, next(o for o in app.callback_map if "panels-feed.children" in o))
 
 
 def clients(url: str) -> tuple[Any, dict[str, FlaskClient]]:

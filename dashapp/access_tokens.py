@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from dashapp.models import AccessToken, User
-from dashapp.tokens import digest
+from dashapp.tokens import digest, revoke_where
 
 #: How often a token's "last used" time is written: screens poll every few
 #: seconds, and a write per poll would be pointless load on the store.
@@ -121,12 +121,7 @@ def consume_setup(session: Session, token: str) -> bool:
     found = lookup(session, Kind.setup, token)
     if found.token is None:
         return False
-    done = session.execute(
-        update(AccessToken)
-        .where(AccessToken.id == found.token.id, AccessToken.revoked_at.is_(None))
-        .values(revoked_at=dt.datetime.now(dt.UTC))
-    )
-    return done.rowcount == 1  # type: ignore[attr-defined]
+    return revoke_where(session, AccessToken, AccessToken.id == found.token.id) == 1
 
 
 def listing(session: Session, kind: Kind, *, revoked: bool = False) -> list[AccessToken]:
@@ -139,23 +134,11 @@ def listing(session: Session, kind: Kind, *, revoked: bool = False) -> list[Acce
 
 def revoke(session: Session, token_id: int) -> bool:
     """Revoke one token by id; False when there was no live token with that id."""
-    done = session.execute(
-        update(AccessToken)
-        .where(AccessToken.id == token_id, AccessToken.revoked_at.is_(None))
-        .values(revoked_at=dt.datetime.now(dt.UTC))
-    )
-    return done.rowcount > 0  # type: ignore[attr-defined]
+    return revoke_where(session, AccessToken, AccessToken.id == token_id) > 0
 
 
 def revoke_named(session: Session, kind: Kind, name: str) -> int:
     """Revoke the live tokens of *kind* called *name*; how many were revoked."""
-    done = session.execute(
-        update(AccessToken)
-        .where(
-            AccessToken.kind == kind.value,
-            AccessToken.name == name.strip(),
-            AccessToken.revoked_at.is_(None),
-        )
-        .values(revoked_at=dt.datetime.now(dt.UTC))
+    return revoke_where(
+        session, AccessToken, AccessToken.kind == kind.value, AccessToken.name == name.strip()
     )
-    return int(done.rowcount)  # type: ignore[attr-defined]

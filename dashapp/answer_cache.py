@@ -70,8 +70,10 @@ def _serve() -> Response | None:
     shared: set[str] = current_app.extensions.get(EXTENSION, set())
     body = request.get_json(silent=True)
     person = current_person()
+    if person is None or not isinstance(body, dict) or body.get("output") not in shared:
+        return None
     asked = question(body)
-    if person is None or asked is None or body["output"] not in shared:
+    if asked is None:
         return None
     svc = services_of()
     bucket = int(time.time() // BUCKET_SECONDS)

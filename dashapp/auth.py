@@ -96,7 +96,6 @@ def requires(role: Role) -> Callable[[V], V]:
 class Gate:
     """The access rules of one app: blueprint roles and callback roles."""
 
-    settings: Settings
     sessions: sessionmaker[Session]
     #: Sign in this machine's own browser as an admin (``feedbackwall run --demo``
     #: on a loopback address only; never an environment setting).
@@ -354,9 +353,9 @@ def _foreign_origin(req: Request) -> bool:
     # A browser names the page that sent a POST; another site's page must not
     # act with this site's cookies (with SameSite=Lax cookies as the second line).
     origin = req.headers.get("Origin")
-    if not origin or origin == "null":
-        return origin == "null"
-    return urlsplit(origin).netloc.lower() != req.host.lower()
+    if origin is None:
+        return False  # not sent by a browser's cross-site form or script
+    return origin == "null" or urlsplit(origin).netloc.lower() != req.host.lower()
 
 
 def _display_link(gate: Gate) -> Response | None:
@@ -456,7 +455,7 @@ def install(
     server: Flask, settings: Settings, sessions: sessionmaker[Session], local_demo: bool = False
 ) -> Gate:
     """Put the gate in front of every request of *server* and configure its sessions."""
-    gate = Gate(settings, sessions, local_demo)
+    gate = Gate(sessions, local_demo)
     server.extensions[EXTENSION] = gate
     server.config.update(
         SECRET_KEY=settings.secret_key,

@@ -79,7 +79,7 @@ def setup() -> tuple[str, int] | Response:
     """Create the first admin with the one-time link printed at first start."""
     token = (request.values.get("token") or "")[:200]
     svc = services_of()
-    with svc.sessions.begin() as db:
+    with svc.sessions() as db:
         usable = users.count(db) == 0 and access_tokens.lookup(db, Kind.setup, token).token
     if not usable:
         return render_template("setup.html", invalid=True), 403

@@ -101,9 +101,7 @@ def figure(name: str, filters: Filters, as_of: dt.datetime | None) -> go.Figure:
 
 def _comparison_figure(as_of: dt.datetime | None) -> go.Figure:
     """The compare page's trends for the request's ``by``, ``a``, ``b`` and ``window``."""
-    ask = comparison.parse_ask(request.args.get)
-    if ask is None:
-        raise BadParameter("a", "choose what to compare (a=..., and b=... or nothing)")
+    ask = comparison.require_ask(request.args.get)
     found = comparison.build(services_of().nps, ask, as_of)
     verdict = comparison.verdict(found.first, found.second)
     when = found.end.strftime("%Y-%m-%d %H:%M UTC")

@@ -114,14 +114,14 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     import waitress
 
     from dashapp import create_app
-    from dashapp.auth import LOOPBACK_ADDRESSES
+    from dashapp.auth import LOOPBACK_HOSTS
     from dashapp.runtime import start_scheduler
     from dashapp.services import services_of
 
     settings = load_settings()
     db.upgrade(settings.database_url)
     # Only this machine's own browser, and only in the demo, is signed in unasked.
-    local_demo = demo and host in LOOPBACK_ADDRESSES | {"localhost"}
+    local_demo = demo and host in LOOPBACK_HOSTS
     app = create_app(settings, local_demo=local_demo)
     work = None if no_scheduler else start_scheduler(settings, demo=demo)
     # SIGTERM (systemd, docker, kill) ends like Ctrl-C, so the lease is handed over at once.

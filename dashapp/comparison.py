@@ -57,6 +57,14 @@ def parse_ask(get: Callable[[str], str | None] | Mapping[str, str]) -> Ask | Non
     return Ask(by, a, b, window) if a else None
 
 
+def require_ask(get: Callable[[str], str | None] | Mapping[str, str]) -> Ask:
+    """Like :func:`parse_ask`, for exports: a comparison must be named (BadParameter on "a")."""
+    ask = parse_ask(get)
+    if ask is None:
+        raise BadParameter("a", "choose what to compare (a=..., and b=... or nothing)")
+    return ask
+
+
 def build(engine: NpsEngine, ask: Ask, end: dt.datetime | None = None) -> Comparison:
     """Compute the comparison: with B, A against B; without, A against its previous window."""
     end = end or default_as_of()

@@ -145,9 +145,7 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
         if name in ("trends", "volume"):
             return _send(name, fmt, *chart_table(name))
         if name == "compare":
-            ask = comparison.parse_ask(request.args.get)
-            if ask is None:
-                raise BadParameter("a", "choose what to compare (a=..., and b=... or nothing)")
+            ask = comparison.require_ask(request.args.get)
             as_of = parse_as_of(request.args.get("as_of"))
             return _send(
                 name, fmt, *comparison.table(comparison.build(services_of().nps, ask, as_of))

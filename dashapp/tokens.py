@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from dashapp.models import IngestToken
+from dashapp.models import AccessToken, IngestToken
 
 PREFIX = "fwi_"
 
@@ -54,11 +55,16 @@ def listing(session: Session) -> list[IngestToken]:
     )
 
 
-def revoke(session: Session, token_id: int) -> bool:
-    """Revoke one ingest token by id; False when no live token has that id."""
+def revoke_where(session: Session, model: type[IngestToken | AccessToken], *where: Any) -> int:
+    """Revoke the live tokens of *model* matching *where*, now; how many were revoked."""
     done = session.execute(
-        update(IngestToken)
-        .where(IngestToken.id == token_id, IngestToken.revoked_at.is_(None))
+        update(model)
+        .where(model.revoked_at.is_(None), *where)
         .values(revoked_at=dt.datetime.now(dt.UTC))
     )
-    return done.rowcount > 0  # type: ignore[attr-defined]
+    return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+def revoke(session: Session, token_id: int) -> bool:
+    """Revoke one ingest token by id; False when no live token has that id."""
+    return revoke_where(session, IngestToken, IngestToken.id == token_id) > 0

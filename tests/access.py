@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from dash import Dash
 from flask.testing import FlaskClient
@@ -36,3 +37,23 @@ def client_as(app: Dash, role: Role = Role.analyst) -> FlaskClient:
     client = app.server.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {api_token(app, role)}"
     return client
+
+
+def callback_call(app: Dash, output: str) -> dict[str, Any]:
+    """A well-formed call of the callback writing *output*, with empty inputs."""
+    spec = app.callback_map[output]
+
+    def described(deps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{"id": d["id"], "property": d["property"], "value": None} for d in deps]
+
+    outputs = [
+        {"id": part.split(".")[0], "property": part.split(".")[1]}
+        for part in output.strip(".").split("...")
+    ]
+    return {
+        "output": output,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": described(spec["inputs"]),
+        "state": described(spec["state"]),
+        "changedPropIds": [],
+    }
