@@ -4,6 +4,9 @@
 (function () {
   "use strict";
 
+  // How long before a page shows its data is asked for.
+  var LEAD_MS = 2000;
+
   function state(count) {
     if (!window.fwKiosk) {
       var match = /page=(\d+)/.exec(window.location.hash);
@@ -44,6 +47,17 @@
     }
   });
 
+  /* Ask the server for the panels of page *name* now (they skip their polls while hidden). */
+  function ask(k, name) {
+    if (k.asked === name) return;
+    k.asked = name;
+    var page = document.querySelector('.fw-kiosk-page[data-page="' + name + '"]');
+    if (!page) return;
+    page.querySelectorAll("[data-poll]").forEach(function (body) {
+      window.dash_clientside.set_props(body.dataset.poll, { data: Date.now() });
+    });
+  }
+
   function isNight(night) {
     if (!night) return false;
     var hour = new Date().getHours();
@@ -70,6 +84,13 @@
         }
         if (k.index >= count) show(k, 0, count);
         var current = names[k.index];
+        // The next page is fetched a little before it shows, so it appears fresh;
+        // a page reached any other way (start, arrow keys, the alert) is fetched as it shows.
+        if (!k.paused && count > 1 && period - elapsed <= LEAD_MS) {
+          ask(k, names[(k.index + 1) % count]);
+        } else if (elapsed < period - LEAD_MS) {
+          ask(k, current);
+        }
         var styles = config.pages.concat(["alert"]).map(function (name) {
           return { display: name === current ? "block" : "none" };
         });

@@ -28,6 +28,16 @@
         wall.lastData = Date.now();
         return "updated " + hhmm(new Date(stamp), true);
       },
+      /* Panels.TICK_* -> Panels.POLL_*: a panel asks the server only while it is
+       * on screen. A panel on a hidden kiosk page waits; the rotation asks for
+       * it just before showing it (assets/kiosk.js). */
+      poll: function (n) {
+        var id = window.dash_clientside.callback_context.outputs_list.id;
+        var body = document.querySelector('[data-poll="' + id + '"]');
+        var page = body && body.closest(".fw-kiosk-page");
+        if (page && page.style.display === "none") return window.dash_clientside.no_update;
+        return n;
+      },
       /* Screen scale for chart fonts: 1 at 1920 px wide, 2 on 4K. */
       scale: function () {
         return Math.max(0.6, Math.min(3, window.innerWidth / 1920));

@@ -1,8 +1,9 @@
 """The load test's floor: a Dash app whose one callback returns a constant.
 
 The load test sends its screens' and analysts' requests here too (every
-callback request goes to this callback), so that its latencies give what
-gunicorn, Flask and Dash cost on this machine before any feedback is read.
+callback request goes to this callback, every heartbeat to a constant
+``/api/v1/version``), so that its latencies give what gunicorn, Flask and
+Dash cost on this machine before any feedback is read.
 
     gunicorn benchmarks.floor_app:server -w 4 --threads 4
 """
@@ -22,3 +23,9 @@ def constant(_tick: int | None) -> str:
 
 
 server = app.server
+
+
+@server.get("/api/v1/version")
+def version() -> dict[str, str]:
+    """Always the same answer, standing in for the wall's heartbeat."""
+    return {"version": "floor"}

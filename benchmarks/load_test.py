@@ -12,8 +12,10 @@ shared Redis cache, records the callback requests a real browser makes on the
 kiosk and explore pages (headless Chromium), then for ``--minutes``:
 
 - ``--screens`` wall screens, each running the kiosk with overview, live feed
-  and labels (30 s a page): all callbacks once, then every panel's poll
-  callback every 10 s, as the browser does (every panel polls, shown or not);
+  and labels (30 s a page) as the browser does: the page's callbacks once,
+  then every 10 s the shown page's panel, the alert check and the heartbeat
+  (``GET /api/v1/version``), and each next page's panel 2 s before it shows
+  (hidden pages do not poll);
 - ``--analysts`` people clicking through explore views (random brand, country,
   label, score order, deep pages) every 2-6 s, now and then asking the API for
   NPS and label figures;
@@ -47,7 +49,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,6 +72,10 @@ REDIS = "redis://127.0.0.1:6379/14"
 SCREEN_POLL = 10.0
 SCREEN_ROTATE = 30.0
 PAGES = ("overview", "feed", "labels")
+#: The panel whose callback each page asks for (its first output).
+PANELS = {"overview": "nps", "feed": "feed", "labels": "labels"}
+#: How long before a page shows the kiosk asks for its panel (assets/kiosk.js).
+PREFETCH = 2.0
 BRANDS = ("Velora", "Nordhem", "Casa Brio", "Lumen & Co", "Kvist")
 COUNTRIES = ("DE", "AT", "CH", "FR", "BE", "NL", "SE", "DK", "NO", "FI", "IT", "ES")
 PASSWORD = "load test password"
@@ -259,16 +265,18 @@ def capture(base: str, creds: Credentials) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {}
     try:
         kiosk = f"/kiosk?token={creds.display}&pages={','.join(PAGES)}"
-        for name, path in [
-            ("kiosk", f"{kiosk}&interval={SCREEN_ROTATE:.0f}"),
-            ("explore", "/explore?brand=Velora&country=DE"),
+        # The kiosk for a whole rotation and a little more, so that every page's
+        # panel has been asked for (hidden pages ask only just before they show).
+        for name, path, seconds in [
+            ("kiosk", f"{kiosk}&interval={SCREEN_ROTATE:.0f}", 3 * SCREEN_ROTATE + 5),
+            ("explore", "/explore?brand=Velora&country=DE", 8),
         ]:
             if name == "explore":
                 driver.delete_all_cookies()
                 _sign_in(driver, base, creds)
             driver.get_log("performance")
             driver.get(base + path)
-            time.sleep(8)
+            time.sleep(seconds)
             bodies = []
             for entry in driver.get_log("performance"):
                 message = json.loads(entry["message"])["message"]
@@ -283,6 +291,30 @@ def capture(base: str, creds: Credentials) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class KioskRequests:
+    """What a kiosk screen asks: on load, then per poll and per page of the rotation."""
+
+    load: list[dict[str, Any]]
+    #: The alert check, asked every poll whatever page shows.
+    alert: dict[str, Any]
+    #: Each page's panel callback, asked while it shows and just before.
+    pages: list[dict[str, Any]]
+
+    @classmethod
+    def from_capture(cls, bodies: list[dict[str, Any]]) -> KioskRequests:
+        """Sort the requests a browser sent from a kiosk (see :func:`capture`)."""
+        by_output: dict[str, dict[str, Any]] = {}
+        for body in bodies:
+            by_output.setdefault(body["output"], body)
+        panels = {name: f"panels-{panel}.children" for name, panel in PANELS.items()}
+        pages = [next(b for o, b in by_output.items() if panels[p] in o) for p in PAGES]
+        alert = next(b for o, b in by_output.items() if "panels-alert.children" in o)
+        # Everything else is asked once, as the page loads (router, heatmap link, ...).
+        load = [b for b in by_output.values() if b is not alert and b not in pages]
+        return cls(load=[*load, alert, pages[0]], alert=alert, pages=pages)
+
+
 # --- load ------------------------------------------------------------------------------
 
 
@@ -292,22 +324,26 @@ class Recorder:
     def __init__(self) -> None:
         self.seconds: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
+        #: What each failed request got: its HTTP status, or the client's exception.
+        self.failures: Counter[str] = Counter()
         self.pushed: dict[str, float] = {}
         self.seen: dict[str, float] = {}
 
     async def send(
         self, client: httpx.AsyncClient, kind: str, method: str, path: str, **kw: Any
     ) -> str:
+        """Send one request, timing it; its body as text (empty when it failed)."""
         start = time.perf_counter()
         try:
             response = await client.request(method, path, **kw)
             text = response.text
-            ok = response.status_code in (200, 204)
-        except httpx.HTTPError:
-            text, ok = "", False
+            failure = None if response.status_code in (200, 204) else str(response.status_code)
+        except httpx.HTTPError as exc:
+            text, failure = "", type(exc).__name__
         self.seconds[kind].append(time.perf_counter() - start)
-        if not ok:
+        if failure is not None:
             self.errors[kind] += 1
+            self.failures[f"{kind}: {failure}"] += 1
         return text
 
     def summary(self) -> dict[str, Any]:
@@ -330,6 +366,7 @@ class Recorder:
         return {
             "requests": len(every),
             "errors": sum(self.errors.values()),
+            "failures": dict(self.failures),
             "all": {
                 "p50_ms": pct(every, 0.5),
                 "p95_ms": pct(every, 0.95),
@@ -354,45 +391,63 @@ def callback_kind(body: dict[str, Any]) -> str:
 async def screen(
     client: httpx.AsyncClient,
     rec: Recorder,
-    payloads: dict[str, list[dict[str, Any]]],
+    kiosk: KioskRequests,
     end: float,
     floor: bool,
     creds: Credentials,
 ) -> None:
-    """One wall screen running the kiosk until *end*.
+    """One wall screen running the kiosk until *end*, asking what the browser asks.
 
-    The kiosk holds every page of its rotation, and every panel polls whether
-    shown or not: on load all callbacks run, then each poll timer's every 10 s.
+    On load the page's callbacks; then every poll interval the shown page's
+    panel, the alert check and the heartbeat; and each page's panel
+    ``PREFETCH`` seconds before the rotation shows it.
     """
     await asyncio.sleep(random.uniform(0, SCREEN_POLL))
-    tick = 0
-    while time.monotonic() < end:
-        tick += 1
-        for body in payloads["kiosk"]:
-            if tick > 1 and not _polled(body):
-                continue
-            request = json.loads(json.dumps(body))
-            for item in request.get("inputs", []):
-                if item.get("property") == "n_intervals":
-                    item["value"] = tick
-            kind = "floor callback" if floor else callback_kind(request)
-            text = await rec.send(
-                client,
-                kind,
-                "POST",
-                "/_dash-update-component",
-                json=request,
-                headers=creds.screen_headers(),
-            )
-            if "panels-feed" in request["output"]:
-                for marker in list(rec.pushed):
-                    if marker not in rec.seen and marker in text:
-                        rec.seen[marker] = time.monotonic()
-        await asyncio.sleep(SCREEN_POLL)
+    started = time.monotonic()
+    for body in kiosk.load:
+        await _ask(client, rec, body, floor, creds)
+    next_poll = started + SCREEN_POLL
+    next_page = started + SCREEN_ROTATE - PREFETCH
+    page = 0
+    while True:
+        at = min(next_poll, next_page)
+        if at >= end:
+            return
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
+        if at == next_page:
+            page = (page + 1) % len(kiosk.pages)
+            await _ask(client, rec, kiosk.pages[page], floor, creds)
+            next_page += SCREEN_ROTATE
+            continue
+        shown = page if time.monotonic() >= next_page - SCREEN_ROTATE + PREFETCH else page - 1
+        await _ask(client, rec, kiosk.pages[shown % len(kiosk.pages)], floor, creds)
+        await _ask(client, rec, kiosk.alert, floor, creds)
+        kind = "floor heartbeat" if floor else "GET /api/v1/version (heartbeat)"
+        await rec.send(client, kind, "GET", "/api/v1/version", headers=creds.screen_headers())
+        next_poll += SCREEN_POLL
 
 
-def _polled(body: dict[str, Any]) -> bool:
-    return any(p.endswith("n_intervals") for p in body.get("changedPropIds", []))
+async def _ask(
+    client: httpx.AsyncClient,
+    rec: Recorder,
+    body: dict[str, Any],
+    floor: bool,
+    creds: Credentials,
+) -> None:
+    """Send one of a screen's callback requests; note any pushed response the feed now shows."""
+    kind = "floor callback" if floor else callback_kind(body)
+    text = await rec.send(
+        client,
+        kind,
+        "POST",
+        "/_dash-update-component",
+        json=body,
+        headers=creds.screen_headers(),
+    )
+    if "panels-feed" in body["output"]:
+        for marker in list(rec.pushed):
+            if marker not in rec.seen and marker in text:
+                rec.seen[marker] = time.monotonic()
 
 
 def explore_search(rng: random.Random) -> str:
@@ -412,7 +467,7 @@ def explore_search(rng: random.Random) -> str:
 async def analyst(
     client: httpx.AsyncClient,
     rec: Recorder,
-    payloads: dict[str, list[dict[str, Any]]],
+    show: dict[str, Any],
     end: float,
     floor: bool,
     seed: int,
@@ -420,11 +475,6 @@ async def analyst(
 ) -> None:
     """One analyst: an explore view every 2-6 s, sometimes an API figure, until *end*."""
     rng = random.Random(seed)
-    show = (
-        payloads["explore"][0]
-        if floor
-        else next(b for b in payloads["explore"] if "explore-list" in b["output"])
-    )
     while time.monotonic() < end:
         request = json.loads(json.dumps(show))
         search = explore_search(rng)
@@ -472,26 +522,71 @@ async def pusher(client: httpx.AsyncClient, rec: Recorder, token: str, end: floa
         await asyncio.sleep(5)
 
 
+class Usage:
+    """CPU (% of one core) of groups of processes between two readings."""
+
+    def __init__(self) -> None:
+        self.known: dict[int, psutil.Process] = {}
+
+    def cpu(self, procs: list[psutil.Process]) -> float:
+        """CPU of *procs* since the last call (a process seen first counts from now)."""
+        total = 0.0
+        for p in procs:
+            try:
+                if p.pid in self.known:
+                    total += self.known[p.pid].cpu_percent(None)
+                else:
+                    self.known[p.pid] = p
+                    p.cpu_percent(None)
+            except psutil.NoSuchProcess:
+                self.known.pop(p.pid, None)
+        return total
+
+
+def _named(name: str) -> list[psutil.Process]:
+    return [p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith(name)]
+
+
+def _rss(p: psutil.Process) -> int:
+    try:
+        return int(p.memory_info().rss)
+    except psutil.NoSuchProcess:
+        return 0
+
+
 async def sample_usage(root: psutil.Process, samples: list[dict[str, float]], end: float) -> None:
-    """CPU (% of one core) and RSS of gunicorn and its workers, every 5 s."""
-    procs = [root, *root.children(recursive=True)]
-    for p in procs:
-        p.cpu_percent(None)
+    """Every 5 s: CPU and RSS of gunicorn and its workers, and CPU of everything else measured.
+
+    The generator itself, PostgreSQL and Redis share the machine with the
+    server; their shares say where the cores went.
+    """
+    usage = Usage()
+    me = psutil.Process()
+
+    def groups() -> dict[str, list[psutil.Process]]:
+        return {
+            "cpu_pct": [root, *root.children(recursive=True)],
+            "generator_cpu_pct": [me],
+            "postgres_cpu_pct": _named("postgres"),
+            "redis_cpu_pct": _named("redis-server"),
+        }
+
+    for procs in groups().values():
+        usage.cpu(procs)
+    psutil.cpu_percent(None)
     while time.monotonic() < end:
         await asyncio.sleep(5)
-        live = [p for p in procs if p.is_running()]
-        samples.append(
-            {
-                "cpu_pct": sum(p.cpu_percent(None) for p in live),
-                "rss_mib": sum(p.memory_info().rss for p in live) / 2**20,
-                "system_cpu_pct": psutil.cpu_percent(None),
-            }
-        )
+        now = groups()
+        sample = {name: usage.cpu(procs) for name, procs in now.items()}
+        sample["rss_mib"] = sum(_rss(p) for p in now["cpu_pct"]) / 2**20
+        sample["system_cpu_pct"] = psutil.cpu_percent(None)
+        samples.append(sample)
 
 
 async def load(
     base: str,
-    payloads: dict[str, list[dict[str, Any]]],
+    kiosk: KioskRequests,
+    explore: dict[str, Any],
     args: argparse.Namespace,
     minutes: float,
     floor: bool,
@@ -505,9 +600,9 @@ async def load(
     usage: list[dict[str, float]] = []
     limits = httpx.Limits(max_connections=args.screens + args.analysts + 10)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        tasks = [screen(client, rec, payloads, end, floor, creds) for _ in range(args.screens)]
+        tasks = [screen(client, rec, kiosk, end, floor, creds) for _ in range(args.screens)]
         tasks += [
-            analyst(client, rec, payloads, end, floor, seed, creds) for seed in range(args.analysts)
+            analyst(client, rec, explore, end, floor, seed, creds) for seed in range(args.analysts)
         ]
         if not floor:
             tasks.append(pusher(client, rec, token, end))
@@ -515,6 +610,8 @@ async def load(
         await asyncio.gather(*tasks)
     result = rec.summary()
     result["cpu_pct_median"] = round(statistics.median(u["cpu_pct"] for u in usage), 1)
+    for name in ("generator_cpu_pct", "postgres_cpu_pct", "redis_cpu_pct"):
+        result[f"{name}_median"] = round(statistics.median(u[name] for u in usage), 1)
     result["cpu_pct_max"] = round(max(u["cpu_pct"] for u in usage), 1)
     result["system_cpu_pct_median"] = round(
         statistics.median(u["system_cpu_pct"] for u in usage), 1
@@ -547,10 +644,13 @@ def run(args: argparse.Namespace) -> None:
         payloads = capture(base, creds)
         require(payloads["kiosk"] and payloads["explore"], f"no callbacks seen: {payloads}")
         print({k: [callback_kind(b) for b in v] for k, v in payloads.items()}, flush=True)
+        kiosk = KioskRequests.from_capture(payloads["kiosk"])
+        explore = next(b for b in payloads["explore"] if "explore-list" in b["output"])
         result = asyncio.run(
             load(
                 base,
-                payloads,
+                kiosk,
+                explore,
                 args,
                 args.minutes,
                 False,
@@ -564,11 +664,14 @@ def run(args: argparse.Namespace) -> None:
     print(json.dumps(result, indent=2), flush=True)
     floor_server = start_gunicorn("benchmarks.floor_app:server", port + 1, {})
     try:
-        floor_payloads = capture_floor(f"http://127.0.0.1:{port + 1}")
+        body = floor_callback(f"http://127.0.0.1:{port + 1}")
+        # The same schedule, every callback request answered by the one constant callback.
+        floor_kiosk = KioskRequests(load=[body] * len(kiosk.load), alert=body, pages=[body] * 3)
         floor = asyncio.run(
             load(
                 f"http://127.0.0.1:{port + 1}",
-                floor_payloads,
+                floor_kiosk,
+                body,
                 args,
                 args.floor_minutes,
                 True,
@@ -594,7 +697,7 @@ def run(args: argparse.Namespace) -> None:
     save("load_test", result)
 
 
-def capture_floor(base: str) -> dict[str, list[dict[str, Any]]]:
+def floor_callback(base: str) -> dict[str, Any]:
     """The floor app's one callback request, standing in for every page's callbacks."""
     body = {
         "output": "out.children",
@@ -603,8 +706,7 @@ def capture_floor(base: str) -> dict[str, list[dict[str, Any]]]:
         "changedPropIds": ["tick.n_intervals"],
     }
     require(httpx.post(base + "/_dash-update-component", json=body).status_code == 200, "floor")
-    # The kiosk polls four panels (overview, feed, labels, alert) per tick.
-    return {"kiosk": [body] * 4, "explore": [body]}
+    return body
 
 
 def main() -> None:

@@ -15,13 +15,14 @@ from dashapp import answer_cache
 from dashapp.auth import register_callbacks
 from dashapp.services import Services
 from dashapp.users import Role
+from layouts.ids import Panels
 
 
 def register(app: Dash, services: Services) -> None:
     """Register every feature's callbacks on *app*, each under the role it needs."""
     # The wall's panels: every screen asks the same, so their answers are shared.
     panels = register_callbacks(app, Role.viewer, lambda: wall.register(app, services))
-    answer_cache.share(app.server, panels)
+    answer_cache.share(app.server, panels, triggers=Panels.POLLS.values())
     features = (
         (Role.viewer, lambda: browser.register(app)),
         (Role.viewer, lambda: explore.register_heatmap_link(app)),

@@ -1,10 +1,10 @@
-"""Clientside callbacks: "updated" stamp, screen scale and kiosk rotation (assets/*.js)."""
+"""Clientside callbacks: "updated" stamp, screen scale, polls of shown panels, kiosk rotation."""
 
 from __future__ import annotations
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State
 
-from layouts.ids import Kiosk, Shell
+from layouts.ids import Kiosk, Panels, Shell
 
 
 def register(app: Dash) -> None:
@@ -19,6 +19,12 @@ def register(app: Dash) -> None:
         Output(Shell.SCALE, "data"),
         Input(Shell.URL, "pathname"),
     )
+    for tick, poll in Panels.POLLS.items():
+        app.clientside_callback(
+            ClientsideFunction(namespace="wall", function_name="poll"),
+            Output(poll, "data"),
+            Input(tick, "n_intervals"),
+        )
     app.clientside_callback(
         ClientsideFunction(namespace="kiosk", function_name="rotate"),
         Output(Kiosk.page(ALL), "style"),

@@ -300,11 +300,11 @@ def register(app: Dash, services: Services) -> None:
         Output(Panels.TRENDS, "figure"),
         Output(Panels.VOLUME, "figure"),
         Output(Shell.STAMP, "data", allow_duplicate=True),
-        Input(Panels.TICK_OVERVIEW, "n_intervals"),
+        Input(Panels.POLL_OVERVIEW, "data"),
         State(Panels.FILTERS, "data"),
         State(Shell.SCALE, "data"),
         running=[(Output(Panels.TICK_OVERVIEW, "disabled"), True, False)],
-        prevent_initial_call="initial_duplicate",
+        prevent_initial_call=True,
     )
     def refresh_overview(
         _tick: int, filter_data: dict[str, str] | None, scale: float | None
@@ -342,10 +342,10 @@ def register(app: Dash, services: Services) -> None:
     @app.callback(
         Output(Panels.FEED, "children"),
         Output(Shell.STAMP, "data", allow_duplicate=True),
-        Input(Panels.TICK_FEED, "n_intervals"),
+        Input(Panels.POLL_FEED, "data"),
         State(Panels.FILTERS, "data"),
         running=[(Output(Panels.TICK_FEED, "disabled"), True, False)],
-        prevent_initial_call="initial_duplicate",
+        prevent_initial_call=True,
     )
     def refresh_feed(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
         filters = filters_of(filter_data)
@@ -363,16 +363,20 @@ def register(app: Dash, services: Services) -> None:
         running=[(Output(Panels.TICK_ALERT, "disabled"), True, False)],
     )
     def refresh_alert(_tick: int, filter_data: dict[str, str] | None) -> tuple[list[Any], int]:
-        cards = alert_cards(services, filters_of(filter_data))
+        # Polled by every kiosk, shown or not: it decides whether the alert page joins.
+        filters = filters_of(filter_data)
+        cards: list[Any] = services.nps.memo(
+            "panel:alert", (filters, default_as_of()), lambda: alert_cards(services, filters)
+        )
         return cards, len(cards)
 
     @app.callback(
         Output(Panels.LABELS, "children"),
         Output(Shell.STAMP, "data", allow_duplicate=True),
-        Input(Panels.TICK_LABELS, "n_intervals"),
+        Input(Panels.POLL_LABELS, "data"),
         State(Panels.FILTERS, "data"),
         running=[(Output(Panels.TICK_LABELS, "disabled"), True, False)],
-        prevent_initial_call="initial_duplicate",
+        prevent_initial_call=True,
     )
     def refresh_labels(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
         filters = filters_of(filter_data)

@@ -23,12 +23,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 
 from dashapp.auth import current_person
+from dashapp.engine import served_stale
 from dashapp.services import services_of
 
 EXTENSION = "feedbackwall.answers"
@@ -36,8 +38,12 @@ BUCKET_SECONDS = 5
 PATH = "/_dash-update-component"
 
 
-def question(body: Any) -> str | None:
-    """A digest of what a callback request asks, ignoring poll ticks; None if malformed (pure)."""
+def question(body: Any, triggers: Collection[str] = ()) -> str | None:
+    """A digest of what a callback request asks; None if malformed (pure).
+
+    The values of poll ticks (``n_intervals``) and of the *triggers* (ids of
+    components whose value only says "ask again") are left out.
+    """
     if not isinstance(body, dict) or not isinstance(body.get("output"), str):
         return None
 
@@ -48,7 +54,9 @@ def question(body: Any) -> str | None:
             [
                 i.get("id"),
                 i.get("property"),
-                None if i.get("property") == "n_intervals" else i.get("value"),
+                None
+                if i.get("property") == "n_intervals" or i.get("id") in triggers
+                else i.get("value"),
             ]
             for i in items
             if isinstance(i, dict)
@@ -59,25 +67,38 @@ def question(body: Any) -> str | None:
     return hashlib.blake2b(encoded, digest_size=16).hexdigest()
 
 
-def share(server: Flask, outputs: Iterable[str]) -> None:
-    """Keep the answers of the callbacks writing *outputs* (keys of ``app.callback_map``)."""
-    server.extensions.setdefault(EXTENSION, set()).update(outputs)
+@dataclass(slots=True)
+class Shared:
+    """Which callbacks' answers are kept, and which inputs only trigger them."""
+
+    outputs: set[str] = field(default_factory=set)
+    triggers: set[str] = field(default_factory=set)
+
+
+def share(server: Flask, outputs: Iterable[str], triggers: Iterable[str] = ()) -> None:
+    """Keep the answers of the callbacks writing *outputs* (keys of ``app.callback_map``).
+
+    *triggers*: ids of components whose value only asks for a refresh (see :func:`question`).
+    """
+    shared = server.extensions.setdefault(EXTENSION, Shared())
+    shared.outputs.update(outputs)
+    shared.triggers.update(triggers)
 
 
 def _serve() -> Response | None:
     if request.path != PATH or request.method != "POST":
         return None
-    shared: set[str] = current_app.extensions.get(EXTENSION, set())
+    shared: Shared = current_app.extensions[EXTENSION]
     body = request.get_json(silent=True)
     person = current_person()
-    if person is None or not isinstance(body, dict) or body.get("output") not in shared:
+    if person is None or not isinstance(body, dict) or body.get("output") not in shared.outputs:
         return None
-    asked = question(body)
+    asked = question(body, shared.triggers)
     if asked is None:
         return None
     svc = services_of()
     bucket = int(time.time() // BUCKET_SECONDS)
-    key = f"fw:answer:{svc.nps.data_version()}:{bucket}:{person.role.name}:{asked}"
+    key = f"fw:answer:{svc.versions.current().data}:{bucket}:{person.role.name}:{asked}"
     kept = svc.cache.get(key)
     if kept is not None:
         return Response(kept, mimetype="application/json")
@@ -87,13 +108,19 @@ def _serve() -> Response | None:
 
 def _keep(response: Response) -> Response:
     key = g.pop("answer_key", None)
-    if key and response.status_code == 200 and not response.direct_passthrough:
+    # An answer built from an older version's panel must not stand for the new version.
+    if (
+        key
+        and response.status_code == 200
+        and not response.direct_passthrough
+        and not served_stale()
+    ):
         services_of().cache.set(key, response.get_data(), timeout=4 * BUCKET_SECONDS)
     return response
 
 
 def install(server: Flask) -> None:
     """Serve kept answers before Dash runs a shared callback, and keep new ones after."""
-    server.extensions.setdefault(EXTENSION, set())
+    server.extensions.setdefault(EXTENSION, Shared())
     server.before_request(_serve)
     server.after_request(_keep)

@@ -50,9 +50,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashapp import access_tokens
 from dashapp.access_tokens import Kind
 from dashapp.config import Settings
-from dashapp.models import AccessToken, AppSecret, User
+from dashapp.models import AppSecret, User
 from dashapp.tokens import digest
 from dashapp.users import Person, Role
+from dashapp.versions import Watch
 
 log = logging.getLogger(__name__)
 EXTENSION = "feedbackwall.auth"
@@ -67,7 +68,7 @@ ROUTER_OUTPUT = "_pages_content.children"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 PUBLIC_PATHS = frozenset({"/_favicon.ico", "/_reload-hash", "/favicon.ico"})
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-#: Identities remembered for store outages (one per screen or person: plenty).
+#: Identities remembered per credential (one per screen or person: plenty).
 REMEMBERED = 10_000
 STORE_DOWN = "store down"
 _ROLE_ATTR = "feedbackwall_role"
@@ -92,17 +93,33 @@ def requires(role: Role) -> Callable[[V], V]:
     return mark
 
 
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What one credential stood for when the store was last asked."""
+
+    person: Person | None
+    #: A screen whose display token was revoked (it is told so, never sent to sign in).
+    revoked: bool = False
+    #: A session cookie from an ended session (cleared from the browser).
+    ended: bool = False
+    #: The access token used, and when it was last recorded as used.
+    token_id: int | None = None
+    last_used_at: dt.datetime | None = None
+
+
 @dataclass(slots=True)
 class Gate:
     """The access rules of one app: blueprint roles and callback roles."""
 
     sessions: sessionmaker[Session]
+    watch: Watch
     #: Sign in this machine's own browser as an admin (``feedbackwall run --demo``
     #: on a loopback address only; never an environment setting).
     local_demo: bool = False
     blueprints: dict[str, Role] = field(default_factory=dict)
-    #: The last identity seen per credential digest, for store outages (LRU).
-    remembered: OrderedDict[str, tuple[Person | None, bool]] = field(default_factory=OrderedDict)
+    #: The last identity seen per credential digest, with the access version it was
+    #: seen at: reused while that version stands, and through store outages (LRU).
+    remembered: OrderedDict[str, tuple[int, Identity]] = field(default_factory=OrderedDict)
     #: When this process last wrote each token's "last used" time.
     touched: dict[int, dt.datetime] = field(default_factory=dict)
     callbacks: dict[str, Role] = field(default_factory=dict)
@@ -163,41 +180,41 @@ def _is_local_demo(gate: Gate, req: Request) -> bool:
     return host in LOOPBACK_HOSTS
 
 
-def identify(gate: Gate, req: Request, db: Session) -> Person | None:
-    """The person behind *req*, or None; sets ``g.revoked`` when a screen's token was revoked."""
+def identify(gate: Gate, req: Request, db: Session) -> Identity:
+    """Who is behind *req*'s credentials, as the store says now."""
     token = _bearer(req)
     if token and token.startswith(access_tokens.PREFIXES[Kind.api]):
-        found = access_tokens.lookup(db, Kind.api, token)
-        _note_use(found.token)
-        owner = db.get(User, found.token.user_id) if found.token and found.token.user_id else None
-        if owner is None or owner.disabled_at is not None:
-            return None
-        return Person(owner.name, Role[owner.role], "api", owner.id)
+        found = access_tokens.lookup(db, Kind.api, token).token
+        owner = db.get(User, found.user_id) if found and found.user_id else None
+        if found is None or owner is None or owner.disabled_at is not None:
+            return Identity(None)
+        person = Person(owner.name, Role[owner.role], "api", owner.id)
+        return Identity(person, token_id=found.id, last_used_at=found.last_used_at)
+    ended = False
     uid = session.get("uid")
     if isinstance(uid, int):
         user = db.get(User, uid)
         if user and user.disabled_at is None and session.get("epoch") == user.session_epoch:
-            return Person(user.name, Role[user.role], "session", user.id)
-        session.clear()
+            return Identity(Person(user.name, Role[user.role], "session", user.id))
+        ended = True
     screen = req.cookies.get(DISPLAY_COOKIE)
     if screen:
-        found = access_tokens.lookup(db, Kind.display, screen)
-        _note_use(found.token)
-        if found.token is not None:
-            return Person(found.token.name, Role.viewer, "display")
-        g.revoked = True
+        found = access_tokens.lookup(db, Kind.display, screen).token
+        if found is None:
+            return Identity(None, revoked=True, ended=ended)
+        person = Person(found.name, Role.viewer, "display")
+        return Identity(person, ended=ended, token_id=found.id, last_used_at=found.last_used_at)
     if _is_local_demo(gate, req):
-        return Person("local demo", Role.admin, "demo")
-    return None
+        return Identity(Person("local demo", Role.admin, "demo"), ended=ended)
+    return Identity(None, ended=ended)
 
 
-def _note_use(token: AccessToken | None) -> None:
-    """Remember that *token* was used, if its "last used" time is old enough to write."""
+def _note_use(identity: Identity) -> None:
+    """Remember that a token was used, if its "last used" time is old enough to write."""
     now = dt.datetime.now(dt.UTC)
-    if token is not None and (
-        token.last_used_at is None or now - token.last_used_at > access_tokens.TOUCH_EVERY
-    ):
-        g.touch = token.id
+    last = identity.last_used_at
+    if identity.token_id is not None and (last is None or now - last > access_tokens.TOUCH_EVERY):
+        g.touch = identity.token_id
 
 
 def _record_use(gate: Gate) -> None:
@@ -233,27 +250,40 @@ def _credential(req: Request) -> str:
 
 
 def _person(gate: Gate) -> Person | str | None:
-    """Who is asking; while the store is unreachable, whoever these credentials were last time.
+    """Who is asking: remembered per credential until the store's access version moves.
 
-    Screens must keep showing their cached wall through a store outage, so the
-    last answer for the same credentials is kept (bounded); someone never seen
-    before gets STORE_DOWN (503).
+    A screen polling every few seconds is not looked up every time: its
+    identity stands until something about access changes anywhere (a token
+    revoked, a user disabled, a role or password changed), which every
+    process notices within a second (:mod:`dashapp.versions`). While the store
+    is unreachable, whoever these credentials were last time, so screens keep
+    showing their cached wall; someone never seen before gets STORE_DOWN (503).
     """
     key = _credential(request)
+    kept = gate.remembered.get(key)
     try:
-        with gate.sessions() as db:
-            person = identify(gate, request, db)
+        access = gate.watch.current().access
+        if kept is not None and kept[0] == access:
+            identity = kept[1]
+        else:
+            with gate.sessions() as db:
+                identity = identify(gate, request, db)
+            kept = (access, identity)
     except SQLAlchemyError:
-        if key not in gate.remembered:
+        if kept is None:
             return STORE_DOWN
-        person, g.revoked = gate.remembered[key]
-        return person
-    _record_use(gate)
-    gate.remembered[key] = (person, bool(g.get("revoked")))
-    gate.remembered.move_to_end(key)
-    while len(gate.remembered) > REMEMBERED:
-        gate.remembered.popitem(last=False)
-    return person
+        identity = kept[1]
+    else:
+        _note_use(identity)
+        _record_use(gate)
+        gate.remembered[key] = kept
+        gate.remembered.move_to_end(key)
+        while len(gate.remembered) > REMEMBERED:
+            gate.remembered.popitem(last=False)
+    if identity.ended:
+        session.clear()
+    g.revoked = identity.revoked
+    return identity.person
 
 
 def person_now() -> Person | None:
@@ -452,10 +482,14 @@ def session_key(sessions: sessionmaker[Session]) -> str:
 
 
 def install(
-    server: Flask, settings: Settings, sessions: sessionmaker[Session], local_demo: bool = False
+    server: Flask,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    watch: Watch,
+    local_demo: bool = False,
 ) -> Gate:
     """Put the gate in front of every request of *server* and configure its sessions."""
-    gate = Gate(sessions, local_demo)
+    gate = Gate(sessions, watch, local_demo)
     server.extensions[EXTENSION] = gate
     server.config.update(
         SECRET_KEY=settings.secret_key,

@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from flask import g, has_request_context
 from flask_caching import Cache
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import label_queries, label_store, nps, queries
+from dashapp import label_queries, label_store, nps, queries, versions
 from dashapp.label_stats import LabelStat, label_stats
 from dashapp.queries import Counts, Filters
 from dashapp.taxonomy import Taxonomy
@@ -28,6 +29,15 @@ from dashapp.themes import latest as latest_themes
 
 T = TypeVar("T")
 CACHE_TTL = 24 * 3600
+#: The key part that names the last version built (served while a newer one is built).
+LATEST = "latest"
+#: How long one caller may build before another may try (if the first died mid-way).
+BUILD_SECONDS = 30
+
+
+def served_stale() -> bool:
+    """Whether this request got a result of an older data version (a newer one was building)."""
+    return bool(g.get("served_stale", False))
 
 
 def default_as_of(now: dt.datetime | None = None) -> dt.datetime:
@@ -90,18 +100,25 @@ def trailing(by_day: dict[dt.date, Counts], days: Sequence[dt.date], window: int
 class NpsEngine:
     """Cached NPS figures over the store."""
 
-    def __init__(self, sessions: sessionmaker[Session], cache: Cache, *, min_n: int = 10) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        cache: Cache,
+        *,
+        min_n: int = 10,
+        watch: versions.Watch | None = None,
+    ) -> None:
         self.sessions = sessions
         self.cache = cache
+        self.watch = watch or versions.Watch(sessions)
         self.min_n = min_n
 
     def data_version(self) -> int:
-        """The store's current data version (not cached: it is what keys the cache)."""
-        with self.sessions() as session:
-            return queries.data_version(session)
+        """The store's data version as this process last read it (at most a second ago)."""
+        return self.watch.current().data
 
     @staticmethod
-    def _key(name: str, version: int, params: tuple[Any, ...]) -> str:
+    def _key(name: str, version: int | str, params: tuple[Any, ...]) -> str:
         digest = hashlib.blake2b(pickle.dumps(params), digest_size=12).hexdigest()
         return f"fw:{name}:{version}:{digest}"
 
@@ -117,16 +134,32 @@ class NpsEngine:
 
         For finished panels: a screen's refresh then costs a cache lookup, not
         building figures. *params* must hold everything the result depends on.
+
+        One caller at a time builds a new version (across processes when the
+        cache is shared); callers arriving meanwhile get the last version built
+        for these *params* rather than waiting or building it again (and the
+        request is marked so that its answer is not kept as the new version's,
+        see :func:`served_stale`). With nothing built before, they build too.
         """
-        # The version is read in a session of its own, closed before *build* opens another:
-        # a build that calls cached figures never holds two connections at once.
         key = self._key(name, self.data_version(), params)
         hit = self.cache.get(key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        value = build()
-        self.cache.set(key, value, timeout=CACHE_TTL)
-        return value
+        latest = self._key(name, LATEST, params)
+        building = f"{key}:building"
+        if self.cache.add(building, 1, timeout=BUILD_SECONDS):
+            try:
+                value = build()
+                self.cache.set_many({key: value, latest: value}, timeout=CACHE_TTL)
+            finally:
+                self.cache.delete(building)
+            return value
+        stale = self.cache.get(latest)
+        if stale is None:
+            return build()
+        if has_request_context():
+            g.served_stale = True
+        return stale  # type: ignore[no-any-return]
 
     def _nps(self, counts: Counts) -> nps.Nps:
         return nps.compute(*counts, min_n=self.min_n)

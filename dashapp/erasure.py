@@ -18,7 +18,7 @@ from typing import Literal
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from dashapp import label_store
+from dashapp import label_store, versions
 from dashapp.ingest import HourKey, _apply_rollups, _hour_key
 from dashapp.models import AlertDelivery, Response, ResponseLabel
 
@@ -77,7 +77,7 @@ def erase(
     _take_back(session, ids, counts_too=True)
     for i in range(0, len(ids), 500):
         session.execute(delete(Response).where(Response.id.in_(ids[i : i + 500])))
-    label_store.bump_data_version(session)
+    versions.bump(session, versions.DATA)
     return len(ids)
 
 
@@ -108,5 +108,5 @@ def apply_retention(
         session.execute(
             update(Response).where(Response.id.in_(ids)).values(comment=None, properties={})
         )
-    label_store.bump_data_version(session)
+    versions.bump(session, versions.DATA)
     return len(ids)

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     server.json.sort_keys = False  # type: ignore[attr-defined]
     services = build_services(settings, server)
     security.install(server, settings)
-    auth.install(server, settings, services.sessions, local_demo)
+    auth.install(server, settings, services.sessions, services.versions, local_demo)
     # After the gate: only those it lets through get a kept answer.
     answer_cache.install(server)
     csrf = CSRFProtect(server)

@@ -18,10 +18,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import label_store, language
+from dashapp import label_store, language, versions
 from dashapp.bulk import insert_many
 from dashapp.labelling import Labeller
-from dashapp.models import Response, Rollup, SourceState, StoreMeta
+from dashapp.models import Response, Rollup, SourceState
 from dashapp.nps import ScoreClass, classify
 from dashapp.upsert import upsert
 from dashapp.validation import CleanRecord, InvalidRecord, Problem, show, validate
@@ -29,7 +29,6 @@ from dashapp.validation import CleanRecord, InvalidRecord, Problem, show, valida
 BATCH_SIZE = 5_000
 #: (where the record came from, e.g. "line 7" or "index 3"; the raw record)
 Located = tuple[str, Mapping[str, Any]]
-DATA_VERSION = "data_version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,9 +193,7 @@ def ingest_batch(
     _apply_rollups(session, deltas)
     _store_labels(session, source, latest, existing, labelled, before_update, floor)
     if report.accepted:
-        session.execute(
-            update(StoreMeta).where(StoreMeta.key == DATA_VERSION).values(value=StoreMeta.value + 1)
-        )
+        versions.bump(session, versions.DATA)
     _update_source_counts(session, source, report)
     return report
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from dashapp import versions
 from dashapp.bulk import insert_many
 from dashapp.labelling import Labeller
 from dashapp.models import LabelRollup, Response, ResponseLabel, StoreMeta, TaxonomyVersion
@@ -29,7 +30,6 @@ from dashapp.upsert import upsert
 #: The pseudo-label counting every commented response, labelled or not.
 ALL_COMMENTS = "*"
 RELABEL_UPTO = "relabel_upto"
-DATA_VERSION = "data_version"
 _CLASS_INDEX = {ScoreClass.PROMOTER: 0, ScoreClass.PASSIVE: 1, ScoreClass.DETRACTOR: 2}
 _SENTIMENT_INDEX = {1: 3, 0: 4, -1: 5}
 #: (hour, brand, country, touchpoint, label)
@@ -156,15 +156,8 @@ def save_taxonomy(session: Session, text: str, origin: str) -> int:
     session.add(row)
     session.flush()
     _set(session, RELABEL_UPTO, 0)
-    bump_data_version(session)
+    versions.bump(session, versions.DATA)
     return row.id
-
-
-def bump_data_version(session: Session) -> None:
-    """Mark the store changed, so every cached figure is computed afresh."""
-    session.execute(
-        update(StoreMeta).where(StoreMeta.key == DATA_VERSION).values(value=StoreMeta.value + 1)
-    )
 
 
 def label_responses(
@@ -293,7 +286,7 @@ def relabel_step(session: Session, limit: int = 2_000) -> int:
     if changed:
         label_responses(session, changed, deltas, replace=True)
         deltas.apply(session)
-        bump_data_version(session)
+        versions.bump(session, versions.DATA)
     session.execute(
         update(StoreMeta).where(StoreMeta.key == RELABEL_UPTO).values(value=rows[-1].id)
     )

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from dashapp.models import Response, ResponseLabel, Rollup, StoreMeta
+from dashapp.models import Response, ResponseLabel, Rollup
 
 GROUP_COLUMNS = ("brand", "country", "touchpoint")
 HOUR = dt.timedelta(hours=1)
@@ -108,11 +108,6 @@ def window_parts(start: dt.datetime, end: dt.datetime) -> WindowParts:
         hours.append((h1, h2))
     raw = (RawRange(start, h1, False, False), RawRange(h2, end, True, True))
     return WindowParts(days, tuple(hours), raw)
-
-
-def data_version(session: Session) -> int:
-    """A number that changes whenever the stored responses do."""
-    return session.scalar(select(StoreMeta.value).where(StoreMeta.key == "data_version")) or 0
 
 
 def _rollup_counts(by: Sequence[str]) -> Select[Any]:

@@ -14,6 +14,7 @@ from dashapp.config import Settings
 from dashapp.db import make_engine, make_sessionmaker
 from dashapp.engine import NpsEngine
 from dashapp.masking import Masker
+from dashapp.versions import Watch
 
 EXTENSION = "feedbackwall"
 
@@ -27,6 +28,8 @@ class Services:
     sessions: sessionmaker[Session]
     cache: Cache
     nps: NpsEngine
+    #: This process's view of the store's change counters (shared by the engine and the gate).
+    versions: Watch
     #: Masks comments for wall screens (personal data, configured words and patterns).
     mask: Masker
 
@@ -36,12 +39,14 @@ def build_services(settings: Settings, server: Flask) -> Services:
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     cache = make_cache(server, settings.cache_url)
+    watch = Watch(sessions)
     services = Services(
         settings=settings,
         engine=engine,
         sessions=sessions,
         cache=cache,
-        nps=NpsEngine(sessions, cache, min_n=settings.min_n),
+        nps=NpsEngine(sessions, cache, min_n=settings.min_n, watch=watch),
+        versions=watch,
         mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
     )
     server.extensions[EXTENSION] = services

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from dashapp import label_store
+from dashapp import label_store, versions
 from dashapp.discovery import Comment, discover, is_growing, is_new
 from dashapp.models import Response, ResponseLabel, Theme
 from dashapp.taxonomy import MAX_DEPTH, Label, Taxonomy, dump_taxonomy
@@ -89,7 +89,7 @@ def run_discovery(
             for t in themes
         )
         found += len(themes)
-    label_store.bump_data_version(session)
+    versions.bump(session, versions.DATA)
     return found
 
 

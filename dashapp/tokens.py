@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from dashapp import versions
 from dashapp.models import AccessToken, IngestToken
 
 PREFIX = "fwi_"
@@ -62,6 +63,7 @@ def revoke_where(session: Session, model: type[IngestToken | AccessToken], *wher
         .where(model.revoked_at.is_(None), *where)
         .values(revoked_at=dt.datetime.now(dt.UTC))
     )
+    versions.bump(session, versions.ACCESS)
     return int(done.rowcount)  # type: ignore[attr-defined]
 
 

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dashapp import versions
 from dashapp.models import User
 
 MIN_PASSWORD = 10
@@ -123,12 +124,19 @@ def _existing(session: Session, name: str) -> User:
     return user
 
 
+def _end_sessions(session: Session, user: User) -> None:
+    # Signed session cookies name the epoch they began in; a new epoch ends them,
+    # and the access counter tells every process to forget what it remembered.
+    user.session_epoch += 1
+    versions.bump(session, versions.ACCESS)
+
+
 def reset_password(session: Session, name: str, password: str) -> User:
     """Set a new password and end the user's sessions everywhere."""
     user = _existing(session, name)
     check_password(user.name, password)
     user.password_hash = _hasher.hash(password)
-    user.session_epoch += 1
+    _end_sessions(session, user)
     return user
 
 
@@ -136,7 +144,7 @@ def set_role(session: Session, name: str, role: Role) -> User:
     """Give the user *role*; open sessions end, so the new role applies at once."""
     user = _existing(session, name)
     user.role = role.name
-    user.session_epoch += 1
+    _end_sessions(session, user)
     return user
 
 
@@ -144,7 +152,7 @@ def set_disabled(session: Session, name: str, disabled: bool) -> User:
     """Disable (sessions and API tokens stop working) or enable a user."""
     user = _existing(session, name)
     user.disabled_at = dt.datetime.now(dt.UTC) if disabled else None
-    user.session_epoch += 1
+    _end_sessions(session, user)
     return user
 
 

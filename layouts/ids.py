@@ -25,6 +25,15 @@ class Panels:
     TICK_FEED = "panels-tick-feed"
     TICK_LABELS = "panels-tick-labels"
     TICK_ALERT = "panels-tick-alert"
+    #: What a panel's refresh listens to: its tick, let through only while the panel is
+    #: on screen (assets/wall.js), or a kiosk's request just before showing it.
+    POLL_OVERVIEW = "panels-poll-overview"
+    POLL_FEED = "panels-poll-feed"
+    POLL_LABELS = "panels-poll-labels"
+    #: Each polled panel's tick and the store it feeds.
+    POLLS = {TICK_OVERVIEW: POLL_OVERVIEW, TICK_FEED: POLL_FEED, TICK_LABELS: POLL_LABELS}
+    #: The data attribute naming a panel body's poll store (read by assets/*.js).
+    POLL_ATTR = "data-poll"
     ALERT = "panels-alert"
     NPS = "panels-nps"
     NPS_DETAIL = "panels-nps-detail"

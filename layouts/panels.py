@@ -32,6 +32,12 @@ def _tick(tick_id: str) -> dcc.Interval:
     return dcc.Interval(id=tick_id, interval=poll_ms(), n_intervals=0)
 
 
+def _polled(tick_id: str, poll_id: str) -> list[dcc.Interval | dcc.Store]:
+    # A panel on a hidden kiosk page would ask the server for what nobody sees:
+    # the tick passes through a browser-side check that lets only shown panels ask.
+    return [_tick(tick_id), dcc.Store(id=poll_id)]
+
+
 def _graph(graph_id: str, height: str) -> dcc.Graph:
     return dcc.Graph(
         id=graph_id, config=GRAPH_CONFIG, style={"height": height}, className="fw-graph"
@@ -53,7 +59,7 @@ def overview_body() -> html.Div:
     )
     return html.Div(
         [
-            _tick(Panels.TICK_OVERVIEW),
+            *_polled(Panels.TICK_OVERVIEW, Panels.POLL_OVERVIEW),
             dbc.Row(
                 [
                     dbc.Col(kpi, width=3, className="fw-col"),
@@ -111,6 +117,7 @@ def overview_body() -> html.Div:
             ),
         ],
         className="fw-body fw-overview",
+        **{Panels.POLL_ATTR: Panels.POLL_OVERVIEW},
     )
 
 
@@ -118,11 +125,12 @@ def feed_body() -> html.Div:
     """The newest comments, newest on top."""
     return html.Div(
         [
-            _tick(Panels.TICK_FEED),
+            *_polled(Panels.TICK_FEED, Panels.POLL_FEED),
             html.Div("Live comments", className="fw-label"),
             html.Div(id=Panels.FEED, className="fw-feed"),
         ],
         className="fw-body fw-feed-body",
+        **{Panels.POLL_ATTR: Panels.POLL_FEED},
     )
 
 
@@ -138,9 +146,10 @@ def labels_body() -> html.Div:
     """One tile per theme, sized by volume and coloured by NPS."""
     return html.Div(
         [
-            _tick(Panels.TICK_LABELS),
+            *_polled(Panels.TICK_LABELS, Panels.POLL_LABELS),
             html.Div("What customers talk about · 30 days", className="fw-label"),
             html.Div(id=Panels.LABELS, className="fw-tiles"),
         ],
         className="fw-body fw-labels-body",
+        **{Panels.POLL_ATTR: Panels.POLL_LABELS},
     )

@@ -21,7 +21,7 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from dashapp import access_tokens, auth, create_app, users
+from dashapp import access_tokens, auth, create_app, users, versions
 from dashapp.access_tokens import Kind
 from dashapp.cli import main
 from dashapp.config import Settings
@@ -495,8 +495,11 @@ def test_acc021_screens_share_one_encoded_answer_per_data_version(app: Dash) -> 
     feed = next(o for o in app.callback_map if "panels-feed.children" in o)
     asked = callback_call(app, feed)
     other = callback_call(app, feed)
-    asked["inputs"][0]["value"], other["inputs"][0]["value"] = 3, 41
-    assert answer_cache.question(asked) == answer_cache.question(other)
+    # The browser sends its poll tick, or the time a kiosk asked before showing the page.
+    asked["inputs"][0]["value"], other["inputs"][0]["value"] = 3, 1764400000000
+    triggers = app.server.extensions[answer_cache.EXTENSION].triggers
+    assert answer_cache.question(asked, triggers) == answer_cache.question(other, triggers)
+    assert answer_cache.question(asked) != answer_cache.question(other)
     one = first.post("/_dash-update-component", json=asked)
     two = second.post("/_dash-update-component", json=other)
     assert one.status_code == two.status_code == 200
@@ -520,7 +523,42 @@ def test_acc021_screens_share_one_encoded_answer_per_data_version(app: Dash) -> 
     # A filtered view is another question; an analyst's answer is kept apart from a screen's.
     narrowed = callback_call(app, feed)
     narrowed["state"][0]["value"] = {"brand": "Kvist"}
-    assert answer_cache.question(narrowed) != answer_cache.question(asked)
+    assert answer_cache.question(narrowed, triggers) != answer_cache.question(asked, triggers)
     assert (
         client_as(app, Role.analyst).post("/_dash-update-component", json=other).status_code == 200
     )
+
+
+def test_acc022_screens_are_remembered_until_access_changes_anywhere(
+    app: Dash, settings: Settings
+) -> None:
+    """Polls do not look the screen up again; a revocation in another process ends it within a
+    second, a user disabled there ends their session the same way."""
+    from sqlalchemy import event
+
+    client, _ = screen_client(app)
+    svc = services_of(app.server)
+    name = make_user(app, Role.analyst)
+    with svc.sessions.begin() as session:
+        user = users.by_name(session, name)
+        assert user is not None
+        analyst = app.server.test_client()
+        token = access_tokens.issue_api(session, user, "tests")
+        analyst.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    assert client.get("/api/v1/version").status_code == 200
+    assert analyst.get("/api/v1/version").status_code == 200
+    statements: list[str] = []
+    event.listen(svc.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    for _ in range(20):
+        assert client.get("/api/v1/version").status_code == 200
+    assert statements == []  # twenty polls, no store reads (versions were read < 1 s ago)
+    elsewhere = create_app(settings)  # another worker, with its own engine and sessions
+    with services_of(elsewhere.server).sessions.begin() as session:
+        assert access_tokens.revoke_named(session, Kind.display, "lobby") == 1
+        users.set_disabled(session, name, True)
+    deadline = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=versions.MAX_AGE + 0.5)
+    while client.get("/api/v1/version").status_code == 200:
+        assert dt.datetime.now(dt.UTC) < deadline, "still served after the revocation"
+    assert client.get("/api/v1/version").status_code == 403
+    assert analyst.get("/api/v1/version").status_code == 401
+    services_of(elsewhere.server).engine.dispose()

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from dashapp import db
+from dashapp import db, versions
 from dashapp.ingest import ingest
 from dashapp.label_queries import label_counts
 from dashapp.models import Response
-from dashapp.queries import counts, data_version
+from dashapp.queries import counts
 from tests.factories import located, record
 from tests.test_cli import invoke
 from tests.test_labels_store import END, corpus
@@ -27,7 +27,7 @@ def figures(url: str) -> tuple[object, ...]:
             s.scalar(select(func.count()).select_from(Response)),
             counts(s, ("brand", "country"), *WINDOW),
             label_counts(s, *WINDOW),
-            data_version(s),
+            versions.read(s).data,
         )
 
 

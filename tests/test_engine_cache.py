@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -12,7 +14,7 @@ import redis
 from flask import Flask
 from sqlalchemy import event
 
-from dashapp import queries
+from dashapp import queries, versions
 from dashapp.config import Settings
 from dashapp.ingest import ingest
 from dashapp.services import Services, build_services
@@ -47,7 +49,7 @@ def redis_url() -> Iterator[str]:
         client.delete(key)
 
 
-def test_cache001_second_call_reads_only_the_version(store_url: str) -> None:
+def test_cache001_second_call_reads_at_most_the_version(store_url: str) -> None:
     svc = worker(store_url, "simple")
     ingest(svc.sessions, "s", located(list(random_records(300, end=END))))
     counter = StatementCounter(svc)
@@ -55,7 +57,10 @@ def test_cache001_second_call_reads_only_the_version(store_url: str) -> None:
     cold = counter.count
     second = svc.nps.nps_by(("brand",), window=30, as_of=END)
     assert second == first
-    assert counter.count - cold == 1  # the data-version lookup, nothing else
+    assert counter.count == cold  # within a second of the last look: not even the version
+    svc.versions.forget()
+    assert svc.nps.nps_by(("brand",), window=30, as_of=END) == first
+    assert counter.count == cold + 1  # the data-version lookup, nothing else
 
 
 def test_cache002_new_response_changes_the_answer(store_url: str) -> None:
@@ -81,6 +86,8 @@ def test_cache003_workers_share_redis(store_url: str, redis_url: str) -> None:
         "s",
         located([record(99999, country="FR", score=0, submitted_at="2026-11-20T11:59:00Z")]),
     )
+    # Worker a notices another process's change within a second (versions.MAX_AGE).
+    time.sleep(versions.MAX_AGE)
     after = {r.group["country"]: r.nps.n for r in a.nps.nps_by(("country",), window=30, as_of=END)}
     before = {r.group["country"]: r.nps.n for r in expected}
     assert after["FR"] == before.get("FR", 0) + 1
@@ -162,3 +169,47 @@ def test_cache006_significant_drops_only(store_url: str) -> None:
     detractors = svc.nps.feed(limit=3, filters=queries.Filters(("Velora",), ("DE",)), max_score=6)
     assert len(detractors) == 3
     assert all(item.score <= 6 for item in detractors)
+
+
+def test_cache008_versions_read_once_a_second_and_own_changes_at_once(store_url: str) -> None:
+    svc, other = worker(store_url, "simple"), worker(store_url, "simple")
+    counter = StatementCounter(svc)
+    seen = svc.versions.current()
+    assert [svc.versions.current() for _ in range(50)] == [seen] * 50
+    assert counter.count == 1  # fifty requests, one look at the store
+    ingest(svc.sessions, "s", located([record(1)]))
+    assert svc.versions.current().data > seen.data  # this process's own write: at once
+    mine = svc.versions.current()
+    ingest(other.sessions, "s", located([record(2)]))
+    deadline = time.monotonic() + versions.MAX_AGE + 0.5
+    while svc.versions.current() == mine and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert svc.versions.current().data > mine.data  # another process's: within a second
+
+
+def test_cache009_one_builder_per_version_others_get_the_last_built(store_url: str) -> None:
+    """While a new version of a panel is built, other callers get the previous one at once."""
+    svc = worker(store_url, "simple")
+    builds: list[str] = []
+    release = threading.Event()
+
+    def slow(label: str) -> str:
+        builds.append(label)
+        release.wait(10)
+        return label
+
+    assert svc.nps.memo("panel", ("x",), lambda: "first") == "first"
+    ingest(svc.sessions, "s", located([record(1)]))  # a new data version
+    builder = threading.Thread(target=lambda: svc.nps.memo("panel", ("x",), lambda: slow("new")))
+    builder.start()
+    while not builds:
+        time.sleep(0.01)
+    started = time.monotonic()
+    assert svc.nps.memo("panel", ("x",), lambda: slow("again")) == "first"
+    assert time.monotonic() - started < 1  # did not wait for the builder
+    release.set()
+    builder.join()
+    assert builds == ["new"]  # built once
+    assert svc.nps.memo("panel", ("x",), lambda: "unused") == "new"
+    # With nothing built before, a caller builds rather than wait with nothing to show.
+    assert svc.nps.memo("other", ("y",), lambda: "built") == "built"

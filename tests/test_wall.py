@@ -288,3 +288,43 @@ def test_wall006_compare_two_brands(dash_duo: DashComposite, store: str) -> None
     assert any("/export/chart/compare.pdf?by=brand&a=Velora&b=Kvist&window=30" in h for h in links)
     assert any("/export/data/compare.xlsx?by=brand&a=Velora&b=Kvist" in h for h in links)
     assert dash_duo.get_logs() == []
+
+
+def test_kiosk005_only_the_shown_page_asks_and_the_next_is_fetched_before_it_shows(
+    dash_duo: DashComposite, store: str
+) -> None:
+    """A kiosk's hidden pages cost the server nothing; the next one arrives already filled."""
+    from flask import request
+
+    seed(store, 200)
+    settings = Settings.load(database_url=store, cache_url="simple", poll_interval=1)
+    app = create_app(settings, local_demo=True)
+    asked: list[tuple[float, str]] = []
+
+    def note() -> None:
+        if request.path == "/_dash-update-component":
+            output = (request.get_json(silent=True) or {}).get("output", "")
+            asked.append((time.monotonic(), output))
+
+    # First of all, before kept answers are served without running later hooks.
+    app.server.before_request_funcs.setdefault(None, []).insert(0, note)
+
+    def asks(panel: str) -> list[float]:
+        return [at for at, output in asked if f"{panel}.children" in output]
+
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/kiosk?pages=overview,feed&interval=8")
+    wait_for(lambda: _visible_page(dash_duo) == "overview", 10)
+    wait_for(lambda: len(asks("panels-nps")) >= 4, 10)  # the shown page polls every second
+    assert asks("panels-feed") == []  # the hidden page has not asked once
+    wait_for(lambda: _visible_page(dash_duo) == "feed", 10)
+    switched = time.monotonic()
+    fetched = asks("panels-feed")
+    assert fetched and fetched[0] < switched - 1  # asked for ahead of showing (2 s lead)
+    cards = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#panels-feed .fw-comment")
+    assert cards and cards[0].is_displayed()  # filled the moment it shows
+    polls = len(asks("panels-nps"))
+    time.sleep(3)
+    assert len(asks("panels-nps")) == polls  # the overview, now hidden, stopped asking
+    assert len(asks("panels-feed")) >= len(fetched) + 2  # the feed, shown, polls
+    assert dash_duo.get_logs() == []
