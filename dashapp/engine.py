@@ -123,11 +123,16 @@ class NpsEngine:
         return f"fw:{name}:{version}:{digest}"
 
     def _cached(self, name: str, params: tuple[Any, ...], compute: Callable[[Session], T]) -> T:
-        def build() -> T:
-            with self.sessions() as session:
-                return compute(session)
-
-        return self.memo(name, params, build)
+        # A query result, asked for by one view or inside a panel's build: no build lock
+        # (its two round trips would cost more than the rare duplicate query).
+        key = self._key(name, self.data_version(), params)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        with self.sessions() as session:
+            value = compute(session)
+        self.cache.set(key, value, timeout=CACHE_TTL)
+        return value
 
     def memo(self, name: str, params: tuple[Any, ...], build: Callable[[], T]) -> T:
         """*build()*, computed once per data version and *params*, then shared by every caller.
