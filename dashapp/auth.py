@@ -237,14 +237,16 @@ def _record_use(gate: Gate) -> None:
         log.warning("could not record the use of token %s", token_id, exc_info=True)
 
 
-def _credential(req: Request) -> str:
-    """What identifies the caller across requests (for remembering them while the store is down)."""
+def _credential(gate: Gate, req: Request) -> str:
+    """Everything :func:`identify` reads from *req*, as one key to remember its answer under."""
     parts = (
         _bearer(req) or "",
         f"{session.get('uid')}:{session.get('epoch')}",
         req.cookies.get(DISPLAY_COOKIE, ""),
         req.remote_addr or "",
         req.host,
+        # The same address and host through a proxy is someone else (no local demo).
+        str(_is_local_demo(gate, req)),
     )
     return digest("|".join(parts))
 
@@ -259,7 +261,7 @@ def _person(gate: Gate) -> Person | str | None:
     is unreachable, whoever these credentials were last time, so screens keep
     showing their cached wall; someone never seen before gets STORE_DOWN (503).
     """
-    key = _credential(request)
+    key = _credential(gate, request)
     kept = gate.remembered.get(key)
     try:
         access = gate.watch.current().access

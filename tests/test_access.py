@@ -387,6 +387,9 @@ def test_acc017_local_demo_signs_in_only_this_machine(
     settings: Settings, environ: dict[str, str], headers: dict[str, str], signed_in: bool
 ) -> None:
     demo = create_app(settings, local_demo=True)
+    # This machine's browser first, so the gate remembers the local demo: what it
+    # remembers must not stand for the same address behind a proxy or another name.
+    assert demo.server.test_client().get("/explore", headers=HTML).status_code == 200
     client = demo.server.test_client()
     client.environ_base.update(environ)
     answer = client.get("/explore", headers={**HTML, **headers})

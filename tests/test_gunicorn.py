@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from dashapp import access_tokens, db, users
+from dashapp import access_tokens, db, users, versions
 from dashapp.ingest import ingest
 from dashapp.models import SchedulerLease, SourceState
 from dashapp.users import Role
@@ -90,8 +90,10 @@ def test_guni001_workers_share_cache_and_run_no_jobs(tmp_path: Path) -> None:
                     f"{base}/explore", headers={"Accept": "text/html", "Connection": "close"}
                 )
                 assert page.status_code == 200
-        # A new response reaches every worker at once: the data version changed.
+        # A new response reaches every worker within a second: each reads the data version
+        # at most once a second (dashapp/versions.py), and it changed.
         ingest(sessions, "s", located([record(99, score=0, submitted_at="2026-11-20T11:00:00Z")]))
+        time.sleep(versions.MAX_AGE)
         for _ in range(10):
             answer = httpx.get(query, headers={"Connection": "close", **bearer})
             assert answer.json()["rows"][0]["n"] == 21
