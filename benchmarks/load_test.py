@@ -7,8 +7,8 @@ Two steps, each bounded and targeting 127.0.0.1 only:
 language), their rollups (INSERT ... SELECT), and labels every comment with the
 shipped taxonomy through the same relabelling the scheduler runs.
 
-``run`` starts ``gunicorn app:server -w 4 --threads 4`` (``--workers``,
-``--threads``) on that store with the shared Redis cache, records the
+``run`` starts ``gunicorn app:server -w 4 --threads 12`` (as docs/deploy.md
+says; ``--workers``, ``--threads``) on that store with the shared Redis cache, records the
 callback requests a real browser makes on the kiosk and explore pages
 (headless Chromium), then for ``--minutes``:
 
@@ -173,7 +173,7 @@ def build(args: argparse.Namespace) -> None:
 
 
 def start_gunicorn(
-    app: str, port: int, env: dict[str, str], workers: int = 4, threads: int = 4
+    app: str, port: int, env: dict[str, str], workers: int = 4, threads: int = 12
 ) -> subprocess.Popen[bytes]:
     """gunicorn with *workers* x *threads* on 127.0.0.1:*port*, ready to serve."""
     process = subprocess.Popen(
@@ -749,7 +749,7 @@ def main() -> None:
     r.add_argument("--analysts", type=int, default=20)
     r.add_argument("--redis", default=REDIS)
     r.add_argument("--workers", type=int, default=4)
-    r.add_argument("--threads", type=int, default=4)
+    r.add_argument("--threads", type=int, default=12)
     for p in (b, r):
         p.add_argument("--url", default=PG)
         p.add_argument("--schema", default=SCHEMA)

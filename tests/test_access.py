@@ -565,3 +565,33 @@ def test_acc022_screens_are_remembered_until_access_changes_anywhere(
     assert client.get("/api/v1/version").status_code == 403
     assert analyst.get("/api/v1/version").status_code == 401
     services_of(elsewhere.server).engine.dispose()
+
+
+def test_acc023_an_answer_built_from_the_last_version_is_not_kept_as_the_new(app: Dash) -> None:
+    """While another worker builds the feed for new data, a screen gets the last feed at once;
+    once it is built, the very next poll has the new comment (the stale answer was not kept)."""
+    from callbacks.wall import filters_of
+    from dashapp.engine import default_as_of
+
+    screen, _ = screen_client(app)
+    svc = services_of(app.server)
+    feed = next(o for o in app.callback_map if "panels-feed.children" in o)
+    asked = callback_call(app, feed)
+    assert "Call me on" in screen.post("/_dash-update-component", json=asked).text
+    praise = dt.datetime.now(dt.UTC).isoformat()
+    ingest(svc.sessions, "s", located([record(2, comment="Fresh praise", submitted_at=praise)]))
+    version = svc.versions.current().data
+    now = dt.datetime.now(dt.UTC)
+    # "Another worker" is building this version's feed (for this minute and the next).
+    building = [
+        svc.nps._key("panel:feed", version, (filters_of(None), default_as_of(at))) + ":building"
+        for at in (now, now + dt.timedelta(minutes=1))
+    ]
+    for key in building:
+        assert svc.cache.add(key, 1, timeout=60)
+    stale = screen.post("/_dash-update-component", json=asked)
+    assert stale.status_code == 200
+    assert "Call me on" in stale.text and "Fresh praise" not in stale.text
+    for key in building:
+        svc.cache.delete(key)
+    assert "Fresh praise" in screen.post("/_dash-update-component", json=asked).text
