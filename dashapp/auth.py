@@ -243,9 +243,7 @@ def _credential(gate: Gate, req: Request) -> str:
         _bearer(req) or "",
         f"{session.get('uid')}:{session.get('epoch')}",
         req.cookies.get(DISPLAY_COOKIE, ""),
-        req.remote_addr or "",
-        req.host,
-        # The same address and host through a proxy is someone else (no local demo).
+        # All identify reads of the address, host and proxy headers.
         str(_is_local_demo(gate, req)),
     )
     return digest("|".join(parts))
