@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
+from sqlalchemy.engine import make_url
 
 OUT = Path(__file__).resolve().parent / "out"
 DATA = Path(__file__).resolve().parent / "data"
@@ -71,3 +72,29 @@ def require(condition: object, message: str) -> None:
     """Stop the benchmark with *message* unless *condition* holds (also under python -O)."""
     if not condition:
         raise SystemExit(f"check failed: {message}")
+
+
+def store_url(base: str, schema: str) -> str:
+    """PostgreSQL URL *base* with its search path set to *schema*."""
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    return url.render_as_string(hide_password=False)
+
+
+def fresh_schema(base: str, schema: str) -> str:
+    """An empty *schema* in the PostgreSQL database *base* (dropped first); its store URL."""
+    run_sql(base, f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}")
+    return store_url(base, schema)
+
+
+def drop_schema(base: str, schema: str) -> None:
+    """Drop *schema* and everything in it from the PostgreSQL database *base*."""
+    run_sql(base, f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def run_sql(url: str, *statements: str) -> None:
+    """Run *statements* in one transaction on the database at *url*."""
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        for statement in statements:
+            conn.exec_driver_sql(statement)
+    engine.dispose()

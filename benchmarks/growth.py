@@ -1,7 +1,8 @@
 """Growth: overview and drill-down query times at 100,000, 1,000,000 and 10,000,000 responses.
 
-For each size, a SQLite store is built as ``benchmarks.query_speed`` builds it
-(responses over 120 days, rollups by INSERT ... SELECT), then timed, as medians
+For each size, a SQLite store (or, with ``--url``, a PostgreSQL schema) is
+built as ``benchmarks.query_speed`` builds it (responses over 120 days,
+rollups by INSERT ... SELECT), then timed, as medians
 of ``--samples``, with an empty cache each time (what a screen pays once per
 data change):
 
@@ -14,6 +15,8 @@ data change):
 Writes benchmarks/out/growth.json and, with ``--plot FILE``, a PNG of the curves.
 
     python -m benchmarks.growth --sizes 100000,1000000,10000000 --plot docs/growth.png
+    python -m benchmarks.growth --url postgresql+psycopg://postgres@127.0.0.1:5432/test \
+        --plot docs/growth-postgresql.png
 """
 
 from __future__ import annotations
@@ -23,14 +26,15 @@ import datetime as dt
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask_caching import Cache
 
-from benchmarks.common import DATA, save
+from benchmarks.common import DATA, drop_schema, fresh_schema, save
 from benchmarks.query_speed import END, build_store
 from dashapp import db, queries
 from dashapp.engine import NpsEngine
@@ -113,7 +117,22 @@ def measure(url: str, samples: int) -> dict[str, float]:
     return results
 
 
-def plot(table: dict[int, dict[str, float]], out: Path) -> None:
+@contextmanager
+def store(base: str | None, size: int) -> Iterator[str]:
+    """A new store for *size* responses: a SQLite file, or a schema at *base*; dropped after."""
+    if base is None:
+        DATA.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
+            yield f"sqlite:///{tmp}/growth-{size}.db"
+        return
+    schema = f"fw_growth_{size}"
+    try:
+        yield fresh_schema(base, schema)
+    finally:
+        drop_schema(base, schema)
+
+
+def plot(table: dict[int, dict[str, float]], out: Path, store_name: str) -> None:
     """The curves as a PNG (log-scaled sizes), rendered by kaleido with the system Chromium."""
     import plotly.graph_objects as go
 
@@ -128,7 +147,9 @@ def plot(table: dict[int, dict[str, float]], out: Path) -> None:
         )
     fig.update_xaxes(type="log", title="responses stored")
     fig.update_yaxes(title="milliseconds (median, no cache)")
-    fig = for_print(fig, "Query time as the store grows", "SQLite, 2 cores, benchmarks/growth.py")
+    fig = for_print(
+        fig, "Query time as the store grows", f"{store_name}, 2 cores, benchmarks/growth.py"
+    )
     fig.update_layout(legend={"orientation": "h", "y": -0.25})
     out.write_bytes(render(fig, "png"))
 
@@ -139,20 +160,23 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000,10000000")
     parser.add_argument("--samples", type=int, default=7)
     parser.add_argument("--plot", type=Path, default=None)
+    parser.add_argument("--url", default=None, help="a PostgreSQL database (default: SQLite)")
     args = parser.parse_args()
     table: dict[int, dict[str, float]] = {}
-    DATA.mkdir(exist_ok=True)
     for size in (int(s) for s in args.sizes.split(",")):
-        with tempfile.TemporaryDirectory(dir=DATA) as tmp:
-            url = f"sqlite:///{tmp}/growth-{size}.db"
+        with store(args.url, size) as url:
             start = time.perf_counter()
             build_store(url, size, DAYS)
             print(f"{size:,} responses stored in {time.perf_counter() - start:.0f} s", flush=True)
             table[size] = measure(url, args.samples)
         print(size, table[size], flush=True)
-    save("growth", {"days": DAYS, "table": {str(k): v for k, v in table.items()}})
+    name = "SQLite" if args.url is None else "PostgreSQL"
+    save(
+        "growth" if args.url is None else "growth_postgresql",
+        {"store": name, "days": DAYS, "table": {str(k): v for k, v in table.items()}},
+    )
     if args.plot is not None:
-        plot(table, args.plot)
+        plot(table, args.plot, name)
         print(f"wrote {args.plot}")
 
 

@@ -5,14 +5,17 @@ Two steps, each bounded and targeting 127.0.0.1 only:
 ``build`` fills a PostgreSQL schema with ``--rows`` responses over 120 days
 (COPY; 40% with a comment from the demo's phrase bank in the country's
 language), their rollups (INSERT ... SELECT), and labels every comment with the
-shipped taxonomy through the same relabelling the scheduler runs.
+shipped labeller, in bulk: once per distinct phrase, joined to the responses
+in SQL. It first builds a small store both that way and through ingest and
+stops unless their labels, label rollups and rollups are equal.
 
 ``run`` starts ``gunicorn app:server -w 4 --threads 12`` (as docs/deploy.md
 says; ``--workers``, ``--threads``) on that store with the shared Redis cache, records the
 callback requests a real browser makes on the kiosk and explore pages
 (headless Chromium), then for ``--minutes``:
 
-- ``--screens`` wall screens, each running the kiosk with overview, live feed
+- ``--screens`` wall screens, switched on one after another over ``--ramp``
+  seconds, each running the kiosk with overview, live feed
   and labels (30 s a page) as the browser does: the page's callbacks once,
   then every 10 s the shown page's panel, the alert check and the heartbeat
   (``GET /api/v1/version``), and each next page's panel 2 s before it shows
@@ -56,14 +59,17 @@ from typing import Any
 
 import httpx
 import psutil
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
+from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 
-from benchmarks.common import require, save
-from benchmarks.query_speed import END, RESPONSE_COLUMNS, bulk_rollups, generate
+from benchmarks.common import drop_schema, fresh_schema, require, save, store_url
+from benchmarks.query_speed import BUCKETS, CLASSES, END, RESPONSE_COLUMNS, bulk_rollups, generate
 from dashapp import access_tokens, db, label_store, tokens, users
 from dashapp.auth import DISPLAY_COOKIE
+from dashapp.ingest import ingest
 from dashapp.language import COUNTRY_LANGUAGES
+from dashapp.models import LabelRollup, Response, ResponseLabel, Rollup
 from dashapp.users import Role
 from data_sources.demo_phrases import PHRASES
 
@@ -77,18 +83,12 @@ PAGES = ("overview", "feed", "labels")
 PANELS = {"overview": "nps", "feed": "feed", "labels": "labels"}
 #: How long before a page shows the kiosk asks for its panel (assets/kiosk.js).
 PREFETCH = 2.0
-#: Seconds from the start after which the load is steady (all screens loaded).
-STEADY_AFTER = 60.0
+#: Seconds over which the screens are switched on, one after another (``--ramp``).
+RAMP = 60.0
 BRANDS = ("Velora", "Nordhem", "Casa Brio", "Lumen & Co", "Kvist")
 COUNTRIES = ("DE", "AT", "CH", "FR", "BE", "NL", "SE", "DK", "NO", "FI", "IT", "ES")
 PASSWORD = "load test password"
 LABELS = ("delivery", "delivery/time", "packaging", "price", "service", "product", "returns")
-
-
-def store_url(base: str, schema: str) -> str:
-    """*base* with its search path set to *schema*."""
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    return url.render_as_string(hide_password=False)
 
 
 def comment_for(i: int, country: str) -> tuple[str | None, str | None]:
@@ -103,24 +103,27 @@ def comment_for(i: int, country: str) -> tuple[str | None, str | None]:
     return rng.choice(positive if rng.random() < 0.5 else negative), lang
 
 
-def build(args: argparse.Namespace) -> None:
-    """Fill the load-test schema (dropped first if it exists)."""
-    admin = db.make_engine(args.url)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {args.schema} CASCADE")
-        conn.exec_driver_sql(f"CREATE SCHEMA {args.schema}")
-    admin.dispose()
-    url = store_url(args.url, args.schema)
+def fill(url: str, rows: int) -> dict[str, Any]:
+    """Migrate *url* and fill it with *rows* responses, their rollups and labels; timings.
+
+    Labels are made in bulk: the shipped labeller runs once per distinct
+    (comment, language) -- the demo's phrase bank repeats -- and SQL joins them
+    to the responses and sums them into label rollups (what
+    :func:`check_bulk_equals_ingest` compares with ingest's).
+    """
     db.upgrade(url)
     engine = db.make_engine(url)
     started = time.perf_counter()
     naive = END.replace(tzinfo=None)
+    phrases: set[tuple[str, str]] = set()
     with engine.begin() as conn:
         cursor = conn.connection.driver_connection.cursor()
         columns = RESPONSE_COLUMNS + ", comment, language"
         with cursor.copy(f"COPY responses ({columns}) FROM STDIN") as copy:
-            for i, at, b, c, t, s in generate(args.rows, 120):
+            for i, at, b, c, t, s in generate(rows, 120):
                 text, lang = comment_for(i, c)
+                if text is not None and lang is not None:
+                    phrases.add((text, lang))
                 copy.write_row(
                     (
                         "load",
@@ -139,34 +142,118 @@ def build(args: argparse.Namespace) -> None:
                 )
         bulk_rollups(conn, "postgresql")
     copied = time.perf_counter() - started
-    print(f"{args.rows:,} responses and rollups in {copied:.0f} s", flush=True)
+    print(f"{rows:,} responses and rollups in {copied:.0f} s", flush=True)
     sessions = db.make_sessionmaker(engine)
-    with sessions.begin() as session:
-        label_store.relabel_if_upgraded(session)
-    labelled = 0
     started = time.perf_counter()
-    while True:
-        with sessions.begin() as session:
-            step = label_store.relabel_step(session, limit=10_000)
-        if not step:
-            break
-        labelled += step
-        if labelled % 500_000 < 10_000:
-            print(f"  labelled {labelled:,}", flush=True)
+    with sessions.begin() as session:
+        labelled = _bulk_labels(session, phrases)
     seconds = time.perf_counter() - started
     print(f"{labelled:,} comments labelled in {seconds:.0f} s", flush=True)
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
     engine.dispose()
-    save(
-        "load_store",
-        {
-            "rows": args.rows,
-            "copy_and_rollups_s": round(copied),
-            "labelled": labelled,
-            "labelling_s": round(seconds),
-        },
+    return {
+        "copy_and_rollups_s": round(copied),
+        "labelled": labelled,
+        "labelling_s": round(seconds),
+    }
+
+
+def _bulk_labels(session: Session, phrases: set[tuple[str, str]]) -> int:
+    """Label every stored comment from its phrase's labels, in SQL; how many comments."""
+    worker = label_store.labeller(session)
+    conn = session.connection()
+    conn.exec_driver_sql(
+        "CREATE TEMPORARY TABLE phrase_labels (comment text, language text,"
+        " label text, sentiment smallint) ON COMMIT DROP"
     )
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy("COPY phrase_labels FROM STDIN") as copy:
+        for text, lang in sorted(phrases):
+            for label, sentiment in worker.label(text, lang):
+                copy.write_row((text, lang, label, sentiment))
+    conn.exec_driver_sql(
+        "INSERT INTO response_labels (response_id, label, sentiment, submitted_at)"
+        " SELECT r.id, p.label, p.sentiment, r.submitted_at"
+        " FROM responses r JOIN phrase_labels p USING (comment, language)"
+    )
+    day, hour, _ = BUCKETS["postgresql"]
+    for grain, bucket in (("d", day), ("h", hour)):
+        # The label "*" counts every commented response; its sentiment columns stay 0.
+        conn.exec_driver_sql(
+            f"INSERT INTO label_rollups ({', '.join(label_store.LABEL_ROLLUP_COLUMNS)})"
+            f" SELECT '{grain}', {bucket}, '{label_store.ALL_COMMENTS}', brand, country,"
+            f" touchpoint, {CLASSES}, 0, 0, 0"
+            " FROM responses WHERE comment IS NOT NULL GROUP BY 2, 4, 5, 6"
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO label_rollups ({', '.join(label_store.LABEL_ROLLUP_COLUMNS)})"
+            f" SELECT '{grain}', {bucket}, label, brand, country, touchpoint, {CLASSES},"
+            " sum(CASE WHEN sentiment = 1 THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN sentiment = 0 THEN 1 ELSE 0 END),"
+            " sum(CASE WHEN sentiment = -1 THEN 1 ELSE 0 END)"
+            " FROM (SELECT r.submitted_at, r.brand, r.country, r.touchpoint, r.score, l.label,"
+            " l.sentiment FROM response_labels l JOIN responses r ON r.id = l.response_id) AS lr"
+            " GROUP BY 2, 3, 4, 5, 6"
+        )
+    label_store.mark_labelled(session)
+    return session.scalar(text_sql("SELECT count(*) FROM responses WHERE comment IS NOT NULL"))
+
+
+def _label_rows(url: str) -> list[list[tuple[Any, ...]]]:
+    """The labels (by external id), label rollups and rollups of the store at *url*, sorted."""
+    engine = db.make_engine(url)
+    with engine.connect() as conn:
+        labels = select(Response.external_id, ResponseLabel.label, ResponseLabel.sentiment).join(
+            Response, Response.id == ResponseLabel.response_id
+        )
+        found = [
+            sorted(tuple(r) for r in conn.execute(query))
+            for query in (labels, select(LabelRollup.__table__), select(Rollup.__table__))
+        ]
+    engine.dispose()
+    return found
+
+
+def check_bulk_equals_ingest(base: str, rows: int = 20_000) -> int:
+    """The bulk build's labels and rollups equal ingest's for the same *rows*; label rows."""
+    bulk, ingested = fresh_schema(base, "fw_load_bulk"), fresh_schema(base, "fw_load_ingest")
+    fill(bulk, rows)
+    db.upgrade(ingested)
+    engine = db.make_engine(ingested)
+    records = (
+        (
+            f"row {i}",
+            {
+                "id": str(i),
+                "submitted_at": at.isoformat().replace("+00:00", "Z"),
+                "brand": b,
+                "country": c,
+                "touchpoint": t,
+                "score": str(s),
+                **dict(zip(("comment", "language"), comment_for(i, c), strict=True)),
+            },
+        )
+        for i, at, b, c, t, s in generate(rows, 120)
+    )
+    report = ingest(db.make_sessionmaker(engine), "load", records)
+    engine.dispose()
+    require(report.accepted == rows and not report.rejected, report.summary())
+    built, made = _label_rows(bulk), _label_rows(ingested)
+    require(built[0], "no labels made")
+    for name, one, other in zip(("labels", "label rollups", "rollups"), built, made, strict=True):
+        require(one == other, f"bulk-built {name} differ from ingest's")
+    drop_schema(base, "fw_load_bulk")
+    drop_schema(base, "fw_load_ingest")
+    return len(built[0])
+
+
+def build(args: argparse.Namespace) -> None:
+    """Fill the load-test schema (dropped first if it exists), after checking the bulk labels."""
+    checked = check_bulk_equals_ingest(args.url)
+    print(f"bulk labels and rollups equal ingest's ({checked:,} label rows)", flush=True)
+    timings = fill(fresh_schema(args.url, args.schema), args.rows)
+    save("load_store", {"rows": args.rows, **timings})
 
 
 # --- serving -------------------------------------------------------------------------
@@ -327,7 +414,9 @@ class KioskRequests:
 class Recorder:
     """Latencies and errors per request kind, and freshness samples."""
 
-    def __init__(self) -> None:
+    def __init__(self, steady_after: float) -> None:
+        #: Seconds from the start after which every screen has loaded its page.
+        self.steady_after = steady_after
         self.seconds: dict[str, list[float]] = defaultdict(list)
         #: (when it was sent, seconds) of every request, for the steady state's figures.
         self.timeline: list[tuple[float, float]] = []
@@ -373,9 +462,8 @@ class Recorder:
             for kind, v in sorted(self.seconds.items())
         }
         every = [s for v in self.seconds.values() for s in v]
-        # Every screen is switched on in the first poll interval and loads its page
-        # then; after the first minute the wall runs as it does all day.
-        steady = [took for at, took in self.timeline if at >= STEADY_AFTER]
+        # Once every screen has been switched on and loaded, the wall runs as it does all day.
+        steady = [took for at, took in self.timeline if at >= self.steady_after]
         lags = [self.seen[m] - self.pushed[m] for m in self.seen]
         return {
             "requests": len(every),
@@ -386,7 +474,8 @@ class Recorder:
                 "p95_ms": pct(every, 0.95),
                 "p99_ms": pct(every, 0.99),
             },
-            "after_first_minute": {
+            "steady": {
+                "after_s": self.steady_after,
                 "requests": len(steady),
                 "p50_ms": pct(steady, 0.5) if steady else None,
                 "p95_ms": pct(steady, 0.95) if steady else None,
@@ -415,16 +504,17 @@ async def screen(
     end: float,
     floor: bool,
     creds: Credentials,
+    switch_on: float,
 ) -> None:
-    """One wall screen running the kiosk until *end*, asking what the browser asks.
+    """One wall screen, switched on after *switch_on* s, running the kiosk until *end*.
 
     On load the page's callbacks; then every poll interval the shown page's
     panel, the alert check and the heartbeat; and each page's panel
-    ``PREFETCH`` seconds before the rotation shows it. Screens are switched on
-    at different times, so each starts at a random point of its rotation
-    (screens started together would all show the same page at once).
+    ``PREFETCH`` seconds before the rotation shows it, as the browser asks.
+    Each starts at a random point of its rotation (screens started together
+    would all show the same page at once).
     """
-    await asyncio.sleep(random.uniform(0, SCREEN_POLL))
+    await asyncio.sleep(switch_on)
     started = time.monotonic()
     page = random.randrange(len(kiosk.pages))
     for body in [*kiosk.load, kiosk.pages[page]]:
@@ -617,7 +707,9 @@ async def load(
     creds: Credentials,
 ) -> dict[str, Any]:
     """Run the screens, analysts and pusher for *minutes*; their summary."""
-    rec = Recorder()
+    # Screens are switched on one after another over the ramp, as a load generator's
+    # spawn rate does; all 200 within the same seconds is a cold start (measured apart).
+    rec = Recorder(steady_after=args.ramp + SCREEN_POLL)
     end = time.monotonic() + 60 * minutes
     usage: list[dict[str, float]] = []
     # Idle connections are dropped before gunicorn's 2-s keep-alive closes them: a
@@ -625,7 +717,10 @@ async def load(
     # would quietly retry, and that is not the server failing.
     limits = httpx.Limits(max_connections=args.screens + args.analysts + 10, keepalive_expiry=1.5)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
-        tasks = [screen(client, rec, kiosk, end, floor, creds) for _ in range(args.screens)]
+        tasks = [
+            screen(client, rec, kiosk, end, floor, creds, args.ramp * i / args.screens)
+            for i in range(args.screens)
+        ]
         tasks += [
             analyst(client, rec, explore, end, floor, seed, creds) for seed in range(args.analysts)
         ]
@@ -715,6 +810,7 @@ def run(args: argparse.Namespace) -> None:
     result["settings"] = {
         "screens": args.screens,
         "analysts": args.analysts,
+        "ramp_s": args.ramp,
         "minutes": args.minutes,
         "floor_minutes": args.floor_minutes,
         "gunicorn": f"-w {args.workers} --threads {args.threads}",
@@ -747,6 +843,7 @@ def main() -> None:
     r.add_argument("--floor-minutes", type=float, default=3)
     r.add_argument("--screens", type=int, default=200)
     r.add_argument("--analysts", type=int, default=20)
+    r.add_argument("--ramp", type=float, default=RAMP, help="seconds to switch the screens on")
     r.add_argument("--redis", default=REDIS)
     r.add_argument("--workers", type=int, default=4)
     r.add_argument("--threads", type=int, default=12)

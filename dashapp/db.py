@@ -19,7 +19,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     SQLite gets WAL (readers never block the ingesting writer), a busy timeout
     and foreign keys; its parent directory is created. PostgreSQL gets
-    pre-ping so a restarted server does not surface as an error.
+    pre-ping so a restarted server does not surface as an error, and no JIT.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -28,7 +28,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "connect", _postgresql_settings)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,6 +40,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _postgresql_settings(dbapi_connection: Any, _record: Any) -> None:
+    # A drill-down over millions of rows is estimated costly enough for PostgreSQL to
+    # JIT-compile it, which takes 30-40 ms of a query that runs in less: measured on
+    # the 10M store, the store's queries are all short.
+    with dbapi_connection.cursor() as cur:
+        cur.execute("SET jit = off")
+    dbapi_connection.commit()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

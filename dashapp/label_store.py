@@ -243,6 +243,12 @@ def relabel_if_upgraded(session: Session) -> bool:
     return True
 
 
+def mark_labelled(session: Session) -> None:
+    """Record that every stored comment carries this release's labels (a store labelled in bulk)."""
+    _set(session, LABELLER_KEY, labeller_signature())
+    session.execute(delete(StoreMeta).where(StoreMeta.key == RELABEL_UPTO))
+
+
 def _set(session: Session, key: str, value: int) -> None:
     """Store fact *key* = *value* (see :class:`dashapp.models.StoreMeta`)."""
     upsert(

@@ -69,6 +69,8 @@ class Response(Base):
         Index("ix_responses_submitted_at_id", "submitted_at", "id"),
         # Covering index for the raw edges of a window (see queries.window_parts).
         Index("ix_responses_window", "submitted_at", "brand", "country", "touchpoint", "score"),
+        # The drill-down's score orders: one score at a time, newest first.
+        Index("ix_responses_score_time", "score", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

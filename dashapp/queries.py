@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
@@ -323,41 +323,68 @@ def responses_page(
 ) -> list[ResponseRow]:
     """Up to *limit* responses of *selection* in its order, after position *before* (keyset).
 
-    Each page is one index range scan: (submitted_at, id) for the newest-first
-    order, (score, submitted_at, id) for the score orders. No OFFSET, so page
-    1,000 costs what page 1 costs.
+    Newest first is one index range scan on (submitted_at, id). A score order
+    walks the scores one at a time (there are eleven), each newest first on
+    (score, submitted_at, id), until the page is full. No OFFSET and no sort
+    of the selection, so page 1,000 costs what page 1 costs.
     """
-    time_key = tuple_(Response.submitted_at, Response.id)
-    if selection.sort == "new":
-        order = [Response.submitted_at.desc(), Response.id.desc()]
-    elif selection.sort == "low":
-        order = [Response.score.asc(), Response.submitted_at.desc(), Response.id.desc()]
-    elif selection.sort == "high":
-        order = [Response.score.desc(), Response.submitted_at.desc(), Response.id.desc()]
-    else:
+    if selection.sort not in SORTS:
         raise ValueError(f"sort must be one of {SORTS}")
-    stmt = (
-        select(Response.id, Response.source, Response.external_id, *FEED_COLUMNS[1:])
-        .where(*selection.clauses())
-        .order_by(*order)
-        .limit(limit)
-    )
+    if selection.sort == "new":
+        return _newest(session, selection, limit, before)  # type: ignore[arg-type]
+    low, high = SCORE_CLASSES.get(selection.score_class, (0, 10))
+    scores = range(low, high + 1) if selection.sort == "low" else range(high, low - 1, -1)
+    found: list[ResponseRow] = []
+    for score in scores:
+        after: tuple[dt.datetime, int] | None = None
+        if before is not None:
+            at_score, at, ident = before  # type: ignore[misc]
+            if scores.index(score) < scores.index(at_score):
+                continue
+            if score == at_score:
+                after = (at, ident)
+        found += _newest(session, selection, limit - len(found), after, score)
+        if len(found) == limit:
+            break
+    return found
+
+
+def _newest(
+    session: Session,
+    selection: Selection,
+    limit: int,
+    before: tuple[dt.datetime, int] | None,
+    score: int | None = None,
+) -> list[ResponseRow]:
+    """Up to *limit* of the selection's responses (of *score* only, if given), newest first."""
+    stmt = select(Response.id, Response.source, Response.external_id, *FEED_COLUMNS[1:])
+    at_column, id_column = Response.submitted_at, Response.id
+    clauses = selection.clauses()
+    if selection.label:
+        # A label's responses are found from its own (label, submitted_at, response_id)
+        # index, which keeps the responses' times: newest first without scanning every
+        # response of the window for the label.
+        clauses = replace(selection, label="").clauses()
+        stmt = stmt.join(
+            ResponseLabel,
+            and_(ResponseLabel.response_id == Response.id, ResponseLabel.label == selection.label),
+        )
+        at_column, id_column = ResponseLabel.submitted_at, ResponseLabel.response_id
+        if selection.start is not None:
+            clauses.append(at_column > selection.start)
+        if selection.end is not None:
+            clauses.append(at_column <= selection.end)
+    if score is not None:
+        clauses.append(Response.score == score)
     if before is not None:
-        if selection.sort == "new":
-            at, ident = before  # type: ignore[misc]
-            # Spelt out rather than as a row comparison, with a plain upper bound, so that
-            # SQLite starts its index scan at the position instead of at the newest row.
-            stmt = stmt.where(
-                Response.submitted_at <= at,
-                or_(
-                    Response.submitted_at < at,
-                    and_(Response.submitted_at == at, Response.id < ident),
-                ),
-            )
-        else:
-            score, at, ident = before  # type: ignore[misc]
-            past = Response.score > score if selection.sort == "low" else Response.score < score
-            stmt = stmt.where(or_(past, and_(Response.score == score, time_key < (at, ident))))
+        at, ident = before
+        # Spelt out rather than as a row comparison, with a plain upper bound, so that
+        # SQLite starts its index scan at the position instead of at the newest row.
+        clauses += [
+            at_column <= at,
+            or_(at_column < at, and_(at_column == at, id_column < ident)),
+        ]
+    stmt = stmt.where(*clauses).order_by(at_column.desc(), id_column.desc()).limit(limit)
     return [ResponseRow(*row) for row in session.execute(stmt)]
 
 

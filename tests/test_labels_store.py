@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 
@@ -182,13 +183,16 @@ def test_lst004_drilldown_by_label_and_by_score_pages_exactly_once(
 ) -> None:
     ingest(sessions, "shop", located(corpus(350)))
     with sessions() as session:
-        expected = set(
+        labelled = set(
             session.scalars(
                 select(ResponseLabel.response_id).where(ResponseLabel.label == "delivery")
             )
         )
-        for sort in queries.SORTS:
-            selection = queries.Selection(label="delivery", sort=sort)
+        detractors = set(session.scalars(select(Response.id).where(Response.score <= 6)))
+        # Score orders walk the scores one at a time: pages of 17 end inside a score and across.
+        for sort, score_class in itertools.product(queries.SORTS, ("", "detractor")):
+            expected = labelled & detractors if score_class else labelled
+            selection = queries.Selection(label="delivery", sort=sort, score_class=score_class)
             seen: list[queries.ResponseRow] = []
             before = None
             while True:
