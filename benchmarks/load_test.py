@@ -173,8 +173,9 @@ def _bulk_labels(session: Session, phrases: set[tuple[str, str]]) -> int:
             for label, sentiment in worker.label(text, lang):
                 copy.write_row((text, lang, label, sentiment))
     conn.exec_driver_sql(
-        "INSERT INTO response_labels (response_id, label, sentiment, submitted_at)"
-        " SELECT r.id, p.label, p.sentiment, r.submitted_at"
+        f"INSERT INTO response_labels ({', '.join(label_store.RESPONSE_LABEL_COLUMNS)})"
+        " SELECT r.id, p.label, p.sentiment, r.submitted_at, r.brand, r.country,"
+        " r.touchpoint, r.score"
         " FROM responses r JOIN phrase_labels p USING (comment, language)"
     )
     day, hour, _ = BUCKETS["postgresql"]
@@ -192,9 +193,7 @@ def _bulk_labels(session: Session, phrases: set[tuple[str, str]]) -> int:
             " sum(CASE WHEN sentiment = 1 THEN 1 ELSE 0 END),"
             " sum(CASE WHEN sentiment = 0 THEN 1 ELSE 0 END),"
             " sum(CASE WHEN sentiment = -1 THEN 1 ELSE 0 END)"
-            " FROM (SELECT r.submitted_at, r.brand, r.country, r.touchpoint, r.score, l.label,"
-            " l.sentiment FROM response_labels l JOIN responses r ON r.id = l.response_id) AS lr"
-            " GROUP BY 2, 3, 4, 5, 6"
+            " FROM response_labels GROUP BY 2, 3, 4, 5, 6"
         )
     label_store.mark_labelled(session)
     return session.scalar(text_sql("SELECT count(*) FROM responses WHERE comment IS NOT NULL"))

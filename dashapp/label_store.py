@@ -50,6 +50,18 @@ LABEL_ROLLUP_COLUMNS = (
 )
 
 
+RESPONSE_LABEL_COLUMNS = (
+    "response_id",
+    "label",
+    "sentiment",
+    "submitted_at",
+    "brand",
+    "country",
+    "touchpoint",
+    "score",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Labelled:
     """What a response contributes to label counts: where, when, its class and labels."""
@@ -169,16 +181,20 @@ def label_responses(
         for chunk in _chunks(ids, 500):
             session.execute(delete(ResponseLabel).where(ResponseLabel.response_id.in_(chunk)))
     rows = [
-        (item.response_id, label, sentiment, item.submitted_at)
+        (
+            item.response_id,
+            label,
+            sentiment,
+            item.submitted_at,
+            item.brand,
+            item.country,
+            item.touchpoint,
+            item.score,
+        )
         for item in items
         for label, sentiment in item.labels
     ]
-    insert_many(
-        session,
-        ResponseLabel.__table__,
-        ("response_id", "label", "sentiment", "submitted_at"),
-        rows,
-    )
+    insert_many(session, ResponseLabel.__table__, RESPONSE_LABEL_COLUMNS, rows)
     for item in items:
         deltas.add(item, 1)
 

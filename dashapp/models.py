@@ -113,13 +113,23 @@ class Rollup(Base):
 class ResponseLabel(Base):
     """A label a response's comment carries, with the sentiment of its clauses.
 
-    ``submitted_at`` repeats the response's, so a label's comments page by
-    (label, submitted_at, response_id) on one index, as the response list does.
+    The response's time, brand, country, touchpoint and score are repeated
+    (they never change without its labels being rewritten), so a label's
+    drill-down pages and filters on one index, as the response list does.
     """
 
     __tablename__ = "response_labels"
     __table_args__ = (
-        Index("ix_response_labels_label_time", "label", "submitted_at", "response_id"),
+        Index(
+            "ix_response_labels_label_time",
+            "label",
+            "submitted_at",
+            "response_id",
+            "brand",
+            "country",
+            "touchpoint",
+            "score",
+        ),
     )
 
     response_id: Mapped[int] = mapped_column(
@@ -129,6 +139,10 @@ class ResponseLabel(Base):
     #: 1 positive, 0 neutral, -1 negative.
     sentiment: Mapped[int] = mapped_column(SmallInteger)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    brand: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str] = mapped_column(String(2))
+    touchpoint: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(SmallInteger)
 
 
 class LabelRollup(Base):

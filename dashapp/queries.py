@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
@@ -268,22 +268,28 @@ class Selection:
     #: List order: "new" (newest first), "low" or "high" (by score, then newest).
     sort: str = "new"
 
-    def clauses(self) -> list[Any]:
-        """WHERE clauses on responses for this selection."""
-        clauses = self.filters.clauses(Response)
+    def clauses(self, on: type[Response] | type[ResponseLabel] = Response) -> list[Any]:
+        """WHERE clauses for this selection, on responses or (joined to them) on label rows.
+
+        On label rows, the label's and the filters' clauses apply to the copies
+        the label rows keep, so that their index answers them.
+        """
+        clauses = self.filters.clauses(on)
         if self.start is not None:
-            clauses.append(Response.submitted_at > self.start)
+            clauses.append(on.submitted_at > self.start)
         if self.end is not None:
-            clauses.append(Response.submitted_at <= self.end)
+            clauses.append(on.submitted_at <= self.end)
         low, high = SCORE_CLASSES.get(self.score_class, (0, 10))
         if (low, high) != (0, 10):
-            clauses.append(Response.score.between(low, high))
+            clauses.append(on.score.between(low, high))
         if self.text:
             # autoescape: a "%" or "_" typed by a person is a character, not a wildcard.
             clauses.append(
                 func.lower(Response.comment).contains(self.text.lower(), autoescape=True)
             )
-        if self.label:
+        if self.label and on is ResponseLabel:
+            clauses.append(ResponseLabel.label == self.label)
+        elif self.label:
             clauses.append(
                 exists().where(
                     ResponseLabel.response_id == Response.id, ResponseLabel.label == self.label
@@ -358,24 +364,17 @@ def _newest(
 ) -> list[ResponseRow]:
     """Up to *limit* of the selection's responses (of *score* only, if given), newest first."""
     stmt = select(Response.id, Response.source, Response.external_id, *FEED_COLUMNS[1:])
+    # A label's responses are found on the label rows' own index, which keeps the
+    # responses' times and filter columns: only the page's responses are read.
+    on: type[Response] | type[ResponseLabel] = Response
     at_column, id_column = Response.submitted_at, Response.id
-    clauses = selection.clauses()
     if selection.label:
-        # A label's responses are found from its own (label, submitted_at, response_id)
-        # index, which keeps the responses' times: newest first without scanning every
-        # response of the window for the label.
-        clauses = replace(selection, label="").clauses()
-        stmt = stmt.join(
-            ResponseLabel,
-            and_(ResponseLabel.response_id == Response.id, ResponseLabel.label == selection.label),
-        )
+        on = ResponseLabel
+        stmt = stmt.join(ResponseLabel, ResponseLabel.response_id == Response.id)
         at_column, id_column = ResponseLabel.submitted_at, ResponseLabel.response_id
-        if selection.start is not None:
-            clauses.append(at_column > selection.start)
-        if selection.end is not None:
-            clauses.append(at_column <= selection.end)
+    clauses = selection.clauses(on)
     if score is not None:
-        clauses.append(Response.score == score)
+        clauses.append(on.score == score)
     if before is not None:
         at, ident = before
         # Spelt out rather than as a row comparison, with a plain upper bound, so that
