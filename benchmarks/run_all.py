@@ -7,6 +7,11 @@ The full-size runs recorded in docs/benchmarks.md:
     python -m benchmarks.query_speed --rows 10000000
     python -m benchmarks.query_speed --rows 1000000 --url postgresql+psycopg://...
     python -m benchmarks.kiosk_soak --minutes 60
+    python -m benchmarks.growth --sizes 100000,1000000,10000000 --plot docs/growth.png
+    python -m benchmarks.growth --url postgresql+psycopg://... --plot docs/growth-postgresql.png
+    python -m benchmarks.load_test build --rows 10000000
+    python -m benchmarks.load_test run --minutes 10 --floor-minutes 3
+    python -m benchmarks.drilldown
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
@@ -363,6 +363,11 @@ def _newest(
     score: int | None = None,
 ) -> list[ResponseRow]:
     """Up to *limit* of the selection's responses (of *score* only, if given), newest first."""
+    if before is not None and selection.end is not None:
+        # One upper bound on the time, not the window's end and the position's: SQLite
+        # bounds its index range by one of them, and the window's end would make a deep
+        # page scan every row newer than the position.
+        selection = replace(selection, end=min(selection.end, before[0]))
     stmt = select(Response.id, Response.source, Response.external_id, *FEED_COLUMNS[1:])
     # A label's responses are found on the label rows' own index, which keeps the
     # responses' times and filter columns: only the page's responses are read.

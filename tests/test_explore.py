@@ -6,15 +6,18 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterator
+from dataclasses import replace
 
 import openpyxl
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp import create_app, queries
 from dashapp.config import Settings
 from dashapp.ingest import ingest
+from dashapp.models import Response
 from dashapp.params import BadParameter, format_before, parse_before, parse_selection
 from dashapp.services import services_of
 from tests.access import client_as
@@ -51,19 +54,31 @@ def test_exp001_selection_from_url() -> None:
 
 def test_exp002_keyset_pages_cover_everything_once(sessions: sessionmaker[Session]) -> None:
     rows = list(random_records(700, end=END, days=10))
-    # Several responses at the very same instant must not be lost between pages.
+    # Several responses at the very same instant must not be lost between pages,
+    # also where that instant is a window's (inclusive) end.
+    window_end = END - dt.timedelta(days=1)
     rows += [record(10_000 + i, submitted_at=END.isoformat()) for i in range(30)]
+    rows += [record(20_000 + i, submitted_at=window_end.isoformat()) for i in range(30)]
     ingest(sessions, "s", located(rows))
-    seen: list[int] = []
-    before = None
+    window = queries.Selection(start=END - dt.timedelta(days=6), end=window_end)
     with sessions() as session:
-        while True:
-            page = queries.responses_page(session, queries.Selection(), limit=64, before=before)
-            seen += [r.id for r in page]
-            if len(page) < 64:
-                break
-            before = (page[-1].submitted_at, page[-1].id)
-    assert len(seen) == len(set(seen)) == 730
+        stored = session.execute(select(Response.id, Response.submitted_at)).all()
+        in_window = {i for i, at in stored if window.start < at <= window_end}
+        for selection, expected in [
+            (queries.Selection(), {i for i, _ in stored}),
+            *((replace(window, sort=sort), in_window) for sort in queries.SORTS),
+        ]:
+            seen: list[int] = []
+            before = None
+            while True:
+                page = queries.responses_page(session, selection, limit=64, before=before)
+                seen += [r.id for r in page]
+                if len(page) < 64:
+                    break
+                before = queries.position(page[-1], selection.sort)
+            assert len(seen) == len(set(seen)) == len(expected), selection
+            assert set(seen) == expected
+    assert len(stored) == 760 and 30 < len(in_window) < 760
 
 
 def test_exp003_text_and_class_filters(sessions: sessionmaker[Session]) -> None:
