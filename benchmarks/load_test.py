@@ -56,6 +56,7 @@ import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import psutil
@@ -572,7 +573,7 @@ def explore_search(rng: random.Random) -> str:
         params["sort"] = rng.choice(("low", "high"))
     if rng.random() < 0.3:
         params["class"] = "detractor"
-    return "?" + "&".join(f"{k}={httpx.QueryParams({k: v})[k]}" for k, v in params.items())
+    return "?" + urlencode(params)
 
 
 async def analyst(
