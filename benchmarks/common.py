@@ -33,6 +33,17 @@ def median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
+def median_call_ms(call: Callable[[], Any], samples: int) -> float:
+    """Median milliseconds of *call* over *samples* runs, after one warm-up run."""
+    call()
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return round(1000 * statistics.median(times), 2)
+
+
 def machine() -> dict[str, Any]:
     """Facts about where the numbers were measured."""
     cpu = ""

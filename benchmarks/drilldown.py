@@ -23,14 +23,12 @@ import argparse
 import datetime as dt
 import itertools
 import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from benchmarks.common import require, save, store_url
+from benchmarks.common import median_call_ms, require, save, store_url
 from benchmarks.load_test import PG, SCHEMA
 from dashapp import db, queries
 from dashapp.models import Response
@@ -103,17 +101,6 @@ def deep_position(session: Session, selection: queries.Selection) -> queries.Pos
     return before
 
 
-def median_ms(call: Callable[[], Any], samples: int) -> float:
-    """Median milliseconds of *call* over *samples* runs, after one warm-up run."""
-    call()
-    times = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return round(1000 * statistics.median(times), 2)
-
-
 def describe(selection: queries.Selection) -> str:
     """A short name for *selection*."""
     where = "Velora" + ("·" + selection.filters.country[0] if selection.filters.country else "")
@@ -143,13 +130,13 @@ def main() -> None:
                 new = queries.responses_page(session, selection, limit=PAGE, before=before)
                 old = baseline_page(session, selection, before)
                 require(new == old, f"{describe(selection)} {name}: pages differ")
-                row[f"{name} ms"] = median_ms(
+                row[f"{name} ms"] = median_call_ms(
                     lambda b=before, s=selection: queries.responses_page(
                         session, s, limit=PAGE, before=b
                     ),
                     args.samples,
                 )
-                row[f"{name} baseline ms"] = median_ms(
+                row[f"{name} baseline ms"] = median_call_ms(
                     lambda b=before, s=selection: baseline_page(session, s, b), args.samples
                 )
             rows.append(row)

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from typing import Any
 from flask import Flask
 from flask_caching import Cache
 
-from benchmarks.common import DATA, drop_schema, fresh_schema, save
+from benchmarks.common import DATA, drop_schema, fresh_schema, median_call_ms, save
 from benchmarks.query_speed import END, build_store
 from dashapp import db, queries
 from dashapp.engine import NpsEngine
@@ -48,17 +47,6 @@ def engine_for(url: str) -> NpsEngine:
         Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
     )
     return NpsEngine(db.make_sessionmaker(db.make_engine(url)), cache)
-
-
-def median_ms(call: Callable[[], Any], samples: int) -> float:
-    """Median milliseconds of *call* over *samples* runs, after one warm-up run."""
-    call()
-    times = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - start)
-    return round(1000 * statistics.median(times), 2)
 
 
 def deep_position(
@@ -89,13 +77,13 @@ def measure(url: str, samples: int) -> dict[str, float]:
     engine = engine_for(url)
     as_of = END
     results: dict[str, float] = {
-        "overview: NPS brand x country, 30 d": median_ms(
+        "overview: NPS brand x country, 30 d": median_call_ms(
             lambda: engine.nps_by(("brand", "country"), window=30, as_of=as_of), samples
         ),
-        "overview: rolling 30 d by brand, 90 d": median_ms(
+        "overview: rolling 30 d by brand, 90 d": median_call_ms(
             lambda: engine.rolling(("brand",), window=30, days=90, as_of=as_of), samples
         ),
-        "overview: total and change, 30 d": median_ms(
+        "overview: total and change, 30 d": median_call_ms(
             lambda: engine.change(window=30, as_of=as_of), samples
         ),
     }
@@ -110,8 +98,10 @@ def measure(url: str, samples: int) -> dict[str, float]:
             with engine.sessions() as session:
                 return queries.responses_page(session, s, limit=50, before=before)
 
-        results[f"drill-down: page 1, {sort}"] = median_ms(lambda: page(None), samples)
-        results[f"drill-down: middle page, {sort}"] = median_ms(lambda d=deep: page(d), samples)
+        results[f"drill-down: page 1, {sort}"] = median_call_ms(lambda: page(None), samples)
+        results[f"drill-down: middle page, {sort}"] = median_call_ms(
+            lambda d=deep: page(d), samples
+        )
     bind = engine.sessions.kw["bind"]
     bind.dispose()
     return results

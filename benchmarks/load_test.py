@@ -65,7 +65,15 @@ from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 
 from benchmarks.common import drop_schema, fresh_schema, require, save, store_url
-from benchmarks.query_speed import BUCKETS, CLASSES, END, RESPONSE_COLUMNS, bulk_rollups, generate
+from benchmarks.query_speed import (
+    BUCKETS,
+    CLASSES,
+    END,
+    RESPONSE_COLUMNS,
+    bulk_rollups,
+    generate,
+    ingest_records,
+)
 from dashapp import access_tokens, db, label_store, tokens, users
 from dashapp.auth import DISPLAY_COOKIE
 from dashapp.ingest import ingest
@@ -221,22 +229,11 @@ def check_bulk_equals_ingest(base: str, rows: int = 20_000) -> int:
     fill(bulk, rows)
     db.upgrade(ingested)
     engine = db.make_engine(ingested)
-    records = (
-        (
-            f"row {i}",
-            {
-                "id": str(i),
-                "submitted_at": at.isoformat().replace("+00:00", "Z"),
-                "brand": b,
-                "country": c,
-                "touchpoint": t,
-                "score": str(s),
-                **dict(zip(("comment", "language"), comment_for(i, c), strict=True)),
-            },
-        )
-        for i, at, b, c, t, s in generate(rows, 120)
-    )
-    report = ingest(db.make_sessionmaker(engine), "load", records)
+
+    def comment(i: int, country: str) -> dict[str, Any]:
+        return dict(zip(("comment", "language"), comment_for(i, country), strict=True))
+
+    report = ingest(db.make_sessionmaker(engine), "load", ingest_records(rows, comment))
     engine.dispose()
     require(report.accepted == rows and not report.rejected, report.summary())
     built, made = _label_rows(bulk), _label_rows(ingested)

@@ -51,7 +51,7 @@ from benchmarks.common import DATA, require, save, timed
 from dashapp import db, queries
 from dashapp.bulk import _sqlite_datetime
 from dashapp.engine import NpsEngine, trailing
-from dashapp.ingest import ingest
+from dashapp.ingest import Located, ingest
 from dashapp.models import Rollup
 
 BRANDS = ("Velora", "Nordhem", "Casa Brio", "Lumen & Co", "Kvist")
@@ -112,6 +112,25 @@ def generate(rows: int, days: int, seed: int = 5) -> Iterator[Row]:
         else:
             score = rng.randint(0, 6)
         yield (i, at, *cell, score)
+
+
+def ingest_records(
+    rows: int, extra: Callable[[int, str], dict[str, Any]] = lambda i, country: {}
+) -> Iterator[Located]:
+    """The responses :func:`generate` makes for 120 days, as records for ``ingest``.
+
+    *extra* adds fields to response *i* in *country* (a comment, say).
+    """
+    for i, at, b, c, t, s in generate(rows, 120):
+        record = {
+            "id": str(i),
+            "submitted_at": at.isoformat().replace("+00:00", "Z"),
+            "brand": b,
+            "country": c,
+            "touchpoint": t,
+            "score": str(s),
+        }
+        yield f"row {i}", {**record, **extra(i, c)}
 
 
 def build_store(url: str, rows: int, days: int) -> None:
@@ -176,21 +195,7 @@ def check_bulk_equals_ingest(make_url_for: Callable[[str], str], rows: int = 20_
     build_store(bulk_url, rows, 120)
     db.upgrade(ingest_url)
     engine = db.make_engine(ingest_url)
-    records = (
-        (
-            f"row {i}",
-            {
-                "id": str(i),
-                "submitted_at": at.isoformat().replace("+00:00", "Z"),
-                "brand": b,
-                "country": c,
-                "touchpoint": t,
-                "score": str(s),
-            },
-        )
-        for i, at, b, c, t, s in generate(rows, 120)
-    )
-    report = ingest(db.make_sessionmaker(engine), "bench", records)
+    report = ingest(db.make_sessionmaker(engine), "bench", ingest_records(rows))
     engine.dispose()
     require(report.accepted == rows and not report.rejected, report.summary())
     bulk, ingested = rollup_rows(bulk_url), rollup_rows(ingest_url)
