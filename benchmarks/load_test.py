@@ -209,10 +209,12 @@ def _bulk_labels(session: Session, phrases: set[tuple[str, str]]) -> int:
 
 
 def _label_rows(url: str) -> list[list[tuple[Any, ...]]]:
-    """The labels (by external id), label rollups and rollups of the store at *url*, sorted."""
+    """The label rows (by external id, with their copies of the response's fields), label
+    rollups and rollups of the store at *url*, sorted."""
     engine = db.make_engine(url)
     with engine.connect() as conn:
-        labels = select(Response.external_id, ResponseLabel.label, ResponseLabel.sentiment).join(
+        copied = [c for c in ResponseLabel.__table__.c if c.name != "response_id"]
+        labels = select(Response.external_id, *copied).join(
             Response, Response.id == ResponseLabel.response_id
         )
         found = [

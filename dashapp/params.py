@@ -114,10 +114,13 @@ def parse_before(text: str | None, sort: str = "new") -> Position | None:
         return None
     parts = text.split("~")
     try:
-        if sort == "new" and len(parts) == 2:
-            return dt.datetime.fromisoformat(parts[0]), int(parts[1])
-        if sort != "new" and len(parts) == 3:
-            return int(parts[0]), dt.datetime.fromisoformat(parts[1]), int(parts[2])
+        # Positions are made by format_before: an instant with its zone, a score 0-10.
+        at = dt.datetime.fromisoformat(parts[-2]) if len(parts) >= 2 else None
+        if at is not None and at.tzinfo is not None:
+            if sort == "new" and len(parts) == 2:
+                return at, int(parts[1])
+            if sort != "new" and len(parts) == 3 and 0 <= int(parts[0]) <= 10:
+                return int(parts[0]), at, int(parts[2])
     except ValueError:
         pass
     raise BadParameter("before", f"{text!r} is not a page position")

@@ -339,14 +339,14 @@ def responses_page(
     if selection.sort == "new":
         return _newest(session, selection, limit, before)  # type: ignore[arg-type]
     low, high = SCORE_CLASSES.get(selection.score_class, (0, 10))
-    scores = range(low, high + 1) if selection.sort == "low" else range(high, low - 1, -1)
+    ascending = selection.sort == "low"
     found: list[ResponseRow] = []
-    for score in scores:
+    for score in range(low, high + 1) if ascending else range(high, low - 1, -1):
         after: tuple[dt.datetime, int] | None = None
         if before is not None:
             at_score, at, ident = before  # type: ignore[misc]
-            if scores.index(score) < scores.index(at_score):
-                continue
+            if score < at_score if ascending else score > at_score:
+                continue  # that score's pages came before the position
             if score == at_score:
                 after = (at, ident)
         found += _newest(session, selection, limit - len(found), after, score)
@@ -363,11 +363,12 @@ def _newest(
     score: int | None = None,
 ) -> list[ResponseRow]:
     """Up to *limit* of the selection's responses (of *score* only, if given), newest first."""
-    if before is not None and selection.end is not None:
-        # One upper bound on the time, not the window's end and the position's: SQLite
-        # bounds its index range by one of them, and the window's end would make a deep
-        # page scan every row newer than the position.
-        selection = replace(selection, end=min(selection.end, before[0]))
+    if before is not None:
+        # The position is the one upper bound on time (the window's end too would be a
+        # second: SQLite bounds its index range by one of two, and by the window's end a
+        # deep page would read every row newer than the position).
+        end = before[0] if selection.end is None else min(selection.end, before[0])
+        selection = replace(selection, end=end)
     stmt = select(Response.id, Response.source, Response.external_id, *FEED_COLUMNS[1:])
     # A label's responses are found on the label rows' own index, which keeps the
     # responses' times and filter columns: only the page's responses are read.
@@ -382,12 +383,9 @@ def _newest(
         clauses.append(on.score == score)
     if before is not None:
         at, ident = before
-        # Spelt out rather than as a row comparison, with a plain upper bound, so that
-        # SQLite starts its index scan at the position instead of at the newest row.
-        clauses += [
-            at_column <= at,
-            or_(at_column < at, and_(at_column == at, id_column < ident)),
-        ]
+        # Ties at the position's instant, spelt out rather than as a row comparison
+        # so that SQLite starts its index scan at the position.
+        clauses.append(or_(at_column < at, and_(at_column == at, id_column < ident)))
     stmt = stmt.where(*clauses).order_by(at_column.desc(), id_column.desc()).limit(limit)
     return [ResponseRow(*row) for row in session.execute(stmt)]
 

@@ -50,6 +50,28 @@ def test_exp001_selection_from_url() -> None:
         parse_selection({"from": "2026-11-05", "to": "2026-11-01"})
     position = (END, 42)
     assert parse_before(format_before(position)) == position
+    assert parse_before(format_before((3, END, 42)), "low") == (3, END, 42)
+    # Edited page positions are refused, not passed on to the query.
+    for text, sort in [("2026-11-01T00:00:00~5", "new"), ("42~2026-11-01T00:00:00Z~5", "low")]:
+        with pytest.raises(BadParameter, match="before"):
+            parse_before(text, sort)
+
+
+def test_exp006_a_score_position_outside_the_class_pages_on(
+    sessions: sessionmaker[Session],
+) -> None:
+    ingest(sessions, "s", located(list(random_records(200, end=END, days=5))))
+    with sessions() as session:
+        detractors = queries.Selection(score_class="detractor", sort="high")
+        everything = queries.responses_page(session, detractors, limit=500)
+        # A promoter's position (score 9) lies before every detractor when highest come first,
+        # after every one when lowest come first.
+        assert queries.responses_page(session, detractors, limit=500, before=(9, END, 1)) == (
+            everything
+        )
+        assert everything and all(r.score <= 6 for r in everything)
+        lowest = replace(detractors, sort="low")
+        assert queries.responses_page(session, lowest, limit=500, before=(9, END, 1)) == []
 
 
 def test_exp002_keyset_pages_cover_everything_once(sessions: sessionmaker[Session]) -> None:
