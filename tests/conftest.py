@@ -81,6 +81,17 @@ def settings(store_url: str) -> Settings:
 
 
 @pytest.fixture(autouse=True)
+def _own_dash_port() -> None:
+    """dash_duo servers on a free port: Dash counts ports up from 58050 in every process,
+    so two test runs on one machine (a developer's and CI's) would otherwise collide."""
+    from dash.testing.application_runners import BaseDashRunner
+
+    from tests.servers import free_port
+
+    BaseDashRunner._next_port = free_port()
+
+
+@pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests never read the developer's own FEEDBACKWALL_* settings."""
     for key in list(os.environ):
