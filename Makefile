@@ -18,8 +18,8 @@ run: $(STAMP)
 
 ## Lint, then every test (SQLite always; PostgreSQL too when FEEDBACKWALL_TEST_PG_URL is set)
 test: $(STAMP)
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-	  echo "Browser tests need Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver (.ci/run does this)"; exit 1; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v pdftotext >/dev/null || { \
+	  echo "Tests need Debian's chromium, chromium-driver and poppler-utils (pdftotext reads the report's PDF): apt-get install -y chromium chromium-driver poppler-utils (.ci/run does this)"; exit 1; }
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest

@@ -3,11 +3,15 @@
 Two scheduled jobs. The scanner reads responses stored since its high-water
 mark and writes one delivery row per (rule, response) into the outbox, in one
 transaction with the new mark, so nothing is enqueued twice or missed across
-restarts. The deliverer posts due rows (signed with HMAC-SHA256, redirects not
-followed) and records each attempt; a 2xx ends a delivery, anything else is
-retried with exponential backoff (1, 2, 4, ... 32 minutes: seven tries over about
-an hour) and then marked failed. Ingestion only ever writes rows: a slow or
-failing receiver never delays it or the wall.
+restarts. Only responses submitted within the alert horizon (default 24 hours)
+are for alerts: a demo seed, an import or a source catching up on months of
+history passes the mark over its old responses without enqueueing anything.
+The deliverer posts due rows newest first (signed with HMAC-SHA256, redirects
+not followed), so a fresh alert never waits behind a backlog, and records each
+attempt; a 2xx ends a delivery, anything else is retried with exponential
+backoff (1, 2, 4, ... 32 minutes: seven tries over about an hour) and then
+marked failed. Ingestion only ever writes rows: a slow or failing receiver
+never delays it or the wall.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import httpx
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp import label_store
@@ -42,6 +46,8 @@ MAX_ATTEMPTS = 7
 FIRST_RETRY = dt.timedelta(minutes=1)
 SCAN_BATCH = 5_000
 DELIVER_BATCH = 100
+#: Responses submitted longer ago than this never alert (Settings.alert_horizon_hours).
+DEFAULT_HORIZON = dt.timedelta(hours=24)
 SIGNATURE_HEADER = "X-FeedbackWall-Signature"
 DELIVERY_HEADER = "X-FeedbackWall-Delivery"
 
@@ -191,20 +197,40 @@ def scan_drops(engine: NpsEngine, rules: Sequence[AlertRule], now: dt.datetime) 
     return len(rows)
 
 
-def scan(sessions: sessionmaker[Session], rules: Sequence[AlertRule], now: dt.datetime) -> int:
+def scan(
+    sessions: sessionmaker[Session],
+    rules: Sequence[AlertRule],
+    now: dt.datetime,
+    horizon: dt.timedelta = DEFAULT_HORIZON,
+) -> int:
     """Enqueue deliveries for responses stored since the last scan; returns how many.
 
-    The first scan of a store starts at its newest response: history never alerts.
+    Only responses submitted after ``now - horizon`` alert: history, backfills and
+    the demo seed are passed over (the mark moves past them), never enqueued. The
+    first scan of a store starts at its newest response.
     """
     rules = [r for r in rules if r.kind == "response"]
+    cutoff = now - horizon
     with sessions.begin() as session:
         mark = session.get(StoreMeta, MARK)
         if mark is None:
             newest = session.scalar(select(Response.id).order_by(Response.id.desc()).limit(1)) or 0
             session.add(StoreMeta(key=MARK, value=newest))
             return 0
+        top = session.scalar(select(func.max(Response.id)).where(Response.id > mark.value))
+        if top is None:
+            return 0
+        # Old responses are filtered in the query: a backfill of a million rows costs
+        # one pass over its ids, not two hundred scans that would delay fresh alerts.
         fresh = session.scalars(
-            select(Response).where(Response.id > mark.value).order_by(Response.id).limit(SCAN_BATCH)
+            select(Response)
+            .where(
+                Response.id > mark.value,
+                Response.id <= top,
+                Response.submitted_at > cutoff,
+            )
+            .order_by(Response.id)
+            .limit(SCAN_BATCH)
         ).all()
         labels = label_store.labels_of(session, [r.id for r in fresh])
         _, taxonomy = label_store.current(session)
@@ -222,8 +248,8 @@ def scan(sessions: sessionmaker[Session], rules: Sequence[AlertRule], now: dt.da
             if matches(rule, response, labels.get(response.id, ()))
         ]
         upsert(session, AlertDelivery.__table__, rows, keys=("rule", "response_id"))
-        if fresh:
-            mark.value = fresh[-1].id
+        # A full batch leaves the rest (up to *top*) for the next scan.
+        mark.value = fresh[-1].id if len(fresh) == SCAN_BATCH else top
         return len(rows)
 
 
@@ -243,7 +269,11 @@ class Deliverer:
         self.client = httpx.Client(timeout=timeout, follow_redirects=False)
 
     def deliver(self, now: dt.datetime | None = None) -> int:
-        """Try every due delivery once; returns how many were acknowledged."""
+        """Try up to DELIVER_BATCH due deliveries once, newest first; how many were acknowledged.
+
+        Newest first: a backlog (a receiver down for hours, retries piling up) is
+        worked off behind fresh alerts, never in front of them.
+        """
         now = now or dt.datetime.now(dt.UTC)
         with self.sessions() as session:
             due = session.scalars(
@@ -253,7 +283,7 @@ class Deliverer:
                     AlertDelivery.failed_at.is_(None),
                     AlertDelivery.next_attempt_at <= now,
                 )
-                .order_by(AlertDelivery.id)
+                .order_by(AlertDelivery.id.desc())
                 .limit(DELIVER_BATCH)
             ).all()
         return sum(self._attempt(item, now) for item in due)

@@ -13,7 +13,11 @@ import datetime as dt
 import logging
 import os
 import shutil
+import signal
+import subprocess
+import tempfile
 import threading
+from pathlib import Path
 
 import kaleido
 import plotly.graph_objects as go
@@ -80,6 +84,60 @@ def render(fig: go.Figure, fmt: str) -> bytes:
         except Exception as exc:
             log.warning("chart export failed: %s", exc)
             raise ExportUnavailable(INSTALL_HINT) from None
+
+
+#: Longest printing one document to PDF may take, in seconds.
+PRINT_TIMEOUT = 60.0
+
+
+def print_pdf(html: str) -> bytes:
+    """*html*, a whole document without outside resources, printed to PDF by headless Chromium.
+
+    A document (the daily report) is printed, not drawn as a figure: it runs over
+    as many pages as it needs and says what its HTML says. Paper size and margins
+    come from the document's ``@page`` rule.
+    """
+    path = browser_path()
+    if path is None:
+        raise ExportUnavailable(INSTALL_HINT.replace("chart export", "printing a PDF"))
+    with tempfile.TemporaryDirectory(prefix="feedbackwall-print-") as tmp:
+        page, out = Path(tmp) / "document.html", Path(tmp) / "document.pdf"
+        page.write_text(html, encoding="utf-8")
+        command = [
+            path,
+            "--headless",
+            # As kaleido runs it: the sandbox cannot start as root or in most containers,
+            # and the page is our own escaped HTML with nothing to fetch.
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={Path(tmp) / 'profile'}",
+            f"--print-to-pdf={out}",
+            page.as_uri(),
+        ]
+        # Its own process group: Chromium's helper processes end with it on a timeout.
+        proc = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            _, err = proc.communicate(timeout=PRINT_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+            raise ExportUnavailable(
+                f"{path} did not print the PDF within {PRINT_TIMEOUT:.0f} s"
+            ) from None
+        if proc.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
+            log.warning("printing a PDF failed: %s", err.decode(errors="replace")[-2000:])
+            raise ExportUnavailable(f"{path} could not print the PDF (exit {proc.returncode})")
+        return out.read_bytes()
 
 
 def figure(name: str, filters: Filters, as_of: dt.datetime | None) -> go.Figure:

@@ -14,7 +14,16 @@ import click
 from sqlalchemy import func, select
 
 from dashapp import db, tokens
-from dashapp.cli_common import FigureQuery, figure_options, load_settings, open_store
+from dashapp.cli_common import (
+    FigureQuery,
+    checked_engine,
+    figure_options,
+    load_settings,
+    migrate_store,
+    open_services,
+    open_store,
+    store_name,
+)
 from dashapp.cli_labels import labels as labels_group
 from dashapp.cli_users import displays_group, first_admin_link, users_group
 from dashapp.ingest import Rejection, ingest
@@ -52,8 +61,8 @@ def db_group() -> None:
 def db_upgrade(revision: str) -> None:
     """Migrate the store to the newest schema (safe to run every start)."""
     settings = load_settings()
-    db.upgrade(settings.database_url, revision)
-    click.echo(f"store at {_safe_url(settings.database_url)} is at {revision}")
+    migrate_store(settings, revision)
+    click.echo(f"store at {store_name(settings.database_url)} is at {revision}")
 
 
 @db_group.command("backup")
@@ -63,7 +72,7 @@ def db_backup(file: Path) -> None:
     from dashapp.backup import backup
 
     settings = load_settings()
-    written = backup(db.make_engine(settings.database_url), file)
+    written = backup(checked_engine(settings), file)
     click.echo(
         f"backed up {sum(written.values()):,} rows ({written.get('responses', 0):,} responses)"
         f" to {file}"
@@ -77,7 +86,7 @@ def db_restore(file: Path) -> None:
     from dashapp.backup import BackupError, restore
 
     settings = load_settings()
-    db.upgrade(settings.database_url)
+    migrate_store(settings)
     try:
         restored = restore(db.make_engine(settings.database_url), file)
     except BackupError as exc:
@@ -85,12 +94,6 @@ def db_restore(file: Path) -> None:
     click.echo(
         f"restored {sum(restored.values()):,} rows ({restored.get('responses', 0):,} responses)"
     )
-
-
-def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 # --- serving and scheduling --------------------------------------------------------
@@ -119,7 +122,7 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     from dashapp.services import services_of
 
     settings = load_settings()
-    db.upgrade(settings.database_url)
+    migrate_store(settings)
     # Only this machine's own browser, and only in the demo, is signed in unasked.
     local_demo = demo and host in LOOPBACK_HOSTS
     app = create_app(settings, local_demo=local_demo)
@@ -161,7 +164,7 @@ def scheduler(demo: bool) -> None:
     from dashapp.runtime import start_scheduler
 
     settings = load_settings()
-    db.upgrade(settings.database_url)
+    migrate_store(settings)
     work = start_scheduler(settings, demo=demo)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -233,17 +236,14 @@ def _write_rejects(path: Path, rejected: list[Rejection]) -> None:
 @figure_options
 def nps(by_text: str, query: FigureQuery, fmt: str) -> None:
     """NPS with n and 95% interval per group, over (as_of - window, as_of] in UTC."""
-    from flask import Flask
-
     from dashapp.nps_table import to_csv, to_records, to_table
-    from dashapp.services import build_services
 
     try:
         by = parse_by(by_text)
     except BadParameter as exc:
         raise click.BadParameter(str(exc)) from None
     settings = load_settings()
-    services = build_services(settings, Flask(__name__))
+    services = open_services(settings)
     rows = services.nps.nps_by(by, window=query.window, as_of=query.as_of, filters=query.filters)
     records = to_records(rows, by)
     if fmt == "csv":
@@ -268,12 +268,9 @@ def nps(by_text: str, query: FigureQuery, fmt: str) -> None:
 @click.option("--send", "send_mail", is_flag=True, help="Mail it to the configured recipients.")
 def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
     """The daily report: NPS of the day and trailing periods, movers and comments."""
-    from flask import Flask
-
     from dashapp import report as daily
     from dashapp.chart_export import ExportUnavailable
     from dashapp.params import parse_day
-    from dashapp.services import build_services
 
     try:
         day = parse_day(day_text, "day") or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
@@ -284,7 +281,7 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
         raise click.ClickException(
             "--send needs a [report] table in the configuration (recipients, SMTP)"
         )
-    services = build_services(settings, Flask(__name__))
+    services = open_services(settings)
     built = daily.build(services.nps, day)
     try:
         if out is not None:
@@ -313,8 +310,7 @@ def alerts(limit: int) -> None:
     """The alert delivery log: newest first, with attempts and outcome."""
     from dashapp.alerts import delivery_log, delivery_state, last_problem
 
-    settings = load_settings()
-    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+    sessions = open_store(load_settings())
     with sessions() as session:
         rows = delivery_log(session, limit)
     if not rows:
@@ -339,7 +335,7 @@ def sources(ctx: click.Context) -> None:
     from dashapp.api import source_status
 
     settings = load_settings()
-    sessions = db.make_sessionmaker(db.make_engine(settings.database_url))
+    sessions = open_store(settings)
     now = dt.datetime.now(dt.UTC)
     with sessions() as session:
         states = {s.name: s for s in session.scalars(select(SourceState))}

@@ -10,8 +10,14 @@ from pathlib import Path
 
 import click
 
-from dashapp import db, label_store
-from dashapp.cli_common import FigureQuery, figure_options, load_settings, open_store
+from dashapp import label_store
+from dashapp.cli_common import (
+    FigureQuery,
+    figure_options,
+    load_settings,
+    open_services,
+    open_store,
+)
 from dashapp.discovery import DiscoveryError
 from dashapp.labelling import Labeller
 from dashapp.sentiment import NAMES
@@ -142,13 +148,9 @@ def _read_comments(file: Path) -> list[dict[str, str]]:
 @figure_options
 def stats(query: FigureQuery, fmt: str) -> None:
     """Volume, share, NPS, sentiment, trend, impact and most-problematic share per label."""
-    from flask import Flask
-
     from dashapp.label_stats import to_records
-    from dashapp.services import build_services
 
-    services = build_services(load_settings(), Flask(__name__))
-    db.upgrade(services.settings.database_url)
+    services = open_services(load_settings())
     records = to_records(
         services.nps.labels(window=query.window, as_of=query.as_of, filters=query.filters)
     )

@@ -147,6 +147,9 @@ class Settings(BaseSettings):
     sources: list[SourceConfig] = Field(default_factory=list)
     playlists: dict[str, Playlist] = Field(default_factory=dict)
     alerts: list[AlertRule] = Field(default_factory=list)
+    #: Hours after submission a response may still alert: older ones (history, an
+    #: import, a source catching up) never do.
+    alert_horizon_hours: float = Field(default=24.0, gt=0, le=24 * 366)
     #: The SMTP server for the daily report and e-mail alerts.
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)

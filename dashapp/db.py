@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,6 +68,32 @@ def alembic_config(url: str) -> AlembicConfig:
 def upgrade(url: str, revision: str = "head") -> None:
     """Migrate the store at *url* to *revision*."""
     command.upgrade(alembic_config(url), revision)
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """What keeps this release from using the store of *engine*; None when it is at the head.
+
+    Reads the store's revision only: it changes nothing, and creates nothing.
+    """
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    script = ScriptDirectory.from_config(alembic_config(engine.url.render_as_string()))
+    head = script.get_current_head()
+    # Alembic's own table, read directly (its MigrationContext logs as for a migration).
+    with engine.connect() as connection:
+        current = None
+        if inspect(connection).has_table("alembic_version"):
+            current = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    if current == head:
+        return None
+    if current is None:
+        return "it is not migrated (no Feedback Wall tables)"
+    try:
+        script.get_revision(current)
+    except CommandError:
+        return f"its schema {current} is newer than this release knows (head {head})"
+    return f"its schema {current} is older than this release's {head}"
 
 
 def is_migrated(engine: Engine) -> bool:

@@ -265,6 +265,25 @@ class NpsEngine:
             lambda s: queries.feed(s, limit=limit, filters=filters, max_score=max_score),
         )
 
+    def comments_between(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        filters: Filters = Filters(),
+        min_score: int = 0,
+        max_score: int = 10,
+        limit: int = 50,
+    ) -> list[queries.FeedItem]:
+        """Commented responses submitted in (start, end], scores min..max, newest first."""
+        return self._cached(
+            "comments_between",
+            (start, end, filters, min_score, max_score, limit),
+            lambda s: queries.comments_between(
+                s, start, end, filters, min_score=min_score, max_score=max_score, limit=limit
+            ),
+        )
+
     def dimensions(self) -> dict[str, list[str]]:
         """The brands, countries and touchpoints in the store."""
         return self._cached("dimensions", (), queries.dimensions)

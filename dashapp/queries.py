@@ -252,6 +252,36 @@ def feed(
     return [FeedItem(*row) for row in session.execute(stmt)]
 
 
+def comments_between(
+    session: Session,
+    start: dt.datetime,
+    end: dt.datetime,
+    filters: Filters = Filters(),
+    *,
+    min_score: int = 0,
+    max_score: int = 10,
+    limit: int = 50,
+) -> list[FeedItem]:
+    """Commented responses with start < submitted_at <= end and a score in min..max, newest first.
+
+    The window is the engine's (start, end], so a day's comments are the ones its
+    figures count; one index range scan from *end* backwards, however busy the day.
+    """
+    stmt = (
+        select(*FEED_COLUMNS)
+        .where(
+            Response.comment.is_not(None),
+            Response.submitted_at > start,
+            Response.submitted_at <= end,
+            Response.score.between(min_score, max_score),
+            *filters.clauses(Response),
+        )
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(limit)
+    )
+    return [FeedItem(*row) for row in session.execute(stmt)]
+
+
 @dataclass(frozen=True, slots=True)
 class Selection:
     """What a drill-down view shows: filters, (start, end] in UTC, a score class, words."""

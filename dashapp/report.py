@@ -1,7 +1,9 @@
 """The daily report: yesterday and the trailing periods, as an HTML e-mail with a PDF attached.
 
 Days are UTC days; the report is sent at the configured local time. Figures
-come from the NPS engine, so they are the wall's figures.
+come from the NPS engine, so they are the wall's figures. The PDF is the mail's
+HTML printed, so it says everything the mail says; every period is named by its
+dates.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-import plotly.graph_objects as go
 from jinja2 import Environment, select_autoescape
 
 from dashapp import nps
@@ -33,6 +34,8 @@ class Line:
     current: nps.Nps
     previous: nps.Nps
     change: nps.Change
+    #: The period compared with, named (the trailing periods only), e.g. "7–13 Nov 2026".
+    before: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +55,8 @@ class Report:
     scope: str = ""
 
 
-def _line(scope: str, current: nps.Nps, previous: nps.Nps) -> Line:
-    return Line(scope, current, previous, nps.compare(current, previous))
+def _line(scope: str, current: nps.Nps, previous: nps.Nps, before: str = "") -> Line:
+    return Line(scope, current, previous, nps.compare(current, previous), before)
 
 
 #: Labels listed as "moved most", and the fewest responses a label needs to be one.
@@ -68,30 +71,31 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     """
     end = dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(days=1)
     totals = []
-    for window, label in ((1, "Yesterday"), (7, "Last 7 days"), (30, "Last 30 days")):
+    for window in (1, 7, 30):
         current = engine.total(window=window, as_of=end, filters=filters)
         previous = engine.total(
             window=window, as_of=end - dt.timedelta(days=window), filters=filters
         )
-        totals.append(_line(label, current, previous))
+        totals.append(_line(period(day, window), current, previous, before(day, window)))
     now = {
         tuple(r.group.values()): r.nps
         for r in engine.nps_by(("brand", "country"), window=30, as_of=end, filters=filters)
     }
-    before = {
+    earlier = {
         tuple(r.group.values()): r.nps
         for r in engine.nps_by(
             ("brand", "country"), window=30, as_of=end - dt.timedelta(days=30), filters=filters
         )
     }
     empty = nps.compute(0, 0, 0)
-    cells = [_line(" · ".join(key), now[key], before.get(key, empty)) for key in now]
+    cells = [_line(" · ".join(key), now[key], earlier.get(key, empty)) for key in now]
     # Biggest significant moves first, then by size of move.
     cells.sort(key=lambda c: (not c.change.significant, -abs(c.change.delta or 0)))
-    recent = [
-        i for i in engine.feed(limit=200, max_score=10, filters=filters) if i.submitted_at < end
-    ]
-    day_items = [i for i in recent if i.submitted_at.date() == day]
+    # The day's own comments, asked of the day itself: (end - 1 day, end], the window
+    # its figures count, however many responses came in on the day or since.
+    start = end - dt.timedelta(days=1)
+    detractors = engine.comments_between(start, end, filters=filters, max_score=6, limit=3)
+    promoters = engine.comments_between(start, end, filters=filters, min_score=9, limit=2)
     movers = [
         s
         for s in engine.labels(window=7, as_of=end, filters=filters)
@@ -103,12 +107,40 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
         day=day,
         totals=totals,
         cells=cells,
-        detractors=[i for i in day_items if i.score <= 6][:3],
-        promoters=[i for i in day_items if i.score >= 9][:2],
+        detractors=detractors,
+        promoters=promoters,
         labels=movers[:LABEL_MOVERS],
         themes=themes[:5],
         scope=scope,
     )
+
+
+def _date(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def span(first: dt.date, last: dt.date) -> str:
+    """Days *first* to *last* in words: "14–20 Nov 2026", "22 Oct – 20 Nov 2026"."""
+    if first == last:
+        return _date(last)
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first.day}–{_date(last)}"
+    if first.year == last.year:
+        return f"{first.day} {first:%b} – {_date(last)}"
+    return f"{_date(first)} – {_date(last)}"
+
+
+def period(day: dt.date, days: int) -> str:
+    """The *days* days ending with *day*, named: "Fri 20 Nov 2026", "7 days, 14–20 Nov 2026"."""
+    if days == 1:
+        return f"{day:%a} {_date(day)}"
+    return f"{days} days, {span(day - dt.timedelta(days=days - 1), day)}"
+
+
+def before(day: dt.date, days: int) -> str:
+    """The *days* days before :func:`period` (*day*, *days*), named: "7–13 Nov 2026"."""
+    last = day - dt.timedelta(days=days)
+    return span(last - dt.timedelta(days=days - 1), last)
 
 
 def routes(config: ReportConfig) -> list[tuple[str, Filters, list[str]]]:
@@ -136,41 +168,17 @@ def _fmt(value: float | None) -> str:
 
 
 def html(report: Report) -> str:
-    """The e-mail body (autoescaped: comments are text)."""
-    return _TEMPLATE.render(r=report, fmt=_fmt, move=_move, masked=mask)
-
-
-def figure(report: Report) -> go.Figure:
-    """The one-page PDF: the periods and the cells as a table."""
-    rows = report.totals + report.cells
-    fig = go.Figure(
-        go.Table(
-            header={
-                "values": ["Scope", "NPS", "95% CI", "n", "Change"],
-                "fill_color": "#343a40",
-                "font": {"color": "white"},
-            },
-            cells={
-                "values": [
-                    [r.scope for r in rows],
-                    [_fmt(r.current.nps) for r in rows],
-                    [f"{_fmt(r.current.ci_low)} to {_fmt(r.current.ci_high)}" for r in rows],
-                    [r.current.n for r in rows],
-                    [_move(r) for r in rows],
-                ]
-            },
-        )
+    """The e-mail body (autoescaped: comments are text); printed, it is the PDF."""
+    return _TEMPLATE.render(
+        r=report, fmt=_fmt, move=_move, masked=mask, period=period, before=before
     )
-    scope = f" · {report.scope}" if report.scope else ""
-    fig.update_layout(title=f"Feedback Wall · daily report for {report.day.isoformat()}{scope}")
-    return fig
 
 
 def pdf(report: Report) -> bytes:
-    """The report as a PDF (kaleido with the system Chromium)."""
-    from dashapp.chart_export import render
+    """The report as a PDF: the mail's HTML, printed by headless Chromium."""
+    from dashapp.chart_export import print_pdf
 
-    return render(figure(report), "pdf")
+    return print_pdf(html(report))
 
 
 def send(report: Report, recipients: list[str], server: MailServer) -> None:

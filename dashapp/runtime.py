@@ -89,7 +89,12 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         )
         jobs = {
             "alerts:scan": (
-                lambda: scan(sessions, settings.alerts, dt.datetime.now(dt.UTC)),
+                lambda: scan(
+                    sessions,
+                    settings.alerts,
+                    dt.datetime.now(dt.UTC),
+                    dt.timedelta(hours=settings.alert_horizon_hours),
+                ),
                 ALERT_INTERVAL,
             ),
             "alerts:drops": (

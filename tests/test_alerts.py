@@ -72,6 +72,11 @@ def rule(url: str, **overrides: Any) -> AlertRule:
     return AlertRule(name="detractors-de", webhook=url, secret=SECRET, country=["DE"], **overrides)
 
 
+def fresh(i: int, **overrides: Any) -> dict[str, Any]:
+    """A record submitted an hour before T0: recent enough to alert."""
+    return record(i, **{"submitted_at": (T0 - dt.timedelta(hours=1)).isoformat(), **overrides})
+
+
 def test_alert001_exactly_once_per_ack_across_restarts(
     sessions: sessionmaker[Session], receiver: Receiver
 ) -> None:
@@ -83,10 +88,10 @@ def test_alert001_exactly_once_per_ack_across_restarts(
         "s",
         located(
             [
-                record(2, score=3, comment="Paket kam nie an"),
-                record(3, score=9),  # a promoter
-                record(4, score=1, country="FR"),  # another country
-                record(5, score=6, comment="Zu spät"),
+                fresh(2, score=3, comment="Paket kam nie an"),
+                fresh(3, score=9),  # a promoter
+                fresh(4, score=1, country="FR"),  # another country
+                fresh(5, score=6, comment="Zu spät"),
             ]
         ),
     )
@@ -115,7 +120,7 @@ def test_alert002_gives_up_after_about_an_hour(
     receiver.failures = 100
     rules = [rule(receiver.url)]
     scan(sessions, rules, T0)
-    ingest(sessions, "s", located([record(1, score=0)]))
+    ingest(sessions, "s", located([fresh(1, score=0)]))
     scan(sessions, rules, T0)
     deliverer = Deliverer(sessions, rules)
     now = T0
@@ -146,7 +151,7 @@ def test_alert003_redirects_are_not_followed(sessions: sessionmaker[Session]) ->
     try:
         rules = [rule(f"http://127.0.0.1:{server.server_address[1]}/hook")]
         scan(sessions, rules, T0)
-        ingest(sessions, "s", located([record(1, score=0)]))
+        ingest(sessions, "s", located([fresh(1, score=0)]))
         scan(sessions, rules, T0)
         assert Deliverer(sessions, rules).deliver(T0) == 0
         with sessions() as s:
@@ -198,7 +203,7 @@ def test_alert005_email_action(sessions: sessionmaker[Session]) -> None:
     try:
         mail_rule = AlertRule(name="team-de", country=["DE"], email=["cx-de@example.com"])
         scan(sessions, [mail_rule], T0)
-        ingest(sessions, "s", located([record(1, score=1, comment="Nie wieder <script>")]))
+        ingest(sessions, "s", located([fresh(1, score=1, comment="Nie wieder <script>")]))
         scan(sessions, [mail_rule], T0)
         assert Deliverer(sessions, [mail_rule], MailServer(port=port)).deliver(T0) == 1
         [message] = inbox.messages
@@ -228,7 +233,7 @@ def test_alert007_delivery_log_on_the_command_line(
 
     rules = [rule(receiver.url)]
     scan(sessions, rules, T0)
-    ingest(sessions, "s", located([record(1, score=0)]))
+    ingest(sessions, "s", located([fresh(1, score=0)]))
     scan(sessions, rules, T0)
     Deliverer(sessions, rules).deliver(T0)  # the receiver fails this one
     out = CliRunner().invoke(main, ["alerts"], env={"FEEDBACKWALL_DATABASE_URL": store_url}).output
@@ -247,8 +252,8 @@ def test_alert008_label_rules_and_labels_in_the_payload(
         "s",
         located(
             [
-                record(2, score=2, comment="Die Lieferung kam zu spät, der Karton war kaputt"),
-                record(3, score=2, comment="Die Rechnung war falsch"),  # payment only
+                fresh(2, score=2, comment="Die Lieferung kam zu spät, der Karton war kaputt"),
+                fresh(3, score=2, comment="Die Rechnung war falsch"),  # payment only
             ]
         ),
     )
@@ -264,3 +269,65 @@ def test_alert008_label_rules_and_labels_in_the_payload(
         "sentiment": "negative",
     }
     assert labels["packaging"]["sentiment"] == "negative"
+
+
+def test_alert009_history_and_backfills_never_alert(
+    sessions: sessionmaker[Session], receiver: Receiver
+) -> None:
+    """Only responses submitted within the horizon alert: a seed or backfill of history does not."""
+    from data_sources.demo import history
+
+    rules = [AlertRule(name="detractors", webhook=receiver.url, secret=SECRET)]
+    assert scan(sessions, rules, T0) == 0  # a fresh store: the first scan marks nothing
+    # The demo seed lands after that first scan, as it does under `feedbackwall run --demo`.
+    seeded = list(history(10, T0, per_day=150))
+    ingest(sessions, "demo", seeded)
+    horizon = T0 - dt.timedelta(hours=24)
+    detractors = [raw for _, raw in seeded if raw["score"] <= 6]
+    recent = [r for r in detractors if dt.datetime.fromisoformat(r["submitted_at"]) > horizon]
+    assert recent and len(recent) < len(detractors)  # both kinds are there to tell apart
+    assert scan(sessions, rules, T0) == len(recent)
+    with sessions() as s:
+        rows = s.scalars(select(AlertDelivery)).all()
+        assert {row.payload["response"]["id"] for row in rows} == {raw["id"] for raw in recent}
+    # A backfill months old, with two responses of the last hour among it; a shorter horizon.
+    months = T0 - dt.timedelta(days=90)
+    backfill = [
+        record(1000 + i, score=0, submitted_at=(months + dt.timedelta(hours=i)).isoformat())
+        for i in range(50)
+    ] + [fresh(2000, score=1), fresh(2001, score=2)]
+    ingest(sessions, "import", located(backfill))
+    assert scan(sessions, rules, T0, horizon=dt.timedelta(hours=2)) == 2
+    assert scan(sessions, rules, T0) == 0  # the history was passed over, not left for later
+
+
+def test_alert010_a_fresh_alert_is_not_queued_behind_a_backlog(
+    sessions: sessionmaker[Session], receiver: Receiver
+) -> None:
+    """With many old deliveries pending, a fresh alert still goes out in the next delivery round."""
+    from dashapp.alerts import DELIVER_BATCH
+
+    receiver.failures = 0
+    rules = [rule(receiver.url)]
+    scan(sessions, rules, T0)
+    # A backlog of old pending deliveries, due now (a receiver was down for hours).
+    with sessions.begin() as s:
+        s.execute(
+            AlertDelivery.__table__.insert(),
+            [
+                {
+                    "rule": "detractors-de",
+                    "event": f"backlog|{i}",
+                    "payload": {"rule": "detractors-de", "backlog": i},
+                    "created_at": T0 - dt.timedelta(hours=3),
+                    "next_attempt_at": T0 - dt.timedelta(minutes=30),
+                    "attempts": 3,
+                }
+                for i in range(3 * DELIVER_BATCH)
+            ],
+        )
+    ingest(sessions, "s", located([fresh(1, score=0, comment="Seit einer Woche kein Paket")]))
+    assert scan(sessions, rules, T0) == 1
+    Deliverer(sessions, rules).deliver(T0)
+    delivered = [body["response"]["id"] for body in receiver.bodies if "response" in body]
+    assert delivered == ["r1"]

@@ -12,14 +12,17 @@ import sys
 import time
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from dashapp import db
 from dashapp.cli import main
 from dashapp.ingest import ingest
 from dashapp.models import Response, Rollup
+from tests.conftest import PG_URL
 from tests.factories import located, random_records, record, write_csv, write_jsonl
 
 
@@ -246,3 +249,161 @@ def test_cli011_killed_scheduler_mid_poll_resumes_without_gaps_or_doubles(tmp_pa
         for grain in ("d", "h"):
             assert conn.scalar(select(func.sum(Rollup.n)).where(Rollup.grain == grain)) == total
     engine.dispose()
+
+
+# --- which store, and a store that is not there --------------------------------------
+
+#: Commands that make or migrate the store, and say so; every other one only opens it.
+MIGRATING = {("db", "upgrade"), ("db", "restore"), ("run",), ("scheduler",)}
+#: Arguments that take each store-reading command as far as opening the store.
+READERS: dict[tuple[str, ...], list[str]] = {
+    ("db", "backup"): ["backup.gz"],
+    ("import",): ["survey.csv"],
+    ("nps",): ["--by", "brand"],
+    ("report",): ["--day", "2026-11-20"],
+    ("alerts",): [],
+    ("sources",): [],
+    ("sources", "token"): ["shop"],
+    ("erase",): ["--source", "shop", "--id", "r1"],
+    ("labels", "export"): ["-"],
+    ("labels", "import"): ["taxonomy.toml"],
+    ("labels", "apply"): ["comments.csv"],
+    ("labels", "stats"): [],
+    ("labels", "themes"): [],
+    ("labels", "from-theme"): ["1", "--name", "Parking"],
+    ("users", "add"): ["ana", "--password-stdin"],
+    ("users", "list"): [],
+    ("users", "reset"): ["ana", "--password-stdin"],
+    ("users", "role"): ["ana", "admin"],
+    ("users", "disable"): ["ana"],
+    ("users", "token"): ["ana"],
+    ("users", "first-admin-link"): [],
+    ("displays", "add"): ["lobby"],
+    ("displays", "list"): [],
+    ("displays", "revoke"): ["lobby"],
+}
+
+
+def commands(group: click.Group, path: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Every runnable command under *group*, as its words (a group with a default action too)."""
+    found = {path} if path and getattr(group, "invoke_without_command", False) else set()
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found |= commands(command, (*path, name))
+        else:
+            found.add((*path, name))
+    return found
+
+
+def inputs(folder: Path) -> set[str]:
+    """Write the files the commands read into *folder*; their names."""
+    from dashapp.taxonomy import default_text
+
+    write_csv(folder / "survey.csv", [record(1)])
+    (folder / "taxonomy.toml").write_text(default_text(), "utf-8")
+    (folder / "comments.csv").write_text("id,comment\n1,Paket kam nie an\n")
+    return {"survey.csv", "taxonomy.toml", "comments.csv"}
+
+
+def test_cli012_every_command_names_its_store_and_never_makes_one_by_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In an empty directory with the default store: each reading command fails clearly, no file."""
+    assert commands(main) == set(READERS) | MIGRATING, "classify the new command here"
+    monkeypatch.chdir(tmp_path)
+    made = inputs(tmp_path)
+    for words, args in READERS.items():
+        result = CliRunner().invoke(main, [*words, *args], input="a long enough password\n")
+        said = f"{' '.join(words)}: {result.stderr}"
+        assert result.exit_code == 1, said
+        assert isinstance(result.exception, SystemExit), said  # no traceback
+        assert "store: sqlite:///var/feedbackwall.db" in result.stderr, said
+        assert "no store" in result.stderr and "feedbackwall db upgrade" in result.stderr, said
+        assert {p.name for p in tmp_path.iterdir()} == made, said  # nothing made, no var/
+
+
+def test_cli013_unmigrated_and_old_stores_are_named_with_the_password_hidden(
+    tmp_path: Path,
+) -> None:
+    """An empty SQLite file, an older schema, PostgreSQL without the tables: clear, no traceback."""
+    import sqlite3
+
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()
+    old = f"sqlite:///{tmp_path / 'old.db'}"
+    db.upgrade(old, "0005")
+    cases = [(f"sqlite:///{empty}", "not migrated"), (old, "schema 0005")]
+    if PG_URL:
+        secret = make_url(PG_URL).set(password="hunter2-secret")
+        nowhere = secret.update_query_dict({"options": "-csearch_path=fw_no_such_schema"})
+        cases.append((nowhere.render_as_string(hide_password=False), "not migrated"))
+    for url, problem in cases:
+        for words in (["sources"], ["nps"], ["users", "list"], ["alerts"]):
+            result = CliRunner().invoke(main, words, env={"FEEDBACKWALL_DATABASE_URL": url})
+            said = f"{url} {words}: {result.stderr}"
+            assert result.exit_code == 1, said
+            assert isinstance(result.exception, SystemExit), said
+            assert problem in result.stderr and "feedbackwall db upgrade" in result.stderr, said
+            assert "hunter2" not in result.stderr, said
+            assert result.stderr.startswith("store: "), said
+
+
+def test_cli014_the_real_cli_in_an_empty_directory(tmp_path: Path) -> None:
+    """`python -m dashapp.cli` elsewhere: reading fails clearly, `db upgrade` says it migrates."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACKWALL_")}
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(Path(__file__).parents[1]))
+    made = inputs(tmp_path)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "dashapp.cli", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    for args in (["sources"], ["nps", "--by", "brand"], ["import", "survey.csv"]):
+        done = cli(*args)
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr
+        assert "store: sqlite:///var/feedbackwall.db" in done.stderr
+        assert "no store" in done.stderr
+        assert {p.name for p in tmp_path.iterdir()} == made
+    done = cli("db", "upgrade")
+    assert done.returncode == 0, done.stderr
+    assert "store: sqlite:///var/feedbackwall.db" in done.stderr and "migrat" in done.stderr
+    assert (tmp_path / "var" / "feedbackwall.db").is_file()
+    done = cli("import", "survey.csv")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "accepted 1, duplicates 0, rejected 0"
+    assert done.stderr.splitlines()[0].startswith("store: sqlite:///var/feedbackwall.db")
+
+
+def test_cli015_run_says_it_migrates_the_store(tmp_path: Path) -> None:
+    """`feedbackwall run` in an empty directory makes its store and says which, then serves."""
+    from tests.servers import free_port
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACKWALL_")}
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashapp.cli", "run", "--no-scheduler", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not any("Feedback Wall on" in x for x in lines):
+            lines.append(proc.stdout.readline())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    said = [x for x in lines if x.startswith("store: ")]
+    assert said and "sqlite:///var/feedbackwall.db" in said[0] and "migrat" in said[0], lines
+    assert (tmp_path / "var" / "feedbackwall.db").is_file()

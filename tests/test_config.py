@@ -109,6 +109,13 @@ def test_cfg007_alert_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv("FEEDBACKWALL_CONFIG", str(path))
     [rule] = Settings.load().alerts
     assert (rule.min_score, rule.max_score, rule.country) == (0, 6, ["DE"])
+    assert Settings.load().alert_horizon_hours == 24  # responses of the last day alert
+    monkeypatch.setenv("FEEDBACKWALL_ALERT_HORIZON_HOURS", "2")
+    assert Settings.load().alert_horizon_hours == 2
+    monkeypatch.setenv("FEEDBACKWALL_ALERT_HORIZON_HOURS", "0")
+    with pytest.raises(ConfigError, match="FEEDBACKWALL_ALERT_HORIZON_HOURS"):
+        Settings.load()
+    monkeypatch.delenv("FEEDBACKWALL_ALERT_HORIZON_HOURS")
     path.write_text('[[alerts]]\nname = "de"\nwebhook = "mailto:x@example.com"\nsecret = "short"\n')
     with pytest.raises(ConfigError, match=r"alerts\.0\.webhook"):
         Settings.load()

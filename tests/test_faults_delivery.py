@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import os
 import signal
 import subprocess
@@ -74,7 +75,12 @@ def test_fault003_killed_mid_delivery_resumes_exactly_once_per_ack(tmp_path: Pat
                 return session.get(StoreMeta, MARK) is not None
 
         wait_for(scanned, 60)  # history before the first scan never alerts
-        ingest(sessions, "shop", located([record(i, score=i) for i in range(1, 4)]))
+        now = dt.datetime.now(dt.UTC).isoformat()  # recent: history never alerts
+        ingest(
+            sessions,
+            "shop",
+            located([record(i, score=i, submitted_at=now) for i in range(1, 4)]),
+        )
         assert hook.first_arrived.wait(30)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)

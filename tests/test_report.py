@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import shutil
+import subprocess
 from collections.abc import Iterator
 from email.header import decode_header, make_header
 from email.message import Message
@@ -87,7 +89,7 @@ def test_rep001_report_arrives_with_figures_and_pdf(smtp: tuple[Inbox, int], sto
         .get_payload(decode=True)
         .decode()
     )
-    assert "Yesterday" in html
+    assert "Fri 20 Nov 2026" in html  # the day, named by its date
     assert "+20" in html  # 6 promoters, 4 detractors of 10
     assert "Paket &lt;b&gt;kam&lt;/b&gt; nie an" in html  # comments are text in the mail too
     [pdf] = [p for p in parsed.walk() if p.get_content_type() == "application/pdf"]
@@ -179,3 +181,78 @@ def test_rep003_labels_that_moved_and_reports_per_brand(
     # Only Kvist's cells: the store's other responses are Velora's.
     assert "Kvist · DE" in body
     assert "Velora · DE" not in body
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF, as poppler's pdftotext reads it, whitespace collapsed."""
+    assert shutil.which("pdftotext"), "install poppler-utils (.ci/run does)"
+    out = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return " ".join(out.stdout.decode().split())
+
+
+def test_rep004_the_days_own_comments_and_a_pdf_carrying_the_mail(
+    store_url: str, settings: Settings
+) -> None:
+    """A busy day followed by busier ones: the day's comments are quoted, in mail and PDF alike."""
+    from dashapp import report
+
+    sessions = db.make_sessionmaker(db.make_engine(store_url))
+    start = dt.datetime.combine(DAY, dt.time(), dt.UTC)
+    rows = [
+        # The day: 300 comments, a detractor every third.
+        record(
+            i,
+            score=2 if i % 3 == 0 else 9,
+            submitted_at=(start + dt.timedelta(minutes=4 * i + 1)).isoformat(),
+            comment=f"Paket kam nie an, Tag {i}" if i % 3 == 0 else f"Schnell geliefert, Tag {i}",
+        )
+        for i in range(300)
+    ]
+    rows += [
+        # More than 200 comments after the day, newer than all of its own.
+        record(
+            1000 + i,
+            score=1 if i % 2 else 10,
+            submitted_at=(start + dt.timedelta(days=1, minutes=5 * i)).isoformat(),
+            comment=f"Danach {i}",
+        )
+        for i in range(400)
+    ]
+    rows += [
+        # The week before: delivery was a complaint, so the label moved.
+        record(
+            2000 + i,
+            score=1,
+            submitted_at=(start - dt.timedelta(days=9, minutes=i)).isoformat(),
+            comment="Die Lieferung kam viel zu spät",
+        )
+        for i in range(20)
+    ]
+    ingest(sessions, "s", located(rows))
+    built = report.build(build_services(settings, Flask(__name__)).nps, DAY)
+    end = start + dt.timedelta(days=1)
+    day_rows = sorted(
+        (r for r in rows if start < dt.datetime.fromisoformat(r["submitted_at"]) <= end),
+        key=lambda r: r["submitted_at"],
+        reverse=True,
+    )
+    newest = [r["comment"] for r in day_rows if r["score"] <= 6][:3]
+    assert [i.comment for i in built.detractors] == newest
+    assert [i.comment for i in built.promoters] == [
+        r["comment"] for r in day_rows if r["score"] >= 9
+    ][:2]
+    html = report.html(built)
+    assert "No comments" not in html
+    assert "20 Nov 2026" in html
+    assert "22 Oct – 20 Nov 2026" in html  # the 30 days, named
+    assert built.labels, "delivery moved: a label mover to show"
+    text = pdf_text(report.pdf(built))
+    for shown in (
+        "20 Nov 2026",
+        "14–20 Nov 2026",  # the 7 days
+        "22 Oct – 20 Nov 2026",  # the 30 days
+        "Velora · DE",  # a cell
+        built.labels[0].path,  # a label mover
+        *(i.comment for i in built.detractors + built.promoters),
+    ):
+        assert shown in text, shown
