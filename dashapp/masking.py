@@ -54,7 +54,7 @@ _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d])")
 # Where a phone number can be: seven digits or more with nothing but phone punctuation
 # between them (and a leading + or bracket). Only these windows go to the phone matcher,
 # which costs far more than a regex: most comments have none.
-_PHONE_WINDOW = re.compile(r"[+(]*\d(?:[\s()./–—-]*\d){6,}\)?")
+_PHONE_WINDOW = re.compile(r"[+(]{0,3}\d(?:[\s()./–—-]*\d){6,}\)?")
 # Shorter "numbers" are postcodes, prices and counts; the shortest subscriber numbers
 # of the shop countries written with their area code have seven digits.
 _MIN_PHONE_DIGITS = 7
