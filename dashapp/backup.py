@@ -5,14 +5,17 @@ ingest runs; it holds every table in dependency order with the schema revision
 it was taken at. A restore goes into an empty store migrated to the same
 revision, in one transaction: it is complete or it did not happen. The format
 does not depend on the database, so a SQLite store can move to PostgreSQL
-(and back) this way.
+(and back) this way. The file is created readable by its owner only (0600): it
+holds the session signing key, password hashes and every comment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -58,7 +61,11 @@ def backup(engine: Engine, path: Path) -> dict[str, int]:
     """Write the store to *path*; rows written per table."""
     written: dict[str, int] = {}
     tmp = path.with_name(path.name + ".partial")
-    with engine.connect() as conn, gzip.open(tmp, "wt", encoding="utf-8") as out:
+    with (
+        engine.connect() as conn,
+        _private(tmp) as raw,
+        gzip.open(raw, "wt", encoding="utf-8") as out,
+    ):
         conn = (
             conn.execution_options(isolation_level="REPEATABLE READ")
             if (engine.dialect.name == "postgresql")
@@ -83,6 +90,19 @@ def backup(engine: Engine, path: Path) -> dict[str, int]:
     # Only a complete file takes the name: a crash leaves the .partial behind, never a short backup.
     tmp.replace(path)
     return written
+
+
+def _private(path: Path) -> io.BufferedWriter:
+    """A new file at *path* that only its owner can read, so from its first byte on.
+
+    A backup holds the session signing key (enough to forge any user's cookie),
+    password hashes and every comment. The mode is given at creation: a chmod after
+    writing would leave a window, and a stale file (a crashed run's) would keep its
+    own mode, so it is removed and the name taken exclusively.
+    """
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    return os.fdopen(fd, "wb")
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:

@@ -118,7 +118,18 @@ def title(comparison: Comparison) -> str:
     return f"{comparison.titles[0]} vs {comparison.titles[1]}"
 
 
-HEADER = ["side", "what", "n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high"]
+HEADER = [
+    "side",
+    "what",
+    "n",
+    "promoters",
+    "passives",
+    "detractors",
+    "nps",
+    "ci_low",
+    "ci_high",
+    "too_small",
+]
 
 
 def table(comparison: Comparison) -> tuple[list[str], Iterator[list[Any]]]:
@@ -135,6 +146,7 @@ def table(comparison: Comparison) -> tuple[list[str], Iterator[list[Any]]]:
             rounded(nps.nps),
             rounded(nps.ci_low),
             rounded(nps.ci_high),
+            nps.too_small,
         ]
 
     change = comparison.change
@@ -149,6 +161,7 @@ def table(comparison: Comparison) -> tuple[list[str], Iterator[list[Any]]]:
             "",
             "",
             rounded(change.delta),
+            "",
             "",
             "",
         ],

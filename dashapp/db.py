@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +19,42 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the store's connection settings.
 
     SQLite gets WAL (readers never block the ingesting writer), a busy timeout
-    and foreign keys; its parent directory is created. PostgreSQL gets
+    and foreign keys; a new store file is created 0600 in a created parent
+    directory. PostgreSQL gets
     pre-ping so a restarted server does not surface as an error, and no JIT.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(parsed.database)
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     engine = create_engine(url, pool_pre_ping=True, **kwargs)
     event.listen(engine, "connect", _postgresql_settings)
     return engine
+
+
+def _create_private(database: str) -> None:
+    """Create the SQLite store file *database*, owner-only (0600), unless it exists.
+
+    The store holds comments, password hashes and the session signing key. SQLite
+    would create the file with the umask's mode (usually 0644, readable by every
+    local user) and gives its -wal and -shm files the mode of the database file,
+    so creating the (empty, valid) database file 0600 first makes all three private.
+    An existing store keeps the mode its operator gave it.
+    """
+    if database.startswith("file:"):
+        return  # a URI filename says its own mode and place; SQLite opens it as asked
+    path = Path(database)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process made it first, the same way
+    os.close(fd)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -175,7 +175,7 @@ def chart_table(name: str) -> tuple[list[str], Iterator[list[Any]]]:
         days = engine.daily_volume(days=30, as_of=as_of, filters=filters)
         header = ["day", "n", "promoters", "passives", "detractors"]
         return header, ([day.isoformat(), sum(c), *c] for day, c in days)
-    header = ["brand", "day", "window_days", "n", "nps", "ci_low", "ci_high"]
+    header = ["brand", "day", "window_days", "n", "nps", "ci_low", "ci_high", "too_small"]
     points = [
         point
         for window in (30, 7)
@@ -192,6 +192,7 @@ def chart_table(name: str) -> tuple[list[str], Iterator[list[Any]]]:
             rounded(p.nps.nps),
             rounded(p.nps.ci_low),
             rounded(p.nps.ci_high),
+            p.nps.too_small,
         ]
         for p in points
     )

@@ -2,7 +2,8 @@
 
 Pure functions; figures are on the -100..100 scale. The interval follows Rocks
 (2016), "Interval estimation for the net promoter score" (The American
-Statistician): add 3 to n and 0.75 to promoters and to detractors.
+Statistician): add 3 to n and 0.75 to promoters and to detractors; the interval
+is widened where needed to hold the published NPS itself (only n = 1 at ±100).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def classify(score: int) -> ScoreClass:
 
 @dataclass(frozen=True, slots=True)
 class Nps:
-    """An NPS figure with its sample and 95% adjusted-Wald interval.
+    """An NPS figure with its sample and 95% adjusted-Wald interval (always holding ``nps``).
 
     ``nps``, ``ci_low`` and ``ci_high`` are None when n is 0; ``too_small``
     marks cells whose n is below the configured minimum: they are shown with
@@ -67,7 +68,7 @@ def adjusted_wald_se(promoters: int, detractors: int, n: int) -> float:
 
 
 def compute(promoters: int, passives: int, detractors: int, *, min_n: int = 10) -> Nps:
-    """The NPS of these counts with its 95% adjusted-Wald interval, clipped to [-100, 100]."""
+    """The NPS of these counts with its 95% adjusted-Wald interval (holding the NPS, in ±100)."""
     if min(promoters, passives, detractors) < 0:
         raise ValueError("counts must not be negative")
     n = promoters + passives + detractors
@@ -76,14 +77,20 @@ def compute(promoters: int, passives: int, detractors: int, *, min_n: int = 10) 
     n_adj = n + 3
     centre = (promoters + 0.75) / n_adj - (detractors + 0.75) / n_adj
     se = adjusted_wald_se(promoters, detractors, n)
-    low = max(-100.0, 100 * (centre - Z95 * se))
-    high = min(100.0, 100 * (centre + Z95 * se))
+    point = 100 * (promoters - detractors) / n
+    # The adjusted interval is centred on the shrunken estimate, not on the published
+    # NPS; for a single extreme response (n = 1, -100 or 100) it stops short of the
+    # point (-98.5..48.5 around -100). An interval that excludes its own figure reads
+    # as a contradiction, so it is widened to the point: only ever wider, so its
+    # coverage is at least the adjusted-Wald's. Then clipped to the scale.
+    low = max(-100.0, min(point, 100 * (centre - Z95 * se)))
+    high = min(100.0, max(point, 100 * (centre + Z95 * se)))
     return Nps(
         n=n,
         promoters=promoters,
         passives=passives,
         detractors=detractors,
-        nps=100 * (promoters - detractors) / n,
+        nps=point,
         ci_low=low,
         ci_high=high,
         se=100 * se,

@@ -9,7 +9,17 @@ from typing import Any
 
 from dashapp.engine import GroupNps, rounded
 
-FIGURE_COLUMNS = ("n", "promoters", "passives", "detractors", "nps", "ci_low", "ci_high")
+#: Every NPS table ends with these; ``too_small`` is n below the configured minimum n.
+FIGURE_COLUMNS = (
+    "n",
+    "promoters",
+    "passives",
+    "detractors",
+    "nps",
+    "ci_low",
+    "ci_high",
+    "too_small",
+)
 
 
 def to_records(rows: Sequence[GroupNps], by: Sequence[str]) -> list[dict[str, Any]]:
@@ -33,7 +43,7 @@ def to_records(rows: Sequence[GroupNps], by: Sequence[str]) -> list[dict[str, An
 
 
 def to_csv(records: Sequence[dict[str, Any]], by: Sequence[str]) -> str:
-    """CSV with the group columns, then ``n,promoters,passives,detractors,nps,ci_low,ci_high``."""
+    """CSV with the group columns, then the :data:`FIGURE_COLUMNS` (``too_small`` True/False)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*by, *FIGURE_COLUMNS])
@@ -46,16 +56,16 @@ def to_csv(records: Sequence[dict[str, Any]], by: Sequence[str]) -> str:
 
 
 def to_table(records: Sequence[dict[str, Any]], by: Sequence[str], min_n: int) -> str:
-    """A fixed-width table for terminals; too-small cells are starred with a footnote."""
-    headers = [*by, *FIGURE_COLUMNS]
+    """A fixed-width table for terminals; too-small rows say "yes" under a footnoted column."""
+    headers = [*by, *FIGURE_COLUMNS[:-1], "too_small*"]
     body = []
     for rec in records:
         cells = [str(rec[c]) for c in by]
         cells += [
-            f"{rec[c]:.1f}" if isinstance(rec[c], float) else str(rec[c]) for c in FIGURE_COLUMNS
+            f"{rec[c]:.1f}" if isinstance(rec[c], float) else str(rec[c])
+            for c in FIGURE_COLUMNS[:-1]
         ]
-        if rec["too_small"]:
-            cells[len(by)] += "*"
+        cells.append("yes" if rec["too_small"] else "")
         body.append(cells)
     widths = [
         max(len(h), *(len(r[i]) for r in body)) if body else len(h) for i, h in enumerate(headers)
@@ -63,7 +73,7 @@ def to_table(records: Sequence[dict[str, Any]], by: Sequence[str], min_n: int) -
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in body]
     if any(rec["too_small"] for rec in records):
-        lines.append(f"* n below {min_n}: too small to read much into")
+        lines.append(f"* too_small: n below {min_n}, too small to read much into")
     if not records:
         lines.append("(no responses in this window)")
     return "\n".join(lines)

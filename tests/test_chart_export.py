@@ -110,6 +110,7 @@ def test_chart005_comparison_as_chart_and_table(client: FlaskClient) -> None:
         "nps",
         "ci_low",
         "ci_high",
+        "too_small",
     ]
     expected = build(
         services_of(client.application).nps,
@@ -120,6 +121,7 @@ def test_chart005_comparison_as_chart_and_table(client: FlaskClient) -> None:
     assert (a_row[0], int(a_row[2])) == ("A", expected.first.n)
     assert (b_row[0], int(b_row[2])) == ("B", expected.second.n)
     assert expected.first.n > 0 and expected.second.n > 0
+    assert (a_row[9], b_row[9]) == (str(expected.first.too_small), str(expected.second.too_small))
     assert table[3][0] == "A − B" and "points" in table[3][1]
     assert client.get(f"/export/data/compare.xlsx?{query}").data[:2] == b"PK"
     bad = client.get("/export/data/compare.csv?by=colour&a=x")

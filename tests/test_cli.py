@@ -118,7 +118,7 @@ def test_cli005_nps_csv_and_json_match_api_contract(store_url: str) -> None:
     args = ["nps", "--by", "country,brand", "--window", "30d", "--as-of", end.isoformat()]
     _, out, _ = invoke(store_url, *args, "--format", "csv")
     lines = out.strip().splitlines()
-    assert lines[0] == "country,brand,n,promoters,passives,detractors,nps,ci_low,ci_high"
+    assert lines[0] == "country,brand,n,promoters,passives,detractors,nps,ci_low,ci_high,too_small"
     # Every figure by hand from the raw rows.
     start = end - dt.timedelta(days=30)
     want: dict[tuple[str, str], list[int]] = {}
@@ -130,9 +130,10 @@ def test_cli005_nps_csv_and_json_match_api_contract(store_url: str) -> None:
             acc[0 if s >= 9 else 1 if s >= 7 else 2] += 1
     assert len(lines) - 1 == len(want)
     for line in lines[1:]:
-        country, brand, n, p, pa, d, nps_, low, high = line.split(",")
+        country, brand, n, p, pa, d, nps_, low, high, small = line.split(",")
         assert [int(p), int(pa), int(d)] == want[(country, brand)]
         assert int(n) == sum(want[(country, brand)])
+        assert small == str(int(n) < 10)  # the default minimum n
         assert float(nps_) == round(100 * (int(p) - int(d)) / int(n), 1)
         assert float(low) <= float(nps_) <= float(high)
         assert all(len(v.split(".")[1]) == 1 for v in (nps_, low, high))

@@ -166,8 +166,23 @@ def test_exp004_csv_and_xlsx_exports(client: FlaskClient) -> None:
     nps = client.get("/export/data/nps.csv?by=country&window=3660d&as_of=2026-11-21T00:00:00Z")
     assert (
         nps.get_data(as_text=True).splitlines()[0]
-        == "country,n,promoters,passives,detractors,nps,ci_low,ci_high"
+        == "country,n,promoters,passives,detractors,nps,ci_low,ci_high,too_small"
     )
+    # Two promoters in DE, one in FR: both below the minimum n, and the rows say so; FR's
+    # single response (NPS 100) lies inside its own interval.
+    assert nps.get_data(as_text=True).splitlines()[1:] == [
+        "DE,2,2,0,0,100.0,-24.4,100.0,True",
+        "FR,1,1,0,0,100.0,-48.5,100.0,True",
+    ]
+    book = openpyxl.load_workbook(
+        io.BytesIO(
+            client.get(
+                "/export/data/nps.xlsx?by=country&window=3660d&as_of=2026-11-21T00:00:00Z"
+            ).data
+        )
+    )
+    assert [c.value for c in book.active[1]][-1] == "too_small"
+    assert all(row[-1].value is True for row in book.active.iter_rows(min_row=2))
     assert client.get("/export/data/responses.pdf").status_code == 400
     assert client.get("/export/data/responses.csv?from=soon").json["parameter"] == "from"
     assert client.get("/export/data/everything.csv").status_code == 404
@@ -191,4 +206,7 @@ def test_exp005_tables_behind_the_charts(client: FlaskClient) -> None:
         )
     )
     assert {r["window_days"] for r in trends} == {"7", "30"}
+    # Every NPS row says whether its n is below the minimum (10 by default).
+    assert all(r["too_small"] == str(int(r["n"]) < 10) for r in trends)
+    assert {r["too_small"] for r in trends} == {"True", "False"}
     assert client.get("/export/data/trends.xlsx").status_code == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dashapp.nps import Z95, ScoreClass, classify, compare, compute
@@ -58,19 +58,33 @@ def test_nps005_all_promoters_clipped() -> None:
     assert r.nps == 100 and r.ci_high is not None and r.ci_high <= 100
 
 
+@example(0, 0, 1)
+@example(1, 0, 0)
+@example(0, 1, 0)
 @given(st.integers(0, 500), st.integers(0, 500), st.integers(0, 500))
 def test_nps006_interval_is_sane(p: int, pa: int, d: int) -> None:
+    """For every count with n >= 1 the interval lies within -100..100 and contains its point."""
     r = compute(p, pa, d)
     if p + pa + d == 0:
         assert r.nps is None
         return
     assert r.ci_low is not None and r.ci_high is not None and r.nps is not None
-    assert -100 <= r.ci_low <= r.ci_high <= 100
-    assert -100 <= r.nps <= 100
-    # The adjusted centre sits near the raw NPS, so the raw figure is inside
-    # the interval except for tiny samples at the extremes.
-    if p + pa + d >= 30:
-        assert r.ci_low - 1e-9 <= r.nps <= r.ci_high + 1e-9
+    assert -100 <= r.ci_low <= r.nps <= r.ci_high <= 100
+
+
+def test_nps008_tiny_samples_contain_their_point() -> None:
+    """Every count up to n = 40, exhaustively: the point is inside its own interval."""
+    for n in range(1, 41):
+        for p in range(n + 1):
+            for d in range(n + 1 - p):
+                r = compute(p, n - p - d, d)
+                assert r.ci_low is not None and r.ci_high is not None and r.nps is not None
+                assert -100 <= r.ci_low <= r.nps <= r.ci_high <= 100, (p, n - p - d, d)
+    # One detractor: NPS -100, and the adjusted-Wald interval (-98.5..48.5) is widened to it.
+    one = compute(0, 0, 1)
+    assert one.nps == -100 and one.ci_low == -100
+    assert one.ci_high == pytest.approx(48.5, abs=0.05)
+    assert one.too_small
 
 
 def test_nps007_significance() -> None:
