@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from dashapp import tokens
 from dashapp.auth import person_now, public, requires
-from dashapp.ingest import ingest
+from dashapp.ingest import Retention, ingest
 from dashapp.label_stats import to_records as label_records
 from dashapp.models import SourceState
 from dashapp.nps_table import to_records
@@ -112,7 +112,8 @@ def source_status(state: SourceState | None, now: dt.datetime) -> dict[str, Any]
 def push_responses() -> tuple[Response, int]:
     """Store one response or a batch, authenticated by the source's bearer token.
 
-    200 when every record was stored or was a duplicate; 422 when some were
+    200 when every record was stored, a duplicate, erased or past retention
+    (counted as ``erased`` / ``expired``, never stored); 422 when some were
     rejected (each rejection names its index and field; the valid ones are
     stored unless ``?strict=true``); 503 when the store is unreachable, so the
     sender retries.
@@ -144,7 +145,14 @@ def push_responses() -> tuple[Response, int]:
     located = [(f"index {i}", raw) for i, raw in enumerate(records)]
     try:
         # One attempt: the sender retries on 503, and should hear it within the busy timeout.
-        report = ingest(svc.sessions, source, located, strict=strict, attempts=1)
+        report = ingest(
+            svc.sessions,
+            source,
+            located,
+            strict=strict,
+            attempts=1,
+            retention=Retention.of(svc.settings),
+        )
     except OperationalError:
         return _error(503, "store unavailable, nothing was stored; retry later")
     status = 422 if report.rejected else 200

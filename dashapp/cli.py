@@ -26,7 +26,7 @@ from dashapp.cli_common import (
 )
 from dashapp.cli_labels import labels as labels_group
 from dashapp.cli_users import displays_group, first_admin_link, users_group
-from dashapp.ingest import Rejection, ingest
+from dashapp.ingest import Rejection, Retention, ingest
 from dashapp.models import Response, SourceState
 from dashapp.params import BadParameter, parse_by
 from data_sources.base import SourceError
@@ -189,8 +189,9 @@ def scheduler(demo: bool) -> None:
 def import_file(file: Path, source: str, strict: bool) -> None:
     """Import a CSV or JSONL file in the canonical schema.
 
-    Ends with `accepted A, duplicates D, rejected R`; rejected records are
-    written with their reasons to FILE.rejects.csv.
+    Ends with `accepted A, duplicates D, rejected R` (then `erased E`, `expired X`
+    for records erased before or past the retention, not stored); rejected
+    records are written with their reasons to FILE.rejects.csv.
     """
     from data_sources.files import read_records
 
@@ -202,7 +203,9 @@ def import_file(file: Path, source: str, strict: bool) -> None:
             return read_records(file)
 
     try:
-        report = ingest(sessions, source, Rereadable(), strict=strict)
+        report = ingest(
+            sessions, source, Rereadable(), strict=strict, retention=Retention.of(settings)
+        )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     rejects = file.with_name(file.name + ".rejects.csv")
@@ -376,13 +379,19 @@ def sources_token(source: str) -> None:
     "--property", "prop", default=None, help="KEY=VALUE, e.g. customer_email=jo@example.com."
 )
 def erase(source: str | None, external_id: str | None, prop: str | None) -> None:
-    """Delete a person's responses everywhere: rollups, labels and alert deliveries included."""
+    """Delete a person's responses everywhere: rollups, labels and alert deliveries included.
+
+    Each erased source and id leaves a tombstone (a keyed digest, no plain id),
+    so a source sending the record again never brings it back.
+    """
     from dashapp.erasure import erase as erase_responses
 
     if (external_id is None) == (prop is None):
         raise click.UsageError("give --source and --id, or --property KEY=VALUE")
     if external_id is not None and source is None:
         raise click.UsageError("--id needs --source: ids are unique per source")
+    if external_id is not None and not external_id.strip():
+        raise click.BadParameter("the id is empty", param_hint="--id")
     key = value = None
     if prop is not None:
         key, sep, value = prop.partition("=")
@@ -395,6 +404,10 @@ def erase(source: str | None, external_id: str | None, prop: str | None) -> None
             session, source=source, external_id=external_id, prop=key, value=value
         )
     click.echo(f"erased {count} response(s), with their labels, counts and alert deliveries")
+    if external_id is not None:
+        click.echo(f"{source} id {external_id.strip()!r} will not be stored again if sent")
+    elif count:
+        click.echo("their ids will not be stored again if sent")
 
 
 main.add_command(labels_group)

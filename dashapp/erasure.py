@@ -3,9 +3,12 @@
 Erasing a response takes back everything counted from it — hourly and daily
 rollups, label rollups, its labels — and removes the alert deliveries that
 carry its words, in one transaction with the response itself, so no figure
-keeps counting what is gone. Retention either anonymises responses older than
-the configured age (the comment and properties go; the score still counts in
-NPS) or deletes them outright.
+keeps counting what is gone. It leaves a tombstone (a keyed digest of source
+and id, see :mod:`dashapp.tombstones`) so that no source sending the record
+again brings it back. Retention either anonymises responses older than the
+configured age (the comment and properties go; the score still counts in
+NPS) or deletes them outright; ingest applies the same age to what arrives
+(:class:`dashapp.ingest.Retention`), so retention needs no tombstones.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Literal
 from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from dashapp import label_store, versions
+from dashapp import label_store, tombstones, versions
 from dashapp.ingest import HourKey, _apply_rollups, _hour_key
 from dashapp.models import AlertDelivery, Response, ResponseLabel
 
@@ -56,22 +59,36 @@ def erase(
 ) -> int:
     """Delete the responses of one source id, or with property *prop* = *value*; how many.
 
-    Everything derived from them goes too (see the module docstring). The
+    Everything derived from them goes too (see the module docstring), and each
+    erased (source, id) gets a tombstone; erasing by id leaves one even when
+    the source has not sent the id yet, so it is refused when it comes. The
     caller commits; nothing is half done if it does not.
     """
     if (external_id is None) == (prop is None):
         raise ValueError("erase by a source and id, or by a property and value")
-    stmt = select(Response.id)
+    # Before reading what to erase: an ingest running now must not slip a row in behind us.
+    tombstones.begin_erasure(session)
+    stmt = select(Response.id, Response.source, Response.external_id)
     if external_id is not None:
         if source is None:
             raise ValueError("erasing by id needs the source the id belongs to")
+        # Stored ids are stripped (see validation): so is the one asked for.
+        external_id = external_id.strip()
+        if not external_id:
+            raise ValueError("the id to erase is empty")
         stmt = stmt.where(Response.source == source, Response.external_id == external_id)
     else:
         assert prop is not None
         stmt = stmt.where(Response.properties[prop].as_string() == value)
         if source is not None:
             stmt = stmt.where(Response.source == source)
-    ids = list(session.scalars(stmt))
+    found = session.execute(stmt).all()
+    buried = {(row.source, row.external_id) for row in found}
+    if external_id is not None:
+        assert source is not None
+        buried.add((source, external_id))
+    tombstones.bury(session, buried)
+    ids = [row.id for row in found]
     if not ids:
         return 0
     _take_back(session, ids, counts_too=True)

@@ -3,6 +3,12 @@
 A batch is one transaction: its responses, their rollup counts, the store's
 data version and (for pollers) the source's cursor commit together or not at
 all, so a crash never leaves gaps, doubles or counts out of step with rows.
+
+Every way in (pollers, the push API, ``feedbackwall import``, the demo) stores
+through :func:`ingest_batch`, so the rules on what may be stored live here
+once: an erased record (one with a tombstone) is counted and skipped, and a
+record older than the configured retention is skipped or stored anonymised,
+as the retention job would leave it.
 """
 
 from __future__ import annotations
@@ -12,19 +18,22 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import label_store, language, versions
+from dashapp import label_store, language, tombstones, versions
 from dashapp.bulk import insert_many
 from dashapp.labelling import Labeller
 from dashapp.models import Response, Rollup, SourceState
 from dashapp.nps import ScoreClass, classify
 from dashapp.upsert import upsert
 from dashapp.validation import CleanRecord, InvalidRecord, Problem, show, validate
+
+if TYPE_CHECKING:
+    from dashapp.config import Settings
 
 BATCH_SIZE = 5_000
 #: (where the record came from, e.g. "line 7" or "index 3"; the raw record)
@@ -42,30 +51,71 @@ class Rejection:
         return f"{self.location}: " + "; ".join(map(str, self.problems))
 
 
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long responses keep personal data (``FEEDBACKWALL_RETENTION_DAYS`` / ``_MODE``).
+
+    The retention job applies it to what is stored; ingest applies it to what
+    arrives, so a source sending an old record again cannot bring back what
+    the job removed: past the age it is not stored (``delete``) or stored
+    without comment and properties (``anonymise``).
+    """
+
+    days: int
+    mode: Literal["anonymise", "delete"] = "anonymise"
+
+    @classmethod
+    def of(cls, settings: Settings) -> Retention | None:
+        """The configured retention, or None when personal data is kept for ever."""
+        if settings.retention_days is None:
+            return None
+        return cls(settings.retention_days, settings.retention_mode)
+
+    def cutoff(self, now: dt.datetime) -> dt.datetime:
+        """Responses submitted before this are past retention."""
+        return now - dt.timedelta(days=self.days)
+
+
 @dataclass(slots=True)
 class IngestReport:
-    """What happened to the records of one batch, file or request."""
+    """What happened to the records of one batch, file or request.
+
+    ``erased`` counts records skipped because they were erased (a tombstone),
+    ``expired`` those skipped because they are older than retention (delete
+    mode); neither is an error, and neither is stored.
+    """
 
     accepted: int = 0
     updated: int = 0
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     newest: dt.datetime | None = None
+    erased: int = 0
+    expired: int = 0
 
     def add(self, other: IngestReport) -> None:
         """Fold *other* into this report."""
         self.accepted += other.accepted
         self.updated += other.updated
         self.duplicates += other.duplicates
+        self.erased += other.erased
+        self.expired += other.expired
         self.rejected.extend(other.rejected)
         if other.newest and (self.newest is None or other.newest > self.newest):
             self.newest = other.newest
 
     def summary(self) -> str:
-        """One line: ``accepted A, duplicates D, rejected R`` (A includes updates)."""
+        """One line: ``accepted A, duplicates D, rejected R`` (A includes updates).
+
+        ``, erased E`` and ``, expired X`` follow when there were any.
+        """
         line = (
             f"accepted {self.accepted}, duplicates {self.duplicates}, rejected {len(self.rejected)}"
         )
+        if self.erased:
+            line += f", erased {self.erased}"
+        if self.expired:
+            line += f", expired {self.expired}"
         return f"{line} ({self.updated} updated)" if self.updated else line
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,6 +124,8 @@ class IngestReport:
             "accepted": self.accepted,
             "updated": self.updated,
             "duplicates": self.duplicates,
+            "erased": self.erased,
+            "expired": self.expired,
             "rejected": [
                 {
                     "location": r.location,
@@ -105,16 +157,24 @@ def check(rows: Iterable[Located]) -> tuple[list[tuple[str, CleanRecord]], list[
 
 
 def ingest_batch(
-    session: Session, source: str, rows: Sequence[Located], *, strict: bool = False
+    session: Session,
+    source: str,
+    rows: Sequence[Located],
+    *,
+    strict: bool = False,
+    retention: Retention | None = None,
 ) -> IngestReport:
     """Store one batch inside the caller's transaction (the caller commits).
 
-    With ``strict``, a batch with any invalid record stores nothing.
+    With ``strict``, a batch with any invalid record stores nothing (an erased
+    or expired record is not invalid). Erased records and, with *retention*,
+    old ones are handled by :func:`_admit` before anything else.
     """
     good, bad = check(rows)
     report = IngestReport(rejected=bad)
     if strict and bad:
         return report
+    good = _admit(session, source, good, report, retention)
 
     # Within one batch the last record for an id wins; an identical repeat is a duplicate.
     latest: dict[str, CleanRecord] = {}
@@ -207,6 +267,7 @@ def ingest(
     batch_size: int = BATCH_SIZE,
     before_commit: Callable[[Session, IngestReport], None] | None = None,
     attempts: int = 3,
+    retention: Retention | None = None,
 ) -> IngestReport:
     """Ingest *rows* in batches, one transaction each, and report on all of them.
 
@@ -215,6 +276,7 @@ def ingest(
     loses a race with another writer for the same ids, or waits out a locked
     SQLite file, is tried up to *attempts* times (a sender that retries by
     itself, such as the push API's, wants 1: a quick 503 rather than a long wait).
+    Pass the configured *retention* (:meth:`Retention.of`) wherever settings are known.
     """
     total = IngestReport()
     if strict:
@@ -223,7 +285,9 @@ def ingest(
             total.rejected = bad
             return total
     for batch in _batches(rows, batch_size):
-        total.add(_ingest_with_retry(sessions, source, batch, strict, before_commit, attempts))
+        total.add(
+            _ingest_with_retry(sessions, source, batch, strict, before_commit, attempts, retention)
+        )
     return total
 
 
@@ -234,11 +298,12 @@ def _ingest_with_retry(
     strict: bool,
     before_commit: Callable[[Session, IngestReport], None] | None,
     attempts: int = 3,
+    retention: Retention | None = None,
 ) -> IngestReport:
     for attempt in range(attempts):
         try:
             with sessions.begin() as session:
-                report = ingest_batch(session, source, batch, strict=strict)
+                report = ingest_batch(session, source, batch, strict=strict, retention=retention)
                 if before_commit is not None:
                     before_commit(session, report)
             return report
@@ -251,6 +316,39 @@ def _ingest_with_retry(
             ):
                 raise
     raise AssertionError("unreachable")
+
+
+def _admit(
+    session: Session,
+    source: str,
+    good: list[tuple[str, CleanRecord]],
+    report: IngestReport,
+    retention: Retention | None,
+) -> list[tuple[str, CleanRecord]]:
+    """The records that may be stored; the rest are counted in *report* and dropped.
+
+    Erased records (a tombstone for source and id) are never stored. Past
+    *retention*, a record is dropped (delete mode) or loses its comment and
+    properties (anonymise mode; its content hash stays that of the record as
+    received, so an identical re-send is a duplicate, as after the job).
+    """
+    # Before the look-up: an erasure cannot commit between it and our writes.
+    tombstones.guard(session)
+    gone = tombstones.erased(session, source, {record.external_id for _, record in good})
+    cutoff = retention.cutoff(dt.datetime.now(dt.UTC)) if retention else None
+    kept: list[tuple[str, CleanRecord]] = []
+    for location, record in good:
+        if record.external_id in gone:
+            report.erased += 1
+            continue
+        if retention is not None and cutoff is not None and record.submitted_at < cutoff:
+            if retention.mode == "delete":
+                report.expired += 1
+                continue
+            record.comment = None
+            record.properties = {}
+        kept.append((location, record))
+    return kept
 
 
 def _batches(rows: Iterable[Located], size: int) -> Iterator[list[Located]]:

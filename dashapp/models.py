@@ -277,6 +277,18 @@ class AppSecret(Base):
     value: Mapped[str] = mapped_column(String(200))
 
 
+class Tombstone(Base):
+    """An erased response, as a keyed digest of its source and id (see :mod:`dashapp.tombstones`).
+
+    Ingest never stores a record whose digest is here. No plain id is kept.
+    """
+
+    __tablename__ = "erasure_tombstones"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class StoreMeta(Base):
     """Key/value facts about the store; ``data_version`` changes whenever data does."""
 

@@ -40,13 +40,30 @@ RESPONSE = {
 }
 REPORT = {
     "type": "object",
-    "required": ["source", "strict", "accepted", "updated", "duplicates", "rejected"],
+    "required": [
+        "source",
+        "strict",
+        "accepted",
+        "updated",
+        "duplicates",
+        "erased",
+        "expired",
+        "rejected",
+    ],
     "properties": {
         "source": {"type": "string"},
         "strict": {"type": "boolean"},
         "accepted": {"type": "integer"},
         "updated": {"type": "integer"},
         "duplicates": {"type": "integer"},
+        "erased": {
+            "type": "integer",
+            "description": "records not stored because they were erased (never an error)",
+        },
+        "expired": {
+            "type": "integer",
+            "description": "records not stored because they are older than the retention",
+        },
         "rejected": {
             "type": "array",
             "items": {
@@ -180,7 +197,7 @@ def spec() -> dict[str, Any]:
                         },
                     },
                     "responses": {
-                        "200": _json(REPORT, "every record stored or a duplicate"),
+                        "200": _json(REPORT, "every record stored, a duplicate, erased or expired"),
                         "400": _json(ERROR, "the body is not JSON"),
                         "401": _json(ERROR, "no or a revoked token"),
                         "413": _json(ERROR, "body or batch too large"),

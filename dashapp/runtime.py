@@ -21,7 +21,7 @@ from dashapp.config import Settings
 from dashapp.db import make_engine, make_sessionmaker
 from dashapp.engine import NpsEngine
 from dashapp.erasure import apply_retention
-from dashapp.ingest import ingest
+from dashapp.ingest import Retention, ingest
 from dashapp.lease import Lease
 from dashapp.models import Response
 from dashapp.scheduler import Poller, add_poller, build_scheduler, when_leased
@@ -69,15 +69,10 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     history and then starts the demo poller; the web app serves meanwhile.
     """
     sessions = make_sessionmaker(make_engine(settings.database_url))
-    pollers = [
-        Poller(build(s.kind, s.name, s.options), sessions, s.interval)
-        for s in settings.sources
-        if s.kind != "push"
-    ]
     lease = Lease(sessions)
     if not lease.renew():
         log.info("another process holds the scheduler lease; this one stands by")
-    scheduler = build_scheduler(pollers, lease)
+    scheduler = build_scheduler(pollers(settings, sessions), lease)
     if settings.alerts:
         deliverer = Deliverer(sessions, settings.alerts, settings.mail_server())
         # Drops are rare and cheap to recompute; no cache to keep coherent.
@@ -149,7 +144,15 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     if demo:
         scheduler.add_job(
             when_leased(
-                partial(_start_demo, scheduler, sessions, settings.demo_interval, lease), lease
+                partial(
+                    _start_demo,
+                    scheduler,
+                    sessions,
+                    settings.demo_interval,
+                    lease,
+                    Retention.of(settings),
+                ),
+                lease,
             ),
             id="demo:seed",
             name="seed demo history",
@@ -157,6 +160,16 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         )
     scheduler.start()
     return ScheduledWork(scheduler, lease)
+
+
+def pollers(settings: Settings, sessions: sessionmaker[Session]) -> list[Poller]:
+    """A poller for each configured source that is polled (push sources are not)."""
+    retention = Retention.of(settings)
+    return [
+        Poller(build(s.kind, s.name, s.options), sessions, s.interval, retention)
+        for s in settings.sources
+        if s.kind != "push"
+    ]
 
 
 def _every(
@@ -238,6 +251,7 @@ def _start_demo(
     sessions: sessionmaker[Session],
     interval: float,
     lease: Lease,
+    retention: Retention | None = None,
 ) -> None:
     from data_sources.demo import DemoSource, history
 
@@ -245,8 +259,13 @@ def _start_demo(
         empty = not session.scalar(select(exists().where(Response.id.is_not(None))))
     if empty:
         log.info("seeding %d days of demo history", DEMO_HISTORY_DAYS)
-        report = ingest(sessions, DEMO_SOURCE, history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)))
+        report = ingest(
+            sessions,
+            DEMO_SOURCE,
+            history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)),
+            retention=retention,
+        )
         log.info("demo history: %s", report.summary())
         # The hourly discovery may have run on the empty store: a new wall shows themes at once.
         discover_themes(sessions)
-    add_poller(scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval), lease)
+    add_poller(scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention), lease)

@@ -18,7 +18,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.ingest import IngestReport, ingest
+from dashapp.ingest import IngestReport, Retention, ingest
 from dashapp.lease import Lease
 from dashapp.models import SourceState
 from dashapp.upsert import upsert
@@ -47,6 +47,8 @@ class Poller:
     source: Source
     sessions: sessionmaker[Session]
     interval: float
+    #: The configured retention, applied to what the source sends (see Retention).
+    retention: Retention | None = None
 
     def run(self, now: dt.datetime | None = None) -> IngestReport | None:
         """One scheduled run; None when skipped for backoff. Never raises for source faults."""
@@ -73,6 +75,7 @@ class Poller:
                             self.source.name,
                             batch.records,
                             batch_size=len(batch.records),
+                            retention=self.retention,
                             before_commit=lambda session, _report, save=save: save(session),
                         )
                     )
