@@ -144,7 +144,14 @@ def push_responses() -> tuple[Response, int]:
     located = [(f"index {i}", raw) for i, raw in enumerate(records)]
     try:
         # One attempt: the sender retries on 503, and should hear it within the busy timeout.
-        report = ingest(svc.sessions, source, located, strict=strict, attempts=1)
+        report = ingest(
+            svc.sessions,
+            source,
+            located,
+            strict=strict,
+            attempts=1,
+            bounds=svc.settings.time_bounds(),
+        )
     except OperationalError:
         return _error(503, "store unavailable, nothing was stored; retry later")
     status = 422 if report.rejected else 200

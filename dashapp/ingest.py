@@ -24,7 +24,15 @@ from dashapp.labelling import Labeller
 from dashapp.models import Response, Rollup, SourceState
 from dashapp.nps import ScoreClass, classify
 from dashapp.upsert import upsert
-from dashapp.validation import CleanRecord, InvalidRecord, Problem, show, validate
+from dashapp.validation import (
+    DEFAULT_BOUNDS,
+    CleanRecord,
+    InvalidRecord,
+    Problem,
+    TimeBounds,
+    show,
+    validate,
+)
 
 BATCH_SIZE = 5_000
 #: (where the record came from, e.g. "line 7" or "index 3"; the raw record)
@@ -86,10 +94,13 @@ class IngestReport:
         }
 
 
-def check(rows: Iterable[Located]) -> tuple[list[tuple[str, CleanRecord]], list[Rejection]]:
-    """Validate *rows* without touching the store."""
+def check(
+    rows: Iterable[Located], bounds: TimeBounds = DEFAULT_BOUNDS
+) -> tuple[list[tuple[str, CleanRecord]], list[Rejection]]:
+    """Validate *rows* without touching the store; submitted_at within *bounds* of now."""
     good: list[tuple[str, CleanRecord]] = []
     bad: list[Rejection] = []
+    now = dt.datetime.now(dt.UTC)
     for location, raw in rows:
         if not isinstance(raw, Mapping):
             reason = getattr(raw, "reason", "is not a record (expected a JSON object)")
@@ -98,20 +109,25 @@ def check(rows: Iterable[Located]) -> tuple[list[tuple[str, CleanRecord]], list[
             )
             continue
         try:
-            good.append((location, validate(raw)))
+            good.append((location, validate(raw, bounds=bounds, now=now)))
         except InvalidRecord as exc:
             bad.append(Rejection(location, tuple(exc.problems)))
     return good, bad
 
 
 def ingest_batch(
-    session: Session, source: str, rows: Sequence[Located], *, strict: bool = False
+    session: Session,
+    source: str,
+    rows: Sequence[Located],
+    *,
+    strict: bool = False,
+    bounds: TimeBounds = DEFAULT_BOUNDS,
 ) -> IngestReport:
     """Store one batch inside the caller's transaction (the caller commits).
 
     With ``strict``, a batch with any invalid record stores nothing.
     """
-    good, bad = check(rows)
+    good, bad = check(rows, bounds)
     report = IngestReport(rejected=bad)
     if strict and bad:
         return report
@@ -207,6 +223,7 @@ def ingest(
     batch_size: int = BATCH_SIZE,
     before_commit: Callable[[Session, IngestReport], None] | None = None,
     attempts: int = 3,
+    bounds: TimeBounds = DEFAULT_BOUNDS,
 ) -> IngestReport:
     """Ingest *rows* in batches, one transaction each, and report on all of them.
 
@@ -215,15 +232,19 @@ def ingest(
     loses a race with another writer for the same ids, or waits out a locked
     SQLite file, is tried up to *attempts* times (a sender that retries by
     itself, such as the push API's, wants 1: a quick 503 rather than a long wait).
+    Every path in (push, import, pollers) passes the settings' *bounds*
+    (:meth:`Settings.time_bounds`) for submitted_at.
     """
     total = IngestReport()
     if strict:
-        _, bad = check(rows)
+        _, bad = check(rows, bounds)
         if bad:
             total.rejected = bad
             return total
     for batch in _batches(rows, batch_size):
-        total.add(_ingest_with_retry(sessions, source, batch, strict, before_commit, attempts))
+        total.add(
+            _ingest_with_retry(sessions, source, batch, strict, before_commit, attempts, bounds)
+        )
     return total
 
 
@@ -234,11 +255,12 @@ def _ingest_with_retry(
     strict: bool,
     before_commit: Callable[[Session, IngestReport], None] | None,
     attempts: int = 3,
+    bounds: TimeBounds = DEFAULT_BOUNDS,
 ) -> IngestReport:
     for attempt in range(attempts):
         try:
             with sessions.begin() as session:
-                report = ingest_batch(session, source, batch, strict=strict)
+                report = ingest_batch(session, source, batch, strict=strict, bounds=bounds)
                 if before_commit is not None:
                     before_commit(session, report)
             return report

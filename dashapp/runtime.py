@@ -26,6 +26,7 @@ from dashapp.lease import Lease
 from dashapp.models import Response
 from dashapp.scheduler import Poller, add_poller, build_scheduler, when_leased
 from dashapp.themes import run_discovery
+from dashapp.validation import TimeBounds
 from data_sources.base import build
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     """
     sessions = make_sessionmaker(make_engine(settings.database_url))
     pollers = [
-        Poller(build(s.kind, s.name, s.options), sessions, s.interval)
+        Poller(build(s.kind, s.name, s.options), sessions, s.interval, settings.time_bounds())
         for s in settings.sources
         if s.kind != "push"
     ]
@@ -144,7 +145,15 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     if demo:
         scheduler.add_job(
             when_leased(
-                partial(_start_demo, scheduler, sessions, settings.demo_interval, lease), lease
+                partial(
+                    _start_demo,
+                    scheduler,
+                    sessions,
+                    settings.demo_interval,
+                    lease,
+                    settings.time_bounds(),
+                ),
+                lease,
             ),
             id="demo:seed",
             name="seed demo history",
@@ -233,6 +242,7 @@ def _start_demo(
     sessions: sessionmaker[Session],
     interval: float,
     lease: Lease,
+    bounds: TimeBounds,
 ) -> None:
     from data_sources.demo import DemoSource, history
 
@@ -240,8 +250,13 @@ def _start_demo(
         empty = not session.scalar(select(exists().where(Response.id.is_not(None))))
     if empty:
         log.info("seeding %d days of demo history", DEMO_HISTORY_DAYS)
-        report = ingest(sessions, DEMO_SOURCE, history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)))
+        report = ingest(
+            sessions,
+            DEMO_SOURCE,
+            history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)),
+            bounds=bounds,
+        )
         log.info("demo history: %s", report.summary())
         # The hourly discovery may have run on the empty store: a new wall shows themes at once.
         discover_themes(sessions)
-    add_poller(scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval), lease)
+    add_poller(scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval, bounds), lease)

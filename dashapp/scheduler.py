@@ -22,6 +22,7 @@ from dashapp.ingest import IngestReport, ingest
 from dashapp.lease import Lease
 from dashapp.models import SourceState
 from dashapp.upsert import upsert
+from dashapp.validation import DEFAULT_BOUNDS, TimeBounds
 from data_sources.base import Source, SourceError
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class Poller:
     source: Source
     sessions: sessionmaker[Session]
     interval: float
+    #: The settings' submitted_at bounds (:meth:`Settings.time_bounds`).
+    bounds: TimeBounds = DEFAULT_BOUNDS
 
     def run(self, now: dt.datetime | None = None) -> IngestReport | None:
         """One scheduled run; None when skipped for backoff. Never raises for source faults."""
@@ -74,6 +77,7 @@ class Poller:
                             batch.records,
                             batch_size=len(batch.records),
                             before_commit=lambda session, _report, save=save: save(session),
+                            bounds=self.bounds,
                         )
                     )
                 else:
