@@ -295,3 +295,21 @@ def test_cli014_import_refuses_timestamps_out_of_bounds(store_url: str, tmp_path
         ("line 3", "submitted_at"),
         ("line 4", "submitted_at"),
     ]
+
+
+def test_cli015_figures_never_print_a_stored_escape_sequence(store_url: str) -> None:
+    """A brand with ESC or NUL stored before the rule: `nps` shows U+FFFD, runs no escape."""
+    from dashapp.validation import safe_text
+    from tests.poison import brand_for, poison
+
+    engine = db.make_engine(store_url)
+    sessions = db.make_sessionmaker(engine)
+    ingest(sessions, "s", located([record(1), record(2, brand="Kvist")]))
+    brand = brand_for(sessions)
+    poison(sessions, brand)
+    engine.dispose()
+    for fmt in ("table", "csv"):
+        args = ["--window", "3650d", "--as-of", "2026-11-21T00:00:00Z", "--format", fmt]
+        code, out, _ = invoke(store_url, "nps", "--by", "brand", *args)
+        assert code == 0
+        assert safe_text(brand) in out and "\x1b" not in out and "\x00" not in out
