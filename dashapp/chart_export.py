@@ -26,7 +26,12 @@ from typing import Any, TypeVar
 import kaleido
 import numpy as np
 import plotly.graph_objects as go
-from choreographer.errors import BrowserClosedError, BrowserFailedError, ChromeNotFoundError
+from choreographer.errors import (
+    BrowserClosedError,
+    BrowserFailedError,
+    ChannelClosedError,
+    ChromeNotFoundError,
+)
 from flask import Blueprint, Response, jsonify, request
 
 from dashapp import comparison, figures
@@ -93,13 +98,13 @@ def render(fig: go.Figure, fmt: str) -> bytes:
             _browser = _Browser.start()
         try:
             return _browser.render(printable(fig.to_dict()), opts)
-        except (BrowserClosedError, BrowserFailedError) as exc:
+        except (BrowserClosedError, BrowserFailedError, ChannelClosedError) as exc:
             # The browser died under us: the next call starts a new one.
             _browser.close()
             _browser = None
             log.warning("chart export: the browser stopped: %s", exc)
             raise ExportUnavailable(
-                f"chart export: the browser stopped ({exc}); try again"
+                f"chart export: the browser stopped ({_first_line(exc)}); try again"
             ) from None
         except concurrent.futures.TimeoutError:
             # A renderer that hangs would hold every later export behind it.

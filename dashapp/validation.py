@@ -118,6 +118,10 @@ def bad_character(text: str, *, breaks: bool) -> str | None:
 
     With *breaks*, tab, line feed and carriage return are allowed (free text).
     """
+    # Fast path for the usual case: every forbidden character is a control (Cc),
+    # a surrogate (Cs) or unassigned (Cn), none of which str.isprintable() passes.
+    if text.isprintable():
+        return None
     found = (_NOT_TEXT if breaks else _NOT_NAME).search(text)
     if found is None:
         return None
@@ -336,6 +340,10 @@ def _check_property(name: str, key: Any, value: Any, problems: list[Problem]) ->
     if reason := bad_character(str(key), breaks=False):
         # The key itself is bad: name the properties, show the key.
         problems.append(Problem("properties", show(str(key)), f"a key {reason}"))
+        return
+    if not isinstance(value, Mapping | list | tuple):  # the usual case, a CSV cell: no walk
+        if isinstance(value, str) and (reason := bad_character(value, breaks=True)):
+            problems.append(Problem(name, show(value), reason))
         return
     for text in _strings(value):
         if reason := bad_character(text, breaks=True):

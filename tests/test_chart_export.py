@@ -191,3 +191,32 @@ def test_chart008_a_browser_that_will_not_start_says_so_quickly(tmp_path: Path) 
         out.stdout + out.stderr[-2000:]
     )
     assert "needs Chromium" not in out.stdout
+
+
+CRASH = """
+import os, signal, time
+import plotly.graph_objects as go
+from dashapp.chart_export import render
+fig = go.Figure(go.Bar(x=["a"], y=[1]))
+render(fig, "png")
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    stat = open(f"/proc/{pid}/stat").read()
+    parent = int(stat.rsplit(")", 1)[1].split()[1])
+    if parent == os.getpid() and "chromium" in open(f"/proc/{pid}/cmdline").read():
+        os.kill(int(pid), signal.SIGKILL)  # our own browser, and only it
+time.sleep(1)
+for attempt in (1, 2):
+    try:
+        print(attempt, len(render(fig, "png")) > 0)
+    except Exception as exc:
+        print(attempt, type(exc).__name__, exc)
+"""
+
+
+def test_chart009_a_browser_that_dies_is_said_so_and_replaced() -> None:
+    """Chromium killed under the server: one answer says so (not "needs Chromium"), next works."""
+    out = subprocess.run([sys.executable, "-c", CRASH], capture_output=True, text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2, out.stdout + out.stderr[-2000:]
+    assert lines[0].startswith("1 ExportUnavailable chart export: the browser stopped"), lines[0]
+    assert lines[1] == "2 True"
