@@ -148,7 +148,9 @@ class Settings(BaseSettings):
     proxy_hops: int = Field(default=0, ge=0, le=5)
     #: How far ahead of this host's clock a response's submitted_at may lie (a
     #: sender's clock running fast); later ones are rejected, naming the field.
-    future_skew_hours: float = Field(default=MAX_FUTURE_SKEW.total_seconds() / 3600, ge=0)
+    future_skew_hours: float = Field(
+        default=MAX_FUTURE_SKEW.total_seconds() / 3600, ge=0, le=24 * 366 * 10
+    )
     #: Responses submitted before this day are rejected (a year-1 timestamp is a bug).
     earliest_submitted_at: dt.date = EARLIEST_SUBMITTED_AT.date()
     sources: list[SourceConfig] = Field(default_factory=list)
