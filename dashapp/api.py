@@ -152,6 +152,7 @@ def push_responses() -> tuple[Response, int]:
             strict=strict,
             attempts=1,
             retention=Retention.of(svc.settings),
+            bounds=svc.settings.time_bounds(),
         )
     except OperationalError:
         return _error(503, "store unavailable, nothing was stored; retry later")

@@ -4,11 +4,17 @@
 gives the wall's chart exactly as filtered, restyled for print, with its
 title, filters and date in the file. One kaleido server (one browser) per
 process is started on first use; without Chromium the answer says how to
-install it instead of failing with a stack trace.
+install it instead of failing with a stack trace. Any other failure says what
+failed (500), never "needs Chromium". Text in a figure passes the ingest text
+rule (:func:`dashapp.validation.safe_text`) first: plotly.js refuses control
+characters, which rows stored before the rule may hold.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import concurrent.futures
 import datetime as dt
 import logging
 import os
@@ -17,16 +23,26 @@ import signal
 import subprocess
 import tempfile
 import threading
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import kaleido
+import numpy as np
 import plotly.graph_objects as go
+from choreographer.errors import (
+    BrowserClosedError,
+    BrowserFailedError,
+    ChannelClosedError,
+    ChromeNotFoundError,
+)
 from flask import Blueprint, Response, jsonify, request
 
 from dashapp import comparison, figures
 from dashapp.params import BadParameter, parse_as_of, parse_filters
 from dashapp.queries import Filters
 from dashapp.services import services_of
+from dashapp.validation import safe_text
 
 log = logging.getLogger(__name__)
 charts = Blueprint("feedbackwall_charts", __name__)
@@ -40,12 +56,20 @@ TITLES = {
     "labels": "Labels: area = comments, colour = NPS, last 30 days",
     "compare": "Comparison",
 }
+#: Seconds the browser may take to start, and to render one chart.
+START_SECONDS = 30.0
+RENDER_SECONDS = 60.0
+T = TypeVar("T")
 _lock = threading.Lock()
-_started = False
+_browser: _Browser | None = None
 
 
-class ExportUnavailable(RuntimeError):
-    """Chart rendering cannot run here (no browser); the message says what to install."""
+class ExportFailed(RuntimeError):
+    """A chart could not be rendered; the message says what failed."""
+
+
+class ExportUnavailable(ExportFailed):
+    """Chart rendering cannot run here (no browser, or it would not start); says what to do."""
 
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "chrome")
@@ -64,26 +88,126 @@ def browser_path() -> str | None:
 
 
 def render(fig: go.Figure, fmt: str) -> bytes:
-    """*fig* as *fmt* bytes, through this process's one kaleido server."""
-    global _started
-    # One browser per process, shared by all requests; kaleido's server is not
-    # made for concurrent calls, so they take turns.
+    """*fig* as *fmt* bytes, through this process's one browser.
+
+    Raises :class:`ExportUnavailable` when there is no browser (or it does not
+    start) and :class:`ExportFailed` for any other failure, each saying what.
+    """
+    global _browser
+    opts = {"format": fmt, "width": SIZE[0], "height": SIZE[1], "scale": 1}
+    # One browser per process, shared by all requests; kaleido is not made
+    # for concurrent calls, so they take turns.
     with _lock:
-        if not _started:
-            # Checked first: left to find a browser itself, kaleido may try to download one.
-            path = browser_path()
-            if path is None:
-                raise ExportUnavailable(INSTALL_HINT)
-            os.environ["BROWSER_PATH"] = path
+        if _browser is None:
+            _browser = _Browser.start()
         try:
-            if not _started:
-                kaleido.start_sync_server(mathjax=False, silence_warnings=True)
-                _started = True
-            opts = {"format": fmt, "width": SIZE[0], "height": SIZE[1], "scale": 1}
-            return bytes(kaleido.calc_fig_sync(fig.to_dict(), opts=opts))
+            return _browser.render(printable(fig.to_dict()), opts)
+        except (BrowserClosedError, BrowserFailedError, ChannelClosedError) as exc:
+            # The browser died under us: the next call starts a new one.
+            _browser.close()
+            _browser = None
+            log.warning("chart export: the browser stopped: %s", exc)
+            raise ExportUnavailable(
+                f"chart export: the browser stopped ({_first_line(exc)}); try again"
+            ) from None
+        except concurrent.futures.TimeoutError:
+            # A renderer that hangs would hold every later export behind it.
+            _browser.close()
+            _browser = None
+            raise ExportFailed(
+                f"chart export failed: no answer from the browser within {RENDER_SECONDS:g} s"
+            ) from None
         except Exception as exc:
-            log.warning("chart export failed: %s", exc)
+            log.warning("chart export failed", exc_info=True)
+            raise ExportFailed(f"chart export failed: {type(exc).__name__}: {exc}") from None
+
+
+class _Browser:
+    """One kaleido (one Chromium) on an event loop in a thread of its own.
+
+    Calls wait with a time limit: kaleido's own sync server waits for ever
+    when its browser fails to start, holding every later export behind it.
+    """
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="kaleido", daemon=True).start()
+        self.kaleido: kaleido.Kaleido | None = None
+
+    @classmethod
+    def start(cls) -> _Browser:
+        """A started browser; only a missing one asks for Chromium to be installed."""
+        # Checked first: left to find a browser itself, kaleido may try to download one.
+        path = browser_path()
+        if path is None:
+            raise ExportUnavailable(INSTALL_HINT)
+        browser = cls()
+        try:
+            browser.kaleido = browser._call(browser._open(path), START_SECONDS)
+        except ChromeNotFoundError:
+            browser.close()
             raise ExportUnavailable(INSTALL_HINT) from None
+        except Exception as exc:
+            log.warning("chart export: the browser %s did not start", path, exc_info=True)
+            browser.close()
+            reason = (
+                f"no answer within {START_SECONDS:g} s"
+                if isinstance(exc, concurrent.futures.TimeoutError)
+                else f"{type(exc).__name__}: {_first_line(exc)}"
+            )
+            raise ExportUnavailable(
+                f"chart export: the browser {path} did not start ({reason})"
+            ) from None
+        atexit.register(browser.close)
+        return browser
+
+    async def _open(self, path: str) -> kaleido.Kaleido:
+        opened = kaleido.Kaleido(path=path, mathjax=False, timeout=RENDER_SECONDS)
+        await opened.open()
+        return opened
+
+    def _call(self, coroutine: Coroutine[Any, Any, T], seconds: float) -> T:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        try:
+            return future.result(timeout=seconds)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise
+
+    def render(self, fig: dict[str, Any], opts: dict[str, Any]) -> bytes:
+        """*fig* rendered with kaleido's *opts*, or the error kaleido raised."""
+        assert self.kaleido is not None
+        # A little beyond kaleido's own limit, so that its error (which says more) comes first.
+        return bytes(self._call(self.kaleido.calc_fig(fig, opts=opts), RENDER_SECONDS + 5))
+
+    def close(self) -> None:
+        """Close the browser (if it opened) and end the loop's thread."""
+        if self.kaleido is not None:
+            try:
+                self._call(self.kaleido.close(), 10)
+            except Exception:  # it is gone already
+                log.debug("closing the browser", exc_info=True)
+            self.kaleido = None
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def _first_line(exc: BaseException) -> str:
+    """What *exc* says first (choreographer's errors carry several sentences as a tuple)."""
+    first = exc.args[0] if exc.args and isinstance(exc.args[0], str) else str(exc)
+    return first.splitlines()[0] if first else type(exc).__name__
+
+
+def printable(value: Any) -> Any:
+    """A figure's JSON-like *value* with every text passed through :func:`safe_text`."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    if isinstance(value, np.ndarray) and value.dtype.kind in "OUS":
+        return printable(value.tolist())
+    return value
 
 
 #: Longest printing one document to PDF may take, in seconds.
@@ -203,6 +327,8 @@ def export_dashboard() -> Response | tuple[Response, int]:
         data = render(fig, "pdf")
     except ExportUnavailable as exc:
         return jsonify(error=str(exc)), 503
+    except ExportFailed as exc:
+        return jsonify(error=str(exc)), 500
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     return Response(
         data,
@@ -235,6 +361,8 @@ def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
         data = render(fig, fmt)
     except ExportUnavailable as exc:
         return jsonify(error=str(exc)), 503
+    except ExportFailed as exc:
+        return jsonify(error=str(exc)), 500
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     return Response(
         data,

@@ -204,7 +204,12 @@ def import_file(file: Path, source: str, strict: bool) -> None:
 
     try:
         report = ingest(
-            sessions, source, Rereadable(), strict=strict, retention=Retention.of(settings)
+            sessions,
+            source,
+            Rereadable(),
+            strict=strict,
+            retention=Retention.of(settings),
+            bounds=settings.time_bounds(),
         )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
@@ -272,7 +277,7 @@ def nps(by_text: str, query: FigureQuery, fmt: str) -> None:
 def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
     """The daily report: NPS of the day and trailing periods, movers and comments."""
     from dashapp import report as daily
-    from dashapp.chart_export import ExportUnavailable
+    from dashapp.chart_export import ExportFailed
     from dashapp.params import parse_day
 
     try:
@@ -286,20 +291,24 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
         )
     services = open_services(settings)
     built = daily.build(services.nps, day)
-    try:
-        if out is not None:
+    no_pdf = None
+    if out is not None:
+        try:
             out.write_bytes(daily.pdf(built))
             click.echo(f"wrote {out}")
-        if send_mail:
-            assert settings.report is not None
+        except ExportFailed as exc:
+            no_pdf = str(exc)  # said at the end: the mail still goes (without its PDF)
+    if send_mail:
+        assert settings.report is not None
+        try:
             for scope, recipients in daily.send_all(
                 services.nps, day, settings.report, settings.mail_server()
             ):
                 click.echo(f"sent{' (' + scope + ')' if scope else ''} to {', '.join(recipients)}")
-    except ExportUnavailable as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(f"could not send: {exc}") from None
+        except OSError as exc:
+            raise click.ClickException(f"could not send: {exc}") from None
+    if no_pdf is not None:
+        raise click.ClickException(no_pdf)
     if out is None and not send_mail:
         click.echo(daily.html(built))
 

@@ -22,6 +22,7 @@ from dashapp.discovery import DiscoveryError
 from dashapp.labelling import Labeller
 from dashapp.sentiment import NAMES
 from dashapp.taxonomy import TaxonomyError, dump_taxonomy, parse_taxonomy
+from dashapp.validation import safe_text
 
 
 def _read_taxonomy(path: Path) -> str:
@@ -229,7 +230,7 @@ def list_themes(scope: str, run_now: bool, fmt: str) -> None:
         made = f"  -> label {t.label}" if t.label else ""
         click.echo(f"{t.id:>5}  {t.language}  {t.size:>5}  {t.status:<8} {t.name}{made}")
         for example in t.examples[:2]:
-            click.echo(f"{'':17}“{example[:100]}”")
+            click.echo(f"{'':17}“{safe_text(example[:100])}”")  # no stored ESC to the terminal
 
 
 @labels.command("from-theme")

@@ -7,6 +7,7 @@ the process with a :class:`ConfigError` that names the offending key.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 import re
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dashapp.mail import MailServer
+from dashapp.validation import EARLIEST_SUBMITTED_AT, MAX_FUTURE_SKEW, TimeBounds
 
 ENV_PREFIX = "FEEDBACKWALL_"
 #: Variables the test suite reads (store and cache URLs for tests), not settings.
@@ -144,6 +146,13 @@ class Settings(BaseSettings):
     #: Reverse proxies in front of the app that set X-Forwarded-For/-Proto/-Host
     #: (1 behind nginx); 0 trusts no such header.
     proxy_hops: int = Field(default=0, ge=0, le=5)
+    #: How far ahead of this host's clock a response's submitted_at may lie (a
+    #: sender's clock running fast); later ones are rejected, naming the field.
+    future_skew_hours: float = Field(
+        default=MAX_FUTURE_SKEW.total_seconds() / 3600, ge=0, le=24 * 366 * 10
+    )
+    #: Responses submitted before this day are rejected (a year-1 timestamp is a bug).
+    earliest_submitted_at: dt.date = EARLIEST_SUBMITTED_AT.date()
     sources: list[SourceConfig] = Field(default_factory=list)
     playlists: dict[str, Playlist] = Field(default_factory=dict)
     alerts: list[AlertRule] = Field(default_factory=list)
@@ -203,6 +212,13 @@ class Settings(BaseSettings):
             return cls(**{**file_values, **overrides})
         except ValidationError as exc:
             raise ConfigError(_describe(exc)) from None
+
+    def time_bounds(self) -> TimeBounds:
+        """Which submitted_at values ingest accepts, as every ingest path applies them."""
+        return TimeBounds(
+            earliest=dt.datetime.combine(self.earliest_submitted_at, dt.time(), dt.UTC),
+            future=dt.timedelta(hours=self.future_skew_hours),
+        )
 
     def mail_server(self) -> MailServer:
         """The SMTP server mail goes out through."""

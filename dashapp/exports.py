@@ -5,7 +5,9 @@ selected responses (unmasked: exports are for analysts); ``GET
 /export/data/nps.<csv|xlsx>?by=brand,country&window=30d&...`` the NPS table
 (behind the heatmap); ``trends`` and ``volume`` the tables behind those charts.
 Cells a spreadsheet would run as formulas (a customer can type "=...") are
-written as text.
+written as text. Text passes the ingest text rule on the way out
+(:func:`dashapp.validation.safe_text`): rows stored before the rule may hold
+control characters, which an XLSX file (XML) cannot carry at all.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from dashapp.params import (
     parse_window,
 )
 from dashapp.services import services_of
+from dashapp.validation import safe_text
 from data_sources.base import CANONICAL_FIELDS
 
 exports = Blueprint("feedbackwall_exports", __name__)
@@ -49,6 +52,11 @@ def inert(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
     return value
+
+
+def cell(value: Any) -> Any:
+    """*value* fit for a cell: text with no character the ingest rule forbids (U+FFFD instead)."""
+    return safe_text(value) if isinstance(value, str) else value
 
 
 def response_rows(selection: queries.Selection) -> Iterator[list[Any]]:
@@ -80,7 +88,7 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(header)
     for row in rows:
-        writer.writerow([inert(v) for v in row])
+        writer.writerow([inert(cell(v)) for v in row])
         if buffer.tell() > 64_000:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -91,16 +99,16 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
 def _xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title)
-    sheet.append(list(header))
+    sheet.append([cell(h) for h in header])
     for count, row in enumerate(rows):
         if count >= XLSX_MAX_ROWS:
             break
         cells = []
         for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
+            written = WriteOnlyCell(sheet, value=cell(value))
             if isinstance(value, str):
-                cell.data_type = "s"  # never a formula, whatever the text starts with
-            cells.append(cell)
+                written.data_type = "s"  # never a formula, whatever the text starts with
+            cells.append(written)
         sheet.append(cells)
     out = io.BytesIO()
     book.save(out)

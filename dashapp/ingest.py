@@ -30,7 +30,15 @@ from dashapp.labelling import Labeller
 from dashapp.models import Response, Rollup, SourceState
 from dashapp.nps import ScoreClass, classify
 from dashapp.upsert import upsert
-from dashapp.validation import CleanRecord, InvalidRecord, Problem, show, validate
+from dashapp.validation import (
+    DEFAULT_BOUNDS,
+    CleanRecord,
+    InvalidRecord,
+    Problem,
+    TimeBounds,
+    show,
+    validate,
+)
 
 if TYPE_CHECKING:
     from dashapp.config import Settings
@@ -138,10 +146,13 @@ class IngestReport:
         }
 
 
-def check(rows: Iterable[Located]) -> tuple[list[tuple[str, CleanRecord]], list[Rejection]]:
-    """Validate *rows* without touching the store."""
+def check(
+    rows: Iterable[Located], bounds: TimeBounds = DEFAULT_BOUNDS
+) -> tuple[list[tuple[str, CleanRecord]], list[Rejection]]:
+    """Validate *rows* without touching the store; submitted_at within *bounds* of now."""
     good: list[tuple[str, CleanRecord]] = []
     bad: list[Rejection] = []
+    now = dt.datetime.now(dt.UTC)
     for location, raw in rows:
         if not isinstance(raw, Mapping):
             reason = getattr(raw, "reason", "is not a record (expected a JSON object)")
@@ -150,7 +161,7 @@ def check(rows: Iterable[Located]) -> tuple[list[tuple[str, CleanRecord]], list[
             )
             continue
         try:
-            good.append((location, validate(raw)))
+            good.append((location, validate(raw, bounds=bounds, now=now)))
         except InvalidRecord as exc:
             bad.append(Rejection(location, tuple(exc.problems)))
     return good, bad
@@ -163,6 +174,7 @@ def ingest_batch(
     *,
     strict: bool = False,
     retention: Retention | None = None,
+    bounds: TimeBounds = DEFAULT_BOUNDS,
 ) -> IngestReport:
     """Store one batch inside the caller's transaction (the caller commits).
 
@@ -170,7 +182,7 @@ def ingest_batch(
     or expired record is not invalid). Erased records and, with *retention*,
     old ones are handled by :func:`_admit` before anything else.
     """
-    good, bad = check(rows)
+    good, bad = check(rows, bounds)
     report = IngestReport(rejected=bad)
     if strict and bad:
         return report
@@ -268,6 +280,7 @@ def ingest(
     before_commit: Callable[[Session, IngestReport], None] | None = None,
     attempts: int = 3,
     retention: Retention | None = None,
+    bounds: TimeBounds = DEFAULT_BOUNDS,
 ) -> IngestReport:
     """Ingest *rows* in batches, one transaction each, and report on all of them.
 
@@ -277,16 +290,20 @@ def ingest(
     SQLite file, is tried up to *attempts* times (a sender that retries by
     itself, such as the push API's, wants 1: a quick 503 rather than a long wait).
     Pass the configured *retention* (:meth:`Retention.of`) wherever settings are known.
+    Every path in (push, import, pollers) passes the settings' *bounds*
+    (:meth:`Settings.time_bounds`) for submitted_at.
     """
     total = IngestReport()
     if strict:
-        _, bad = check(rows)
+        _, bad = check(rows, bounds)
         if bad:
             total.rejected = bad
             return total
     for batch in _batches(rows, batch_size):
         total.add(
-            _ingest_with_retry(sessions, source, batch, strict, before_commit, attempts, retention)
+            _ingest_with_retry(
+                sessions, source, batch, strict, before_commit, attempts, retention, bounds
+            )
         )
     return total
 
@@ -299,11 +316,14 @@ def _ingest_with_retry(
     before_commit: Callable[[Session, IngestReport], None] | None,
     attempts: int = 3,
     retention: Retention | None = None,
+    bounds: TimeBounds = DEFAULT_BOUNDS,
 ) -> IngestReport:
     for attempt in range(attempts):
         try:
             with sessions.begin() as session:
-                report = ingest_batch(session, source, batch, strict=strict, retention=retention)
+                report = ingest_batch(
+                    session, source, batch, strict=strict, retention=retention, bounds=bounds
+                )
                 if before_commit is not None:
                     before_commit(session, report)
             return report

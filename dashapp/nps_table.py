@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dashapp.engine import GroupNps, rounded
+from dashapp.validation import safe_text
 
 #: Every NPS table ends with these; ``too_small`` is n below the configured minimum n.
 FIGURE_COLUMNS = (
@@ -49,7 +50,8 @@ def to_csv(records: Sequence[dict[str, Any]], by: Sequence[str]) -> str:
     writer.writerow([*by, *FIGURE_COLUMNS])
     for rec in records:
         writer.writerow(
-            [rec[c] for c in by]
+            # Group names pass the text rule: a terminal must not run an ESC stored before it.
+            [safe_text(rec[c]) if isinstance(rec[c], str) else rec[c] for c in by]
             + [f"{rec[c]:.1f}" if isinstance(rec[c], float) else rec[c] for c in FIGURE_COLUMNS]
         )
     return out.getvalue()
@@ -60,7 +62,7 @@ def to_table(records: Sequence[dict[str, Any]], by: Sequence[str], min_n: int) -
     headers = [*by, *FIGURE_COLUMNS[:-1], "too_small*"]
     body = []
     for rec in records:
-        cells = [str(rec[c]) for c in by]
+        cells = [safe_text(str(rec[c])) for c in by]
         cells += [
             f"{rec[c]:.1f}" if isinstance(rec[c], float) else str(rec[c])
             for c in FIGURE_COLUMNS[:-1]

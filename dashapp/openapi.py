@@ -20,11 +20,18 @@ ERROR = {
 }
 RESPONSE = {
     "type": "object",
-    "description": "One survey answer. Unknown fields are kept as properties.",
+    "description": "One survey answer. Unknown fields are kept as properties. Text holds"
+    " no control character (tab and line breaks only in comment and property values),"
+    " lone surrogate or noncharacter.",
     "required": ["id", "submitted_at", "brand", "country", "touchpoint", "score"],
     "properties": {
         "id": {"type": "string", "minLength": 1, "maxLength": MAX_ID},
-        "submitted_at": {"type": "string", "format": "date-time"},
+        "submitted_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "With a zone; at most FEEDBACKWALL_FUTURE_SKEW_HOURS (24) ahead of"
+            " the server's clock, not before FEEDBACKWALL_EARLIEST_SUBMITTED_AT (2000-01-01)",
+        },
         "brand": {"type": "string", "minLength": 1, "maxLength": MAX_BRAND},
         "country": {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1"},
         "touchpoint": {"type": "string", "minLength": 1, "maxLength": MAX_TOUCHPOINT},

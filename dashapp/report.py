@@ -3,12 +3,15 @@
 Days are UTC days; the report is sent at the configured local time. Figures
 come from the NPS engine, so they are the wall's figures. The PDF is the mail's
 HTML printed, so it says everything the mail says; every period is named by its
-dates.
+dates. Text passes the ingest text rule on the way out
+(:func:`dashapp.validation.safe_text`): a control character stored before the
+rule must not cost the day its report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -24,6 +27,9 @@ from dashapp.mail import MailServer
 from dashapp.masking import mask
 from dashapp.queries import FeedItem, Filters
 from dashapp.themes import ThemeView
+from dashapp.validation import safe_text
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,9 +174,9 @@ def _fmt(value: float | None) -> str:
 
 
 def html(report: Report) -> str:
-    """The e-mail body (autoescaped: comments are text); printed, it is the PDF."""
-    return _TEMPLATE.render(
-        r=report, fmt=_fmt, move=_move, masked=mask, period=period, before=before
+    """The e-mail body (autoescaped: comments are text; no control characters); printed, the PDF."""
+    return safe_text(
+        _TEMPLATE.render(r=report, fmt=_fmt, move=_move, masked=mask, period=period, before=before)
     )
 
 
@@ -182,19 +188,32 @@ def pdf(report: Report) -> bytes:
 
 
 def send(report: Report, recipients: list[str], server: MailServer) -> None:
-    """Mail the report as HTML with the PDF attached to *recipients*."""
+    """Mail the report as HTML with the PDF attached to *recipients*.
+
+    Without a PDF (no browser, a failed render) the mail still goes and says
+    why: the day's figures matter more than their attachment.
+    """
+    from dashapp.chart_export import ExportFailed
+
     message = EmailMessage()
     scope = f" · {report.scope}" if report.scope else ""
     message["Subject"] = f"Feedback Wall daily report {report.day.isoformat()}{scope}"
     message["To"] = ", ".join(recipients)
-    message.set_content("This report is HTML; the PDF is attached.")
+    try:
+        attachment: bytes | None = pdf(report)
+        message.set_content("This report is HTML; the PDF is attached.")
+    except ExportFailed as exc:
+        log.warning("daily report %s goes without its PDF: %s", report.day, exc)
+        attachment = None
+        message.set_content(f"This report is HTML; its PDF could not be made: {exc}")
     message.add_alternative(html(report), subtype="html")
-    message.add_attachment(
-        pdf(report),
-        maintype="application",
-        subtype="pdf",
-        filename=f"feedbackwall-{report.day}.pdf",
-    )
+    if attachment is not None:
+        message.add_attachment(
+            attachment,
+            maintype="application",
+            subtype="pdf",
+            filename=f"feedbackwall-{report.day}.pdf",
+        )
     server.send(message)
 
 

@@ -26,6 +26,7 @@ from dashapp.lease import Lease
 from dashapp.models import Response
 from dashapp.scheduler import Poller, add_poller, build_scheduler, when_leased
 from dashapp.themes import run_discovery
+from dashapp.validation import TimeBounds
 from data_sources.base import build
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
                     sessions,
                     settings.demo_interval,
                     lease,
+                    settings.time_bounds(),
                     Retention.of(settings),
                 ),
                 lease,
@@ -164,9 +166,9 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
 
 def pollers(settings: Settings, sessions: sessionmaker[Session]) -> list[Poller]:
     """A poller for each configured source that is polled (push sources are not)."""
-    retention = Retention.of(settings)
+    retention, bounds = Retention.of(settings), settings.time_bounds()
     return [
-        Poller(build(s.kind, s.name, s.options), sessions, s.interval, retention)
+        Poller(build(s.kind, s.name, s.options), sessions, s.interval, retention, bounds)
         for s in settings.sources
         if s.kind != "push"
     ]
@@ -251,6 +253,7 @@ def _start_demo(
     sessions: sessionmaker[Session],
     interval: float,
     lease: Lease,
+    bounds: TimeBounds,
     retention: Retention | None = None,
 ) -> None:
     from data_sources.demo import DemoSource, history
@@ -264,8 +267,11 @@ def _start_demo(
             DEMO_SOURCE,
             history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)),
             retention=retention,
+            bounds=bounds,
         )
         log.info("demo history: %s", report.summary())
         # The hourly discovery may have run on the empty store: a new wall shows themes at once.
         discover_themes(sessions)
-    add_poller(scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention), lease)
+    add_poller(
+        scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds), lease
+    )

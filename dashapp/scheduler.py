@@ -22,6 +22,7 @@ from dashapp.ingest import IngestReport, Retention, ingest
 from dashapp.lease import Lease
 from dashapp.models import SourceState
 from dashapp.upsert import upsert
+from dashapp.validation import DEFAULT_BOUNDS, TimeBounds
 from data_sources.base import Source, SourceError
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ class Poller:
     interval: float
     #: The configured retention, applied to what the source sends (see Retention).
     retention: Retention | None = None
+    #: The settings' submitted_at bounds (:meth:`Settings.time_bounds`).
+    bounds: TimeBounds = DEFAULT_BOUNDS
 
     def run(self, now: dt.datetime | None = None) -> IngestReport | None:
         """One scheduled run; None when skipped for backoff. Never raises for source faults."""
@@ -77,6 +80,7 @@ class Poller:
                             batch_size=len(batch.records),
                             retention=self.retention,
                             before_commit=lambda session, _report, save=save: save(session),
+                            bounds=self.bounds,
                         )
                     )
                 else:

@@ -37,8 +37,10 @@ def read_records(path: Path) -> Iterator[Located]:
     raise SourceError(f"{path}: unknown file type {suffix!r}; use .csv or .jsonl")
 
 
+# Bytes that are not UTF-8 are read as lone surrogates (surrogateescape): validation
+# then rejects that one record by line and field instead of the file failing whole.
 def _read_csv(path: Path) -> Iterator[Located]:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or ())]
         if missing:
@@ -56,7 +58,7 @@ def _read_csv(path: Path) -> Iterator[Located]:
 
 
 def _read_jsonl(path: Path) -> Iterator[Located]:
-    with path.open(encoding="utf-8-sig") as fh:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue

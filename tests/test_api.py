@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -190,4 +191,62 @@ def test_api009_push_is_rate_limited_per_token(store_url: str) -> None:
     )
     assert other.status_code == 200
     assert _stored(client) == 4
+    svc.engine.dispose()
+
+
+def test_api010_poison_records_are_named_not_a_500(client: FlaskClient, token: str) -> None:
+    """A lone surrogate or NUL (PostgreSQL refuses it) in a record: 422 naming it, rest stored."""
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    surrogate = (
+        # Written by hand: JSON's \ud800 escape is how a lone surrogate arrives.
+        '{"id": "r2", "submitted_at": "2026-11-20T10:00:00Z", "brand": "Velora",'
+        ' "country": "DE", "touchpoint": "delivery", "score": 3, "comment": "a\\ud800b"}'
+    )
+    others = [
+        record(3, comment="nul\x00"),
+        record(4, brand="V\x1bora"),
+        record(5, properties={"k": "\x00"}),
+        record(6),
+    ]
+    body = "[" + ", ".join([json.dumps(record(1)), surrogate, *map(json.dumps, others)]) + "]"
+    resp = client.post("/api/v1/responses", data=body, headers=auth)
+    assert resp.status_code == 422, resp.data[:300]
+    assert resp.json["accepted"] == 2
+    rejected = {r["location"]: [e["field"] for e in r["errors"]] for r in resp.json["rejected"]}
+    assert rejected == {
+        "index 1": ["comment"],
+        "index 2": ["comment"],
+        "index 3": ["brand"],
+        "index 4": ["properties.k"],
+    }
+    assert "U+D800" in resp.json["rejected"][0]["errors"][0]["reason"]
+    assert _stored(client) == 2
+
+
+def test_api011_submitted_at_bounds_follow_the_settings(store_url: str) -> None:
+    """More than FEEDBACKWALL_FUTURE_SKEW_HOURS ahead, or before the earliest day: 422 naming it."""
+    app = create_app(
+        Settings.load(
+            database_url=store_url, future_skew_hours=1, earliest_submitted_at="2026-01-01"
+        )
+    )
+    client = app.server.test_client()
+    svc = services_of(app.server)
+    with svc.sessions.begin() as session:
+        auth = {"Authorization": f"Bearer {tokens.issue(session, 'webshop')}"}
+    now = dt.datetime.now(dt.UTC)
+    body = [
+        record(1, submitted_at=(now + dt.timedelta(minutes=30)).isoformat()),
+        record(2, submitted_at=(now + dt.timedelta(hours=2)).isoformat()),
+        record(3, submitted_at="9999-12-31T23:59:59Z"),
+        record(4, submitted_at="2025-12-31T23:59:59Z"),
+        record(5),
+    ]
+    resp = client.post("/api/v1/responses", json=body, headers=auth)
+    assert resp.status_code == 422
+    rejected = {r["location"]: [e["field"] for e in r["errors"]] for r in resp.json["rejected"]}
+    assert rejected == {f"index {i}": ["submitted_at"] for i in (1, 2, 3)}
+    assert "1 hour" in resp.json["rejected"][0]["errors"][0]["reason"]
+    assert "2026-01-01" in resp.json["rejected"][2]["errors"][0]["reason"]
+    assert resp.json["accepted"] == 2
     svc.engine.dispose()

@@ -20,6 +20,7 @@ from dashapp.ingest import ingest
 from dashapp.services import services_of
 from tests.access import client_as
 from tests.factories import located, random_records
+from tests.poison import brand_for, poison
 
 AS_OF = "2026-11-20T12:00:00Z"
 
@@ -128,3 +129,96 @@ def test_chart005_comparison_as_chart_and_table(client: FlaskClient) -> None:
     assert bad.status_code == 400 and bad.json["parameter"] == "by"
     missing = client.get("/export/chart/compare.png?by=brand")
     assert missing.status_code == 400 and missing.json["parameter"] == "a"
+
+
+@pytest.fixture
+def poisoned(settings: Settings) -> Iterator[tuple[FlaskClient, str]]:
+    """A client on a store (both kinds) whose brand Velora holds control characters."""
+    app = create_app(settings)
+    svc = services_of(app.server)
+    end = dt.datetime(2026, 11, 20, 11, tzinfo=dt.UTC)
+    ingest(svc.sessions, "s", located(list(random_records(300, end=end))))
+    brand = brand_for(svc.sessions)
+    poison(svc.sessions, brand)
+    yield client_as(app), brand
+    svc.engine.dispose()
+
+
+def test_chart006_control_characters_in_stored_text_still_render(
+    poisoned: tuple[FlaskClient, str],
+) -> None:
+    """A brand with NUL, ESC or a vertical tab (stored before the rule): every chart renders."""
+    client, brand = poisoned
+    for path in (
+        f"/export/chart/heatmap.png?as_of={AS_OF}",
+        f"/export/chart/trends.pdf?as_of={AS_OF}",
+        f"/export/chart/labels.png?as_of={AS_OF}",
+        f"/export/chart/heatmap.png?brand={brand}&as_of={AS_OF}",
+        f"/export/dashboard.pdf?as_of={AS_OF}",
+    ):
+        resp = client.get(path)
+        assert resp.status_code == 200, (path, resp.data[:200])
+        assert resp.data[:4] in (b"\x89PNG", b"%PDF")
+    svg = client.get(f"/export/chart/heatmap.svg?as_of={AS_OF}").get_data(as_text=True)
+    assert "\ufffd[31mra\ufffd" in svg  # shown, with each control as the replacement character
+
+
+def test_chart007_a_failed_render_is_not_called_a_missing_browser(client: FlaskClient) -> None:
+    """Only a missing browser says "needs Chromium"; any other failure says what failed."""
+    import plotly.graph_objects as go
+
+    from dashapp.chart_export import ExportFailed, ExportUnavailable, render
+
+    assert client.get("/export/chart/volume.png").status_code == 200  # the browser is there
+    with pytest.raises(ExportFailed) as caught:
+        render(go.Figure(go.Bar(x=["a"], y=[1])), "gif")  # kaleido refuses the format
+    assert not isinstance(caught.value, ExportUnavailable)
+    assert "Chromium" not in str(caught.value) and "gif" in str(caught.value)
+
+
+def test_chart008_a_browser_that_will_not_start_says_so_quickly(tmp_path: Path) -> None:
+    """BROWSER_PATH at a program that is no browser: a quick 503 naming it, not a hang."""
+    code = (
+        "from dashapp import create_app, db; from dashapp.config import Settings;"
+        f"url='sqlite:///{tmp_path / 'badbrowser.db'}'; db.upgrade(url);"
+        "from tests.access import client_as;"
+        "c = client_as(create_app(Settings.load(database_url=url)));"
+        "r = c.get('/export/chart/volume.png'); print(r.status_code, r.json['error'])"
+    )
+    env = {**os.environ, "BROWSER_PATH": "/bin/false"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=90
+    )
+    assert out.stdout.startswith("503 chart export: the browser /bin/false did not start"), (
+        out.stdout + out.stderr[-2000:]
+    )
+    assert "needs Chromium" not in out.stdout
+
+
+CRASH = """
+import os, signal, time
+import plotly.graph_objects as go
+from dashapp.chart_export import render
+fig = go.Figure(go.Bar(x=["a"], y=[1]))
+render(fig, "png")
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    stat = open(f"/proc/{pid}/stat").read()
+    parent = int(stat.rsplit(")", 1)[1].split()[1])
+    if parent == os.getpid() and "chromium" in open(f"/proc/{pid}/cmdline").read():
+        os.kill(int(pid), signal.SIGKILL)  # our own browser, and only it
+time.sleep(1)
+for attempt in (1, 2):
+    try:
+        print(attempt, len(render(fig, "png")) > 0)
+    except Exception as exc:
+        print(attempt, type(exc).__name__, exc)
+"""
+
+
+def test_chart009_a_browser_that_dies_is_said_so_and_replaced() -> None:
+    """Chromium killed under the server: one answer says so (not "needs Chromium"), next works."""
+    out = subprocess.run([sys.executable, "-c", CRASH], capture_output=True, text=True, timeout=120)
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2, out.stdout + out.stderr[-2000:]
+    assert lines[0].startswith("1 ExportUnavailable chart export: the browser stopped"), lines[0]
+    assert lines[1] == "2 True"

@@ -408,3 +408,70 @@ def test_cli015_run_says_it_migrates_the_store(tmp_path: Path) -> None:
     said = [x for x in lines if x.startswith("store: ")]
     assert said and "sqlite:///var/feedbackwall.db" in said[0] and "migrat" in said[0], lines
     assert (tmp_path / "var" / "feedbackwall.db").is_file()
+
+
+def test_cli016_poison_lines_are_rejects_not_a_traceback(store_url: str, tmp_path: Path) -> None:
+    """A lone surrogate, NUL or control character in a line: a named reject, the rest stored."""
+    surrogate = json.dumps(record(2)).replace("Schnelle", "Schnelle \\ud800")
+    path = write_jsonl(
+        tmp_path / "s.jsonl",
+        [record(1), surrogate, record(3, brand="Vel\x00ora"), record(4, note="\x1b[2J"), record(5)],
+    )
+    code, out, err = invoke(store_url, "import", str(path))
+    assert code == 0, err
+    assert out.strip().splitlines()[-1] == "accepted 2, duplicates 0, rejected 3"
+    rejects = list(csv.DictReader((tmp_path / "s.jsonl.rejects.csv").open(encoding="utf-8")))
+    assert [(r["location"], r["field"]) for r in rejects] == [
+        ("line 2", "comment"),
+        ("line 3", "brand"),
+        ("line 4", "note"),
+    ]
+    assert "U+D800" in rejects[0]["reason"] and "U+0000" in rejects[1]["reason"]
+    assert stored(store_url) == 2
+
+
+def test_cli017_bytes_that_are_not_utf8_are_rejects_too(store_url: str, tmp_path: Path) -> None:
+    """A CSV cell holding an encoded surrogate or a stray Latin-1 byte names its line and field."""
+    path = write_csv(tmp_path / "s.csv", [record(1), record(2, comment="MARK"), record(3)])
+    path.write_bytes(path.read_bytes().replace(b"MARK", b"caf\xe9 \xed\xa0\x80"))
+    code, out, err = invoke(store_url, "import", str(path))
+    assert code == 0, err
+    assert out.strip().splitlines()[-1] == "accepted 2, duplicates 0, rejected 1"
+    [reject] = list(csv.DictReader((tmp_path / "s.csv.rejects.csv").open(encoding="utf-8")))
+    assert (reject["location"], reject["field"]) == ("line 3", "comment")
+    assert "not UTF-8" in reject["reason"]
+
+
+def test_cli018_import_refuses_timestamps_out_of_bounds(store_url: str, tmp_path: Path) -> None:
+    """Year 9999 and year 1 are rejects of the import too, by line and field."""
+    rows = [
+        record(1),
+        record(2, submitted_at="9999-12-31T23:59:59Z"),
+        record(3, submitted_at="0001-01-01T00:00:00Z"),
+    ]
+    path = write_csv(tmp_path / "s.csv", rows)
+    _code, out, _ = invoke(store_url, "import", str(path))
+    assert out.strip().splitlines()[-1] == "accepted 1, duplicates 0, rejected 2"
+    rejects = list(csv.DictReader((tmp_path / "s.csv.rejects.csv").open(encoding="utf-8")))
+    assert [(r["location"], r["field"]) for r in rejects] == [
+        ("line 3", "submitted_at"),
+        ("line 4", "submitted_at"),
+    ]
+
+
+def test_cli019_figures_never_print_a_stored_escape_sequence(store_url: str) -> None:
+    """A brand with ESC or NUL stored before the rule: `nps` shows U+FFFD, runs no escape."""
+    from dashapp.validation import safe_text
+    from tests.poison import brand_for, poison
+
+    engine = db.make_engine(store_url)
+    sessions = db.make_sessionmaker(engine)
+    ingest(sessions, "s", located([record(1), record(2, brand="Kvist")]))
+    brand = brand_for(sessions)
+    poison(sessions, brand)
+    engine.dispose()
+    for fmt in ("table", "csv"):
+        args = ["--window", "3650d", "--as-of", "2026-11-21T00:00:00Z", "--format", fmt]
+        code, out, _ = invoke(store_url, "nps", "--by", "brand", *args)
+        assert code == 0
+        assert safe_text(brand) in out and "\x1b" not in out and "\x00" not in out

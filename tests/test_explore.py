@@ -20,8 +20,10 @@ from dashapp.ingest import ingest
 from dashapp.models import Response
 from dashapp.params import BadParameter, format_before, parse_before, parse_selection
 from dashapp.services import services_of
+from dashapp.validation import safe_text
 from tests.access import client_as
 from tests.factories import located, random_records, record
+from tests.poison import COMMENT, brand_for, poison
 
 END = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 
@@ -210,3 +212,63 @@ def test_exp005_tables_behind_the_charts(client: FlaskClient) -> None:
     assert all(r["too_small"] == str(int(r["n"]) < 10) for r in trends)
     assert {r["too_small"] for r in trends} == {"True", "False"}
     assert client.get("/export/data/trends.xlsx").status_code == 200
+
+
+def test_exp011_exports_carry_control_characters_stored_before_the_rule(
+    client: FlaskClient,
+) -> None:
+    """NUL, ESC, a vertical tab in stored text: XLSX and CSV still download, the text shown."""
+    svc = services_of(client.application)
+    ingest(
+        svc.sessions,
+        "s",
+        located(
+            [
+                record(1, submitted_at="2026-11-19T10:00:00Z"),
+                # Tabs and line breaks pass ingest and stay what they are.
+                record(2, submitted_at="2026-11-19T11:00:00Z", comment="one\ttwo\r\nthree"),
+            ]
+        ),
+    )
+    brand = brand_for(svc.sessions)
+    poison(svc.sessions, brand, comment=COMMENT)
+    query = "from=2026-11-01&to=2026-11-20"
+    for name in ("responses", "nps", "labels"):
+        extra = "&by=brand&window=60d&as_of=2026-11-20T00:00:00Z" if name == "nps" else ""
+        resp = client.get(f"/export/data/{name}.xlsx?{query}{extra}")
+        assert resp.status_code == 200, (name, resp.data[:200])
+        openpyxl.load_workbook(io.BytesIO(resp.data))
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get(f"/export/data/responses.xlsx?{query}").data)
+    ).active
+    rows = {r[1]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    shown = safe_text(brand)
+    assert rows["r1"][3] == shown and "\ufffd[31mra\ufffd" in shown
+    assert rows["r1"][7] == safe_text(COMMENT) and rows["r2"][7] == safe_text(COMMENT)
+    nps = openpyxl.load_workbook(
+        io.BytesIO(
+            client.get("/export/data/nps.xlsx?by=brand&window=60d&as_of=2026-11-20T00:00:00Z").data
+        )
+    ).active
+    assert [r[0] for r in nps.iter_rows(min_row=2, values_only=True)] == [shown]
+    text = client.get(f"/export/data/responses.csv?{query}").get_data(as_text=True)
+    assert shown in text and "\x1b" not in text and "\x00" not in text
+
+
+def test_exp012_tabs_and_line_breaks_survive_the_exports(client: FlaskClient) -> None:
+    """What ingest accepts, the exports keep exactly (one rule for both)."""
+    svc = services_of(client.application)
+    comment = "one\ttwo\nthree"
+    ingest(
+        svc.sessions,
+        "s",
+        located([record(1, submitted_at="2026-11-19T10:00:00Z", comment=comment)]),
+    )
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get("/export/data/responses.xlsx?from=2026-11-01&to=2026-11-20").data)
+    ).active
+    assert sheet.cell(row=2, column=8).value == comment
+    text = client.get("/export/data/responses.csv?from=2026-11-01&to=2026-11-20").get_data(
+        as_text=True
+    )
+    assert next(csv.DictReader(io.StringIO(text)))["comment"] == comment

@@ -182,3 +182,44 @@ def test_ing008_window_counts_match_raw_rows(sessions: sessionmaker[Session]) ->
                     acc = want.setdefault((brand,), [0, 0, 0])
                     acc[0 if score >= 9 else 1 if score >= 7 else 2] += 1
             assert got == {k: tuple(v) for k, v in want.items()}, (lo, hi)
+
+
+POISONED = [
+    ("comment", record(2, comment="a\ud800b")),
+    ("brand", record(3, brand="Vel\ud800ora")),
+    ("comment", record(4, comment="nul\x00byte")),
+    ("brand", record(5, brand="Vel\x00ora")),
+    ("touchpoint", record(6, touchpoint="deli\x1b[31mvery")),
+    ("note", record(7, note="\x00")),
+    ("properties.order", record(8, properties={"order": {"id": "x\ud800"}})),
+    ("properties", record(9, properties={"k\x00": 1})),
+    ("id", record(10, id="r\x0b10")),
+]
+
+
+def test_ing009_one_poison_record_never_loses_its_batch(sessions: sessionmaker[Session]) -> None:
+    """Lone surrogates, NUL (PostgreSQL refuses it), controls: named rejections, the rest stored."""
+    rows = located([record(1), *(raw for _, raw in POISONED), record(11)])
+    report = ingest(sessions, "s", rows)
+    assert report.accepted == 2
+    got = [(r.location, [p.field for p in r.problems]) for r in report.rejected]
+    assert got == [(f"index {i}", [name]) for i, (name, _) in enumerate(POISONED, start=1)]
+    assert _count(sessions) == 2
+    assert _rollup_total(sessions, "d") == (2, 2, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "at", ["9999-12-31T23:59:59Z", "2100-01-01T00:00:00Z", "0001-01-01T00:00:00Z"]
+)
+def test_ing010_timestamps_out_of_bounds_are_rejected(
+    sessions: sessionmaker[Session], at: str
+) -> None:
+    """Not "just now" atop every feed for ever: a response from year 9999, 2100 or 1 is refused."""
+    report = ingest(sessions, "s", located([record(1, submitted_at=at), record(2)]))
+    assert report.accepted == 1
+    [rejection] = report.rejected
+    assert (rejection.location, [p.field for p in rejection.problems]) == (
+        "index 0",
+        ["submitted_at"],
+    )
+    assert _count(sessions) == 1

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp import db
 from dashapp.models import Response, SourceState
 from dashapp.scheduler import Poller, backoff_seconds
 from data_sources import build
@@ -65,3 +67,42 @@ def test_poll002_backoff_is_capped_even_after_a_long_outage() -> None:
     assert backoff_seconds(0, 30.0) == 0
     assert backoff_seconds(3, 30.0) == 120
     assert backoff_seconds(10_000, 30.0) == 600
+
+
+def test_poll003_polled_records_pass_the_same_checks_with_the_settings_bounds(
+    store_url: str, tmp_path: Path
+) -> None:
+    """A scheduled files source: bytes that are not UTF-8, an ESC in a brand and a time past
+    FEEDBACKWALL_FUTURE_SKEW_HOURS are rejected; the rest of the file is stored."""
+    from dashapp.config import Settings
+    from dashapp.runtime import start_scheduler
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        record(1),
+        record(2, comment="MARK"),
+        record(3, brand="Vel\x1bora"),
+        record(4, submitted_at=(now + dt.timedelta(hours=2)).isoformat()),
+        record(5, submitted_at=(now + dt.timedelta(minutes=30)).isoformat()),
+    ]
+    path = write_csv(folder / "a.csv", rows)
+    path.write_bytes(path.read_bytes().replace(b"MARK", b"caf\xe9"))
+    source = {"name": "drop", "kind": "files", "options": {"path": str(folder)}}
+    settings = Settings.load(database_url=store_url, future_skew_hours=1, sources=[source])
+    sessions = db.make_sessionmaker(db.make_engine(store_url))
+    work = start_scheduler(settings)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with sessions() as s:
+                state = s.get(SourceState, "drop")
+                if state is not None and state.accepted_total + state.rejected_total == 5:
+                    break
+            time.sleep(0.2)
+    finally:
+        work.stop()
+    state = _state(sessions)
+    assert (state.accepted_total, state.rejected_total, state.last_error) == (2, 3, None)
+    assert _stored(sessions) == 2

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from email.header import decode_header, make_header
 from email.message import Message
@@ -23,7 +25,9 @@ from dashapp.config import ReportConfig, Settings
 from dashapp.ingest import ingest
 from dashapp.mail import MailServer
 from dashapp.services import build_services
+from dashapp.validation import safe_text
 from tests.factories import located, record
+from tests.poison import COMMENT, brand_for, poison
 from tests.servers import free_port
 
 DAY = dt.date(2026, 11, 20)
@@ -256,3 +260,84 @@ def test_rep004_the_days_own_comments_and_a_pdf_carrying_the_mail(
         *(i.comment for i in built.detractors + built.promoters),
     ):
         assert shown in text, shown
+
+
+def test_rep006_control_characters_in_the_store_never_lose_the_day(
+    smtp: tuple[Inbox, int], store_url: str, tmp_path: Path
+) -> None:
+    """A brand and comments with NUL, ESC or a vertical tab (stored before the rule): the report
+    is written and mailed, each such character shown as U+FFFD; tabs and line breaks stay."""
+    inbox, port = smtp
+    sessions = db.make_sessionmaker(db.make_engine(store_url))
+    day = dt.datetime.combine(DAY, dt.time(10), dt.UTC)
+    rows = [
+        record(
+            i, score=2 if i % 2 else 10, submitted_at=(day + dt.timedelta(minutes=i)).isoformat()
+        )
+        for i in range(12)
+    ]
+    # Through ingest: a comment with a tab and a line break is text and stays so.
+    rows.append(record(99, score=1, submitted_at=day.isoformat(), comment="kam\tnie\nan"))
+    ingest(sessions, "s", located(rows))
+    brand = brand_for(sessions)
+    poison(sessions, brand, comment=f"{COMMENT} kam nie an")
+    out = tmp_path / "report.pdf"
+    config = tmp_path / "wall.toml"
+    config.write_text(f'smtp_port = {port}\n[report]\nrecipients = ["a@example.com"]\n')
+    env = {"FEEDBACKWALL_DATABASE_URL": store_url, "FEEDBACKWALL_CONFIG": str(config)}
+    result = CliRunner().invoke(
+        main, ["report", "--day", "2026-11-20", "--out", str(out), "--send"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF")
+    [message] = inbox.messages
+    html = (
+        next(
+            p
+            for p in email.message_from_bytes(message.as_bytes()).walk()
+            if p.get_content_type() == "text/html"
+        )
+        .get_payload(decode=True)
+        .decode()
+    )
+    assert safe_text(brand) in html
+    assert safe_text(COMMENT) in html
+    assert not any(c in html for c in "\x00\x0b\x1b\x7f\x85\ufffe")
+    printed = CliRunner().invoke(main, ["report", "--day", "2026-11-20"], env=env)
+    assert printed.exit_code == 0 and "\x1b" not in printed.output
+
+
+def test_rep007_without_a_browser_the_mail_still_goes(
+    smtp: tuple[Inbox, int], store: str, tmp_path: Path
+) -> None:
+    """No Chromium: the day's mail goes without its PDF and says why; --out still fails."""
+    inbox, port = smtp
+    config = tmp_path / "wall.toml"
+    config.write_text(f'smtp_port = {port}\n[report]\nrecipients = ["a@example.com"]\n')
+    env = {
+        **os.environ,
+        "FEEDBACKWALL_DATABASE_URL": store,
+        "FEEDBACKWALL_CONFIG": str(config),
+        "BROWSER_PATH": str(tmp_path / "no-such-browser"),
+        "PATH": "/nonexistent",
+    }
+    command = [sys.executable, "-m", "dashapp.cli", "report", "--day", "2026-11-20"]
+    out = subprocess.run(
+        [*command, "--out", str(tmp_path / "r.pdf"), "--send"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 1, out.stdout + out.stderr[-2000:]
+    assert "sent to a@example.com" in out.stdout
+    assert "printing a PDF needs Chromium" in out.stderr and "Traceback" not in out.stderr
+    [message] = inbox.messages
+    parsed = email.message_from_bytes(message.as_bytes())
+    types = [p.get_content_type() for p in parsed.walk()]
+    assert "text/html" in types and "application/pdf" not in types
+    plain = next(p for p in parsed.walk() if p.get_content_type() == "text/plain")
+    assert (
+        "its PDF could not be made: printing a PDF needs Chromium"
+        in plain.get_payload(decode=True).decode()
+    )
