@@ -12,6 +12,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dash
@@ -828,3 +829,52 @@ def test_acc027_no_next_leads_off_the_site(hostile_app: Dash, nxt: str) -> None:
     assert not _leaves_the_site(
         html.unescape(re.search(r'name="next" value="([^"]*)"', page.text)[1])
     )  # type: ignore[index]
+
+
+def test_acc029_sign_out_while_the_store_refuses_writes_says_so(tmp_path: Path) -> None:
+    """Another process holds the SQLite write lock: signing out answers 503 and keeps the cookie
+    (a browser must not forget a session that lives on); once free, it ends the session."""
+    import subprocess
+    import sys
+
+    from dashapp import db
+
+    url = f"sqlite:///{tmp_path / 'wall.db'}"
+    db.upgrade(url)
+    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    make_user(app, Role.analyst, "ana")
+    client = app.server.test_client()
+    sign_in(client, "ana")
+    copied = client.get_cookie(SESSION_COOKIE).value  # type: ignore[union-attr]
+    form = {"csrf_token": csrf_of(client.get("/login").text)}
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(tmp_path / "wall.db")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+        refused = client.post("/logout", data=form)
+        assert refused.status_code == 503 and "Could not sign out" in refused.text
+        assert "Expires=Thu, 01 Jan 1970" not in refused.headers.get("Set-Cookie", "")
+    finally:
+        assert locker.stdin is not None
+        locker.stdin.write("\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    assert client.get("/explore", headers=HTML).status_code == 200  # still signed in
+    assert client.post("/logout", data=form).status_code == 302
+    assert _with_cookie(app, copied).get("/explore", headers=HTML).status_code == 302
+    services_of(app.server).engine.dispose()
+
+
+#: Holds the SQLite write lock until a line arrives on stdin (as tests/test_faults_sqlite_locked).
+LOCKER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""
