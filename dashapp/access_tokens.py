@@ -1,9 +1,13 @@
-"""Display tokens for wall screens, API tokens for scripts, and the one-time first-admin link.
+"""Display tokens for wall screens, API tokens for scripts, the one-time first-admin link, and
+the server side of signed-in browsers' sessions.
 
 Only SHA-256 digests are stored (see :mod:`dashapp.tokens`): a token is 256
 random bits, shown once when made. A display token admits one screen to viewer
 pages for as long as it is not revoked; an API token acts with its user's role
-while that user is active; the set-up token creates the first admin, once.
+while that user is active; the set-up token creates the first admin, once; a
+session token lives in a browser's signed session cookie and is deleted when
+that session ends (signing out, or a change to its user), so a copied cookie
+stops working with it.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ import enum
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from dashapp import versions
 from dashapp.models import AccessToken, User
 from dashapp.tokens import digest, revoke_where
 
@@ -31,9 +36,10 @@ class Kind(enum.StrEnum):
     display = "display"
     api = "api"
     setup = "setup"
+    session = "session"
 
 
-PREFIXES = {Kind.display: "fwd_", Kind.api: "fwa_", Kind.setup: "fws_"}
+PREFIXES = {Kind.display: "fwd_", Kind.api: "fwa_", Kind.setup: "fws_", Kind.session: "fwc_"}
 
 
 class TokenError(ValueError):
@@ -142,3 +148,41 @@ def revoke_named(session: Session, kind: Kind, name: str) -> int:
     return revoke_where(
         session, AccessToken, AccessToken.kind == kind.value, AccessToken.name == name.strip()
     )
+
+
+def issue_session(session: Session, user: User) -> str:
+    """A new server-side session of *user*; the token goes into the browser's session cookie."""
+    return _issue(session, Kind.session, user.name[:64], user_id=user.id)
+
+
+def end_session(session: Session, token: str) -> bool:
+    """End the session *token* names, on every worker within a second; False if none was live."""
+    done = session.execute(
+        delete(AccessToken).where(
+            AccessToken.kind == Kind.session.value, AccessToken.token_hash == digest(token)
+        )
+    )
+    # Other workers remember who a cookie stood for until the access version moves.
+    versions.bump(session, versions.ACCESS)
+    return bool(done.rowcount)  # type: ignore[attr-defined]
+
+
+def end_sessions_of(session: Session, user_id: int) -> int:
+    """End every session of one user (the caller moves the access version); how many."""
+    done = session.execute(
+        delete(AccessToken).where(
+            AccessToken.kind == Kind.session.value, AccessToken.user_id == user_id
+        )
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+def forget_idle_sessions(session: Session, before: dt.datetime) -> int:
+    """Delete sessions last used before *before* (their cookies have expired); how many."""
+    done = session.execute(
+        delete(AccessToken).where(
+            AccessToken.kind == Kind.session.value,
+            func.coalesce(AccessToken.last_used_at, AccessToken.created_at) < before,
+        )
+    )
+    return int(done.rowcount)  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from dashapp import tokens
-from dashapp.auth import person_now, public, requires
+from dashapp.auth import bearer_token, person_now, public, requires
 from dashapp.ingest import Retention, ingest
 from dashapp.label_stats import to_records as label_records
 from dashapp.models import SourceState
@@ -119,8 +119,7 @@ def push_responses() -> tuple[Response, int]:
     sender retries.
     """
     svc = services_of()
-    auth = request.headers.get("Authorization", "")
-    token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+    token = bearer_token(request)
     if not token:
         return _error(401, "missing bearer token (Authorization: Bearer fwi_...)")
     if (request.content_length or 0) > MAX_BODY_BYTES:

@@ -15,15 +15,20 @@ the role the request needs:
 Hiding a link is never the check; this is. Pages answer a missing sign-in
 with the login page and a missing role with a 403 page; everything else with
 401/403 JSON and no data.
+
+A signed-in browser's cookie names a server-side session (an ``access_tokens``
+row of kind "session", digest only): signing out deletes that row, so a copy
+of the cookie is worthless from then on, on every worker within a second.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode, urlsplit
@@ -58,11 +63,12 @@ from dashapp.versions import Watch
 log = logging.getLogger(__name__)
 EXTENSION = "feedbackwall.auth"
 DISPLAY_COOKIE = "fw_display"
+SESSION_COOKIE = "fw_session"
 #: The longest lifetime browsers grant a cookie; renewed on every page load, so
 #: a screen that reloads now and then never loses it.
 DISPLAY_COOKIE_MAX_AGE = int(dt.timedelta(days=400).total_seconds())
-LOOPBACK_ADDRESSES = frozenset({"127.0.0.1", "::1"})
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+#: Names of this machine a browser on it may use (with loopback IP literals).
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 #: A part of the output of Dash Pages' own router callback (it renders a page's layout).
 ROUTER_OUTPUT = "_pages_content.children"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
@@ -113,8 +119,9 @@ class Gate:
 
     sessions: sessionmaker[Session]
     watch: Watch
-    #: Sign in this machine's own browser as an admin (``feedbackwall run --demo``
-    #: on a loopback address only; never an environment setting).
+    #: Sign in this machine's own browser as an admin: set only by
+    #: :func:`allow_local_demo` once every serving socket is bound to loopback
+    #: (``feedbackwall run --demo``); never an environment setting.
     local_demo: bool = False
     blueprints: dict[str, Role] = field(default_factory=dict)
     #: The last identity seen per credential digest, with the access version it was
@@ -162,27 +169,67 @@ def page_role(path: str) -> Role:
 # --- who is asking -----------------------------------------------------------------
 
 
-def _bearer(req: Request) -> str | None:
-    header = req.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+def bearer_token(req: Request) -> str | None:
+    """The token of ``Authorization: Bearer <token>``, else None: the one reading of that header.
+
+    The scheme's case and the spaces around are free (RFC 9110); anything but
+    exactly a scheme and one token is no token. Rate limits key on what this
+    returns, so no spelling of the header earns another allowance.
+    """
+    parts = req.headers.get("Authorization", "").split()
+    return parts[1] if len(parts) == 2 and parts[0].lower() == "bearer" else None
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether *address* (an IP literal, maybe IPv4-mapped IPv6) is this machine's loopback."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip("[]"))
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return bool((mapped or ip).is_loopback)
+
+
+def allow_local_demo(server: Flask, bound: Iterable[str]) -> bool:
+    """Sign in loopback peers as the local demo admin if every address in *bound* is loopback.
+
+    *bound* are the addresses the serving sockets were actually bound to (the
+    server says, not the command line): a wildcard or any other interface
+    would let other machines in, so the demo then signs in nobody. Returns
+    whether it is on.
+    """
+    addresses = list(bound)
+    gate = gate_of(server)
+    gate.local_demo = bool(addresses) and all(is_loopback(a) for a in addresses)
+    gate.remembered.clear()
+    return gate.local_demo
+
+
+def _peer(req: Request) -> str | None:
+    # The socket's own peer, even where ProxyFix has put the forwarded client in its place.
+    original = req.environ.get("werkzeug.proxy_fix.orig") or {}
+    return original.get("REMOTE_ADDR") or req.environ.get("REMOTE_ADDR")
 
 
 def _is_local_demo(gate: Gate, req: Request) -> bool:
-    # Only a browser on this very machine, talking to a loopback address with no
-    # proxy in between: behind a reverse proxy every request would come from
-    # 127.0.0.1, and a DNS-rebound page would name another host.
-    if not gate.local_demo or req.remote_addr not in LOOPBACK_ADDRESSES:
+    # Admitted on the sockets alone: served only on loopback (gate.local_demo) and
+    # the peer is loopback, so the connection comes from this machine. Headers
+    # never admit (a client writes them); they can only refuse: a proxy that says
+    # it forwards someone, or a Host this machine does not go by, which is how a
+    # DNS-rebound page of another site would reach this server from the browser.
+    # What sockets cannot tell: a relay or bare proxy on this machine makes its
+    # own clients' connections local too (README, Access).
+    if not gate.local_demo or not is_loopback(_peer(req)):
         return False
     if "X-Forwarded-For" in req.headers or "Forwarded" in req.headers:
         return False
     host = (urlsplit("//" + req.host).hostname or "").lower()
-    return host in LOOPBACK_HOSTS
+    return host in LOOPBACK_NAMES or is_loopback(host)
 
 
 def identify(gate: Gate, req: Request, db: Session) -> Identity:
     """Who is behind *req*'s credentials, as the store says now."""
-    token = _bearer(req)
+    token = bearer_token(req)
     if token and token.startswith(access_tokens.PREFIXES[Kind.api]):
         found = access_tokens.lookup(db, Kind.api, token).token
         owner = db.get(User, found.user_id) if found and found.user_id else None
@@ -191,11 +238,15 @@ def identify(gate: Gate, req: Request, db: Session) -> Identity:
         person = Person(owner.name, Role[owner.role], "api", owner.id)
         return Identity(person, token_id=found.id, last_used_at=found.last_used_at)
     ended = False
-    uid = session.get("uid")
-    if isinstance(uid, int):
-        user = db.get(User, uid)
-        if user and user.disabled_at is None and session.get("epoch") == user.session_epoch:
-            return Identity(Person(user.name, Role[user.role], "session", user.id))
+    if "sid" in session or "uid" in session:
+        sid = session.get("sid")
+        row = access_tokens.lookup(db, Kind.session, sid).token if isinstance(sid, str) else None
+        user = db.get(User, row.user_id) if row and row.user_id else None
+        if row and user and user.disabled_at is None:
+            person = Person(user.name, Role[user.role], "session", user.id)
+            return Identity(person, token_id=row.id, last_used_at=row.last_used_at)
+        # Signed out, ended by a change to the user, or a cookie from before sessions
+        # were kept on the server: cleared from the browser.
         ended = True
     screen = req.cookies.get(DISPLAY_COOKIE)
     if screen:
@@ -240,8 +291,8 @@ def _record_use(gate: Gate) -> None:
 def _credential(gate: Gate, req: Request) -> str:
     """Everything :func:`identify` reads from *req*, as one key to remember its answer under."""
     parts = (
-        _bearer(req) or "",
-        f"{session.get('uid')}:{session.get('epoch')}",
+        bearer_token(req) or "",
+        str(session.get("sid", "")),
         req.cookies.get(DISPLAY_COOKIE, ""),
         # All identify reads of the address, host and proxy headers.
         str(_is_local_demo(gate, req)),
@@ -299,12 +350,27 @@ def current_person() -> Person | None:
     return g.get("person")
 
 
-def sign_in(user: User) -> None:
-    """Start a session for *user* (a fresh session id: no fixation)."""
+def sign_in(db: Session, user: User) -> None:
+    """Start a session for *user*: a new server-side session (no fixation) named by the cookie."""
+    now = dt.datetime.now(dt.UTC)
+    # Housekeeping: sessions whose cookies have expired unused can never come back.
+    idle = now - current_app.permanent_session_lifetime - access_tokens.TOUCH_EVERY
+    access_tokens.forget_idle_sessions(db, idle)
+    sid = access_tokens.issue_session(db, user)
     session.clear()
     session.permanent = True
-    session["uid"] = user.id
-    session["epoch"] = user.session_epoch
+    session["sid"] = sid
+
+
+def end_session(db: Session) -> None:
+    """End this request's session on the server (on every worker within a second).
+
+    The caller clears the cookie once *db* has committed: a browser must not
+    forget a session that lives on.
+    """
+    sid = session.get("sid")
+    if isinstance(sid, str):
+        access_tokens.end_session(db, sid)
 
 
 # --- what the request needs --------------------------------------------------------
@@ -486,14 +552,13 @@ def install(
     settings: Settings,
     sessions: sessionmaker[Session],
     watch: Watch,
-    local_demo: bool = False,
 ) -> Gate:
     """Put the gate in front of every request of *server* and configure its sessions."""
-    gate = Gate(sessions, watch, local_demo)
+    gate = Gate(sessions, watch)
     server.extensions[EXTENSION] = gate
     server.config.update(
         SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_NAME="fw_session",
+        SESSION_COOKIE_NAME=SESSION_COOKIE,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=settings.session_hours),

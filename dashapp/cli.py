@@ -117,15 +117,26 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     import waitress
 
     from dashapp import create_app
-    from dashapp.auth import LOOPBACK_HOSTS
-    from dashapp.runtime import start_scheduler
+    from dashapp.auth import allow_local_demo
+    from dashapp.runtime import bound_addresses, start_scheduler
     from dashapp.services import services_of
 
     settings = load_settings()
     migrate_store(settings)
-    # Only this machine's own browser, and only in the demo, is signed in unasked.
-    local_demo = demo and host in LOOPBACK_HOSTS
-    app = create_app(settings, local_demo=local_demo)
+    app = create_app(settings)
+    # Keep proxy headers (waitress drops them by default): the app decides what to
+    # trust (FEEDBACKWALL_PROXY_HOPS), and the demo sign-in must see that a proxy is there.
+    web = waitress.create_server(
+        app.server,
+        host=host,
+        port=port,
+        threads=WEB_THREADS,
+        ident="feedbackwall",
+        clear_untrusted_proxy_headers=False,
+    )
+    # Only this machine's own browser, and only in the demo, is signed in unasked:
+    # decided by the addresses the sockets were bound to, not by what --host said.
+    local_demo = demo and allow_local_demo(app.server, bound_addresses(web))
     work = None if no_scheduler else start_scheduler(settings, demo=demo)
     # SIGTERM (systemd, docker, kill) ends like Ctrl-C, so the lease is handed over at once.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -139,16 +150,8 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     if link:
         click.echo(f"No users yet. Create the first admin (once, within 24 h): {link}")
     try:
-        # Keep proxy headers (waitress drops them by default): the app decides what to
-        # trust (FEEDBACKWALL_PROXY_HOPS), and the demo sign-in must see that a proxy is there.
-        waitress.serve(
-            app.server,
-            host=host,
-            port=port,
-            threads=WEB_THREADS,
-            ident="feedbackwall",
-            clear_untrusted_proxy_headers=False,
-        )
+        web.print_listen("Serving on http://{}:{}")
+        web.run()
     finally:
         if work is not None:
             work.stop()

@@ -27,8 +27,10 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 def create_app(settings: Settings | None = None, *, local_demo: bool = False) -> Dash:
     """Build the Dash app for *settings* (default: from the environment).
 
-    *local_demo* signs in this machine's own browser as an admin; only
-    ``feedbackwall run --demo`` on a loopback address asks for it.
+    *local_demo* signs in loopback peers as an admin, for a caller that
+    serves this app on loopback sockets only (tests' browser server);
+    ``feedbackwall run --demo`` instead asks :func:`dashapp.auth.allow_local_demo`
+    with the addresses its sockets were bound to.
 
     Does not migrate the store or start any scheduled work: the CLI does both,
     so that several gunicorn workers never run jobs twice.
@@ -40,7 +42,9 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     server.json.sort_keys = False  # type: ignore[attr-defined]
     services = build_services(settings, server)
     security.install(server, settings)
-    auth.install(server, settings, services.sessions, services.versions, local_demo)
+    auth.install(server, settings, services.sessions, services.versions)
+    if local_demo:
+        auth.allow_local_demo(server, ["127.0.0.1"])  # the caller's word: see above
     # After the gate: only those it lets through get a kept answer.
     answer_cache.install(server)
     csrf = CSRFProtect(server)

@@ -243,8 +243,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(200))
-    #: Bumped by a password reset, a role change or disabling: every session
-    #: signed with an older epoch ends.
+    #: No longer read: sessions are server-side rows (``access_tokens`` of kind
+    #: "session") that a password reset, a role change or disabling deletes.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import unicodedata
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -11,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from dashapp import versions
+from dashapp import access_tokens, versions
 from dashapp.models import User
 
 MIN_PASSWORD = 10
@@ -61,12 +62,21 @@ def check_password(name: str, password: str) -> None:
         raise UserError(f"password: at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise UserError(f"password: at most {MAX_PASSWORD} characters")
-    if password.strip().lower() == name.strip().lower():
+    if normal_name(password) == normal_name(name):
         raise UserError("password: must not be the user name")
 
 
+def normal_name(name: str) -> str:
+    """The one form of a user name that lookups and sign-in limits compare: compatibility
+    forms unified (NFKC: fullwidth letters are the plain ones), case folded, spaces around
+    dropped."""
+    folded = unicodedata.normalize("NFKC", name).casefold()
+    # Case folding can undo the normal form (U+01F0 folds to j and a combining caron).
+    return unicodedata.normalize("NFKC", folded).strip()
+
+
 def _check_name(name: str) -> str:
-    name = name.strip()
+    name = unicodedata.normalize("NFKC", name).strip()
     if not 1 <= len(name) <= 64 or any(c.isspace() or not c.isprintable() for c in name):
         raise UserError("name: 1 to 64 printable characters without spaces")
     return name
@@ -78,8 +88,19 @@ def count(session: Session) -> int:
 
 
 def by_name(session: Session, name: str) -> User | None:
-    """The user called *name* (names compare case-insensitively), if any."""
-    return session.scalar(select(User).where(func.lower(User.name) == name.strip().lower()))
+    """The user called *name*, compared in :func:`normal_name` form, if any.
+
+    Compared here rather than in SQL: SQLite's lower() folds ASCII only, and
+    neither store knows NFKC. People who sign in number tens to hundreds, so
+    reading their names costs less than the password check that follows.
+    """
+    wanted = normal_name(name)
+    if not wanted:
+        return None
+    for user_id, stored in session.execute(select(User.id, User.name).order_by(User.id)):
+        if normal_name(stored) == wanted:
+            return session.get(User, user_id)
+    return None
 
 
 def create(session: Session, name: str, password: str, role: Role) -> User:
@@ -102,7 +123,7 @@ def create(session: Session, name: str, password: str, role: Role) -> User:
 
 def authenticate(session: Session, name: str, password: str) -> User | None:
     """The active user with this name and password, else None; rehashes outdated hashes."""
-    user = by_name(session, name) if name.strip() else None
+    user = by_name(session, name)
     if len(password) > MAX_PASSWORD:
         return None
     try:
@@ -125,9 +146,10 @@ def _existing(session: Session, name: str) -> User:
 
 
 def _end_sessions(session: Session, user: User) -> None:
-    # Signed session cookies name the epoch they began in; a new epoch ends them,
-    # and the access counter tells every process to forget what it remembered.
-    user.session_epoch += 1
+    # A session cookie names a server-side session; without it the cookie is
+    # worthless, and the access counter tells every process to forget what it
+    # remembered.
+    access_tokens.end_sessions_of(session, user.id)
     versions.bump(session, versions.ACCESS)
 
 

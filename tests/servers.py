@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, TypeVar
 
 import httpx
 
@@ -31,3 +33,62 @@ def wait_for(predicate: Callable[[], T], timeout: float) -> T:
             pass
         time.sleep(0.25)
     raise AssertionError(f"timed out after {timeout} s")
+
+
+@contextmanager
+def serving(server: Any) -> Iterator[Any]:
+    """Run a bound waitress *server* in a thread for the block; closed afterwards."""
+
+    def run() -> None:
+        # Closing the server from this thread may end its poll loop with EBADF: that is the stop.
+        with suppress(OSError):
+            server.run()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.close()
+        server.task_dispatcher.shutdown(timeout=5)
+        thread.join(timeout=5)
+
+
+@contextmanager
+def relay(listen_host: str, target: tuple[str, int]) -> Iterator[int]:
+    """A plain TCP relay (like socat) on *listen_host* to *target*, for the block; its port."""
+    listener = socket.create_server((listen_host, 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def pump(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            upstream = socket.create_connection(target)
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=pump, args=(a, b), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=2)
+        listener.close()

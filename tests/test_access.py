@@ -7,9 +7,12 @@ signed cookies on both stores; nothing is stubbed.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import os
 import re
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import dash
@@ -22,7 +25,7 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from dashapp import access_tokens, auth, create_app, users, versions
+from dashapp import access_tokens, auth, create_app, ratelimit, users, versions
 from dashapp.access_tokens import Kind
 from dashapp.cli import main
 from dashapp.config import Settings
@@ -34,6 +37,7 @@ from tests.access import PASSWORD, callback_call, client_as, make_user
 from tests.factories import located, record
 
 HTML = {"Accept": "text/html"}
+SESSION_COOKIE = "fw_session"
 SECRET_COMMENT = "Call me on +49 170 1234567, anna@example.com"
 
 
@@ -214,9 +218,29 @@ def test_acc005_forms_need_csrf_and_cross_site_posts_are_refused(app: Dash) -> N
 
 def test_acc006_next_never_leaves_the_site(app: Dash) -> None:
     make_user(app, Role.analyst, "ana")
-    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:x"):
+    hostile = (
+        "//evil.example/",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:x",
+        "/\t/evil.example/phish",  # browsers drop tabs and newlines: "//evil.example/phish"
+        "/\n/evil.example",
+        "/\r\nSet-Cookie: x=1",  # a header split (was a 500)
+        "/%2F/evil.example",
+        "/%5Cevil.example",
+        "/%09/evil.example",
+        "///evil.example",
+        " //evil.example",
+        "/\u3000/evil.example",
+    )
+    for target in hostile:
         client = app.server.test_client()
-        assert sign_in(client, "ana", PASSWORD, target).headers["Location"] == "/"
+        assert sign_in(client, "ana", PASSWORD, target).headers["Location"] == "/", repr(target)
+        # The login page carries it on in its form: never a 500, never unsafe.
+        page = app.server.test_client().get("/login", query_string={"next": target})
+        assert page.status_code == 200 and 'name="next" value="/"' in page.text, repr(target)
+    kept = sign_in(app.server.test_client(), "ana", PASSWORD, "/explore?brand=Big%20Co&x=%2F")
+    assert kept.headers["Location"] == "/explore?brand=Big%20Co&x=%2F"
 
 
 def test_acc007_sign_in_is_rate_limited(settings: Settings) -> None:
@@ -373,30 +397,62 @@ def test_acc016_viewer_screens_get_masked_comments_analysts_the_original(app: Da
 
 # --- only this machine's browser, only in the demo -----------------------------------
 
+LOOPBACK = ["127.0.0.1"]
+
 
 @pytest.mark.parametrize(
-    ("environ", "headers", "signed_in"),
+    ("bound", "environ", "headers", "signed_in"),
     [
-        ({"REMOTE_ADDR": "127.0.0.1"}, {}, True),
-        ({"REMOTE_ADDR": "::1"}, {}, True),
-        ({"REMOTE_ADDR": "192.0.2.7"}, {}, False),
-        ({"REMOTE_ADDR": "127.0.0.1"}, {"X-Forwarded-For": "192.0.2.7"}, False),
-        ({"REMOTE_ADDR": "127.0.0.1"}, {"Host": "wall.example.com"}, False),
+        (LOOPBACK, {"REMOTE_ADDR": "127.0.0.1"}, {}, True),
+        (["127.0.0.1", "::1"], {"REMOTE_ADDR": "::1"}, {}, True),
+        (LOOPBACK, {"REMOTE_ADDR": "127.0.0.2"}, {}, True),  # all of 127/8 is this machine
+        (LOOPBACK, {"REMOTE_ADDR": "::ffff:127.0.0.1"}, {}, True),
+        (LOOPBACK, {"REMOTE_ADDR": "192.0.2.7"}, {"Host": "localhost"}, False),
+        # Bound to every address or another one: nobody, not even this machine as "localhost".
+        (["0.0.0.0"], {"REMOTE_ADDR": "127.0.0.1"}, {"Host": "localhost"}, False),
+        (["::"], {"REMOTE_ADDR": "::1"}, {"Host": "localhost"}, False),
+        (["192.0.2.1"], {"REMOTE_ADDR": "127.0.0.1"}, {"Host": "127.0.0.1"}, False),
+        (["127.0.0.1", "0.0.0.0"], {"REMOTE_ADDR": "127.0.0.1"}, {}, False),
+        (["localhost"], {"REMOTE_ADDR": "127.0.0.1"}, {}, False),  # a name is not an address
+        ([], {"REMOTE_ADDR": "127.0.0.1"}, {}, False),
+        # Headers never admit; they only refuse: a proxy that says so, a DNS-rebound name.
+        (LOOPBACK, {"REMOTE_ADDR": "127.0.0.1"}, {"X-Forwarded-For": "192.0.2.7"}, False),
+        (LOOPBACK, {"REMOTE_ADDR": "127.0.0.1"}, {"Forwarded": "for=192.0.2.7"}, False),
+        (LOOPBACK, {"REMOTE_ADDR": "127.0.0.1"}, {"Host": "wall.example.com"}, False),
     ],
 )
 def test_acc017_local_demo_signs_in_only_this_machine(
-    settings: Settings, environ: dict[str, str], headers: dict[str, str], signed_in: bool
+    settings: Settings,
+    bound: list[str],
+    environ: dict[str, str],
+    headers: dict[str, str],
+    signed_in: bool,
 ) -> None:
-    demo = create_app(settings, local_demo=True)
-    # This machine's browser first, so the gate remembers the local demo: what it
-    # remembers must not stand for the same address behind a proxy or another name.
-    assert demo.server.test_client().get("/explore", headers=HTML).status_code == 200
+    """The local demo admits on the sockets alone: served on loopback only, asked from loopback."""
+    demo = create_app(settings)
+    served_locally = auth.allow_local_demo(demo.server, bound)
+    if served_locally:
+        # This machine's browser first, so the gate remembers the local demo: what it
+        # remembers must not stand for the same address behind a proxy or another name.
+        assert demo.server.test_client().get("/explore", headers=HTML).status_code == 200
     client = demo.server.test_client()
     client.environ_base.update(environ)
     answer = client.get("/explore", headers={**HTML, **headers})
     assert answer.status_code == (200 if signed_in else 302)
     plain = create_app(settings)  # not the demo: nobody is signed in unasked
     assert plain.server.test_client().get("/explore", headers=HTML).status_code == 302
+
+
+def test_acc028_a_trusted_proxy_cannot_make_a_client_local(settings: Settings) -> None:
+    """With proxy headers trusted, the forwarded address is for limits and logs: the demo
+    looks at the socket's own peer (and refuses whatever a proxy forwards)."""
+    demo = create_app(settings.model_copy(update={"proxy_hops": 1}))
+    assert auth.allow_local_demo(demo.server, LOOPBACK)
+    client = demo.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    assert client.get("/explore", headers=HTML).status_code == 302
+    forwarded = {**HTML, "X-Forwarded-For": "127.0.0.1"}
+    assert client.get("/explore", headers=forwarded).status_code == 302
 
 
 # --- the commands ------------------------------------------------------------------
@@ -603,3 +659,223 @@ def test_acc023_an_answer_built_from_the_last_version_is_not_kept_as_the_new(app
     for key in building:
         svc.cache.delete(key)
     assert "Fresh praise" in screen.post("/_dash-update-component", json=asked).text
+
+
+# --- signing out, and sign-in limits that hold ---------------------------------------
+
+
+def _with_cookie(app: Dash, value: str) -> FlaskClient:
+    """A fresh client presenting a copied session cookie (a replay)."""
+    client = app.server.test_client()
+    client.set_cookie(SESSION_COOKIE, value)
+    return client
+
+
+def test_acc024_sign_out_ends_the_session_on_the_server(app: Dash, settings: Settings) -> None:
+    """A copy of a signed-out cookie reads nothing, here at once and on another worker within a
+    second, and is not renewed; the same person's other sessions go on."""
+    make_user(app, Role.analyst, "ana")
+    here, phone = app.server.test_client(), app.server.test_client()
+    assert sign_in(here, "ana").status_code == sign_in(phone, "ana").status_code == 302
+    copied = here.get_cookie(SESSION_COOKIE).value  # type: ignore[union-attr]
+    on_phone = phone.get_cookie(SESSION_COOKIE).value  # type: ignore[union-attr]
+    elsewhere = create_app(settings)  # another worker on the same store
+    # That worker has seen (and remembers) the session before it is ended.
+    assert _with_cookie(elsewhere, copied).get("/explore", headers=HTML).status_code == 200
+    out = here.post("/logout", data={"csrf_token": csrf_of(here.get("/login").text)})
+    assert out.status_code == 302 and out.headers["Location"] == "/login"
+    page = _with_cookie(app, copied).get("/explore", headers=HTML)
+    assert page.status_code == 302 and page.headers["Location"].startswith("/login?next=")
+    # Not renewed: the answer deletes the cookie instead.
+    assert "Expires=Thu, 01 Jan 1970" in page.headers.get("Set-Cookie", "")
+    export = _with_cookie(app, copied).get("/export/data/responses.csv")
+    assert export.status_code == 401 and "anna@example.com" not in export.text
+    deadline = time.monotonic() + versions.MAX_AGE + 0.5
+    while _with_cookie(elsewhere, copied).get("/api/v1/nps").status_code == 200:
+        assert time.monotonic() < deadline, "the other worker still serves the ended session"
+    assert _with_cookie(elsewhere, copied).get("/explore", headers=HTML).status_code == 302
+    # Signing out ends this session only: the phone goes on, on both workers.
+    assert phone.get("/explore", headers=HTML).status_code == 200
+    assert _with_cookie(elsewhere, on_phone).get("/explore", headers=HTML).status_code == 200
+    services_of(elsewhere.server).engine.dispose()
+
+
+def test_acc025_a_name_is_one_name_for_sign_in_and_for_its_limit(settings: Settings) -> None:
+    """Spaces around it, case and Unicode compatibility forms name the same account, and count
+    against the same per-name limit (no spelling gets a fresh allowance)."""
+    from limits import parse
+
+    app = create_app(settings.model_copy(update={"login_rate_limit": "1000/minute"}))
+    make_user(app, Role.analyst, "ana")
+    for spelt in (" ana", "ana ", "ANA", "\uff41\uff4e\uff41"):  # the last: fullwidth "ana"
+        assert sign_in(app.server.test_client(), spelt).status_code == 302, spelt
+    spellings = ["ana", " ana", "ana ", "\tANA ", "\uff41\uff4e\uff41", "Ana"]
+    allowed = parse(ratelimit.LOGIN_NAME_LIMIT).amount
+    client = app.server.test_client()
+    failed = [
+        sign_in(client, spellings[i % len(spellings)], "wrong password!").status_code
+        for i in range(allowed)
+    ]
+    assert failed == [401] * allowed
+    for spelt in spellings:
+        assert sign_in(client, spelt).status_code == 429, repr(spelt)  # even the right password
+    services_of(app.server).engine.dispose()
+
+
+@pytest.mark.parametrize("limits_in", ["memory", "redis"])
+def test_acc026_parallel_sign_ins_check_no_more_passwords_than_the_limit(
+    settings: Settings, limits_in: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """40 sign-ins at once from one address against a real server: exactly the limit's 10
+    password checks (each slot is taken before the Argon2 check), the other 30 answered 429."""
+    import threading
+    import uuid
+
+    import httpx
+    import waitress
+    from argon2 import PasswordHasher
+
+    from tests.servers import serving
+
+    checks: list[int] = []
+
+    class Counting(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> bool:
+            checks.append(1)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(users, "_hasher", Counting())
+    cache = "simple"
+    if limits_in == "redis":
+        cache = os.environ.get("FEEDBACKWALL_TEST_REDIS_URL", "")
+        if not cache:
+            pytest.skip("FEEDBACKWALL_TEST_REDIS_URL not set (.ci/run sets it)")
+    # Behind one trusted proxy, so this run's client address is its own (the Redis counts
+    # are shared with anything else using that Redis).
+    client_address = f"2001:db8::{uuid.uuid4().hex[:4]}"
+    app = create_app(
+        settings.model_copy(
+            update={"login_rate_limit": "10/minute", "cache_url": cache, "proxy_hops": 1}
+        )
+    )
+    name = make_user(app, Role.analyst)  # a name of its own too: its limit is shared likewise
+    server = waitress.create_server(
+        app.server, host="127.0.0.1", port=0, threads=40, clear_untrusted_proxy_headers=False
+    )
+    base = f"http://127.0.0.1:{server.effective_port}"
+    headers = {"X-Forwarded-For": client_address}
+    with serving(server):
+        clients = [httpx.Client(base_url=base, headers=headers, timeout=60) for _ in range(40)]
+        forms = [csrf_of(c.get("/login").text) for c in clients]
+        start = threading.Barrier(len(clients))
+        codes: list[int] = []
+
+        def attempt(client: httpx.Client, token: str) -> None:
+            data = {"name": name, "password": "wrong password!", "csrf_token": token}
+            start.wait()
+            codes.append(client.post("/login", data=data).status_code)
+
+        threads = [
+            threading.Thread(target=attempt, args=pair) for pair in zip(clients, forms, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        for client in clients:
+            client.close()
+    assert sorted(codes) == [401] * 10 + [429] * 30
+    assert len(checks) == 10
+    services_of(app.server).engine.dispose()
+
+
+#: Pieces a hostile "next" is made of: what browsers drop or read as a slash, encodings of them.
+HOSTILE_PIECES = (
+    "/", "//", "///", "\\", "\t", "\n", "\r", " ", "\x00", "\x0b", "\x7f", "\u3000", "\u2028",
+    "\uff0f", "%09", "%0a", "%0D", "%2f", "%2F", "%5c", "%5C", "%252f", "%00", "%20", "@", ":",
+    "?", "#", ".", "..", "evil.example", "http:", "https:", "javascript:", "\u00e9", "\U0001f600",
+)  # fmt: skip
+
+
+def _leaves_the_site(location: str) -> bool:
+    """Whether a browser following *location* from https://wall.example/login lands elsewhere."""
+    from urllib.parse import urljoin, urlsplit
+
+    # What the WHATWG URL parser does first: strip C0 controls and spaces at the ends, drop
+    # tabs and newlines anywhere, and read backslashes as slashes (in http and https URLs).
+    read = location.strip("".join(map(chr, range(33)))).replace("\\", "/")
+    read = re.sub("[\t\n\r]", "", read)
+    return urlsplit(urljoin("https://wall.example/login", read)).netloc != "wall.example"
+
+
+@given(
+    nxt=st.one_of(
+        st.lists(st.sampled_from(HOSTILE_PIECES), max_size=8).map("".join),
+        st.lists(st.sampled_from(HOSTILE_PIECES) | st.text(max_size=3), max_size=6).map("".join),
+        st.text(max_size=40).map(lambda t: "/" + t),
+    )
+)
+@examples(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_acc027_no_next_leads_off_the_site(hostile_app: Dash, nxt: str) -> None:
+    """Any "next" on sign-in and on the login page: a same-site path of printable ASCII starting
+    with one slash (or "/"), never another host, never a 500."""
+    client = hostile_app.server.test_client()
+    signed = sign_in(client, "ana", PASSWORD, nxt)
+    assert signed.status_code == 302
+    location = signed.headers["Location"]
+    assert re.fullmatch(r"/([^/\\][\x21-\x5b\x5d-\x7e]*)?", location), repr(location)
+    assert not _leaves_the_site(location)
+    page = client.get("/login", query_string={"next": nxt})
+    assert page.status_code == 200
+    assert not _leaves_the_site(
+        html.unescape(re.search(r'name="next" value="([^"]*)"', page.text)[1])
+    )  # type: ignore[index]
+
+
+def test_acc029_sign_out_while_the_store_refuses_writes_says_so(tmp_path: Path) -> None:
+    """Another process holds the SQLite write lock: signing out answers 503 and keeps the cookie
+    (a browser must not forget a session that lives on); once free, it ends the session."""
+    import subprocess
+    import sys
+
+    from dashapp import db
+
+    url = f"sqlite:///{tmp_path / 'wall.db'}"
+    db.upgrade(url)
+    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    make_user(app, Role.analyst, "ana")
+    client = app.server.test_client()
+    sign_in(client, "ana")
+    copied = client.get_cookie(SESSION_COOKIE).value  # type: ignore[union-attr]
+    form = {"csrf_token": csrf_of(client.get("/login").text)}
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(tmp_path / "wall.db")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+        refused = client.post("/logout", data=form)
+        assert refused.status_code == 503 and "Could not sign out" in refused.text
+        assert "Expires=Thu, 01 Jan 1970" not in refused.headers.get("Set-Cookie", "")
+    finally:
+        assert locker.stdin is not None
+        locker.stdin.write("\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    assert client.get("/explore", headers=HTML).status_code == 200  # still signed in
+    assert client.post("/logout", data=form).status_code == 302
+    assert _with_cookie(app, copied).get("/explore", headers=HTML).status_code == 302
+    services_of(app.server).engine.dispose()
+
+
+#: Holds the SQLite write lock until a line arrives on stdin (as tests/test_faults_sqlite_locked).
+LOCKER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN EXCLUSIVE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""

@@ -250,3 +250,34 @@ def test_api011_submitted_at_bounds_follow_the_settings(store_url: str) -> None:
     assert "2026-01-01" in resp.json["rejected"][2]["errors"][0]["reason"]
     assert resp.json["accepted"] == 2
     svc.engine.dispose()
+
+
+def test_api012_one_token_one_allowance_however_the_header_is_spelt(store_url: str) -> None:
+    """Extra spaces or another case in ``Authorization: Bearer`` name the same token and count
+    against its one limit; a header that is not exactly a scheme and a token is refused."""
+    app = create_app(
+        Settings.load(
+            database_url=store_url, cache_url="simple", config=None, push_rate_limit="3/minute"
+        )
+    )
+    client = app.server.test_client()
+    svc = services_of(app.server)
+    with svc.sessions.begin() as session:
+        token = tokens.issue(session, "a")
+    spellings = [f"Bearer {token}", f"Bearer  {token}", f"Bearer {token}", f"Bearer   {token}"]
+    answers = [
+        client.post("/api/v1/responses", json=record(i), headers={"Authorization": header})
+        for i, header in enumerate(spellings)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    for header in (f"bearer {token}", f"BEARER {token}", f"Bearer\t{token} "):  # the same token
+        again = client.post("/api/v1/responses", json=record(5), headers={"Authorization": header})
+        assert again.status_code == 429, header
+    assert _stored(client) == 3
+    refused = client.post(
+        "/api/v1/responses",
+        json=record(9),
+        headers={"Authorization": f"Bearer {token} {token}"},
+    )
+    assert refused.status_code == 401
+    svc.engine.dispose()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import free_port, wait_for
+from tests.servers import free_port, relay, wait_for
 
 
 def test_run001_demo_serves_and_grows(tmp_path: Path) -> None:
@@ -54,3 +54,61 @@ def test_run001_demo_serves_and_grows(tmp_path: Path) -> None:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _demo(tmp_path: Path, host: str) -> tuple[subprocess.Popen[str], int]:
+    """`feedbackwall run --demo` bound to *host* (no scheduled work: nothing to seed); its port."""
+    port = free_port()
+    env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": f"sqlite:///{tmp_path / f'{port}.db'}"}
+    command = ["run", "--demo", "--no-scheduler", "--host", host, "--port", str(port)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashapp.cli", *command],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200, 30)
+    return proc, port
+
+
+def _stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    return out
+
+
+def test_run002_demo_sign_in_is_decided_by_the_sockets_not_the_headers(tmp_path: Path) -> None:
+    """Bound to every address, the demo signs in nobody, not even this machine asking for
+    "localhost"; bound to loopback it signs in loopback peers: a relay on this machine (here on
+    127.0.0.2) makes its clients look local, which is what the README says it cannot tell."""
+    local = {"Host": "localhost"}
+    proc, port = _demo(tmp_path, "0.0.0.0")
+    try:
+        for host in ("127.0.0.1", "localhost"):
+            answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/nps", headers={"Host": host})
+            assert answer.status_code == 401, host
+        with relay("127.0.0.2", ("127.0.0.1", port)) as hop:
+            relayed = httpx.get(f"http://127.0.0.2:{hop}/api/v1/nps", headers=local)
+            assert relayed.status_code == 401
+    finally:
+        out = _stop(proc)
+    assert "nobody is signed in automatically" in out
+    proc, port = _demo(tmp_path, "127.0.0.1")
+    try:
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/nps").status_code == 200
+        with relay("127.0.0.2", ("127.0.0.1", port)) as hop:
+            relayed = httpx.get(f"http://127.0.0.2:{hop}/api/v1/nps", headers=local)
+            assert relayed.status_code == 200  # the relay's own connection is local
+            # What a proxy says, or a name this machine does not go by, still refuses.
+            proxied = httpx.get(
+                f"http://127.0.0.2:{hop}/api/v1/nps", headers={"X-Forwarded-For": "192.0.2.7"}
+            )
+            assert proxied.status_code == 401
+    finally:
+        out = _stop(proc)
+    assert "this machine's browser is signed in" in out
