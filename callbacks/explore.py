@@ -11,12 +11,18 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, html
 from dash.exceptions import PreventUpdate
 
-from callbacks.components import figure_table, query_string
+from callbacks.components import explore_href, figure_table, query_string
 from callbacks.wall import comment_card, label_chips
 from dashapp.auth import current_person
 from dashapp.engine import default_as_of
 from dashapp.figures import signed
-from dashapp.params import BadParameter, format_before, parse_before, parse_selection
+from dashapp.params import (
+    BadParameter,
+    format_before,
+    parse_before,
+    parse_selection,
+    selection_days,
+)
 from dashapp.queries import ResponseRow, Selection, position
 from dashapp.services import Services
 from dashapp.users import Role
@@ -164,7 +170,13 @@ def register(app: Dash, services: Services) -> None:
                     )
                 )
         level = next_level(selection)
-        base = {k: v for k, v in params.items() if k != "before"}
+        # Every link from here names the days shown (the pickers' window when the URL has none).
+        first, last = selection_days(params)
+        base = {
+            **{k: v for k, v in params.items() if k != "before"},
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+        }
         rows = [
             html.Tr(
                 [
@@ -237,12 +249,4 @@ def register_heatmap_link(app: Dash) -> None:
         if not click or not click.get("points") or person is None or person.role < Role.analyst:
             raise PreventUpdate
         point = click["points"][0]
-        today = dt.datetime.now(dt.UTC).date()
-        return "/explore" + query_string(
-            {
-                "from": (today - dt.timedelta(days=29)).isoformat(),
-                "to": today.isoformat(),
-                "brand": point.get("y"),
-                "country": point.get("x"),
-            }
-        )
+        return explore_href({"brand": point.get("y"), "country": point.get("x")})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -327,4 +328,38 @@ def test_kiosk005_only_the_shown_page_asks_and_the_next_is_fetched_before_it_sho
     time.sleep(3)
     assert len(asks("panels-nps")) == polls  # the overview, now hidden, stopped asking
     assert len(asks("panels-feed")) >= len(fetched) + 2  # the feed, shown, polls
+    assert dash_duo.get_logs() == []
+
+
+def test_wall007_explore_without_dates_lists_what_its_pickers_show(
+    dash_duo: DashComposite, store: str
+) -> None:
+    """/explore without from/to: the pickers' window drives the list, the summary and the export."""
+    rng = random.Random(7)
+    recent = [
+        record(i, submitted_at=(NOW - dt.timedelta(days=rng.uniform(0.1, 25))).isoformat())
+        for i in range(40)
+    ]
+    older = [
+        record(100 + i, submitted_at=(NOW - dt.timedelta(days=rng.uniform(35, 50))).isoformat())
+        for i in range(30)
+    ]
+    ingest(db.make_sessionmaker(db.make_engine(store)), "s", located(recent + older))
+    start(dash_duo, store, "/explore")
+    dash_duo.wait_for_contains_text(f"#{Explore.SUMMARY}", "n = ", timeout=10)
+    pickers = dash_duo.find_elements(".dash-datepicker-input")
+    first, last = (e.get_attribute("value") for e in pickers)
+    today = NOW.date()
+    assert (first, last) == (str(today - dt.timedelta(days=29)), str(today))
+    assert "n = 40" in dash_duo.find_element(f"#{Explore.SUMMARY}").text
+    cards = wait_for(lambda: dash_duo.find_elements(f"#{Explore.LIST} .fw-feed-item"), 10)
+    assert len(cards) == 40
+    [csv_link] = [
+        a.get_attribute("href")
+        for a in dash_duo.find_elements(f"#{Explore.EXPORTS} a")
+        if a.text == "CSV"
+    ]
+    assert dict(parse_qsl(urlparse(csv_link).query)) == {"from": first, "to": last}
+    exported = httpx.get(csv_link, timeout=30).text.splitlines()
+    assert len(exported) == 1 + 40
     assert dash_duo.get_logs() == []
