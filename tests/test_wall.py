@@ -363,3 +363,25 @@ def test_wall007_explore_without_dates_lists_what_its_pickers_show(
     exported = httpx.get(csv_link, timeout=30).text.splitlines()
     assert len(exported) == 1 + 40
     assert dash_duo.get_logs() == []
+
+
+def test_wall008_unknown_addresses_show_the_sites_not_found_page(
+    dash_duo: DashComposite, store: str
+) -> None:
+    """Typed or navigated to in the page, an unknown address shows the site's 404 page."""
+    start(dash_duo, store, "/no/such/page")
+    dash_duo.wait_for_contains_text("#_pages_content", "Page not found", timeout=10)
+    assert "Back to the overview" in dash_duo.find_element("#_pages_content").text
+    assert httpx.get(f"{dash_duo.server_url}/no/such/page").status_code == 404
+    dash_duo.find_element("#_pages_content a").click()
+    dash_duo.wait_for_element("#panels-nps", timeout=10)
+    # Navigating inside the page (no request for the address): the same page.
+    dash_duo.driver.execute_script(
+        "window.history.pushState({}, '', '/nowhere');"
+        "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));"
+    )
+    dash_duo.wait_for_contains_text("#_pages_content", "Page not found", timeout=10)
+    assert "404 - Page not found" not in dash_duo.find_element("#_pages_content").text
+    # The browser notes the 404 of the address itself; nothing else went wrong.
+    logs = dash_duo.get_logs()
+    assert [e["message"].split(" - ")[0] for e in logs] == [f"{dash_duo.server_url}/no/such/page"]
