@@ -24,7 +24,7 @@ from dashapp.openapi import spec
 from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
 from dashapp.services import services_of
 from dashapp.users import Role
-from dashapp.version import BUILD
+from dashapp.version import build_of
 
 MAX_BATCH = 5_000
 #: Request bodies above this are refused with 413 before they are parsed.
@@ -48,7 +48,7 @@ def healthz() -> Response:
 @requires(Role.viewer)
 def build_version() -> Response:
     """The running build; wall screens reload once when it changes."""
-    return jsonify(version=BUILD)
+    return jsonify(version=build_of())
 
 
 @api.get("/readyz")

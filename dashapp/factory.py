@@ -19,6 +19,7 @@ from dashapp.config import Settings
 from dashapp.exports import exports
 from dashapp.services import build_services
 from dashapp.users import Role
+from dashapp.version import BUILD, CONFIG_KEY, build_of
 from layouts.not_found import is_page
 from layouts.shell import shell
 
@@ -86,7 +87,9 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
         update_title=None,
     )
     layouts.register_pages()
-    app.layout = shell(services.settings)
+    server.config[CONFIG_KEY] = BUILD
+    # Built per page load, so a page carries the build id the server reports at that moment.
+    app.layout = lambda: shell(services.settings, build_of(server))
     callbacks.register(app, services)
     # Dash callbacks post JSON, which no form of another site can send; the gate
     # refuses posts from a foreign Origin, and cookies are SameSite=Lax.

@@ -218,7 +218,8 @@ def test_kiosk003_offline_banner_and_recovery(dash_br, store: str) -> None:  # t
         assert "Offline since" in banner[0].text
         assert dash_br.find_element("#panels-nps").text == big  # the last data stays up
         server = launch()
-        # The restarted server has a new build id: the screen reloads once and the banner goes.
+        # The restarted server answers again: the banner goes (a new build would reload the
+        # screen once, test_kiosk006).
         wait_for(
             lambda: not dash_br.driver.find_elements(By.CSS_SELECTOR, ".fw-banner-offline"), 70
         )
@@ -385,3 +386,38 @@ def test_wall008_unknown_addresses_show_the_sites_not_found_page(
     # The browser notes the 404 of the address itself; nothing else went wrong.
     logs = dash_duo.get_logs()
     assert [e["message"].split(" - ")[0] for e in logs] == [f"{dash_duo.server_url}/no/such/page"]
+
+
+def test_kiosk006_a_screen_reloads_once_when_the_build_changes(
+    dash_duo: DashComposite, store: str
+) -> None:
+    """The server reports a new build (an upgrade): each screen reloads itself, exactly once."""
+    from flask import request
+
+    from dashapp.version import CONFIG_KEY
+
+    seed(store, 100)
+    settings = Settings.load(database_url=store, cache_url="simple", poll_interval=1)
+    app = create_app(settings, local_demo=True)
+    loads: list[str] = []
+
+    def note() -> None:
+        if request.path == "/kiosk":
+            loads.append(request.path)
+
+    app.server.before_request_funcs.setdefault(None, []).insert(0, note)
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/kiosk?pages=feed&interval=30")
+    dash_duo.wait_for_element("#panels-feed .fw-feed-item", timeout=10)
+    dash_duo.driver.execute_script("window.fwBefore = 1")
+    time.sleep(3)  # three heartbeats with the same build: the screen stays as it is
+    assert dash_duo.driver.execute_script("return window.fwBefore") == 1
+    app.server.config[CONFIG_KEY] = "9.9.9+upgraded"
+    wait_for(lambda: dash_duo.driver.execute_script("return window.fwBefore") is None, 10)
+    dash_duo.wait_for_element("#panels-feed .fw-feed-item", timeout=10)
+    dash_duo.driver.execute_script("window.fwAfter = 1")
+    time.sleep(4)  # the reloaded page carries the new build: no second reload
+    assert dash_duo.driver.execute_script("return window.fwAfter") == 1
+    assert len(loads) == 2
+    assert urlparse(dash_duo.driver.current_url).path == "/kiosk"
+    assert dash_duo.get_logs() == []
