@@ -120,17 +120,22 @@ def comment_card(
     )
 
 
-def overview_panel(svc: Services, filters: Filters, scale: float) -> tuple[Any, ...]:
-    """The overview's texts and figures (as plain dicts, cheap to cache and send)."""
+def overview_panel(
+    svc: Services, filters: Filters, scale: float, theme: str = figures.DEFAULT_THEME
+) -> tuple[Any, ...]:
+    """The overview's texts and figures in *theme*'s colours (as plain dicts, cheap to send)."""
     current, previous, _ = svc.nps.change(window=30, filters=filters)
     big, detail, change = kpi_texts(current, previous)
-    heat = figures.heatmap(svc.nps.nps_by(("brand", "country"), window=30, filters=filters), scale)
+    heat = figures.heatmap(
+        svc.nps.nps_by(("brand", "country"), window=30, filters=filters), scale, theme
+    )
     trend = figures.trends(
         svc.nps.rolling(("brand",), window=30, days=90, filters=filters),
         svc.nps.rolling(("brand",), window=7, days=90, filters=filters),
         scale,
+        theme,
     )
-    volume = figures.volume(svc.nps.daily_volume(days=30, filters=filters), scale)
+    volume = figures.volume(svc.nps.daily_volume(days=30, filters=filters), scale, theme)
     return big, detail, change, heat.to_dict(), trend.to_dict(), volume.to_dict()
 
 
@@ -303,19 +308,24 @@ def register(app: Dash, services: Services) -> None:
         Input(Panels.POLL_OVERVIEW, "data"),
         State(Panels.FILTERS, "data"),
         State(Shell.SCALE, "data"),
+        State(Panels.THEME, "data"),
         running=[(Output(Panels.TICK_OVERVIEW, "disabled"), True, False)],
         prevent_initial_call=True,
     )
     def refresh_overview(
-        _tick: int, filter_data: dict[str, str] | None, scale: float | None
+        _tick: int,
+        filter_data: dict[str, str] | None,
+        scale: float | None,
+        theme: str | None,
     ) -> tuple[Any, ...]:
         filters, scale = filters_of(filter_data), float(scale or 1)
-        # Every screen with these filters and size shows the same panel: built once per data
-        # version and minute (the windows end at the next whole minute), then shared.
+        theme = figures.theme_of(theme)
+        # Every screen with these filters, size and theme shows the same panel: built once per
+        # data version and minute (the windows end at the next whole minute), then shared.
         panel = services.nps.memo(
             "panel:overview",
-            (filters, scale, default_as_of()),
-            lambda: overview_panel(services, filters, scale),
+            (filters, scale, theme, default_as_of()),
+            lambda: overview_panel(services, filters, scale, theme),
         )
         return (*panel, stamp())
 

@@ -36,6 +36,8 @@ TITLES = {
     "labels": "Labels: area = comments, colour = NPS, last 30 days",
     "compare": "Comparison",
 }
+#: Exports are printed on white: charts are drawn in the light theme's colours.
+PRINT_THEME = "light"
 _lock = threading.Lock()
 _started = False
 
@@ -83,20 +85,25 @@ def render(fig: go.Figure, fmt: str) -> bytes:
 
 
 def figure(name: str, filters: Filters, as_of: dt.datetime | None) -> go.Figure:
-    """The chart *name* for these filters, as the wall shows it."""
+    """The chart *name* for these filters, as the wall shows it (in the light theme: print is
+    on white paper)."""
     engine = services_of().nps
     if name == "heatmap":
         return figures.heatmap(
-            engine.nps_by(("brand", "country"), window=30, as_of=as_of, filters=filters)
+            engine.nps_by(("brand", "country"), window=30, as_of=as_of, filters=filters),
+            theme=PRINT_THEME,
         )
     if name == "trends":
         return figures.trends(
             engine.rolling(("brand",), window=30, days=90, as_of=as_of, filters=filters),
             engine.rolling(("brand",), window=7, days=90, as_of=as_of, filters=filters),
+            theme=PRINT_THEME,
         )
     if name == "labels":
         return figures.label_treemap(engine.labels(window=30, as_of=as_of, filters=filters))
-    return figures.volume(engine.daily_volume(days=30, as_of=as_of, filters=filters))
+    return figures.volume(
+        engine.daily_volume(days=30, as_of=as_of, filters=filters), theme=PRINT_THEME
+    )
 
 
 def _comparison_figure(as_of: dt.datetime | None) -> go.Figure:

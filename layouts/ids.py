@@ -20,6 +20,8 @@ class Panels:
     """The wall's panels, shared by the stand-alone pages and the kiosk."""
 
     FILTERS = "panels-filters"
+    #: The screen's theme ("dark" or "light"), which the charts' text colours follow.
+    THEME = "panels-theme"
     #: One poll timer per panel group, so a slow refresh of one never stacks up another.
     TICK_OVERVIEW = "panels-tick-overview"
     TICK_FEED = "panels-tick-feed"

@@ -44,8 +44,11 @@ def _graph(graph_id: str, height: str) -> dcc.Graph:
     )
 
 
-def overview_body() -> html.Div:
-    """Big rolling NPS with interval and change, the brand x country heatmap, trends and volume."""
+def overview_body(theme: str = "dark") -> html.Div:
+    """Big rolling NPS with interval and change, the brand x country heatmap, trends and volume.
+
+    *theme* ("dark" or "light") is the screen's: the charts are drawn in its colours.
+    """
     kpi = dbc.Card(
         dbc.CardBody(
             [
@@ -60,6 +63,7 @@ def overview_body() -> html.Div:
     return html.Div(
         [
             *_polled(Panels.TICK_OVERVIEW, Panels.POLL_OVERVIEW),
+            dcc.Store(id=Panels.THEME, data=theme),
             dbc.Row(
                 [
                     dbc.Col(kpi, width=3, className="fw-col"),

@@ -421,3 +421,67 @@ def test_kiosk006_a_screen_reloads_once_when_the_build_changes(
     assert len(loads) == 2
     assert urlparse(dash_duo.driver.current_url).path == "/kiosk"
     assert dash_duo.get_logs() == []
+
+
+#: Each chart text's fill (each caption's colour) and the colour behind it: the first
+#: ancestor with a background (Plotly's own paper is transparent). Heatmap cell labels sit
+#: on their cell's colour instead, checked in tests/test_figures.py.
+CHART_TEXT = """
+const found = [];
+const shown = '.fw-graph svg text, .fw-kiosk-page .fw-label, .fw-detail, .fw-kiosk-updated';
+for (const text of document.querySelectorAll(shown)) {
+  if (!text.textContent.trim() || text.closest('.heatmap-label')) continue;
+  let el = text.closest('.fw-graph') || text, bg = 'rgba(0, 0, 0, 0)';
+  while (el && /rgba\\(0, 0, 0, 0\\)|transparent/.test(bg)) {
+    bg = getComputedStyle(el).backgroundColor; el = el.parentElement;
+  }
+  const style = getComputedStyle(text);
+  const svg = text instanceof SVGElement;
+  found.push([text.textContent, svg ? style.fill : style.color, bg,
+              svg ? style.fillOpacity : style.opacity]);
+}
+return found;
+"""
+
+
+def _rgba(css: str) -> tuple[float, ...]:
+    parts = [float(p) for p in css[css.index("(") + 1 : -1].replace("/", ",").split(",")]
+    return (*parts[:3], parts[3] if len(parts) > 3 else 1.0)
+
+
+def contrast(fill: str, background: str, opacity: float = 1.0) -> float:
+    """WCAG contrast of *fill* (with its alpha and *opacity*) drawn over *background*."""
+
+    def luminance(rgb: tuple[float, ...]) -> float:
+        lin = [c / 255 / 12.92 if c <= 10.31 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    *front, alpha = _rgba(fill)
+    back = _rgba(background)[:3]
+    alpha *= opacity
+    drawn = tuple(alpha * f + (1 - alpha) * b for f, b in zip(front, back, strict=True))
+    light, dark = sorted((luminance(drawn), luminance(back)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_kiosk007_chart_text_is_legible_in_either_theme(
+    dash_duo: DashComposite, store: str, theme: str
+) -> None:
+    """Axes, legends and labels of every chart (and the panels' captions) reach 4.5:1
+    against what is behind them."""
+    seed(store, 600)
+    start(dash_duo, store, f"/kiosk?pages=overview&interval=300&theme={theme}")
+    for graph in ("panels-heatmap", "panels-trends", "panels-volume"):
+        dash_duo.wait_for_element(f"#{graph} .main-svg .xtick", timeout=15)
+    time.sleep(1)  # let the last chart finish drawing its legend
+    texts = dash_duo.driver.execute_script(CHART_TEXT)
+    assert len(texts) > 20  # ticks and legends of three charts
+    poor = [
+        (text, fill, bg, round(contrast(fill, bg, float(opacity)), 2))
+        for text, fill, bg, opacity in texts
+        if contrast(fill, bg, float(opacity)) < 4.5
+    ]
+    assert poor == []
+    dash_duo.driver.save_screenshot(f"/tmp/kiosk-overview-{theme}.png")
+    assert dash_duo.get_logs() == []
