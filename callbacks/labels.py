@@ -139,7 +139,7 @@ def register(app: Dash, services: Services) -> None:
         State(Panels.FILTERS, "data"),
     )
     def refresh(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, ...]:
-        filters = filters_of(filter_data)
+        filters = filters_of(filter_data, services.nps)
         stats = services.nps.labels(window=30, filters=filters)
         progress = services.nps.relabel_progress()
         note = (

@@ -159,7 +159,7 @@ def nps_figures() -> tuple[Response, int]:
         by = parse_by(request.args.get("by"))
         window = parse_window(request.args.get("window"))
         as_of = parse_as_of(request.args.get("as_of"))
-        filters = parse_filters(request.args.get)
+        filters, notes = svc.nps.resolve(parse_filters(request.args.get))
     except BadParameter as exc:
         return _error(400, str(exc), parameter=exc.name)
     rows = svc.nps.nps_by(by, window=window, as_of=as_of, filters=filters)
@@ -169,6 +169,7 @@ def nps_figures() -> tuple[Response, int]:
         as_of=as_of.isoformat() if as_of else None,
         min_n=svc.settings.min_n,
         rows=to_records(rows, by),
+        notes=list(notes),
     ), 200
 
 
@@ -179,7 +180,7 @@ def label_figures() -> tuple[Response, int]:
     try:
         window = parse_window(request.args.get("window"))
         as_of = parse_as_of(request.args.get("as_of"))
-        filters = parse_filters(request.args.get)
+        filters, notes = svc.nps.resolve(parse_filters(request.args.get))
     except BadParameter as exc:
         return _error(400, str(exc), parameter=exc.name)
     stats = svc.nps.labels(window=window, as_of=as_of, filters=filters)
@@ -188,6 +189,7 @@ def label_figures() -> tuple[Response, int]:
         as_of=as_of.isoformat() if as_of else None,
         min_n=svc.settings.min_n,
         labels=label_records(stats),
+        notes=list(notes),
     ), 200
 
 

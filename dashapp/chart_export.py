@@ -132,7 +132,7 @@ def describe(filters: Filters, as_of: dt.datetime | None) -> str:
 def export_dashboard() -> Response | tuple[Response, int]:
     """The whole overview on one PDF page, for the monthly slide."""
     try:
-        filters = parse_filters(request.args.get)
+        filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
         as_of = parse_as_of(request.args.get("as_of"))
     except BadParameter as exc:
         return jsonify(error=str(exc), parameter=exc.name), 400
@@ -170,7 +170,7 @@ def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
     if fmt not in MIMETYPES:
         return jsonify(error=f"format {fmt!r}: choose png, svg or pdf", parameter="format"), 400
     try:
-        filters = parse_filters(request.args.get)
+        filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
         as_of = parse_as_of(request.args.get("as_of"))
         if name == "compare":
             fig = _comparison_figure(as_of)

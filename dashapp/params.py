@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from dashapp.queries import GROUP_COLUMNS, SCORE_CLASSES, SORTS, Filters, Position, Selection
 
@@ -67,6 +67,43 @@ def parse_filters(get: Callable[[str], str | None] | Mapping[str, str]) -> Filte
         country=tuple(c.upper() for c in _values(lookup("country"))),
         touchpoint=_values(lookup("touchpoint")),
     )
+
+
+#: How many known values a message about an unknown filter value lists.
+KNOWN_SHOWN = 12
+
+
+def resolve_filters(
+    filters: Filters, known: Mapping[str, Sequence[str]]
+) -> tuple[Filters, tuple[str, ...]]:
+    """*filters* with each value spelled as the store has it, and a message per value that
+    names nothing the store has (pure).
+
+    The one resolver of filter values for every page, export and the API: a
+    value matches a *known* one whatever its case (``velora`` is ``Velora``). A
+    value matching nothing stays as typed, so it selects nothing (never
+    everything), and is named: "No brand 'Velorra' — known: Kvist, Nordhem, Velora".
+    """
+    resolved: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
+    for name in ("brand", "country", "touchpoint"):
+        values = known.get(name, ())
+        spelled = {v.casefold(): v for v in values}
+        chosen = []
+        for value in getattr(filters, name):
+            match = spelled.get(value.casefold())
+            if match is None:
+                listed = ", ".join(values[:KNOWN_SHOWN])
+                more = len(values) - KNOWN_SHOWN
+                known_text = (
+                    f"known: {listed}" + (f" and {more} more" if more > 0 else "")
+                    if values
+                    else "none known yet"
+                )
+                notes.append(f"No {name} {value!r} — {known_text}")
+            chosen.append(match or value)
+        resolved[name] = tuple(sorted(set(chosen)))
+    return Filters(**resolved), tuple(notes)
 
 
 def parse_day(text: str | None, name: str) -> dt.date | None:

@@ -16,9 +16,15 @@ from layouts.ids import Panels
 GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": False, "responsive": True}
 
 
-def filters_store(brand: str | None, country: str | None) -> dcc.Store:
-    """The page's brand/country filters, taken from its URL."""
-    return dcc.Store(id=Panels.FILTERS, data={"brand": brand or "", "country": country or ""})
+def filters_store(brand: str | None, country: str | None) -> html.Div:
+    """The page's brand/country filters, taken from its URL, and the place that says when one
+    names nothing the store has."""
+    return html.Div(
+        [
+            dcc.Store(id=Panels.FILTERS, data={"brand": brand or "", "country": country or ""}),
+            html.Div(id=Panels.FILTER_NOTE),
+        ]
+    )
 
 
 def poll_ms() -> int:

@@ -23,8 +23,9 @@ from dashapp import access_tokens, create_app, db
 from dashapp.config import Settings
 from dashapp.figures import signed
 from dashapp.ingest import ingest
+from dashapp.params import parse_filters
 from dashapp.services import services_of
-from layouts.ids import Compare, Explore
+from layouts.ids import Compare, Explore, Panels
 from tests.factories import located, random_records, record
 from tests.servers import free_port, wait_for
 
@@ -484,4 +485,34 @@ def test_kiosk007_chart_text_is_legible_in_either_theme(
     ]
     assert poor == []
     dash_duo.driver.save_screenshot(f"/tmp/kiosk-overview-{theme}.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_kiosk008_filters_in_any_case_and_unknown_ones_said_on_screen(
+    dash_duo: DashComposite, store: str
+) -> None:
+    """/kiosk?brand=velora shows Velora; a brand that does not exist is said on the screen."""
+    seed(store, 600)
+    app = start(dash_duo, store, "/kiosk?pages=overview&interval=300&brand=velora&country=de")
+    engine = services_of(app.server).nps
+    velora = engine.total(window=30, filters=parse_filters({"brand": "Velora", "country": "DE"}))
+    assert velora.n > 0
+    dash_duo.wait_for_text_to_equal("#panels-nps", signed(velora.nps), timeout=10)
+    assert f"n = {velora.n:,}" in dash_duo.find_element("#panels-nps-detail").text
+    assert not dash_duo.find_element(f"#{Panels.FILTER_NOTE}").text
+    dash_duo.driver.get(dash_duo.server_url + "/kiosk?pages=overview&interval=300&brand=Velorra")
+    dash_duo.wait_for_contains_text(
+        f"#{Panels.FILTER_NOTE}", "No brand 'Velorra' — known: Kvist, Nordhem, Velora", timeout=10
+    )
+    dash_duo.wait_for_text_to_equal("#panels-nps", "–", timeout=10)
+    # The drill-down resolves its filters with the same resolver.
+    dash_duo.driver.get(dash_duo.server_url + "/explore?brand=VELORA&country=de")
+    dash_duo.wait_for_contains_text(f"#{Explore.SUMMARY}", "n = ", timeout=10)
+    metas = wait_for(lambda: dash_duo.find_elements(f"#{Explore.LIST} .fw-meta"), 10)
+    assert all(m.text.startswith("Velora · DE") for m in metas), (
+        dash_duo.driver.current_url,
+        [m.text for m in metas],
+    )
+    dash_duo.driver.get(dash_duo.server_url + "/explore?brand=Velorra")
+    dash_duo.wait_for_contains_text(f"#{Explore.SUMMARY}", "No brand 'Velorra'", timeout=10)
     assert dash_duo.get_logs() == []
