@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -233,3 +235,9 @@ def test_api031_figures_and_exports_resolve_filters_as_pages_do(client: FlaskCli
         as_text=True
     )
     assert len(rows.splitlines()) > 1 and all(",Velora," in r for r in rows.splitlines()[1:])
+    compared = client.get("/export/data/compare.csv?by=brand&a=velora&b=KVIST").get_data(
+        as_text=True
+    )
+    a_side, b_side = list(csv.reader(io.StringIO(compared)))[1:3]
+    assert "Velora" in a_side[1] and "Kvist" in b_side[1]
+    assert int(a_side[2]) > 0 and int(b_side[2]) > 0
