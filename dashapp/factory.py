@@ -95,6 +95,9 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     # refuses posts from a foreign Origin, and cookies are SameSite=Lax.
     csrf.exempt(server.view_functions["/_dash-update-component"])
     server.after_request(_not_found_status)
+    # Browsers ask for /favicon.ico on pages without a favicon link (sign-in): Dash's icon,
+    # rather than its index page (now a 404, as for any address no page has).
+    server.add_url_rule("/favicon.ico", "favicon", server.view_functions["/_favicon.ico"])
     # Dash learns which script files it may serve only while rendering its index
     # page, so a gunicorn worker whose first request is for a script answered 500
     # ("dash is not a registered library"; plotly/dash#3971). Learn them now.

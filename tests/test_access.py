@@ -614,6 +614,8 @@ def test_acc040_unknown_paths_get_the_sites_not_found_page_with_404(app: Dash) -
         assert "_dash-renderer" in answer.text  # the page, drawn by the app's own router
     for path in ("/", "/feed", "/feed/", "/kiosk?pages=feed"):
         assert viewer.get(path, headers=HTML).status_code == 200, path
+    icon = app.server.test_client().get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype.startswith("image/")
     stranger = app.server.test_client().get("/no/such/page", headers=HTML)
     assert stranger.status_code == 302 and stranger.headers["Location"].startswith("/login")
     # Dash Pages' router draws the site's page for an unknown path, not its bare heading.
