@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, html
 
 from callbacks.components import export_links, query_string
+from callbacks.wall import filter_note
 from dashapp import comparison, figures
 from dashapp.nps import Nps
 from dashapp.params import BadParameter
@@ -91,6 +92,8 @@ def register(app: Dash, services: Services) -> None:
             ],
             className="g-3",
         )
+        if found.notes:
+            result = html.Div([filter_note(found.notes), result])
         suffix = query_string({"by": ask.by, "a": ask.a, "b": ask.b, "window": str(ask.window)})
         exports = [
             html.Span("Export: ", className="text-muted me-2"),

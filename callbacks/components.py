@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 from dash import html
 
+from dashapp.params import selection_days
+
 
 def query_string(params: dict[str, Any]) -> str:
     """``?a=1&b=x,y`` from a dict, leaving out empty values (pure)."""
@@ -18,6 +20,17 @@ def query_string(params: dict[str, Any]) -> str:
         if value not in (None, "", [], ())
     }
     return "?" + urlencode(flat) if flat else ""
+
+
+def explore_href(params: dict[str, Any]) -> str:
+    """A link to the drill-down of *params* that names its days (the default window if none).
+
+    A link without dates would mean "the last 30 days" on whatever day it is opened;
+    named days reopen the very view it was made from.
+    """
+    first, last = selection_days(params)
+    rest = {k: v for k, v in params.items() if k not in ("from", "to")}
+    return "/explore" + query_string({"from": first.isoformat(), "to": last.isoformat(), **rest})
 
 
 def export_links(

@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qsl
 
 import dash_bootstrap_components as dbc
-from dash import Dash, Input, Output, html
+from dash import Dash, Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.components import figure_table, query_string
-from callbacks.wall import comment_card, label_chips
+from callbacks.components import explore_href, figure_table, query_string
+from callbacks.wall import comment_card, filter_note, label_chips
 from dashapp.auth import current_person
 from dashapp.engine import default_as_of
 from dashapp.figures import signed
-from dashapp.params import BadParameter, format_before, parse_before, parse_selection
+from dashapp.params import (
+    BadParameter,
+    format_before,
+    parse_before,
+    parse_filters,
+    parse_selection,
+    selection_days,
+)
 from dashapp.queries import ResponseRow, Selection, position
 from dashapp.services import Services
 from dashapp.users import Role
@@ -120,13 +128,29 @@ def register(app: Dash, services: Services) -> None:
         Output(Explore.COUNTRY, "options"),
         Output(Explore.TOUCHPOINT, "options"),
         Output(Explore.LABEL, "options"),
+        Output(Explore.BRAND, "value"),
+        Output(Explore.COUNTRY, "value"),
+        Output(Explore.TOUCHPOINT, "value"),
         Input(Explore.URL, "pathname"),
+        State(Explore.URL, "search"),
     )
-    def options(_path: str | None) -> tuple[list[str], list[str], list[str], list[Any]]:
+    def options(_path: str | None, search: str | None) -> tuple[Any, ...]:
         dims = services.nps.dimensions()
         taxonomy = services.nps.taxonomy()
         labels = [{"label": taxonomy.path_name(i), "value": i} for i in taxonomy.labels]
-        return dims["brand"], dims["country"], dims["touchpoint"], labels
+        params = dict(parse_qsl((search or "").lstrip("?")))
+        resolved, _ = services.nps.resolve(parse_filters(params))
+        offered, chosen = [], []
+        for name in LEVELS:
+            known, values = dims[name], list(getattr(resolved, name))
+            # A value naming nothing stays offered: a dropdown drops values it does not offer,
+            # which would widen the view to everything (the summary says it names nothing).
+            offered.append(known + [v for v in values if v not in known])
+            # Typed in another case ("velora"): the controls show the store's spelling
+            # (they started from the URL's values as typed, layouts/explore.py).
+            typed = {v for v in params.get(name, "").split(",") if v}
+            chosen.append(no_update if typed == set(values) else values)
+        return *offered, labels, *chosen
 
     @app.callback(
         Output(Explore.SUMMARY, "children"),
@@ -143,8 +167,13 @@ def register(app: Dash, services: Services) -> None:
             before = parse_before(params.get("before"), selection.sort)
         except BadParameter as exc:
             return dbc.Alert(str(exc), color="warning"), "", "", "", ""
+        filters, notes = services.nps.resolve(selection.filters)
+        selection = replace(selection, filters=filters)
         [total] = services.nps.selection_nps(selection) or [None]
-        summary: list[Any] = [html.Div("NPS of this selection", className="fw-label")]
+        summary: list[Any] = [
+            *([filter_note(notes)] if notes else []),
+            html.Div("NPS of this selection", className="fw-label"),
+        ]
         if total is None:
             summary.append(html.Div("No responses in this range.", className="fw-empty"))
         else:
@@ -164,7 +193,13 @@ def register(app: Dash, services: Services) -> None:
                     )
                 )
         level = next_level(selection)
-        base = {k: v for k, v in params.items() if k != "before"}
+        # Every link from here names the days shown (the pickers' window when the URL has none).
+        first, last = selection_days(params)
+        base = {
+            **{k: v for k, v in params.items() if k != "before"},
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+        }
         rows = [
             html.Tr(
                 [
@@ -237,12 +272,4 @@ def register_heatmap_link(app: Dash) -> None:
         if not click or not click.get("points") or person is None or person.role < Role.analyst:
             raise PreventUpdate
         point = click["points"][0]
-        today = dt.datetime.now(dt.UTC).date()
-        return "/explore" + query_string(
-            {
-                "from": (today - dt.timedelta(days=29)).isoformat(),
-                "to": today.isoformat(),
-                "brand": point.get("y"),
-                "country": point.get("x"),
-            }
-        )
+        return explore_href({"brand": point.get("y"), "country": point.get("x")})

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
-from callbacks.components import export_links, figure_table, query_string
+from callbacks.components import explore_href, export_links, figure_table, query_string
 from callbacks.wall import filters_of
 from dashapp import figures, themes
 from dashapp.auth import current_person
@@ -34,7 +33,7 @@ def label_rows(stats: list[LabelStat], min_n: int) -> html.Div:
         html.Tr(
             [
                 html.Td(
-                    html.A(s.name, href="/explore" + query_string({"label": s.label})),
+                    html.A(s.name, href=explore_href({"label": s.label})),
                     style={"paddingLeft": f"{0.3 + 1.1 * (s.depth - 1)}rem"},
                 ),
                 html.Td(f"{s.volume:,}"),
@@ -140,7 +139,7 @@ def register(app: Dash, services: Services) -> None:
         State(Panels.FILTERS, "data"),
     )
     def refresh(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, ...]:
-        filters = filters_of(filter_data)
+        filters = filters_of(filter_data, services.nps)
         stats = services.nps.labels(window=30, filters=filters)
         progress = services.nps.relabel_progress()
         note = (
@@ -193,14 +192,7 @@ def register(app: Dash, services: Services) -> None:
         label = click["points"][0].get("customdata") or click["points"][0].get("id")
         if not label:
             raise PreventUpdate
-        today = dt.datetime.now(dt.UTC).date()
-        return "/explore" + query_string(
-            {
-                "from": (today - dt.timedelta(days=29)).isoformat(),
-                "to": today.isoformat(),
-                "label": label,
-            }
-        )
+        return explore_href({"label": label})
 
 
 def register_admin(app: Dash, services: Services) -> None:

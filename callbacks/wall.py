@@ -19,7 +19,7 @@ from dash import Dash, Input, Output, State, html
 from callbacks.components import export_links
 from dashapp import figures
 from dashapp.auth import current_person
-from dashapp.engine import default_as_of
+from dashapp.engine import NpsEngine, default_as_of
 from dashapp.figures import signed
 from dashapp.masking import mask
 from dashapp.nps import Nps, classify, compare
@@ -34,9 +34,20 @@ FEED_LENGTH = 30
 SENTIMENT_MARK = {1: "+", 0: "·", -1: "−"}
 
 
-def filters_of(data: dict[str, str] | None) -> Filters:
-    """The engine's Filters from the page's filter store (bad values select nothing more)."""
-    return parse_filters(data or {})
+def filters_of(data: dict[str, str] | None, engine: NpsEngine | None = None) -> Filters:
+    """The engine's Filters from the page's filter store; with *engine*, each value spelled as
+    the store has it (``velora`` is Velora; a value naming nothing selects nothing)."""
+    filters = parse_filters(data or {})
+    return engine.resolve(filters)[0] if engine is not None else filters
+
+
+def filter_note(notes: Sequence[str]) -> Any:
+    """What the screen says when its filters name something the store does not have."""
+    if not notes:
+        return None
+    return dbc.Alert(
+        [html.Div(note) for note in notes], color="warning", className="fw-filter-note mb-2"
+    )
 
 
 def relative_time(at: dt.datetime, now: dt.datetime) -> str:
@@ -120,17 +131,22 @@ def comment_card(
     )
 
 
-def overview_panel(svc: Services, filters: Filters, scale: float) -> tuple[Any, ...]:
-    """The overview's texts and figures (as plain dicts, cheap to cache and send)."""
+def overview_panel(
+    svc: Services, filters: Filters, scale: float, theme: str = figures.DEFAULT_THEME
+) -> tuple[Any, ...]:
+    """The overview's texts and figures in *theme*'s colours (as plain dicts, cheap to send)."""
     current, previous, _ = svc.nps.change(window=30, filters=filters)
     big, detail, change = kpi_texts(current, previous)
-    heat = figures.heatmap(svc.nps.nps_by(("brand", "country"), window=30, filters=filters), scale)
+    heat = figures.heatmap(
+        svc.nps.nps_by(("brand", "country"), window=30, filters=filters), scale, theme
+    )
     trend = figures.trends(
         svc.nps.rolling(("brand",), window=30, days=90, filters=filters),
         svc.nps.rolling(("brand",), window=7, days=90, filters=filters),
         scale,
+        theme,
     )
-    volume = figures.volume(svc.nps.daily_volume(days=30, filters=filters), scale)
+    volume = figures.volume(svc.nps.daily_volume(days=30, filters=filters), scale, theme)
     return big, detail, change, heat.to_dict(), trend.to_dict(), volume.to_dict()
 
 
@@ -303,19 +319,24 @@ def register(app: Dash, services: Services) -> None:
         Input(Panels.POLL_OVERVIEW, "data"),
         State(Panels.FILTERS, "data"),
         State(Shell.SCALE, "data"),
+        State(Panels.THEME, "data"),
         running=[(Output(Panels.TICK_OVERVIEW, "disabled"), True, False)],
         prevent_initial_call=True,
     )
     def refresh_overview(
-        _tick: int, filter_data: dict[str, str] | None, scale: float | None
+        _tick: int,
+        filter_data: dict[str, str] | None,
+        scale: float | None,
+        theme: str | None,
     ) -> tuple[Any, ...]:
-        filters, scale = filters_of(filter_data), float(scale or 1)
-        # Every screen with these filters and size shows the same panel: built once per data
-        # version and minute (the windows end at the next whole minute), then shared.
+        filters, scale = filters_of(filter_data, services.nps), float(scale or 1)
+        theme = figures.theme_of(theme)
+        # Every screen with these filters, size and theme shows the same panel: built once per
+        # data version and minute (the windows end at the next whole minute), then shared.
         panel = services.nps.memo(
             "panel:overview",
-            (filters, scale, default_as_of()),
-            lambda: overview_panel(services, filters, scale),
+            (filters, scale, theme, default_as_of()),
+            lambda: overview_panel(services, filters, scale, theme),
         )
         return (*panel, stamp())
 
@@ -339,6 +360,11 @@ def register(app: Dash, services: Services) -> None:
         links.append(html.A("PDF", href=f"/export/dashboard.pdf{suffix}", className="me-2"))
         return links
 
+    @app.callback(Output(Panels.FILTER_NOTE, "children"), Input(Panels.FILTERS, "data"))
+    def note_filters(filter_data: dict[str, str] | None) -> Any:
+        # A filter naming no brand (say a typo) would leave the screen saying only "No responses".
+        return filter_note(services.nps.resolve(filters_of(filter_data))[1])
+
     @app.callback(
         Output(Panels.FEED, "children"),
         Output(Shell.STAMP, "data", allow_duplicate=True),
@@ -348,7 +374,7 @@ def register(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )
     def refresh_feed(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
-        filters = filters_of(filter_data)
+        filters = filters_of(filter_data, services.nps)
         # "2 min ago" changes each minute; new comments change the data version.
         panel = services.nps.memo(
             "panel:feed", (filters, default_as_of()), lambda: feed_panel(services, filters)
@@ -364,7 +390,7 @@ def register(app: Dash, services: Services) -> None:
     )
     def refresh_alert(_tick: int, filter_data: dict[str, str] | None) -> tuple[list[Any], int]:
         # Polled by every kiosk, shown or not: it decides whether the alert page joins.
-        filters = filters_of(filter_data)
+        filters = filters_of(filter_data, services.nps)
         cards: list[Any] = services.nps.memo(
             "panel:alert", (filters, default_as_of()), lambda: alert_cards(services, filters)
         )
@@ -379,7 +405,7 @@ def register(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )
     def refresh_labels(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
-        filters = filters_of(filter_data)
+        filters = filters_of(filter_data, services.nps)
         panel = services.nps.memo(
             "panel:labels", (filters, default_as_of()), lambda: label_tiles(services, filters)
         )

@@ -24,7 +24,7 @@ from dashapp.openapi import spec
 from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
 from dashapp.services import services_of
 from dashapp.users import Role
-from dashapp.version import BUILD
+from dashapp.version import build_of
 
 MAX_BATCH = 5_000
 #: Request bodies above this are refused with 413 before they are parsed.
@@ -48,7 +48,7 @@ def healthz() -> Response:
 @requires(Role.viewer)
 def build_version() -> Response:
     """The running build; wall screens reload once when it changes."""
-    return jsonify(version=BUILD)
+    return jsonify(version=build_of())
 
 
 @api.get("/readyz")
@@ -167,7 +167,7 @@ def nps_figures() -> tuple[Response, int]:
         by = parse_by(request.args.get("by"))
         window = parse_window(request.args.get("window"))
         as_of = parse_as_of(request.args.get("as_of"))
-        filters = parse_filters(request.args.get)
+        filters, notes = svc.nps.resolve(parse_filters(request.args.get))
     except BadParameter as exc:
         return _error(400, str(exc), parameter=exc.name)
     rows = svc.nps.nps_by(by, window=window, as_of=as_of, filters=filters)
@@ -177,6 +177,7 @@ def nps_figures() -> tuple[Response, int]:
         as_of=as_of.isoformat() if as_of else None,
         min_n=svc.settings.min_n,
         rows=to_records(rows, by),
+        notes=list(notes),
     ), 200
 
 
@@ -187,7 +188,7 @@ def label_figures() -> tuple[Response, int]:
     try:
         window = parse_window(request.args.get("window"))
         as_of = parse_as_of(request.args.get("as_of"))
-        filters = parse_filters(request.args.get)
+        filters, notes = svc.nps.resolve(parse_filters(request.args.get))
     except BadParameter as exc:
         return _error(400, str(exc), parameter=exc.name)
     stats = svc.nps.labels(window=window, as_of=as_of, filters=filters)
@@ -196,6 +197,7 @@ def label_figures() -> tuple[Response, int]:
         as_of=as_of.isoformat() if as_of else None,
         min_n=svc.settings.min_n,
         labels=label_records(stats),
+        notes=list(notes),
     ), 200
 
 

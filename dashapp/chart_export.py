@@ -60,6 +60,9 @@ TITLES = {
 START_SECONDS = 30.0
 RENDER_SECONDS = 60.0
 T = TypeVar("T")
+
+#: Exports are printed on white: charts are drawn in the light theme's colours.
+PRINT_THEME = "light"
 _lock = threading.Lock()
 _browser: _Browser | None = None
 
@@ -265,20 +268,25 @@ def print_pdf(html: str) -> bytes:
 
 
 def figure(name: str, filters: Filters, as_of: dt.datetime | None) -> go.Figure:
-    """The chart *name* for these filters, as the wall shows it."""
+    """The chart *name* for these filters, as the wall shows it (in the light theme: print is
+    on white paper)."""
     engine = services_of().nps
     if name == "heatmap":
         return figures.heatmap(
-            engine.nps_by(("brand", "country"), window=30, as_of=as_of, filters=filters)
+            engine.nps_by(("brand", "country"), window=30, as_of=as_of, filters=filters),
+            theme=PRINT_THEME,
         )
     if name == "trends":
         return figures.trends(
             engine.rolling(("brand",), window=30, days=90, as_of=as_of, filters=filters),
             engine.rolling(("brand",), window=7, days=90, as_of=as_of, filters=filters),
+            theme=PRINT_THEME,
         )
     if name == "labels":
         return figures.label_treemap(engine.labels(window=30, as_of=as_of, filters=filters))
-    return figures.volume(engine.daily_volume(days=30, as_of=as_of, filters=filters))
+    return figures.volume(
+        engine.daily_volume(days=30, as_of=as_of, filters=filters), theme=PRINT_THEME
+    )
 
 
 def _comparison_figure(as_of: dt.datetime | None) -> go.Figure:
@@ -307,7 +315,7 @@ def describe(filters: Filters, as_of: dt.datetime | None) -> str:
 def export_dashboard() -> Response | tuple[Response, int]:
     """The whole overview on one PDF page, for the monthly slide."""
     try:
-        filters = parse_filters(request.args.get)
+        filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
         as_of = parse_as_of(request.args.get("as_of"))
     except BadParameter as exc:
         return jsonify(error=str(exc), parameter=exc.name), 400
@@ -347,7 +355,7 @@ def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
     if fmt not in MIMETYPES:
         return jsonify(error=f"format {fmt!r}: choose png, svg or pdf", parameter="format"), 400
     try:
-        filters = parse_filters(request.args.get)
+        filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
         as_of = parse_as_of(request.args.get("as_of"))
         if name == "compare":
             fig = _comparison_figure(as_of)

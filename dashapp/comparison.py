@@ -44,6 +44,8 @@ class Comparison:
     second: Nps
     change: Change
     trends: tuple[tuple[str, list[RollingPoint]], ...]
+    #: What A or B names that the store does not have (see NpsEngine.resolve).
+    notes: tuple[str, ...] = ()
 
 
 def parse_ask(get: Callable[[str], str | None] | Mapping[str, str]) -> Ask | None:
@@ -68,10 +70,14 @@ def require_ask(get: Callable[[str], str | None] | Mapping[str, str]) -> Ask:
 def build(engine: NpsEngine, ask: Ask, end: dt.datetime | None = None) -> Comparison:
     """Compute the comparison: with B, A against B; without, A against its previous window."""
     end = end or default_as_of()
-    one = Filters(**{ask.by: (ask.a,)})
+    # A and B as the store spells them ("de" is DE), and what names nothing there.
+    one, notes = engine.resolve(Filters(**{ask.by: (ask.a,)}))
+    other, more = engine.resolve(Filters(**{ask.by: (ask.b,)})) if ask.b else (one, ())
+    ask = Ask(
+        ask.by, getattr(one, ask.by)[0], getattr(other, ask.by)[0] if ask.b else "", ask.window
+    )
     first = engine.total(window=ask.window, as_of=end, filters=one)
     if ask.b:
-        other = Filters(**{ask.by: (ask.b,)})
         titles = (f"A: {ask.a}, last {ask.window} days", f"B: {ask.b}, last {ask.window} days")
         second = engine.total(window=ask.window, as_of=end, filters=other)
         sides = ((ask.a, one), (ask.b, other))
@@ -87,7 +93,9 @@ def build(engine: NpsEngine, ask: Ask, end: dt.datetime | None = None) -> Compar
         (name, engine.rolling((ask.by,), window=ask.window, days=TREND_DAYS, as_of=end, filters=f))
         for name, f in sides
     )
-    return Comparison(ask, end, titles, first, second, compare(first, second), trends)
+    return Comparison(
+        ask, end, titles, first, second, compare(first, second), trends, (*notes, *more)
+    )
 
 
 def verdict(first: Nps, second: Nps) -> str:

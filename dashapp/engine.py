@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp import label_queries, label_store, nps, queries, versions
 from dashapp.label_stats import LabelStat, label_stats
+from dashapp.params import resolve_filters
 from dashapp.queries import Counts, Filters
 from dashapp.taxonomy import Taxonomy
 from dashapp.themes import ThemeView
@@ -287,6 +288,13 @@ class NpsEngine:
     def dimensions(self) -> dict[str, list[str]]:
         """The brands, countries and touchpoints in the store."""
         return self._cached("dimensions", (), queries.dimensions)
+
+    def resolve(self, filters: Filters) -> tuple[Filters, tuple[str, ...]]:
+        """*filters* spelled as the store has them, and what names nothing it has (see
+        :func:`dashapp.params.resolve_filters`; pages, exports and the API all ask here)."""
+        if not (filters.brand or filters.country or filters.touchpoint):
+            return filters, ()
+        return resolve_filters(filters, self.dimensions())
 
     def responses(
         self,

@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
@@ -57,6 +58,11 @@ def inert(value: Any) -> Any:
 def cell(value: Any) -> Any:
     """*value* fit for a cell: text with no character the ingest rule forbids (U+FFFD instead)."""
     return safe_text(value) if isinstance(value, str) else value
+
+
+def request_filters() -> queries.Filters:
+    """The request's brand/country/touchpoint filters, spelled as the store has them."""
+    return services_of().nps.resolve(parse_filters(request.args.get))[0]
 
 
 def response_rows(selection: queries.Selection) -> Iterator[list[Any]]:
@@ -138,6 +144,7 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
     try:
         if name == "responses":
             selection = parse_selection(request.args.get)
+            selection = replace(selection, filters=services_of().nps.resolve(selection.filters)[0])
             return _send(name, fmt, RESPONSE_COLUMNS, response_rows(selection))
         if name == "nps":
             by = parse_by(request.args.get("by"))
@@ -145,7 +152,7 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
                 by,
                 window=parse_window(request.args.get("window")),
                 as_of=parse_as_of(request.args.get("as_of")),
-                filters=parse_filters(request.args.get),
+                filters=request_filters(),
             )
             records = to_records(rows, by)
             header = [*by, *FIGURE_COLUMNS]
@@ -162,7 +169,7 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
             stats = services_of().nps.labels(
                 window=parse_window(request.args.get("window")),
                 as_of=parse_as_of(request.args.get("as_of")),
-                filters=parse_filters(request.args.get),
+                filters=request_filters(),
             )
             records = label_records(stats)
             header = list(records[0]) if records else ["label"]
@@ -177,7 +184,7 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
 def chart_table(name: str) -> tuple[list[str], Iterator[list[Any]]]:
     """The table behind the overview's trends or volume chart, for the request's filters."""
     engine = services_of().nps
-    filters = parse_filters(request.args.get)
+    filters = request_filters()
     as_of = parse_as_of(request.args.get("as_of"))
     if name == "volume":
         days = engine.daily_volume(days=30, as_of=as_of, filters=filters)

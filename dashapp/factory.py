@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dash
 from dash import Dash
-from flask import Flask
+from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
 
 import callbacks
@@ -19,9 +19,25 @@ from dashapp.config import Settings
 from dashapp.exports import exports
 from dashapp.services import build_services
 from dashapp.users import Role
+from dashapp.version import BUILD, CONFIG_KEY, build_of
+from layouts.not_found import is_page
 from layouts.shell import shell
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+#: The Flask endpoint of Dash's index for every path other than "/" (its catch-all).
+DASH_CATCH_ALL = "/<path:path>"
+
+
+def _not_found_status(response: Response) -> Response:
+    """Dash serves its index for any path; for one no page has, say 404 (the page is the same:
+    Dash Pages' router draws the site's not-found page, as it does on in-page navigation)."""
+    if (
+        request.endpoint == DASH_CATCH_ALL
+        and response.status_code == 200
+        and not is_page(request.path)
+    ):
+        response.status_code = 404
+    return response
 
 
 def create_app(settings: Settings | None = None, *, local_demo: bool = False) -> Dash:
@@ -75,11 +91,17 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
         update_title=None,
     )
     layouts.register_pages()
-    app.layout = shell(services.settings)
+    server.config[CONFIG_KEY] = BUILD
+    # Built per page load, so a page carries the build id the server reports at that moment.
+    app.layout = lambda: shell(services.settings, build_of(server))
     callbacks.register(app, services)
     # Dash callbacks post JSON, which no form of another site can send; the gate
     # refuses posts from a foreign Origin, and cookies are SameSite=Lax.
     csrf.exempt(server.view_functions["/_dash-update-component"])
+    server.after_request(_not_found_status)
+    # Browsers ask for /favicon.ico on pages without a favicon link (sign-in): Dash's icon,
+    # rather than its index page (now a 404, as for any address no page has).
+    server.add_url_rule("/favicon.ico", "favicon", server.view_functions["/_favicon.ico"])
     # Dash learns which script files it may serve only while rendering its index
     # page, so a gunicorn worker whose first request is for a script answered 500
     # ("dash is not a registered library"; plotly/dash#3971). Learn them now.

@@ -129,7 +129,15 @@ def _figures(extra: list[dict[str, Any]], key: str) -> dict[str, Any]:
         "parameters": [*extra, WINDOW, AS_OF, *FILTERS],
         "responses": {
             "200": _json(
-                {"type": "object", "required": [key], "properties": {key: {"type": "array"}}},
+                {
+                    "type": "object",
+                    "required": [key, "notes"],
+                    "properties": {
+                        key: {"type": "array"},
+                        # Filter values naming nothing the store has ("No brand 'Velorra' — ...").
+                        "notes": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
                 "figures",
             ),
             "400": _json(ERROR, "a parameter that cannot be used, named in `parameter`"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from dashapp.queries import GROUP_COLUMNS, SCORE_CLASSES, SORTS, Filters, Position, Selection
 
@@ -69,6 +69,43 @@ def parse_filters(get: Callable[[str], str | None] | Mapping[str, str]) -> Filte
     )
 
 
+#: How many known values a message about an unknown filter value lists.
+KNOWN_SHOWN = 12
+
+
+def resolve_filters(
+    filters: Filters, known: Mapping[str, Sequence[str]]
+) -> tuple[Filters, tuple[str, ...]]:
+    """*filters* with each value spelled as the store has it, and a message per value that
+    names nothing the store has (pure).
+
+    The one resolver of filter values for every page, export and the API: a
+    value matches a *known* one whatever its case (``velora`` is ``Velora``). A
+    value matching nothing stays as typed, so it selects nothing (never
+    everything), and is named: "No brand 'Velorra' — known: Kvist, Nordhem, Velora".
+    """
+    resolved: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
+    for name in ("brand", "country", "touchpoint"):
+        values = known.get(name, ())
+        spelled = {v.casefold(): v for v in values}
+        chosen = []
+        for value in getattr(filters, name):
+            match = spelled.get(value.casefold())
+            if match is None:
+                listed = ", ".join(values[:KNOWN_SHOWN])
+                more = len(values) - KNOWN_SHOWN
+                known_text = (
+                    f"known: {listed}" + (f" and {more} more" if more > 0 else "")
+                    if values
+                    else "none known yet"
+                )
+                notes.append(f"No {name} {value!r} — {known_text}")
+            chosen.append(match or value)
+        resolved[name] = tuple(sorted(set(chosen)))
+    return Filters(**resolved), tuple(notes)
+
+
 def parse_day(text: str | None, name: str) -> dt.date | None:
     """A calendar day ``YYYY-MM-DD``; None when absent."""
     if not text:
@@ -79,22 +116,50 @@ def parse_day(text: str | None, name: str) -> dt.date | None:
         raise BadParameter(name, f"{text!r} is not a date such as 2026-11-20") from None
 
 
-def parse_selection(get: Callable[[str], str | None] | Mapping[str, str]) -> Selection:
-    """A drill-down selection from URL parameters.
+#: Days a drill-down selection covers when its URL names none: its date pickers show them too.
+DEFAULT_DAYS = 30
 
-    ``from``/``to`` are inclusive UTC days (default: the last 30 days), ``class``
-    one of promoter/passive/detractor, ``q`` words the comment contains,
-    ``label`` a label id, ``sort`` new/low/high.
+
+def selection_days(
+    get: Callable[[str], str | None] | Mapping[str, str], today: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The inclusive UTC days of a drill-down selection: ``from``/``to``, else the last 30 days.
+
+    The one place the default window is decided: the explore page's pickers, its
+    list, summary and export links, and every link into it take their days from here.
     """
     lookup = get.get if isinstance(get, Mapping) else get
     first, last = parse_day(lookup("from"), "from"), parse_day(lookup("to"), "to")
-    if first and last and first > last:
+    if last is None:
+        last = today or dt.datetime.now(dt.UTC).date()
+    if first is None:
+        try:
+            first = last - dt.timedelta(days=DEFAULT_DAYS - 1)
+        except OverflowError:  # to=0001-01-05: there are no 30 days before it
+            raise BadParameter("to", f"{last} is out of range") from None
+    if first > last:
         raise BadParameter("from", "is after 'to'")
+    return first, last
+
+
+def parse_selection(get: Callable[[str], str | None] | Mapping[str, str]) -> Selection:
+    """A drill-down selection from URL parameters.
+
+    ``from``/``to`` are inclusive UTC days (see :func:`selection_days`: the last 30
+    days by default), ``class`` one of promoter/passive/detractor, ``q`` words the
+    comment contains, ``label`` a label id, ``sort`` new/low/high.
+    """
+    lookup = get.get if isinstance(get, Mapping) else get
+    first, last = selection_days(lookup)
     tick = dt.timedelta(microseconds=1)
-    start = dt.datetime.combine(first, dt.time(), dt.UTC) - tick if first else None
-    end = (
-        dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=1) - tick if last else None
-    )
+    try:
+        start = dt.datetime.combine(first, dt.time(), dt.UTC) - tick
+    except OverflowError:
+        raise BadParameter("from", f"{first} is out of range") from None
+    try:
+        end = dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=1) - tick
+    except OverflowError:
+        raise BadParameter("to", f"{last} is out of range") from None
     score_class = (lookup("class") or "").strip().lower()
     if score_class and score_class not in SCORE_CLASSES:
         raise BadParameter("class", f"choose from {', '.join(SCORE_CLASSES)}")

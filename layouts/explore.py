@@ -7,12 +7,11 @@ touchpoint or label in three clicks, each view a link that reopens identically.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.params import BadParameter, selection_days
 from dashapp.users import Role
 from layouts.ids import Explore
 from layouts.nav import navbar
@@ -38,14 +37,18 @@ def _values(text: str | None) -> list[str]:
 
 def layout(**query: str) -> html.Div:
     """The explore page; the controls start from the URL's values."""
-    today = dt.datetime.now(dt.UTC).date()
+    try:
+        first, last = selection_days(query)
+    except BadParameter:
+        # The page says what is wrong with the URL's dates; the pickers start from the default.
+        first, last = selection_days({})
     controls = dbc.Row(
         [
             dbc.Col(
                 dcc.DatePickerRange(
                     id=Explore.FROM,
-                    start_date=query.get("from") or (today - dt.timedelta(days=29)).isoformat(),
-                    end_date=query.get("to") or today.isoformat(),
+                    start_date=first.isoformat(),
+                    end_date=last.isoformat(),
                     display_format="YYYY-MM-DD",
                 ),
                 width="auto",

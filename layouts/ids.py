@@ -20,6 +20,10 @@ class Panels:
     """The wall's panels, shared by the stand-alone pages and the kiosk."""
 
     FILTERS = "panels-filters"
+    #: Says so when a filter names a brand, country or touchpoint the store does not have.
+    FILTER_NOTE = "panels-filter-note"
+    #: The screen's theme ("dark" or "light"), which the charts' text colours follow.
+    THEME = "panels-theme"
     #: One poll timer per panel group, so a slow refresh of one never stacks up another.
     TICK_OVERVIEW = "panels-tick-overview"
     TICK_FEED = "panels-tick-feed"

@@ -74,7 +74,11 @@ def layout(**query: str) -> html.Div:
     config = kiosk_config(query, services_of().settings.playlists)
     pages = [
         html.Div(
-            [html.Div(TITLES[name], className="fw-kiosk-title"), BODIES[name]()],
+            [
+                html.Div(TITLES[name], className="fw-kiosk-title"),
+                # The overview's charts are drawn in the screen's theme.
+                overview_body(config["theme"]) if name == "overview" else BODIES[name](),
+            ],
             id=Kiosk.page(name),
             className="fw-kiosk-page",
             **{"data-page": name},

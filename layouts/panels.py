@@ -16,9 +16,15 @@ from layouts.ids import Panels
 GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": False, "responsive": True}
 
 
-def filters_store(brand: str | None, country: str | None) -> dcc.Store:
-    """The page's brand/country filters, taken from its URL."""
-    return dcc.Store(id=Panels.FILTERS, data={"brand": brand or "", "country": country or ""})
+def filters_store(brand: str | None, country: str | None) -> html.Div:
+    """The page's brand/country filters, taken from its URL, and the place that says when one
+    names nothing the store has."""
+    return html.Div(
+        [
+            dcc.Store(id=Panels.FILTERS, data={"brand": brand or "", "country": country or ""}),
+            html.Div(id=Panels.FILTER_NOTE),
+        ]
+    )
 
 
 def poll_ms() -> int:
@@ -44,8 +50,11 @@ def _graph(graph_id: str, height: str) -> dcc.Graph:
     )
 
 
-def overview_body() -> html.Div:
-    """Big rolling NPS with interval and change, the brand x country heatmap, trends and volume."""
+def overview_body(theme: str = "dark") -> html.Div:
+    """Big rolling NPS with interval and change, the brand x country heatmap, trends and volume.
+
+    *theme* ("dark" or "light") is the screen's: the charts are drawn in its colours.
+    """
     kpi = dbc.Card(
         dbc.CardBody(
             [
@@ -60,6 +69,7 @@ def overview_body() -> html.Div:
     return html.Div(
         [
             *_polled(Panels.TICK_OVERVIEW, Panels.POLL_OVERVIEW),
+            dcc.Store(id=Panels.THEME, data=theme),
             dbc.Row(
                 [
                     dbc.Col(kpi, width=3, className="fw-col"),

@@ -9,16 +9,24 @@ from dashapp.config import Settings
 from layouts.ids import Shell
 
 
-def shell(settings: Settings) -> html.Div:
-    """The app's root layout; pages render inside ``dash.page_container``."""
+def shell(settings: Settings, build: str) -> html.Div:
+    """The app's root layout; pages render inside ``dash.page_container``.
+
+    *build* is the build id the server reports now (dashapp/version.py).
+    """
     return html.Div(
         [
             dcc.Location(id=Shell.URL),
             dcc.Store(id=Shell.STAMP),
             dcc.Store(id=Shell.SCALE, data=1.0),
-            # Read by assets/wall.js: how often data should arrive, for the stale banner.
+            # Read by assets/wall.js: how often data should arrive (for the stale banner),
+            # and the build this page came from (a screen reloads once when the server's differs).
             html.Div(
-                id=Shell.SETTINGS, **{"data-poll-ms": str(int(settings.poll_interval * 1000))}
+                id=Shell.SETTINGS,
+                **{
+                    "data-poll-ms": str(int(settings.poll_interval * 1000)),
+                    "data-version": build,
+                },
             ),
             dash.page_container,
         ],

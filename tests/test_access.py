@@ -879,3 +879,29 @@ print("locked", flush=True)
 sys.stdin.readline()
 conn.execute("ROLLBACK")
 """
+
+
+def test_acc040_unknown_paths_get_the_sites_not_found_page_with_404(app: Dash) -> None:
+    """An address no page has answers 404 with the site's own not-found page (signed in);
+    the sign-in comes first, so a stranger learns nothing about which paths exist."""
+    viewer = client_as(app, Role.viewer)
+    for path in ("/no/such/page", "/feeds", "/404", "/kiosk/extra"):
+        answer = viewer.get(path, headers=HTML)
+        assert answer.status_code == 404, path
+        assert "_dash-renderer" in answer.text  # the page, drawn by the app's own router
+    for path in ("/", "/feed", "/feed/", "/kiosk?pages=feed"):
+        assert viewer.get(path, headers=HTML).status_code == 200, path
+    icon = app.server.test_client().get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype.startswith("image/")
+    stranger = app.server.test_client().get("/no/such/page", headers=HTML)
+    assert stranger.status_code == 302 and stranger.headers["Location"].startswith("/login")
+    # Dash Pages' router draws the site's page for an unknown path, not its bare heading.
+    router = next(o for o in app.callback_map if auth.ROUTER_OUTPUT in o)
+    body = callback_call(app, router)
+    body["inputs"] = [
+        {"id": "_pages_location", "property": "pathname", "value": "/no/such/page"},
+        {"id": "_pages_location", "property": "search", "value": ""},
+    ]
+    drawn = viewer.post("/_dash-update-component", json=body)
+    assert drawn.status_code == 200
+    assert "Back to the overview" in drawn.text and "404 - Page not found" not in drawn.text

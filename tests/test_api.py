@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from collections.abc import Iterator
 
@@ -281,3 +283,51 @@ def test_api012_one_token_one_allowance_however_the_header_is_spelt(store_url: s
     )
     assert refused.status_code == 401
     svc.engine.dispose()
+
+
+def test_api030_filter_values_match_the_stores_spelling_and_unknown_ones_are_named() -> None:
+    """One resolver: any case finds the stored value; a value naming nothing stays (selecting
+    nothing, never everything) and is named with what is known."""
+    from dashapp.params import resolve_filters
+    from dashapp.queries import Filters
+
+    known = {"brand": ["Kvist", "Nordhem", "Velora"], "country": ["DE", "FR"], "touchpoint": []}
+    found, notes = resolve_filters(Filters(("velora", "KVIST"), ("de",)), known)
+    assert found == Filters(("Kvist", "Velora"), ("DE",)) and notes == ()
+    found, notes = resolve_filters(Filters(("Velorra",), (), ("app",)), known)
+    assert found == Filters(("Velorra",), (), ("app",))
+    assert notes == (
+        "No brand 'Velorra' — known: Kvist, Nordhem, Velora",
+        "No touchpoint 'app' — none known yet",
+    )
+    many = {"brand": [f"B{i:02}" for i in range(30)]}
+    [note] = resolve_filters(Filters(("x",)), many)[1]
+    assert note.startswith("No brand 'x' — known: B00, B01") and note.endswith("and 18 more")
+
+
+def test_api031_figures_and_exports_resolve_filters_as_pages_do(client: FlaskClient) -> None:
+    """brand=velora&country=de asks for Velora in DE; brand=Velorra says no such brand exists."""
+    svc = services_of(client.application)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    ingest(svc.sessions, "s", located(list(random_records(300, end=now, days=20))))
+    spelled = client.get("/api/v1/nps?by=touchpoint&brand=Velora&country=DE").json
+    typed = client.get("/api/v1/nps?by=touchpoint&brand=velora&country=de").json
+    assert typed["rows"] == spelled["rows"] and sum(r["n"] for r in typed["rows"]) > 0
+    assert typed["notes"] == []
+    wrong = client.get("/api/v1/nps?brand=Velorra").json
+    assert wrong["rows"] == []
+    assert wrong["notes"] == ["No brand 'Velorra' — known: Kvist, Nordhem, Velora"]
+    labels = client.get("/api/v1/labels?brand=Velorra").json
+    assert labels["notes"] == wrong["notes"]
+    table = client.get("/export/data/nps.csv?by=brand&brand=velora").get_data(as_text=True)
+    assert table.splitlines()[1].startswith("Velora,")
+    rows = client.get("/export/data/responses.csv?brand=VELORA&from=2000-01-01").get_data(
+        as_text=True
+    )
+    assert len(rows.splitlines()) > 1 and all(",Velora," in r for r in rows.splitlines()[1:])
+    compared = client.get("/export/data/compare.csv?by=brand&a=velora&b=KVIST").get_data(
+        as_text=True
+    )
+    a_side, b_side = list(csv.reader(io.StringIO(compared)))[1:3]
+    assert "Velora" in a_side[1] and "Kvist" in b_side[1]
+    assert int(a_side[2]) > 0 and int(b_side[2]) > 0

@@ -222,3 +222,18 @@ def test_chart009_a_browser_that_dies_is_said_so_and_replaced() -> None:
     assert len(lines) == 2, out.stdout + out.stderr[-2000:]
     assert lines[0].startswith("1 ExportUnavailable chart export: the browser stopped"), lines[0]
     assert lines[1] == "2 True"
+
+
+def test_chart010_heatmap_exports_show_each_cells_n(client: FlaskClient) -> None:
+    """Every NPS in the heatmap's chart and table export comes with its n."""
+    svc = services_of(client.application)
+    as_of = dt.datetime.fromisoformat(AS_OF)
+    cells = svc.nps.nps_by(("brand", "country"), window=30, as_of=as_of)
+    assert len(cells) >= 6
+    svg = client.get(f"/export/chart/heatmap.svg?as_of={AS_OF}").get_data(as_text=True)
+    for cell in cells:
+        assert f">n={cell.nps.n:,}<" in svg, cell.group
+    text = client.get(f"/export/data/nps.csv?by=brand,country&as_of={AS_OF}").get_data(as_text=True)
+    table = {(r["brand"], r["country"]): r for r in csv.DictReader(io.StringIO(text))}
+    for cell in cells:
+        assert int(table[(cell.group["brand"], cell.group["country"])]["n"]) == cell.nps.n

@@ -272,3 +272,69 @@ def test_exp012_tabs_and_line_breaks_survive_the_exports(client: FlaskClient) ->
         as_text=True
     )
     assert next(csv.DictReader(io.StringIO(text)))["comment"] == comment
+
+
+def test_exp007_one_default_window_for_pickers_list_summary_exports_and_links() -> None:
+    """Without from/to the selection is the last 30 UTC days: what the pickers show, what the
+    list, summary and exports select, and what the labels page's links name."""
+    from callbacks.labels import label_rows
+    from dashapp.label_stats import LabelStat
+    from dashapp.nps import compare, compute
+    from dashapp.params import selection_days
+    from layouts import explore
+
+    today = dt.datetime.now(dt.UTC).date()
+    first = today - dt.timedelta(days=29)
+    assert selection_days({}) == (first, today)
+    # The selection without dates is the selection of exactly those days.
+    spelled = parse_selection({"from": first.isoformat(), "to": today.isoformat()})
+    assert parse_selection({}) == spelled
+    assert spelled.start is not None and spelled.end is not None
+    # One end named: the other is today, or 30 days back from it.
+    assert selection_days({"from": "2026-11-01"}) == (dt.date(2026, 11, 1), today)
+    assert selection_days({"to": "2026-11-20"}) == (dt.date(2026, 10, 22), dt.date(2026, 11, 20))
+    # The date pickers show the same window.
+    pickers = explore.layout().children[2].children[0].children
+    assert (pickers.start_date, pickers.end_date) == (first.isoformat(), today.isoformat())
+    typed = explore.layout(**{"from": "2026-10-01", "to": "2026-10-05"}).children[2].children[0]
+    assert (typed.children.start_date, typed.children.end_date) == ("2026-10-01", "2026-10-05")
+    # The labels page's links open the drill-down with that window named.
+    figures = compute(10, 5, 5)
+    stat = LabelStat(
+        "delivery", "Delivery", "Delivery", 1, 20, 0.5, figures, 5, 5, 10, figures,
+        compare(figures, figures), 0.0, 0.5,
+    )  # fmt: skip
+    [link] = [a.href for a in _walk(label_rows([stat], 10)) if getattr(a, "href", None) is not None]
+    assert link == f"/explore?from={first}&to={today}&label=delivery"
+
+
+def _walk(component: object) -> Iterator[object]:
+    """*component* and everything inside it."""
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list | tuple) else [children]:
+        if child is not None and not isinstance(child, str | int | float):
+            yield from _walk(child)
+
+
+def test_exp008_export_without_dates_is_the_default_window(client: FlaskClient) -> None:
+    """A responses export whose link names no dates holds the last 30 days, as the page lists."""
+    svc = services_of(client.application)
+    now = dt.datetime.now(dt.UTC)
+    ingest(
+        svc.sessions,
+        "s",
+        located(
+            [
+                record(1, submitted_at=(now - dt.timedelta(days=3)).isoformat()),
+                record(2, submitted_at=(now - dt.timedelta(days=45)).isoformat()),
+                record(3, submitted_at=(now - dt.timedelta(days=200)).isoformat()),
+            ]
+        ),
+    )
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/export/data/responses.csv").get_data(as_text=True)))
+    )
+    assert [r["id"] for r in rows] == ["r1"]
+    every = client.get("/export/data/responses.csv?from=2000-01-01").get_data(as_text=True)
+    assert len(list(csv.DictReader(io.StringIO(every)))) == 3

@@ -27,9 +27,11 @@ def test_fig002_heatmap_marks_small_cells_with_their_n() -> None:
         GroupNps({"brand": "Velora", "country": "FR"}, compute(3, 2, 2)),
     ]
     fig = heatmap(rows)
-    big, small = fig.data
-    assert [list(row) for row in big.text] == [["+30", "n=7"]]
-    assert big.z[0][1] is None and small.z[0][1] == 0 and small.z[0][0] is None
+    dark_text, light_text, small = fig.data
+    assert [list(row) for row in dark_text.text] == [["+30<br>n=100", ""]]
+    assert [list(row) for row in small.text] == [["", "n=7"]]
+    assert dark_text.z[0][1] is None and small.z[0][1] == 0 and small.z[0][0] is None
+    assert [list(row) for row in light_text.z] == [[None, None]]
 
 
 def test_fig003_kpi_says_whether_a_change_is_noise() -> None:
@@ -54,3 +56,60 @@ def test_fig005_comparison_verdicts() -> None:
     assert "within noise" in verdict(compute(14, 10, 6), compute(12, 10, 8))
     assert "too few" in verdict(compute(5, 0, 0), compute(0, 0, 5))
     assert verdict(compute(0, 0, 0), compute(5, 0, 0)) == "Nothing to compare yet."
+
+
+def test_fig006_heatmap_cells_and_hover_show_n_and_cell_labels_are_legible() -> None:
+    """Every NPS shows its n (cell text and hover); each label reaches 4.5:1 on its own cell."""
+    from plotly.colors import sample_colorscale
+
+    from dashapp.figures import NPS_RANGE, NPS_SCALE, contrast
+
+    rows = [
+        GroupNps({"brand": b, "country": c}, compute(p, 100 - p - d, d))
+        for b, (p, d) in (("Kvist", (10, 70)), ("Nordhem", (30, 40)), ("Velora", (60, 10)))
+        for c, shift in (("DE", 0), ("FR", 5), ("SE", 10))
+        for p, d in [(p + shift, d)]
+    ] + [GroupNps({"brand": "Velora", "country": "NL"}, compute(3, 2, 2))]
+    for theme in ("dark", "light"):
+        fig = heatmap(rows, theme=theme)
+        shown = {}
+        for trace in fig.data:
+            for y, z_row, t_row, c_row in zip(
+                trace.y, trace.z, trace.text, trace.customdata, strict=True
+            ):
+                for x, z, text, data in zip(trace.x, z_row, t_row, c_row, strict=True):
+                    if z is None:
+                        continue
+                    shown[(y, x)] = (text, data, trace)
+        assert len(shown) == len(rows)
+        for row in rows:
+            text, data, trace = shown[(row.group["brand"], row.group["country"])]
+            figures = row.nps
+            assert text.endswith(f"n={figures.n}")
+            assert f"n = {figures.n}" in trace.hovertemplate.replace("%{customdata[0]}", data[0])
+            if figures.too_small:
+                background = trace.colorscale[0][1]
+            else:
+                low, high = NPS_RANGE
+                where = min(1.0, max(0.0, (figures.nps - low) / (high - low)))
+                background = sample_colorscale(NPS_SCALE, [where])[0]
+                assert text.startswith(signed(figures.nps) + "<br>")
+            assert contrast(trace.textfont.color, background) >= 4.5, (text, background)
+
+
+def test_fig007_chart_text_takes_the_themes_colours() -> None:
+    """Light screens get dark chart text, dark screens light text; both 4.5:1 on their cards."""
+    from dashapp.figures import THEMES, contrast, trends, volume
+
+    day = dt.date(2026, 11, 20)
+    assert THEMES["light"].text != THEMES["dark"].text
+    for name, theme in THEMES.items():
+        assert contrast(theme.text, theme.card) >= 4.5
+        assert contrast(theme.muted, theme.card) >= 4.5
+        for fig in (
+            heatmap([GroupNps({"brand": "Velora", "country": "DE"}, compute(5, 3, 2))], theme=name),
+            volume([(day, (3, 2, 1))], theme=name),
+            trends([], [], theme=name),
+        ):
+            assert fig.layout.font.color == theme.text
+            assert fig.layout.template.layout.xaxis.gridcolor == theme.grid

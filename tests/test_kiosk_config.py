@@ -1,8 +1,18 @@
-"""A kiosk URL always yields a rotation a screen can start with."""
+"""A kiosk URL always yields a rotation a screen can start with; its scripts find what they read."""
 
 from __future__ import annotations
 
-from dashapp.config import Playlist
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dash
+
+from dashapp import create_app, db
+from dashapp.config import Playlist, Settings
+from dashapp.factory import ASSETS
+from dashapp.services import services_of
 from layouts.kiosk import kiosk_config
 
 
@@ -34,3 +44,65 @@ def test_kcfg003_playlist_with_url_overrides() -> None:
     assert cfg["interval"] == 45
     assert cfg["country"] == "DE,AT"
     assert cfg["theme"] == "light"
+
+
+def script_reads() -> tuple[set[str], set[str]]:
+    """Element ids and ``data-*`` attributes that assets/*.js read (ids they make left out)."""
+    ids: set[str] = set()
+    attributes: set[str] = set()
+    made: set[str] = set()
+    for script in sorted(ASSETS.glob("*.js")):
+        text = script.read_text(encoding="utf-8")
+        ids |= set(re.findall(r"getElementById\(\s*[\"']([\w-]+)[\"']", text))
+        ids |= set(re.findall(r"querySelector(?:All)?\(\s*[\"']#([\w-]+)", text))
+        made |= set(re.findall(r"\.id\s*=\s*[\"']([\w-]+)[\"']", text))
+        attributes |= set(re.findall(r"getAttribute\(\s*[\"'](data-[\w-]+)[\"']", text))
+        # el.dataset.pollMs reads data-poll-ms; selectors name attributes as [data-page=...].
+        attributes |= {
+            "data-" + re.sub(r"[A-Z]", lambda m: "-" + m[0].lower(), name)
+            for name in re.findall(r"\.dataset\.(\w+)", text)
+        }
+        attributes |= set(re.findall(r"\[(data-[\w-]+)", text))
+    return ids - made, attributes
+
+
+def _rendered(component: Any) -> Iterator[dict[str, Any]]:
+    """The props of *component* and of everything inside it."""
+    if isinstance(component, list | tuple):
+        for child in component:
+            yield from _rendered(child)
+        return
+    if not hasattr(component, "to_plotly_json"):
+        return
+    props = component.to_plotly_json()["props"]
+    yield props
+    yield from _rendered(props.get("children"))
+
+
+def test_kcfg004_every_id_and_data_attribute_the_scripts_read_is_rendered(
+    tmp_path: Path,
+) -> None:
+    """A script reading an attribute no layout renders fails silently in the browser
+    (the version-change reload did, for want of data-version): every one is rendered."""
+    from callbacks.wall import comment_card
+
+    ids, attributes = script_reads()
+    # The scan finds what the scripts are known to read (it cannot pass by finding nothing).
+    assert {"fw-settings"} <= ids and "fw-banner" not in ids
+    assert {"data-poll-ms", "data-version", "data-poll", "data-page", "data-id"} <= attributes
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    db.upgrade(url)
+    app = create_app(Settings.load(database_url=url, cache_url="simple"))
+    with app.server.test_request_context("/"):
+        shown: list[Any] = [app.layout() if callable(app.layout) else app.layout]
+        for page in dash.page_registry.values():
+            query = {"pages": "overview,feed,labels"} if page["path"] == "/kiosk" else {}
+            shown.append(page["layout"](**query))
+        # What the feed and explore callbacks draw into those layouts.
+        shown.append(comment_card(1, 9, "Quick", ("Velora",), "just now"))
+    services_of(app.server).engine.dispose()
+    props = list(_rendered(shown))
+    rendered_ids = {p["id"] for p in props if isinstance(p.get("id"), str)}
+    rendered_attributes = {k for p in props for k, v in p.items() if k.startswith("data-") and v}
+    assert ids <= rendered_ids, ids - rendered_ids
+    assert attributes <= rendered_attributes, attributes - rendered_attributes

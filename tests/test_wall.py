@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -22,8 +23,9 @@ from dashapp import access_tokens, create_app, db
 from dashapp.config import Settings
 from dashapp.figures import signed
 from dashapp.ingest import ingest
+from dashapp.params import parse_filters
 from dashapp.services import services_of
-from layouts.ids import Compare, Explore
+from layouts.ids import Compare, Explore, Panels
 from tests.factories import located, random_records, record
 from tests.servers import free_port, wait_for
 
@@ -217,7 +219,8 @@ def test_kiosk003_offline_banner_and_recovery(dash_br, store: str) -> None:  # t
         assert "Offline since" in banner[0].text
         assert dash_br.find_element("#panels-nps").text == big  # the last data stays up
         server = launch()
-        # The restarted server has a new build id: the screen reloads once and the banner goes.
+        # The restarted server answers again: the banner goes (a new build would reload the
+        # screen once, test_kiosk006).
         wait_for(
             lambda: not dash_br.driver.find_elements(By.CSS_SELECTOR, ".fw-banner-offline"), 70
         )
@@ -327,4 +330,189 @@ def test_kiosk005_only_the_shown_page_asks_and_the_next_is_fetched_before_it_sho
     time.sleep(3)
     assert len(asks("panels-nps")) == polls  # the overview, now hidden, stopped asking
     assert len(asks("panels-feed")) >= len(fetched) + 2  # the feed, shown, polls
+    assert dash_duo.get_logs() == []
+
+
+def test_wall007_explore_without_dates_lists_what_its_pickers_show(
+    dash_duo: DashComposite, store: str
+) -> None:
+    """/explore without from/to: the pickers' window drives the list, the summary and the export."""
+    rng = random.Random(7)
+    recent = [
+        record(i, submitted_at=(NOW - dt.timedelta(days=rng.uniform(0.1, 25))).isoformat())
+        for i in range(40)
+    ]
+    older = [
+        record(100 + i, submitted_at=(NOW - dt.timedelta(days=rng.uniform(35, 50))).isoformat())
+        for i in range(30)
+    ]
+    ingest(db.make_sessionmaker(db.make_engine(store)), "s", located(recent + older))
+    start(dash_duo, store, "/explore")
+    dash_duo.wait_for_contains_text(f"#{Explore.SUMMARY}", "n = ", timeout=10)
+    pickers = dash_duo.find_elements(".dash-datepicker-input")
+    first, last = (e.get_attribute("value") for e in pickers)
+    today = NOW.date()
+    assert (first, last) == (str(today - dt.timedelta(days=29)), str(today))
+    assert "n = 40" in dash_duo.find_element(f"#{Explore.SUMMARY}").text
+    cards = wait_for(lambda: dash_duo.find_elements(f"#{Explore.LIST} .fw-feed-item"), 10)
+    assert len(cards) == 40
+    [csv_link] = [
+        a.get_attribute("href")
+        for a in dash_duo.find_elements(f"#{Explore.EXPORTS} a")
+        if a.text == "CSV"
+    ]
+    assert dict(parse_qsl(urlparse(csv_link).query)) == {"from": first, "to": last}
+    exported = httpx.get(csv_link, timeout=30).text.splitlines()
+    assert len(exported) == 1 + 40
+    assert dash_duo.get_logs() == []
+
+
+def test_wall008_unknown_addresses_show_the_sites_not_found_page(
+    dash_duo: DashComposite, store: str
+) -> None:
+    """Typed or navigated to in the page, an unknown address shows the site's 404 page."""
+    start(dash_duo, store, "/no/such/page")
+    dash_duo.wait_for_contains_text("#_pages_content", "Page not found", timeout=10)
+    assert "Back to the overview" in dash_duo.find_element("#_pages_content").text
+    assert httpx.get(f"{dash_duo.server_url}/no/such/page").status_code == 404
+    dash_duo.find_element("#_pages_content a").click()
+    dash_duo.wait_for_element("#panels-nps", timeout=10)
+    # Navigating inside the page (no request for the address): the same page.
+    dash_duo.driver.execute_script(
+        "window.history.pushState({}, '', '/nowhere');"
+        "window.dispatchEvent(new CustomEvent('_dashprivate_pushstate'));"
+    )
+    dash_duo.wait_for_contains_text("#_pages_content", "Page not found", timeout=10)
+    assert "404 - Page not found" not in dash_duo.find_element("#_pages_content").text
+    # The browser notes the 404 of the address itself; nothing else went wrong.
+    logs = dash_duo.get_logs()
+    assert [e["message"].split(" - ")[0] for e in logs] == [f"{dash_duo.server_url}/no/such/page"]
+
+
+def test_kiosk006_a_screen_reloads_once_when_the_build_changes(
+    dash_duo: DashComposite, store: str
+) -> None:
+    """The server reports a new build (an upgrade): each screen reloads itself, exactly once."""
+    from flask import request
+
+    from dashapp.version import CONFIG_KEY
+
+    seed(store, 100)
+    settings = Settings.load(database_url=store, cache_url="simple", poll_interval=1)
+    app = create_app(settings, local_demo=True)
+    loads: list[str] = []
+
+    def note() -> None:
+        if request.path == "/kiosk":
+            loads.append(request.path)
+
+    app.server.before_request_funcs.setdefault(None, []).insert(0, note)
+    dash_duo.start_server(app)
+    dash_duo.driver.get(dash_duo.server_url + "/kiosk?pages=feed&interval=30")
+    dash_duo.wait_for_element("#panels-feed .fw-feed-item", timeout=10)
+    dash_duo.driver.execute_script("window.fwBefore = 1")
+    time.sleep(3)  # three heartbeats with the same build: the screen stays as it is
+    assert dash_duo.driver.execute_script("return window.fwBefore") == 1
+    app.server.config[CONFIG_KEY] = "9.9.9+upgraded"
+    wait_for(lambda: dash_duo.driver.execute_script("return window.fwBefore") is None, 10)
+    dash_duo.wait_for_element("#panels-feed .fw-feed-item", timeout=10)
+    dash_duo.driver.execute_script("window.fwAfter = 1")
+    time.sleep(4)  # the reloaded page carries the new build: no second reload
+    assert dash_duo.driver.execute_script("return window.fwAfter") == 1
+    assert len(loads) == 2
+    assert urlparse(dash_duo.driver.current_url).path == "/kiosk"
+    assert dash_duo.get_logs() == []
+
+
+#: Each chart text's fill (each caption's colour) and the colour behind it: the first
+#: ancestor with a background (Plotly's own paper is transparent). Heatmap cell labels sit
+#: on their cell's colour instead, checked in tests/test_figures.py.
+CHART_TEXT = """
+const found = [];
+const shown = '.fw-graph svg text, .fw-kiosk-page .fw-label, .fw-detail, .fw-kiosk-updated';
+for (const text of document.querySelectorAll(shown)) {
+  if (!text.textContent.trim() || text.closest('.heatmap-label')) continue;
+  let el = text.closest('.fw-graph') || text, bg = 'rgba(0, 0, 0, 0)';
+  while (el && /rgba\\(0, 0, 0, 0\\)|transparent/.test(bg)) {
+    bg = getComputedStyle(el).backgroundColor; el = el.parentElement;
+  }
+  const style = getComputedStyle(text);
+  const svg = text instanceof SVGElement;
+  found.push([text.textContent, svg ? style.fill : style.color, bg,
+              svg ? style.fillOpacity : style.opacity]);
+}
+return found;
+"""
+
+
+def _rgba(css: str) -> tuple[float, ...]:
+    parts = [float(p) for p in css[css.index("(") + 1 : -1].replace("/", ",").split(",")]
+    return (*parts[:3], parts[3] if len(parts) > 3 else 1.0)
+
+
+def contrast(fill: str, background: str, opacity: float = 1.0) -> float:
+    """WCAG contrast of *fill* (with its alpha and *opacity*) drawn over *background*."""
+
+    def luminance(rgb: tuple[float, ...]) -> float:
+        lin = [c / 255 / 12.92 if c <= 10.31 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    *front, alpha = _rgba(fill)
+    back = _rgba(background)[:3]
+    alpha *= opacity
+    drawn = tuple(alpha * f + (1 - alpha) * b for f, b in zip(front, back, strict=True))
+    light, dark = sorted((luminance(drawn), luminance(back)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_kiosk007_chart_text_is_legible_in_either_theme(
+    dash_duo: DashComposite, store: str, theme: str
+) -> None:
+    """Axes, legends and labels of every chart (and the panels' captions) reach 4.5:1
+    against what is behind them."""
+    seed(store, 600)
+    start(dash_duo, store, f"/kiosk?pages=overview&interval=300&theme={theme}")
+    for graph in ("panels-heatmap", "panels-trends", "panels-volume"):
+        dash_duo.wait_for_element(f"#{graph} .main-svg .xtick", timeout=15)
+    time.sleep(1)  # let the last chart finish drawing its legend
+    texts = dash_duo.driver.execute_script(CHART_TEXT)
+    assert len(texts) > 20  # ticks and legends of three charts
+    poor = [
+        (text, fill, bg, round(contrast(fill, bg, float(opacity)), 2))
+        for text, fill, bg, opacity in texts
+        if contrast(fill, bg, float(opacity)) < 4.5
+    ]
+    assert poor == []
+    dash_duo.driver.save_screenshot(f"/tmp/kiosk-overview-{theme}.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_kiosk008_filters_in_any_case_and_unknown_ones_said_on_screen(
+    dash_duo: DashComposite, store: str
+) -> None:
+    """/kiosk?brand=velora shows Velora; a brand that does not exist is said on the screen."""
+    seed(store, 600)
+    app = start(dash_duo, store, "/kiosk?pages=overview&interval=300&brand=velora&country=de")
+    engine = services_of(app.server).nps
+    velora = engine.total(window=30, filters=parse_filters({"brand": "Velora", "country": "DE"}))
+    assert velora.n > 0
+    dash_duo.wait_for_text_to_equal("#panels-nps", signed(velora.nps), timeout=10)
+    assert f"n = {velora.n:,}" in dash_duo.find_element("#panels-nps-detail").text
+    assert not dash_duo.find_element(f"#{Panels.FILTER_NOTE}").text
+    dash_duo.driver.get(dash_duo.server_url + "/kiosk?pages=overview&interval=300&brand=Velorra")
+    dash_duo.wait_for_contains_text(
+        f"#{Panels.FILTER_NOTE}", "No brand 'Velorra' — known: Kvist, Nordhem, Velora", timeout=10
+    )
+    dash_duo.wait_for_text_to_equal("#panels-nps", "–", timeout=10)
+    # The drill-down resolves its filters with the same resolver.
+    dash_duo.driver.get(dash_duo.server_url + "/explore?brand=VELORA&country=de")
+    dash_duo.wait_for_contains_text(f"#{Explore.SUMMARY}", "n = ", timeout=10)
+    metas = wait_for(lambda: dash_duo.find_elements(f"#{Explore.LIST} .fw-meta"), 10)
+    assert all(m.text.startswith("Velora · DE") for m in metas), (
+        dash_duo.driver.current_url,
+        [m.text for m in metas],
+    )
+    dash_duo.driver.get(dash_duo.server_url + "/explore?brand=Velorra")
+    dash_duo.wait_for_contains_text(f"#{Explore.SUMMARY}", "No brand 'Velorra'", timeout=10)
     assert dash_duo.get_logs() == []
