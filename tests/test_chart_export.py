@@ -128,7 +128,7 @@ def test_chart005_comparison_as_chart_and_table(client: FlaskClient) -> None:
     assert missing.status_code == 400 and missing.json["parameter"] == "a"
 
 
-def test_chart006_heatmap_exports_show_each_cells_n(client: FlaskClient) -> None:
+def test_chart010_heatmap_exports_show_each_cells_n(client: FlaskClient) -> None:
     """Every NPS in the heatmap's chart and table export comes with its n."""
     svc = services_of(client.application)
     as_of = dt.datetime.fromisoformat(AS_OF)
