@@ -194,11 +194,11 @@ def register(app: Dash, services: Services) -> None:
                 )
         level = next_level(selection)
         # Every link from here names the days shown (the pickers' window when the URL has none).
-        first, last = selection_days(params)
+        first_day, last_day = selection_days(params)
         base = {
             **{k: v for k, v in params.items() if k != "before"},
-            "from": first.isoformat(),
-            "to": last.isoformat(),
+            "from": first_day.isoformat(),
+            "to": last_day.isoformat(),
         }
         rows = [
             html.Tr(
