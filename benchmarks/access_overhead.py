@@ -28,12 +28,15 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.common import require, save
-from dashapp import access_tokens, create_app, db, users
-from dashapp.auth import DISPLAY_COOKIE
+from dashapp import create_app
+from dashapp.access import tokens as access_tokens
+from dashapp.access import users
+from dashapp.access.gate import DISPLAY_COOKIE
+from dashapp.access.users import Role
 from dashapp.config import Settings
-from dashapp.ingest import ingest
+from dashapp.ingest.pipeline import ingest
 from dashapp.services import services_of
-from dashapp.users import Role
+from dashapp.store import db
 from tests.access import callback_call
 from tests.factories import located, random_records
 

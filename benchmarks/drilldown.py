@@ -31,8 +31,9 @@ from sqlalchemy.orm import Session
 
 from benchmarks.common import median_call_ms, require, save, store_url
 from benchmarks.load_test import PG, SCHEMA
-from dashapp import db, queries
-from dashapp.models import Response
+from dashapp.metrics import queries
+from dashapp.store import db
+from dashapp.store.models import Response
 
 START = dt.datetime(2026, 10, 22, tzinfo=dt.UTC)
 END = dt.datetime(2026, 11, 21, tzinfo=dt.UTC)

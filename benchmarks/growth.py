@@ -35,8 +35,9 @@ from flask_caching import Cache
 
 from benchmarks.common import DATA, drop_schema, fresh_schema, median_call_ms, save
 from benchmarks.query_speed import END, build_store
-from dashapp import db, queries
-from dashapp.engine import NpsEngine
+from dashapp.figures.nps_engine import NpsEngine
+from dashapp.metrics import queries
+from dashapp.store import db
 
 DAYS = 120
 
@@ -126,8 +127,8 @@ def plot(table: dict[int, dict[str, float]], out: Path, store_name: str) -> None
     """The curves as a PNG (log-scaled sizes), rendered by kaleido with the system Chromium."""
     import plotly.graph_objects as go
 
-    from dashapp.chart_export import render
-    from dashapp.figures import for_print
+    from dashapp.figures.charts import for_print
+    from dashapp.web.chart_export import render
 
     sizes = sorted(table)
     fig = go.Figure()

@@ -7,7 +7,7 @@ Measures, in one process:
   `feedbackwall import` does), into a fresh migrated SQLite file;
 - baseline: the same rows read with csv and written by a plain executemany
   INSERT into an unindexed table (no validation, no dedupe, no rollups);
-- detection: ``dashapp.language.detect`` alone on the same comments, in the same
+- detection: ``dashapp.ingest.language.detect`` alone on the same comments, in the same
   per-batch calls with the same countries as ingest makes;
 - detector load: building lingua's detectors, once per process (outside the
   ingest timings, reported apart; a `feedbackwall import` process pays it once);
@@ -41,8 +41,9 @@ from typing import Any
 
 from benchmarks import make_csv
 from benchmarks.common import DATA, OUT, require, save, timed
-from dashapp import db, language
-from dashapp.ingest import BATCH_SIZE, Located, ingest
+from dashapp.ingest import language
+from dashapp.ingest.pipeline import BATCH_SIZE, Located, ingest
+from dashapp.store import db
 from data_sources.files import read_records
 
 TARGET_ROWS_PER_S = 20_000
@@ -88,7 +89,7 @@ def run_baseline(path: Path, workdir: Path) -> float:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{store}{suffix}").unlink(missing_ok=True)
     conn = sqlite3.connect(store)
-    # The store's own settings (dashapp.db), so only the work differs.
+    # The store's own settings (dashapp.store.db), so only the work differs.
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"CREATE TABLE plain ({', '.join(make_csv.COLUMNS)})")
@@ -149,12 +150,12 @@ def peak_rss_mib(rows: int) -> float:
 def phases(path: Path, workdir: Path) -> dict[str, float]:
     """Seconds per phase of one ingest of *path*, by timing ingest's own steps in place.
 
-    Wraps the functions ``dashapp.ingest`` calls once per batch (low overhead,
+    Wraps the functions ``dashapp.ingest.pipeline`` calls once per batch (low overhead,
     unlike cProfile) and the CSV iterator; "other" is the rest of ingest_batch
     (dedupe, the lookup of stored ids, building rows and hour keys, the data
     version); "transaction" is batching, BEGIN and COMMIT.
     """
-    from dashapp import ingest as module
+    from dashapp.ingest import pipeline as module
 
     spent: dict[str, float] = defaultdict(float)
 

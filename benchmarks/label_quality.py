@@ -22,10 +22,10 @@ from typing import Any
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from benchmarks.common import save
-from dashapp.discovery import Comment, DiscoveryError, discover
-from dashapp.labelling import Labeller
-from dashapp.sentiment import NAMES
-from dashapp.taxonomy import default_text, parse_taxonomy
+from dashapp.labels.discovery import Comment, DiscoveryError, discover
+from dashapp.labels.labelling import Labeller
+from dashapp.labels.sentiment import NAMES
+from dashapp.labels.taxonomy import default_text, parse_taxonomy
 
 EVAL = Path(__file__).resolve().parent / "eval"
 

@@ -26,12 +26,14 @@ from sqlalchemy import func, select
 
 from benchmarks.common import require, save, timed
 from benchmarks.import_speed import csv_for, fresh_store
-from dashapp import db, label_store, themes
-from dashapp.ingest import ingest
-from dashapp.labelling import Labeller
-from dashapp.models import Response
-from dashapp.taxonomy import default_text, parse_taxonomy
-from dashapp.text import tokens
+from dashapp.ingest.pipeline import ingest
+from dashapp.labels import discovered as themes
+from dashapp.labels import store as label_store
+from dashapp.labels.labelling import Labeller
+from dashapp.labels.taxonomy import default_text, parse_taxonomy
+from dashapp.labels.text import tokens
+from dashapp.store import db
+from dashapp.store.models import Response
 from data_sources.files import read_records
 
 TARGET_PER_S = 5_000

@@ -14,7 +14,7 @@ import argparse
 
 from benchmarks.common import save, timed
 from benchmarks.import_speed import csv_for
-from dashapp import language
+from dashapp.ingest import language
 from data_sources.files import read_records
 
 

@@ -74,12 +74,16 @@ from benchmarks.query_speed import (
     generate,
     ingest_records,
 )
-from dashapp import access_tokens, db, label_store, tokens, users
-from dashapp.auth import DISPLAY_COOKIE
-from dashapp.ingest import ingest
-from dashapp.language import COUNTRY_LANGUAGES
-from dashapp.models import LabelRollup, Response, ResponseLabel, Rollup
-from dashapp.users import Role
+from dashapp.access import ingest_tokens as tokens
+from dashapp.access import tokens as access_tokens
+from dashapp.access import users
+from dashapp.access.gate import DISPLAY_COOKIE
+from dashapp.access.users import Role
+from dashapp.ingest.language import COUNTRY_LANGUAGES
+from dashapp.ingest.pipeline import ingest
+from dashapp.labels import store as label_store
+from dashapp.store import db
+from dashapp.store.models import LabelRollup, Response, ResponseLabel, Rollup
 from data_sources.demo_phrases import PHRASES
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

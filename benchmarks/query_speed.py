@@ -5,7 +5,7 @@ touchpoints): rows inserted fast (executemany on SQLite, COPY on PostgreSQL),
 then the rollups computed by one INSERT ... SELECT ... GROUP BY per grain.
 Before timing anything it checks that
 
-- those bulk-built rollups equal, row for row, what ``dashapp.ingest.ingest``
+- those bulk-built rollups equal, row for row, what ``dashapp.ingest.pipeline.ingest``
   keeps for the same responses (on a sample of 20,000 rows through the real ingest);
 - ``queries.counts`` equals a brute-force GROUP BY over the raw table on a
   window with ragged edges, and both timed engine calls give exactly the
@@ -48,11 +48,12 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.engine import make_url
 
 from benchmarks.common import DATA, require, save, timed
-from dashapp import db, queries
-from dashapp.bulk import _sqlite_datetime
-from dashapp.engine import NpsEngine, trailing
-from dashapp.ingest import Located, ingest
-from dashapp.models import Rollup
+from dashapp.figures.nps_engine import NpsEngine, trailing
+from dashapp.ingest.pipeline import Located, ingest
+from dashapp.metrics import queries
+from dashapp.store import db
+from dashapp.store.bulk import _sqlite_datetime
+from dashapp.store.models import Rollup
 
 BRANDS = ("Velora", "Nordhem", "Casa Brio", "Lumen & Co", "Kvist")
 COUNTRIES = ("DE", "AT", "CH", "FR", "BE", "NL", "SE", "DK", "NO", "FI", "IT", "ES")

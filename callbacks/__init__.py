@@ -1,7 +1,7 @@
 """Callbacks, one module per feature; each exposes ``register(app, ...)``.
 
 Each feature's callbacks need one role, checked on the server for every call
-(:func:`dashapp.auth.register_callbacks`): the wall's panels are for viewers
+(:func:`dashapp.access.gate.register_callbacks`): the wall's panels are for viewers
 (screens), drill-down, comparison and the labels page for analysts, actions
 that change the store for admins.
 """
@@ -11,10 +11,10 @@ from __future__ import annotations
 from dash import Dash
 
 from callbacks import admin, browser, compare, explore, labels, wall
-from dashapp import answer_cache
-from dashapp.auth import register_callbacks
+from dashapp.access.gate import register_callbacks
+from dashapp.access.users import Role
 from dashapp.services import Services
-from dashapp.users import Role
+from dashapp.web import answer_cache
 from layouts.ids import Panels
 
 

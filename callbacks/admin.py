@@ -17,12 +17,12 @@ from dash.exceptions import PreventUpdate
 from flask import request
 
 from callbacks.components import figure_table
-from dashapp import access_tokens, alerts, tokens, users
-from dashapp.access_tokens import Kind, TokenError
-from dashapp.auth import current_person
-from dashapp.models import User
+from dashapp.access import admin
+from dashapp.access.gate import current_person
+from dashapp.access.tokens import TokenError
+from dashapp.access.users import Role, User, UserError
+from dashapp.jobs import alerts
 from dashapp.services import Services
-from dashapp.users import Role, UserError
 from layouts.ids import Admin
 
 
@@ -57,53 +57,49 @@ def _once(label: str, secret: str) -> dbc.Alert:
 
 def render(services: Services) -> tuple[Any, Any, Any, Any]:
     """The four tables: screens, users, tokens, deliveries."""
-    with services.sessions() as session:
-        screens = access_tokens.listing(session, Kind.display)
-        people = users.listing(session)
-        owners = {u.id: u.name for u in people}
-        api = access_tokens.listing(session, Kind.api)
-        ingest = tokens.listing(session)
-        log = alerts.delivery_log(session, 50)
-        screen_rows = [
-            [t.name, _when(t.created_at), _when(t.last_used_at), _revoke_button("display", t.id)]
-            for t in screens
+    listed = admin.listing(services.sessions)
+    screens, people, api, ingest = listed.screens, listed.people, listed.api, listed.ingest
+    owners = {u.id: u.name for u in people}
+    log = alerts.recent_deliveries(services.sessions, 50)
+    screen_rows = [
+        [t.name, _when(t.created_at), _when(t.last_used_at), _revoke_button("display", t.id)]
+        for t in screens
+    ]
+    me = current_person()
+    user_rows = [
+        [*_user_row(u), "you" if me and me.user_id == u.id else _toggle_button(u)] for u in people
+    ]
+    token_rows = [
+        [
+            f"API · {owners.get(t.user_id or 0, '?')}",
+            t.name,
+            _when(t.created_at),
+            _when(t.last_used_at),
+            _revoke_button("api", t.id),
         ]
-        me = current_person()
-        user_rows = [
-            [*_user_row(u), "you" if me and me.user_id == u.id else _toggle_button(u)]
-            for u in people
+        for t in api
+    ] + [
+        [
+            f"ingest · {t.source}",
+            "push",
+            _when(t.created_at),
+            "",
+            _revoke_button("ingest", t.id),
         ]
-        token_rows = [
-            [
-                f"API · {owners.get(t.user_id or 0, '?')}",
-                t.name,
-                _when(t.created_at),
-                _when(t.last_used_at),
-                _revoke_button("api", t.id),
-            ]
-            for t in api
-        ] + [
-            [
-                f"ingest · {t.source}",
-                "push",
-                _when(t.created_at),
-                "",
-                _revoke_button("ingest", t.id),
-            ]
-            for t in ingest
+        for t in ingest
+    ]
+    delivery_rows = [
+        [
+            f"#{d.id}",
+            d.rule,
+            f"response {d.response_id}" if d.response_id else d.event or "",
+            _when(d.created_at),
+            d.attempts,
+            alerts.delivery_state(d),
+            alerts.last_problem(d),
         ]
-        delivery_rows = [
-            [
-                f"#{d.id}",
-                d.rule,
-                f"response {d.response_id}" if d.response_id else d.event or "",
-                _when(d.created_at),
-                d.attempts,
-                alerts.delivery_state(d),
-                alerts.last_problem(d),
-            ]
-            for d in log
-        ]
+        for d in log
+    ]
     return (
         table(("Screen", "Made", "Last seen", ""), screen_rows, "No display links yet."),
         table(("Name", "Role", "Made", "Last sign-in", "State", ""), user_rows, "No users yet."),
@@ -155,8 +151,7 @@ def register(app: Dash, services: Services) -> None:
     )
     def add_screen(_clicks: int, name: str | None, changed: int) -> tuple[Any, int]:
         try:
-            with services.sessions.begin() as session:
-                token = access_tokens.issue_display(session, name or "")
+            token = admin.add_display(services.sessions, name or "")
         except TokenError as exc:
             return dbc.Alert(str(exc), color="warning", dismissable=True), changed
         link = f"{request.host_url}kiosk?token={token}"
@@ -174,9 +169,7 @@ def register(app: Dash, services: Services) -> None:
     def add_user(_clicks: int, name: str | None, role: str | None, changed: int) -> Any:
         password = secrets.token_urlsafe(12)
         try:
-            with services.sessions.begin() as session:
-                user = users.create(session, name or "", password, Role.parse(role or ""))
-                made = user.name
+            made = admin.add_user(services.sessions, name or "", password, Role.parse(role or ""))
         except (UserError, ValueError) as exc:
             return dbc.Alert(str(exc), color="warning", dismissable=True), changed
         return _once(f"Password for {made}", password), changed + 1
@@ -193,10 +186,7 @@ def register(app: Dash, services: Services) -> None:
         if person is None or person.user_id is None:
             message = "API tokens belong to a user; the local demo sign-in has none."
             return dbc.Alert(message, color="warning", dismissable=True), changed
-        with services.sessions.begin() as session:
-            owner = session.get(User, person.user_id)
-            assert owner is not None
-            token = access_tokens.issue_api(session, owner, "made on the admin page")
+        token = admin.add_api_token(services.sessions, person.user_id)
         return _once("API token", token), changed + 1
 
     @app.callback(
@@ -211,15 +201,9 @@ def register(app: Dash, services: Services) -> None:
         # Redrawn tables fire this with n_clicks=0: only a real click acts.
         if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0]["value"]):
             raise PreventUpdate
-        with services.sessions.begin() as session:
-            if trigger["type"] == Admin.toggle(None)["type"]:
-                user = users.by_name(session, str(trigger["user"]))
-                me = current_person()
-                # An admin cannot lock themselves out (another admin can).
-                if user is not None and (me is None or me.user_id != user.id):
-                    users.set_disabled(session, user.name, user.disabled_at is None)
-            elif trigger["kind"] == "ingest":
-                tokens.revoke(session, int(trigger["token"]))
-            else:
-                access_tokens.revoke(session, int(trigger["token"]))
+        if trigger["type"] == Admin.toggle(None)["type"]:
+            me = current_person()
+            admin.toggle_user(services.sessions, str(trigger["user"]), me.user_id if me else None)
+        else:
+            admin.revoke(services.sessions, str(trigger["kind"]), int(trigger["token"]))
         return changed + 1

@@ -11,9 +11,10 @@ from dash import Dash, Input, Output, html
 
 from callbacks.components import export_links, query_string
 from callbacks.wall import filter_note
-from dashapp import comparison, figures
-from dashapp.nps import Nps
-from dashapp.params import BadParameter
+from dashapp.figures import charts as figures
+from dashapp.figures import comparison
+from dashapp.metrics.nps import Nps
+from dashapp.metrics.params import BadParameter
 from dashapp.services import Services
 from layouts.ids import Compare
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashapp.params import selection_days
+from dashapp.metrics.params import selection_days
 
 
 def query_string(params: dict[str, Any]) -> str:

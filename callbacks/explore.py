@@ -14,10 +14,11 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.components import explore_href, figure_table, query_string
 from callbacks.wall import comment_card, filter_note, label_chips
-from dashapp.auth import current_person
-from dashapp.engine import default_as_of
-from dashapp.figures import signed
-from dashapp.params import (
+from dashapp.access.gate import current_person
+from dashapp.access.users import Role
+from dashapp.figures.charts import signed
+from dashapp.figures.nps_engine import default_as_of
+from dashapp.metrics.params import (
     BadParameter,
     format_before,
     parse_before,
@@ -25,9 +26,8 @@ from dashapp.params import (
     parse_selection,
     selection_days,
 )
-from dashapp.queries import ResponseRow, Selection, position
+from dashapp.metrics.queries import ResponseRow, Selection, position
 from dashapp.services import Services
-from dashapp.users import Role
 from layouts.ids import Explore, Panels, Shell
 
 PAGE_SIZE = 50

@@ -10,12 +10,13 @@ from dash.exceptions import PreventUpdate
 
 from callbacks.components import explore_href, export_links, figure_table, query_string
 from callbacks.wall import filters_of
-from dashapp import figures, themes
-from dashapp.auth import current_person
-from dashapp.figures import signed
-from dashapp.label_stats import LabelStat
+from dashapp.access.gate import current_person
+from dashapp.access.users import Role
+from dashapp.figures import charts as figures
+from dashapp.figures.charts import signed
+from dashapp.labels import discovered as themes
+from dashapp.labels.stats import LabelStat
 from dashapp.services import Services
-from dashapp.users import Role
 from layouts.ids import Labels, Panels, Shell
 
 
@@ -215,8 +216,7 @@ def register_admin(app: Dash, services: Services) -> None:
         theme_id = int(trigger["theme"])
         name = next((n for n, i in zip(names, ids, strict=True) if i["theme"] == theme_id), "")
         try:
-            with services.sessions.begin() as session:
-                label_id = themes.make_label(session, theme_id, name or "")
+            label_id = themes.label_from_theme(services.sessions, theme_id, name or "")
         except themes.ThemeError as exc:
             return dbc.Alert(str(exc), color="warning", dismissable=True)
         return dbc.Alert(

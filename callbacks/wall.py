@@ -17,17 +17,17 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
 from callbacks.components import export_links
-from dashapp import figures
-from dashapp.auth import current_person
-from dashapp.engine import NpsEngine, default_as_of
-from dashapp.figures import signed
+from dashapp.access.gate import current_person
+from dashapp.access.users import Role
+from dashapp.figures import charts as figures
+from dashapp.figures.charts import signed
+from dashapp.figures.nps_engine import NpsEngine, default_as_of
+from dashapp.labels.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.masking import mask
-from dashapp.nps import Nps, classify, compare
-from dashapp.params import parse_filters
-from dashapp.queries import FeedItem, Filters, ResponseRow, Selection
-from dashapp.sentiment import NAMES as SENTIMENT_NAMES
+from dashapp.metrics.nps import Nps, classify, compare
+from dashapp.metrics.params import parse_filters
+from dashapp.metrics.queries import FeedItem, Filters, ResponseRow, Selection
 from dashapp.services import Services
-from dashapp.users import Role
 from layouts.ids import Kiosk, Panels, Shell
 
 FEED_LENGTH = 30

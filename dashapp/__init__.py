@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dashapp.factory import create_app
+    from dashapp.web.factory import create_app
 
 __all__ = ["create_app"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "create_app":
-        from dashapp.factory import create_app
+        from dashapp.web.factory import create_app
 
         return create_app
     raise AttributeError(name)

@@ -12,18 +12,27 @@ import difflib
 import os
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from dashapp.mail import MailServer
-from dashapp.validation import EARLIEST_SUBMITTED_AT, MAX_FUTURE_SKEW, TimeBounds
+from dashapp.records import EARLIEST_SUBMITTED_AT, MAX_FUTURE_SKEW, TimeBounds
 
 ENV_PREFIX = "FEEDBACKWALL_"
 #: Variables the test suite reads (store and cache URLs for tests), not settings.
 TEST_PREFIX = "FEEDBACKWALL_TEST_"
+
+
+@dataclass(frozen=True, slots=True)
+class MailServer:
+    """Where mail goes out (an SMTP server), and whom it comes from."""
+
+    host: str = "127.0.0.1"
+    port: int = 25
+    sender: str = "feedbackwall@localhost"
 
 
 class ConfigError(Exception):

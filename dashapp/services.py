@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.cache import make_cache
 from dashapp.config import Settings
-from dashapp.db import make_engine, make_sessionmaker
-from dashapp.engine import NpsEngine
+from dashapp.figures.nps_engine import NpsEngine
 from dashapp.masking import Masker
-from dashapp.versions import Watch
+from dashapp.store.counters import Watch
+from dashapp.store.db import make_engine, make_sessionmaker
 
 EXTENSION = "feedbackwall"
 

@@ -7,17 +7,11 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, Protocol
 
-#: The fields of a canonical raw record; any other key becomes a property.
-CANONICAL_FIELDS = (
-    "id",
-    "submitted_at",
-    "brand",
-    "country",
-    "touchpoint",
-    "score",
-    "comment",
-    "language",
-)
+# Sources hand ingest records of the core's one schema (re-exported for sources).
+from dashapp.records import CANONICAL_FIELDS
+
+__all__ = ["CANONICAL_FIELDS", "Batch", "Cursor", "Located", "Source", "SourceError", "build"]
+
 #: (where the record came from, e.g. "line 7"; the raw record or a Malformed marker)
 Located = tuple[str, Any]
 Cursor = dict[str, Any]

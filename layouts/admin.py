@@ -6,7 +6,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.users import Role
+from dashapp.access.users import Role
 from layouts.ids import Admin
 from layouts.nav import navbar
 

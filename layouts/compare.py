@@ -11,8 +11,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.comparison import DIMENSIONS as COMPARABLE
-from dashapp.users import Role
+from dashapp.access.users import Role
+from dashapp.figures.comparison import DIMENSIONS as COMPARABLE
 from layouts.ids import Compare
 from layouts.nav import navbar
 from layouts.panels import GRAPH_CONFIG

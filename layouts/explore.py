@@ -11,8 +11,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from dashapp.params import BadParameter, selection_days
-from dashapp.users import Role
+from dashapp.access.users import Role
+from dashapp.metrics.params import BadParameter, selection_days
 from layouts.ids import Explore
 from layouts.nav import navbar
 

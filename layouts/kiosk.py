@@ -14,8 +14,8 @@ from typing import Any
 import dash
 from dash import dcc, html
 
+from dashapp.access.users import Role
 from dashapp.services import services_of
-from dashapp.users import Role
 from layouts.ids import Kiosk, Shell
 from layouts.panels import alert_body, feed_body, filters_store, labels_body, overview_body
 

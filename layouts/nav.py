@@ -8,8 +8,8 @@ from dash import dcc, html
 from flask import has_request_context
 from flask_wtf.csrf import generate_csrf
 
-from dashapp.auth import current_person
-from dashapp.users import Person, Role
+from dashapp.access.gate import current_person
+from dashapp.access.users import Person, Role
 from layouts.ids import Shell
 
 

@@ -11,7 +11,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from dashapp.users import Role
+from dashapp.access.users import Role
 
 #: Dash Pages draws the page registered under a name ending so for unknown paths.
 MODULE = f"{__name__}_404"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from dashapp.users import Role
+from dashapp.access.users import Role
 from layouts.ids import Panels
 from layouts.nav import navbar
 from layouts.panels import filters_store, overview_body

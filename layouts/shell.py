@@ -12,7 +12,7 @@ from layouts.ids import Shell
 def shell(settings: Settings, build: str) -> html.Div:
     """The app's root layout; pages render inside ``dash.page_container``.
 
-    *build* is the build id the server reports now (dashapp/version.py).
+    *build* is the build id the server reports now (dashapp/web/build.py).
     """
     return html.Div(
         [

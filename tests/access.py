@@ -8,9 +8,10 @@ from typing import Any
 from dash import Dash
 from flask.testing import FlaskClient
 
-from dashapp import access_tokens, users
+from dashapp.access import tokens as access_tokens
+from dashapp.access import users
+from dashapp.access.users import Role
 from dashapp.services import services_of
-from dashapp.users import Role
 
 PASSWORD = "correct horse battery staple"
 

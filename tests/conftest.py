@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import db
 from dashapp.config import Settings
+from dashapp.store import db
 
 PG_URL = os.environ.get("FEEDBACKWALL_TEST_PG_URL")
 STORES = ["sqlite", "postgresql"]

@@ -25,14 +25,18 @@ from hypothesis import settings as examples
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from dashapp import access_tokens, auth, create_app, ratelimit, users, versions
-from dashapp.access_tokens import Kind
-from dashapp.cli import main
+from dashapp import create_app
+from dashapp.access import gate as auth
+from dashapp.access import ratelimit, users
+from dashapp.access import tokens as access_tokens
+from dashapp.access.tokens import Kind
+from dashapp.access.users import Role
+from dashapp.cli.main import main
 from dashapp.config import Settings
-from dashapp.ingest import ingest
-from dashapp.models import AccessToken, User
+from dashapp.ingest.pipeline import ingest
 from dashapp.services import services_of
-from dashapp.users import Role
+from dashapp.store import counters as versions
+from dashapp.store.models import AccessToken, User
 from tests.access import PASSWORD, callback_call, client_as, make_user
 from tests.factories import located, record
 
@@ -512,7 +516,7 @@ def test_acc019_hostile_sign_in_forms_are_refused_cleanly(
 
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dash]:
-    from dashapp import db
+    from dashapp.store import db
 
     url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'store.db'}"
     db.upgrade(url)
@@ -549,7 +553,7 @@ def test_acc020_people_change_their_own_password(app: Dash) -> None:
 
 def test_acc021_screens_share_one_encoded_answer_per_data_version(app: Dash) -> None:
     """Two screens with different poll ticks get the same bytes; new data changes them."""
-    from dashapp import answer_cache
+    from dashapp.web import answer_cache
 
     first, _ = screen_client(app, "lobby")
     second, _ = screen_client(app, "hall")
@@ -635,7 +639,7 @@ def test_acc023_an_answer_built_from_the_last_version_is_not_kept_as_the_new(app
     """While another worker builds the feed for new data, a screen gets the last feed at once;
     once it is built, the very next poll has the new comment (the stale answer was not kept)."""
     from callbacks.wall import filters_of
-    from dashapp.engine import default_as_of
+    from dashapp.figures.nps_engine import default_as_of
 
     screen, _ = screen_client(app)
     svc = services_of(app.server)
@@ -838,7 +842,7 @@ def test_acc029_sign_out_while_the_store_refuses_writes_says_so(tmp_path: Path) 
     import subprocess
     import sys
 
-    from dashapp import db
+    from dashapp.store import db
 
     url = f"sqlite:///{tmp_path / 'wall.db'}"
     db.upgrade(url)

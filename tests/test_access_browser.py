@@ -17,11 +17,13 @@ import pytest
 from dash.testing.composite import DashComposite
 from selenium.webdriver.common.by import By
 
-from dashapp import access_tokens, create_app, db
-from dashapp.access_tokens import Kind
+from dashapp import create_app
+from dashapp.access import tokens as access_tokens
+from dashapp.access.tokens import Kind
+from dashapp.access.users import Role
 from dashapp.config import Settings
-from dashapp.ingest import ingest
-from dashapp.users import Role
+from dashapp.ingest.pipeline import ingest
+from dashapp.store import db
 from layouts.ids import Admin, Explore
 from tests.access import PASSWORD, make_user
 from tests.factories import located, random_records

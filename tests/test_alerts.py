@@ -17,10 +17,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.alerts import MAX_ATTEMPTS, Deliverer, retry_delay, scan
 from dashapp.config import AlertRule
-from dashapp.ingest import ingest
-from dashapp.models import AlertDelivery
+from dashapp.ingest.pipeline import ingest
+from dashapp.jobs.alerts import MAX_ATTEMPTS, Deliverer, retry_delay, scan
+from dashapp.store.models import AlertDelivery
 from tests.factories import located, record
 
 SECRET = "a-long-shared-secret"
@@ -168,8 +168,8 @@ def test_alert004_significant_drop_alerts_once_a_day(
     from flask import Flask
     from flask_caching import Cache
 
-    from dashapp.alerts import scan_drops
-    from dashapp.engine import NpsEngine
+    from dashapp.figures.nps_engine import NpsEngine
+    from dashapp.jobs.alerts import scan_drops
     from tests.test_engine_cache import _drop_scenario
 
     receiver.failures = 0
@@ -193,7 +193,7 @@ def test_alert004_significant_drop_alerts_once_a_day(
 def test_alert005_email_action(sessions: sessionmaker[Session]) -> None:
     from aiosmtpd.controller import Controller
 
-    from dashapp.mail import MailServer
+    from dashapp.jobs.mail import MailServer
     from tests.servers import free_port
     from tests.test_report import Inbox
 
@@ -229,7 +229,7 @@ def test_alert007_delivery_log_on_the_command_line(
 ) -> None:
     from click.testing import CliRunner
 
-    from dashapp.cli import main
+    from dashapp.cli.main import main
 
     rules = [rule(receiver.url)]
     scan(sessions, rules, T0)
@@ -305,7 +305,7 @@ def test_alert010_a_fresh_alert_is_not_queued_behind_a_backlog(
     sessions: sessionmaker[Session], receiver: Receiver
 ) -> None:
     """With many old deliveries pending, a fresh alert still goes out in the next delivery round."""
-    from dashapp.alerts import DELIVER_BATCH
+    from dashapp.jobs.alerts import DELIVER_BATCH
 
     receiver.failures = 0
     rules = [rule(receiver.url)]

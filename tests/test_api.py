@@ -12,12 +12,15 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
-from dashapp import access_tokens, create_app, tokens, users
+from dashapp import create_app
+from dashapp.access import ingest_tokens as tokens
+from dashapp.access import tokens as access_tokens
+from dashapp.access import users
+from dashapp.access.users import Role
 from dashapp.config import Settings
-from dashapp.ingest import ingest
-from dashapp.models import IngestToken, Response, SourceState
+from dashapp.ingest.pipeline import ingest
 from dashapp.services import services_of
-from dashapp.users import Role
+from dashapp.store.models import IngestToken, Response, SourceState
 from tests.access import PASSWORD, client_as
 from tests.factories import located, random_records, record
 
@@ -288,8 +291,8 @@ def test_api012_one_token_one_allowance_however_the_header_is_spelt(store_url: s
 def test_api030_filter_values_match_the_stores_spelling_and_unknown_ones_are_named() -> None:
     """One resolver: any case finds the stored value; a value naming nothing stays (selecting
     nothing, never everything) and is named with what is known."""
-    from dashapp.params import resolve_filters
-    from dashapp.queries import Filters
+    from dashapp.metrics.params import resolve_filters
+    from dashapp.metrics.queries import Filters
 
     known = {"brand": ["Kvist", "Nordhem", "Velora"], "country": ["DE", "FR"], "touchpoint": []}
     found, notes = resolve_filters(Filters(("velora", "KVIST"), ("de",)), known)

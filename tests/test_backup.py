@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from dashapp import db, versions
-from dashapp.backup import backup
-from dashapp.ingest import ingest
-from dashapp.label_queries import label_counts
-from dashapp.models import Response
-from dashapp.queries import counts
+from dashapp.ingest.pipeline import ingest
+from dashapp.labels.queries import label_counts
+from dashapp.metrics.queries import counts
+from dashapp.store import counters as versions
+from dashapp.store import db
+from dashapp.store.backup import backup
+from dashapp.store.models import Response
 from tests.factories import located, record
 from tests.test_cli import invoke
 from tests.test_labels_store import END, corpus

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from dashapp import create_app
 from dashapp.config import Settings
-from dashapp.ingest import ingest
+from dashapp.ingest.pipeline import ingest
 from dashapp.services import services_of
 from tests.access import client_as
 from tests.factories import located, random_records
@@ -27,7 +27,7 @@ AS_OF = "2026-11-20T12:00:00Z"
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[FlaskClient]:
-    from dashapp import db
+    from dashapp.store import db
 
     url = f"sqlite:///{tmp_path / 'store.db'}"
     db.upgrade(url)
@@ -91,7 +91,7 @@ def test_chart004_dashboard_on_one_pdf_page(client: FlaskClient) -> None:
 
 def test_chart005_comparison_as_chart_and_table(client: FlaskClient) -> None:
     """The compare page's chart and figures download with both sides and the verdict."""
-    from dashapp.comparison import Ask, build
+    from dashapp.figures.comparison import Ask, build
 
     query = f"by=brand&a=Velora&b=Kvist&window=30&as_of={AS_OF}"
     svg = client.get(f"/export/chart/compare.svg?{query}")
@@ -167,7 +167,7 @@ def test_chart007_a_failed_render_is_not_called_a_missing_browser(client: FlaskC
     """Only a missing browser says "needs Chromium"; any other failure says what failed."""
     import plotly.graph_objects as go
 
-    from dashapp.chart_export import ExportFailed, ExportUnavailable, render
+    from dashapp.web.chart_export import ExportFailed, ExportUnavailable, render
 
     assert client.get("/export/chart/volume.png").status_code == 200  # the browser is there
     with pytest.raises(ExportFailed) as caught:
@@ -198,7 +198,7 @@ def test_chart008_a_browser_that_will_not_start_says_so_quickly(tmp_path: Path) 
 CRASH = """
 import os, signal, time
 import plotly.graph_objects as go
-from dashapp.chart_export import render
+from dashapp.web.chart_export import render
 fig = go.Figure(go.Bar(x=["a"], y=[1]))
 render(fig, "png")
 for pid in filter(str.isdigit, os.listdir("/proc")):

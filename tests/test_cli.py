@@ -18,10 +18,10 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from dashapp import db
-from dashapp.cli import main
-from dashapp.ingest import ingest
-from dashapp.models import Response, Rollup
+from dashapp.cli.main import main
+from dashapp.ingest.pipeline import ingest
+from dashapp.store import db
+from dashapp.store.models import Response, Rollup
 from tests.conftest import PG_URL
 from tests.factories import located, random_records, record, write_csv, write_jsonl
 
@@ -298,7 +298,7 @@ def commands(group: click.Group, path: tuple[str, ...] = ()) -> set[tuple[str, .
 
 def inputs(folder: Path) -> set[str]:
     """Write the files the commands read into *folder*; their names."""
-    from dashapp.taxonomy import default_text
+    from dashapp.labels.taxonomy import default_text
 
     write_csv(folder / "survey.csv", [record(1)])
     (folder / "taxonomy.toml").write_text(default_text(), "utf-8")
@@ -350,7 +350,7 @@ def test_cli013_unmigrated_and_old_stores_are_named_with_the_password_hidden(
 
 
 def test_cli014_the_real_cli_in_an_empty_directory(tmp_path: Path) -> None:
-    """`python -m dashapp.cli` elsewhere: reading fails clearly, `db upgrade` says it migrates."""
+    """`python -m dashapp.cli` elsewhere: reads fail clearly, `db upgrade` says it migrates."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACKWALL_")}
     env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(Path(__file__).parents[1]))
     made = inputs(tmp_path)
@@ -461,7 +461,7 @@ def test_cli018_import_refuses_timestamps_out_of_bounds(store_url: str, tmp_path
 
 def test_cli019_figures_never_print_a_stored_escape_sequence(store_url: str) -> None:
     """A brand with ESC or NUL stored before the rule: `nps` shows U+FFFD, runs no escape."""
-    from dashapp.validation import safe_text
+    from dashapp.ingest.validation import safe_text
     from tests.poison import brand_for, poison
 
     engine = db.make_engine(store_url)

@@ -6,7 +6,7 @@ import datetime as dt
 import inspect
 from collections import Counter
 
-from dashapp.validation import validate
+from dashapp.ingest.validation import validate
 from data_sources.demo import INCIDENTS, DemoSource, history
 from data_sources.demo_phrases import PHRASES
 

@@ -14,10 +14,11 @@ import redis
 from flask import Flask
 from sqlalchemy import event
 
-from dashapp import queries, versions
 from dashapp.config import Settings
-from dashapp.ingest import ingest
+from dashapp.ingest.pipeline import ingest
+from dashapp.metrics import queries
 from dashapp.services import Services, build_services
+from dashapp.store import counters as versions
 from tests.factories import located, random_records, record
 
 REDIS_URL = os.environ.get("FEEDBACKWALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -116,7 +117,7 @@ def test_cache004_rolling_matches_window_totals(store_url: str) -> None:
 
 
 def test_cache005_trailing_sliding_sum_matches_direct_sum() -> None:
-    from dashapp.engine import trailing
+    from dashapp.figures.nps_engine import trailing
 
     day0 = dt.date(2026, 1, 1)
     by_day = {day0 + dt.timedelta(days=i): (i % 3, i % 5, i % 7) for i in range(0, 90, 2)}

@@ -10,18 +10,20 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import create_app, db, tokens
-from dashapp.alerts import scan
-from dashapp.cli import main
+from dashapp import create_app
+from dashapp.access import ingest_tokens as tokens
+from dashapp.cli.main import main
 from dashapp.config import AlertRule, Settings, SourceConfig
-from dashapp.erasure import apply_retention, erase
-from dashapp.ingest import IngestReport, Retention, ingest
-from dashapp.label_queries import label_counts
-from dashapp.models import AlertDelivery, Response, ResponseLabel
-from dashapp.queries import counts
-from dashapp.runtime import pollers
-from dashapp.scheduler import Poller
+from dashapp.ingest.erasure import apply_retention, erase
+from dashapp.ingest.pipeline import IngestReport, Retention, ingest
+from dashapp.jobs.alerts import scan
+from dashapp.jobs.runtime import pollers
+from dashapp.jobs.scheduler import Poller
+from dashapp.labels.queries import label_counts
+from dashapp.metrics.queries import counts
 from dashapp.services import services_of
+from dashapp.store import db
+from dashapp.store.models import AlertDelivery, Response, ResponseLabel
 from data_sources import build
 from tests.access import client_as
 from tests.factories import located, record, write_csv

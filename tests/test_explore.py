@@ -14,13 +14,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import create_app, queries
+from dashapp import create_app
 from dashapp.config import Settings
-from dashapp.ingest import ingest
-from dashapp.models import Response
-from dashapp.params import BadParameter, format_before, parse_before, parse_selection
+from dashapp.ingest.pipeline import ingest
+from dashapp.ingest.validation import safe_text
+from dashapp.metrics import queries
+from dashapp.metrics.params import BadParameter, format_before, parse_before, parse_selection
 from dashapp.services import services_of
-from dashapp.validation import safe_text
+from dashapp.store.models import Response
 from tests.access import client_as
 from tests.factories import located, random_records, record
 from tests.poison import COMMENT, brand_for, poison
@@ -278,9 +279,9 @@ def test_exp007_one_default_window_for_pickers_list_summary_exports_and_links() 
     """Without from/to the selection is the last 30 UTC days: what the pickers show, what the
     list, summary and exports select, and what the labels page's links name."""
     from callbacks.labels import label_rows
-    from dashapp.label_stats import LabelStat
-    from dashapp.nps import compare, compute
-    from dashapp.params import selection_days
+    from dashapp.labels.stats import LabelStat
+    from dashapp.metrics.nps import compare, compute
+    from dashapp.metrics.params import selection_days
     from layouts import explore
 
     today = dt.datetime.now(dt.UTC).date()

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from dashapp import db
-from dashapp.alerts import DELIVERY_HEADER, MARK
-from dashapp.ingest import ingest
-from dashapp.models import AlertDelivery, StoreMeta
+from dashapp.ingest.pipeline import ingest
+from dashapp.jobs.alerts import DELIVERY_HEADER, MARK
+from dashapp.store import db
+from dashapp.store.models import AlertDelivery, StoreMeta
 from tests.factories import located, record
 from tests.servers import wait_for
 

@@ -11,12 +11,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from dashapp import create_app, db, tokens
+from dashapp import create_app
+from dashapp.access import ingest_tokens as tokens
+from dashapp.access.users import Role
 from dashapp.config import Settings
-from dashapp.ingest import ingest
-from dashapp.models import Response
+from dashapp.ingest.pipeline import ingest
 from dashapp.services import services_of
-from dashapp.users import Role
+from dashapp.store import db
+from dashapp.store.models import Response
 from tests.access import api_token
 from tests.factories import located, random_records, record
 

@@ -19,8 +19,10 @@ import httpx
 import pytest
 from selenium.webdriver.common.by import By
 
-from dashapp import access_tokens, db, tokens
-from dashapp.ingest import ingest
+from dashapp.access import ingest_tokens as tokens
+from dashapp.access import tokens as access_tokens
+from dashapp.ingest.pipeline import ingest
+from dashapp.store import db
 from tests.factories import located, random_records, record
 from tests.servers import free_port, wait_for
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from callbacks.wall import kpi_texts, relative_time
-from dashapp.engine import GroupNps
-from dashapp.figures import heatmap, signed
-from dashapp.nps import compute
+from dashapp.figures.charts import heatmap, signed
+from dashapp.figures.nps_engine import GroupNps
+from dashapp.metrics.nps import compute
 
 
 def test_fig001_signed_nps_never_shows_minus_zero() -> None:
@@ -50,7 +50,7 @@ def test_fig004_relative_time() -> None:
 
 
 def test_fig005_comparison_verdicts() -> None:
-    from dashapp.comparison import verdict
+    from dashapp.figures.comparison import verdict
 
     assert "real difference" in verdict(compute(600, 300, 100), compute(400, 300, 300))
     assert "within noise" in verdict(compute(14, 10, 6), compute(12, 10, 8))
@@ -62,7 +62,7 @@ def test_fig006_heatmap_cells_and_hover_show_n_and_cell_labels_are_legible() -> 
     """Every NPS shows its n (cell text and hover); each label reaches 4.5:1 on its own cell."""
     from plotly.colors import sample_colorscale
 
-    from dashapp.figures import NPS_RANGE, NPS_SCALE, contrast
+    from dashapp.figures.charts import NPS_RANGE, NPS_SCALE, contrast
 
     rows = [
         GroupNps({"brand": b, "country": c}, compute(p, 100 - p - d, d))
@@ -99,7 +99,7 @@ def test_fig006_heatmap_cells_and_hover_show_n_and_cell_labels_are_legible() -> 
 
 def test_fig007_chart_text_takes_the_themes_colours() -> None:
     """Light screens get dark chart text, dark screens light text; both 4.5:1 on their cards."""
-    from dashapp.figures import THEMES, contrast, trends, volume
+    from dashapp.figures.charts import THEMES, contrast, trends, volume
 
     day = dt.date(2026, 11, 20)
     assert THEMES["light"].text != THEMES["dark"].text

@@ -14,10 +14,13 @@ from pathlib import Path
 import httpx
 from sqlalchemy import func, select
 
-from dashapp import access_tokens, db, users, versions
-from dashapp.ingest import ingest
-from dashapp.models import SchedulerLease, SourceState
-from dashapp.users import Role
+from dashapp.access import tokens as access_tokens
+from dashapp.access import users
+from dashapp.access.users import Role
+from dashapp.ingest.pipeline import ingest
+from dashapp.store import counters as versions
+from dashapp.store import db
+from dashapp.store.models import SchedulerLease, SourceState
 from tests.access import PASSWORD
 from tests.factories import located, record
 from tests.servers import free_port, wait_for
@@ -91,7 +94,7 @@ def test_guni001_workers_share_cache_and_run_no_jobs(tmp_path: Path) -> None:
                 )
                 assert page.status_code == 200
         # A new response reaches every worker within a second: each reads the data version
-        # at most once a second (dashapp/versions.py), and it changed.
+        # at most once a second (dashapp/store/counters.py), and it changed.
         ingest(sessions, "s", located([record(99, score=0, submitted_at="2026-11-20T11:00:00Z")]))
         time.sleep(versions.MAX_AGE)
         for _ in range(10):

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import queries
-from dashapp.ingest import ingest
-from dashapp.models import Response, Rollup, StoreMeta
+from dashapp.ingest.pipeline import ingest
+from dashapp.metrics import queries
+from dashapp.store.models import Response, Rollup, StoreMeta
 from tests.factories import located, random_records, record
 
 UTC = dt.UTC

@@ -9,10 +9,11 @@ from typing import Any
 
 import dash
 
-from dashapp import create_app, db
+from dashapp import create_app
 from dashapp.config import Playlist, Settings
-from dashapp.factory import ASSETS
 from dashapp.services import services_of
+from dashapp.store import db
+from dashapp.web.factory import ASSETS
 from layouts.kiosk import kiosk_config
 
 

@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashapp.label_stats import impact, label_stats
-from dashapp.labelling import Labeller
-from dashapp.taxonomy import TaxonomyError, default_text, dump_taxonomy, parse_taxonomy
-from dashapp.text import SNOWBALL, clauses
+from dashapp.labels.labelling import Labeller
+from dashapp.labels.stats import impact, label_stats
+from dashapp.labels.taxonomy import TaxonomyError, default_text, dump_taxonomy, parse_taxonomy
+from dashapp.labels.text import SNOWBALL, clauses
 
 REQUIRED = ("de", "en", "fr", "nl", "sv", "da", "it", "es", "pl")
 SHIPPED = parse_taxonomy(default_text())

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from dashapp import db
-from dashapp.discovery import Comment, discover, is_growing, is_new
-from dashapp.ingest import ingest
-from dashapp.models import ResponseLabel, TaxonomyVersion
+from dashapp.ingest.pipeline import ingest
+from dashapp.labels.discovery import Comment, discover, is_growing, is_new
+from dashapp.store import db
+from dashapp.store.models import ResponseLabel, TaxonomyVersion
 from tests.factories import located, record
 from tests.test_cli import invoke
 

@@ -14,9 +14,10 @@ from dash.testing.composite import DashComposite
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
-from dashapp import db, themes
-from dashapp.ingest import ingest
+from dashapp.ingest.pipeline import ingest
+from dashapp.labels import discovered as themes
 from dashapp.services import services_of
+from dashapp.store import db
 from tests.factories import located, record
 from tests.test_labels_cli import themed_comments
 from tests.test_wall import start

@@ -12,15 +12,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import create_app, label_store, queries
+from dashapp import create_app
 from dashapp.config import Settings
-from dashapp.ingest import ingest
-from dashapp.label_queries import label_counts
-from dashapp.labelling import Labeller
-from dashapp.models import Response, ResponseLabel, TaxonomyVersion
-from dashapp.nps import classify
+from dashapp.ingest.pipeline import ingest
+from dashapp.labels import store as label_store
+from dashapp.labels.labelling import Labeller
+from dashapp.labels.queries import label_counts
+from dashapp.labels.taxonomy import default_text, parse_taxonomy
+from dashapp.metrics import queries
+from dashapp.metrics.nps import classify
 from dashapp.services import services_of
-from dashapp.taxonomy import default_text, parse_taxonomy
+from dashapp.store.models import Response, ResponseLabel, TaxonomyVersion
 from tests.access import client_as
 from tests.factories import located, record
 

@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.lease import Lease
-from dashapp.scheduler import when_leased
+from dashapp.jobs.scheduler import when_leased
+from dashapp.store.lease import Lease
 
 T0 = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
 

@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from dashapp import db
-from dashapp.models import Base
+from dashapp.store import db
+from dashapp.store.models import Base
 
 
 def test_mig001_migrated_store_matches_the_models(store_url: str) -> None:

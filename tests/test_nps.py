@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dashapp.nps import Z95, ScoreClass, classify, compare, compute
+from dashapp.metrics.nps import Z95, ScoreClass, classify, compare, compute
 
 
 @pytest.mark.parametrize(

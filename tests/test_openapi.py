@@ -10,10 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import Case
 from schemathesis.checks import positive_data_acceptance
 
-from dashapp import create_app, db, tokens
+from dashapp import create_app
+from dashapp.access import ingest_tokens as tokens
+from dashapp.access.users import Role
 from dashapp.config import Settings
 from dashapp.services import services_of
-from dashapp.users import Role
+from dashapp.store import db
 from tests.access import api_token
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp import db
-from dashapp.models import Response, SourceState
-from dashapp.scheduler import Poller, backoff_seconds
+from dashapp.jobs.scheduler import Poller, backoff_seconds
+from dashapp.store import db
+from dashapp.store.models import Response, SourceState
 from data_sources import build
 from tests.factories import record, write_csv
 
@@ -75,7 +75,7 @@ def test_poll003_polled_records_pass_the_same_checks_with_the_settings_bounds(
     """A scheduled files source: bytes that are not UTF-8, an ESC in a brand and a time past
     FEEDBACKWALL_FUTURE_SKEW_HOURS are rejected; the rest of the file is stored."""
     from dashapp.config import Settings
-    from dashapp.runtime import start_scheduler
+    from dashapp.jobs.runtime import start_scheduler
 
     folder = tmp_path / "drop"
     folder.mkdir()

@@ -19,13 +19,13 @@ from aiosmtpd.handlers import Message as MessageHandler
 from click.testing import CliRunner
 from flask import Flask
 
-from dashapp import db
-from dashapp.cli import main
+from dashapp.cli.main import main
 from dashapp.config import ReportConfig, Settings
-from dashapp.ingest import ingest
-from dashapp.mail import MailServer
+from dashapp.ingest.pipeline import ingest
+from dashapp.ingest.validation import safe_text
+from dashapp.jobs.mail import MailServer
 from dashapp.services import build_services
-from dashapp.validation import safe_text
+from dashapp.store import db
 from tests.factories import located, record
 from tests.poison import COMMENT, brand_for, poison
 from tests.servers import free_port
@@ -72,7 +72,7 @@ def store(tmp_path: Path) -> str:
 
 def test_rep001_report_arrives_with_figures_and_pdf(smtp: tuple[Inbox, int], store: str) -> None:
     inbox, port = smtp
-    from dashapp import report
+    from dashapp.jobs import report
 
     settings = Settings.load(database_url=store)
     config = ReportConfig(recipients=["cx@example.com"])
@@ -125,7 +125,7 @@ def test_rep003_labels_that_moved_and_reports_per_brand(
     smtp: tuple[Inbox, int], store: str, tmp_path: Path
 ) -> None:
     inbox, port = smtp
-    from dashapp import report
+    from dashapp.jobs import report
 
     sessions = db.make_sessionmaker(db.make_engine(store))
     # The week before: delivery comments from detractors; this week (the store's
@@ -198,7 +198,7 @@ def test_rep004_the_days_own_comments_and_a_pdf_carrying_the_mail(
     store_url: str, settings: Settings
 ) -> None:
     """A busy day followed by busier ones: the day's comments are quoted, in mail and PDF alike."""
-    from dashapp import report
+    from dashapp.jobs import report
 
     sessions = db.make_sessionmaker(db.make_engine(store_url))
     start = dt.datetime.combine(DAY, dt.time(), dt.UTC)

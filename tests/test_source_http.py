@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.models import Response, SourceState
-from dashapp.scheduler import Poller
+from dashapp.jobs.scheduler import Poller
+from dashapp.store.models import Response, SourceState
 from data_sources import build
 from data_sources.base import SourceError
 from data_sources.http import HttpSource

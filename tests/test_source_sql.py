@@ -32,8 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.models import Response, SourceState
-from dashapp.scheduler import Poller
+from dashapp.jobs.scheduler import Poller
+from dashapp.store.models import Response, SourceState
 from data_sources import build
 from data_sources.base import SourceError
 from data_sources.sql import SqlSource

@@ -11,9 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from dashapp.ingest import check
-from dashapp.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
-from dashapp.validation import (
+from dashapp.ingest.pipeline import check
+from dashapp.ingest.validation import (
     InvalidRecord,
     TimeBounds,
     bad_character,
@@ -22,7 +21,8 @@ from dashapp.validation import (
     safe_text,
     validate,
 )
-from data_sources.base import CANONICAL_FIELDS
+from dashapp.metrics.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
+from dashapp.records import CANONICAL_FIELDS
 from tests.factories import record
 
 json_values = st.recursive(

@@ -19,12 +19,14 @@ from dash.testing.composite import DashComposite
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from dashapp import access_tokens, create_app, db
+from dashapp import create_app
+from dashapp.access import tokens as access_tokens
 from dashapp.config import Settings
-from dashapp.figures import signed
-from dashapp.ingest import ingest
-from dashapp.params import parse_filters
+from dashapp.figures.charts import signed
+from dashapp.ingest.pipeline import ingest
+from dashapp.metrics.params import parse_filters
 from dashapp.services import services_of
+from dashapp.store import db
 from layouts.ids import Compare, Explore, Panels
 from tests.factories import located, random_records, record
 from tests.servers import free_port, wait_for
@@ -395,7 +397,7 @@ def test_kiosk006_a_screen_reloads_once_when_the_build_changes(
     """The server reports a new build (an upgrade): each screen reloads itself, exactly once."""
     from flask import request
 
-    from dashapp.version import CONFIG_KEY
+    from dashapp.web.build import CONFIG_KEY
 
     seed(store, 100)
     settings = Settings.load(database_url=store, cache_url="simple", poll_interval=1)

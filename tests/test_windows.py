@@ -7,7 +7,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dashapp.queries import window_parts
+from dashapp.metrics.queries import window_parts
 
 UTC = dt.UTC
 BASE = dt.datetime(2026, 11, 1, tzinfo=UTC)

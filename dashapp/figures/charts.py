@@ -1,0 +1,422 @@
+"""Plotly figures for the wall, built from the NPS engine's results (pure functions).
+
+SVG traces only (no WebGL: plotly.js #6365 leaks contexts on long-running
+screens); font sizes scale with the screen so 4K walls stay legible; text
+colours come from the screen's theme (dark or light, :data:`THEMES`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from dashapp.figures.nps_engine import GroupNps, RollingPoint
+from dashapp.labels.stats import LabelStat
+from dashapp.metrics.queries import Counts
+
+#: Red through amber to green over the NPS range walls actually see.
+NPS_SCALE = [
+    [0.0, "#c0392b"],
+    [0.35, "#e67e22"],
+    [0.55, "#f1c40f"],
+    [0.75, "#7dbb42"],
+    [1.0, "#1e9e58"],
+]
+NPS_RANGE = (-40, 80)
+PALETTE = ("#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#b388ff", "#ff8c42", "#90be6d")
+#: Heatmap cell labels: black or white, whichever stands out more from the cell's colour
+#: (one of the two always reaches 4.5:1, whatever the colour).
+CELL_TEXT = ("#000000", "#ffffff")
+
+
+@dataclass(frozen=True, slots=True)
+class FigureTheme:
+    """The colours of one screen theme's charts, and of the card they sit on (assets/wall.css)."""
+
+    text: str
+    muted: str
+    grid: str
+    line: str
+    zeroline: str
+    card: str
+    #: Heatmap cells with too few responses to colour (their n in muted text).
+    small_cell: str
+
+
+THEMES = {
+    "dark": FigureTheme(
+        text="#e9ecef",
+        muted="#9aa3ab",
+        grid="rgba(255,255,255,0.08)",
+        line="#506784",
+        zeroline="#283442",
+        card="#2b2f33",
+        small_cell="#2b2f33",
+    ),
+    "light": FigureTheme(
+        text="#1b1e21",
+        muted="#5c636a",
+        grid="rgba(0,0,0,0.10)",
+        line="#adb5bd",
+        zeroline="#dee2e6",
+        card="#ffffff",
+        small_cell="#e9ecef",
+    ),
+}
+DEFAULT_THEME = "dark"
+
+
+def _template(theme: FigureTheme) -> go.layout.Template:
+    """The parts of a plotly template these charts use, in *theme*'s colours.
+
+    Made once per theme: naming a whole template cost more than building the chart
+    itself (it is validated and copied per figure) and sent 7 KB more with every
+    figure to every screen.
+    """
+    axis = {
+        "gridcolor": theme.grid,
+        "linecolor": theme.line,
+        "ticks": "",
+        "zeroline": False,
+        "zerolinecolor": theme.zeroline,
+        "title": {"standoff": 15},
+        "automargin": True,
+    }
+    return go.layout.Template(
+        layout={
+            "colorway": PALETTE,
+            "font": {"color": theme.text},
+            "hovermode": "closest",
+            "hoverlabel": {"align": "left"},
+            "xaxis": axis,
+            "yaxis": axis,
+            "coloraxis": {"colorbar": {"outlinewidth": 0, "ticks": ""}},
+            "annotationdefaults": {"arrowcolor": theme.text, "arrowhead": 0, "arrowwidth": 1},
+        }
+    )
+
+
+TEMPLATES = {name: _template(theme) for name, theme in THEMES.items()}
+
+
+def theme_of(name: str | None) -> str:
+    """A known theme's name: *name*, or the default for anything else."""
+    return name if name in THEMES else DEFAULT_THEME
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    """``#rrggbb``, ``#rgb`` or ``rgb(r, g, b)`` as three 0-255 numbers."""
+    if colour.startswith("#"):
+        digits = colour[1:]
+        if len(digits) == 3:
+            digits = "".join(d * 2 for d in digits)
+        return tuple(float(int(digits[i : i + 2], 16)) for i in (0, 2, 4))  # type: ignore[return-value]
+    r, g, b = (float(v) for v in colour[colour.index("(") + 1 : -1].split(",")[:3])
+    return r, g, b
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of an opaque colour."""
+    lin = [
+        c / 255 / 12.92 if c <= 10.31 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in _rgb(colour)
+    ]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two opaque colours (1 to 21; 4.5 is legible body text)."""
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def cell_colour(value: float) -> str:
+    """The heatmap colour of an NPS (the scale clamped to :data:`NPS_RANGE`)."""
+    low, high = NPS_RANGE
+    return sample_colorscale(NPS_SCALE, [min(1.0, max(0.0, (value - low) / (high - low)))])[0]
+
+
+def cell_text(value: float) -> str:
+    """The label colour that stands out most from an NPS's cell colour."""
+    background = cell_colour(value)
+    return max(CELL_TEXT, key=lambda text: contrast(text, background))
+
+
+def style(fig: go.Figure, scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.Figure:
+    """*fig* in the wall's style for *theme* ("dark" or "light")."""
+    return _layout(fig, scale, theme)
+
+
+def signed(value: float) -> str:
+    """An NPS as published on the wall: whole points with a sign, and never "-0"."""
+    whole = round(value)
+    return f"{whole:+d}" if whole else "0"
+
+
+def _layout(fig: go.Figure, scale: float, theme: str = DEFAULT_THEME) -> go.Figure:
+    size = round(14 * scale)
+    name = theme_of(theme)
+    fig.update_layout(
+        template=TEMPLATES[name],
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        # Text colour from the theme: a light screen's charts got near-white text before.
+        font={"color": THEMES[name].text, "size": size},
+        margin={
+            "l": round(10 * scale),
+            "r": round(10 * scale),
+            "t": round(8 * scale),
+            "b": round(10 * scale),
+        },
+        legend={"orientation": "h", "y": -0.15, "font": {"size": size, "color": THEMES[name].text}},
+        autosize=True,
+        uirevision="static",
+    )
+    return fig
+
+
+def for_print(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
+    """*fig* restyled for slides and reports: white background, dark text, a title line."""
+    fig.update_layout(
+        template="plotly_white",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        font={"color": "#212529", "size": 14},
+        title={"text": f"{title}<br><sup>{subtitle}</sup>", "x": 0.01},
+        margin={"t": 90, "l": 60, "r": 30, "b": 60},
+    )
+    fig.update_xaxes(gridcolor="#e5e5e5")
+    fig.update_yaxes(gridcolor="#e5e5e5")
+    return fig
+
+
+def dashboard(
+    big: str, detail: str, heat: go.Figure, trend: go.Figure, vol: go.Figure, subtitle: str
+) -> go.Figure:
+    """The overview on one landscape page: the big number, heatmap, trends and volume."""
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        column_widths=[0.62, 0.38],
+        row_heights=[0.5, 0.5],
+        subplot_titles=(
+            "NPS by brand and country, 30 days",
+            "",
+            "Rolling 30-day NPS by brand",
+            "Responses per day",
+        ),
+        vertical_spacing=0.14,
+        horizontal_spacing=0.08,
+    )
+    for trace in heat.data:
+        fig.add_trace(trace, row=1, col=1)
+    for trace in trend.data:
+        fig.add_trace(trace, row=2, col=1)
+    for trace in vol.data:
+        fig.add_trace(trace.update(showlegend=False), row=2, col=2)
+    fig.update_layout(barmode="stack")
+    fig.add_annotation(
+        text=f"<b>{big}</b>",
+        x=0.84,
+        y=0.86,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 96},
+    )
+    fig.add_annotation(
+        text=f"NPS, last 30 days<br>{detail}",
+        x=0.84,
+        y=0.66,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+    )
+    return for_print(fig, "Feedback Wall · overview", subtitle)
+
+
+def empty(message: str, scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.Figure:
+    """A blank chart that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        showarrow=False,
+        font={"size": round(18 * scale), "color": THEMES[theme_of(theme)].muted},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, scale, theme)
+
+
+def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.Figure:
+    """NPS per brand (rows) x country (columns), every cell with its n; cells below min n grey.
+
+    Drawn as three layers of one grid: coloured cells with black labels, coloured
+    cells with white labels (whichever stands out on the cell's colour), and the
+    grey cells with too few responses. Each cell's hover says its NPS, n and interval.
+    """
+    if not rows:
+        return empty("No responses in the last 30 days", scale, theme)
+    colours = THEMES[theme_of(theme)]
+    brands = sorted({r.group["brand"] for r in rows}, reverse=True)
+    countries = sorted({r.group["country"] for r in rows})
+    cell = {(r.group["brand"], r.group["country"]): r.nps for r in rows}
+    layers = (*CELL_TEXT, "small")
+    grids: dict[str, tuple[list[list[float | None]], list[list[str]], list[list[list[str]]]]] = {
+        layer: ([], [], []) for layer in layers
+    }
+    for brand in brands:
+        for z, text, data in grids.values():
+            z.append([])
+            text.append([])
+            data.append([])
+        for country in countries:
+            figures = cell.get((brand, country))
+            layer = None
+            if figures is not None and figures.nps is not None:
+                layer = "small" if figures.too_small else cell_text(figures.nps)
+            for name, (z, text, data) in grids.items():
+                if name != layer or figures is None or figures.nps is None:
+                    z[-1].append(None)
+                    text[-1].append("")
+                    data[-1].append(["", "", ""])
+                    continue
+                interval = f"{signed(figures.ci_low or 0)} to {signed(figures.ci_high or 0)}"
+                data[-1].append([f"{figures.n:,}", signed(figures.nps), interval])
+                if name == "small":
+                    z[-1].append(0)
+                    text[-1].append(f"n={figures.n:,}")
+                else:
+                    z[-1].append(figures.nps)
+                    text[-1].append(f"{signed(figures.nps)}<br>n={figures.n:,}")
+    size = round(15 * scale)
+    common = {"x": countries, "y": brands, "xgap": 3, "ygap": 3, "showscale": False}
+    traces = [
+        go.Heatmap(
+            z=grids[layer][0],
+            text=grids[layer][1],
+            customdata=grids[layer][2],
+            texttemplate="%{text}",
+            textfont={"size": size, "color": layer},
+            colorscale=NPS_SCALE,
+            zmin=NPS_RANGE[0],
+            zmax=NPS_RANGE[1],
+            hovertemplate="%{y} · %{x}<br>NPS %{customdata[1]} · n = %{customdata[0]}"
+            "<br>95% CI %{customdata[2]}<extra></extra>",
+            **common,
+        )
+        for layer in CELL_TEXT
+    ]
+    traces.append(
+        go.Heatmap(
+            z=grids["small"][0],
+            text=grids["small"][1],
+            customdata=grids["small"][2],
+            texttemplate="%{text}",
+            textfont={"size": round(size * 0.8), "color": colours.muted},
+            colorscale=[[0, colours.small_cell], [1, colours.small_cell]],
+            hovertemplate="%{y} · %{x}: too few responses to read (n = %{customdata[0]})"
+            "<br>NPS %{customdata[1]} · 95% CI %{customdata[2]}<extra></extra>",
+            **common,
+        )
+    )
+    fig = _layout(go.Figure(traces), scale, theme)
+    fig.update_xaxes(side="top", showgrid=False)
+    fig.update_yaxes(showgrid=False)
+    return fig
+
+
+def trends(
+    points_30: Sequence[RollingPoint],
+    points_7: Sequence[RollingPoint],
+    scale: float = 1.0,
+    theme: str = DEFAULT_THEME,
+) -> go.Figure:
+    """Rolling 30-day NPS per brand as solid lines, 7-day as dotted ones in the same colour."""
+    if not points_30:
+        return empty("No history yet", scale, theme)
+    brands = sorted({p.group["brand"] for p in points_30})
+    fig = go.Figure()
+    for i, brand in enumerate(brands):
+        colour = PALETTE[i % len(PALETTE)]
+        for points, dash, width, show in (
+            (points_30, "solid", 3, True),
+            (points_7, "dot", 1.5, False),
+        ):
+            mine = [p for p in points if p.group["brand"] == brand and p.nps.nps is not None]
+            fig.add_scatter(
+                x=[p.day for p in mine],
+                y=[p.nps.nps for p in mine],
+                mode="lines",
+                name=brand,
+                legendgroup=brand,
+                showlegend=show,
+                line={"color": colour, "dash": dash, "width": width * scale},
+                hovertemplate=f"{brand}: %{{y:.0f}} on %{{x|%d %b}}<extra></extra>",
+            )
+    fig = _layout(fig, scale, theme)
+    fig.update_yaxes(title=None, tickformat="+d")
+    return fig
+
+
+def volume(
+    days: Sequence[tuple[dt.date, Counts]], scale: float = 1.0, theme: str = DEFAULT_THEME
+) -> go.Figure:
+    """Responses per UTC day, stacked by promoters, passives and detractors."""
+    if not any(sum(c) for _, c in days):
+        return empty("No responses yet", scale, theme)
+    x = [day for day, _ in days]
+    fig = go.Figure()
+    for index, (name, colour) in enumerate(
+        (("Promoters", "#1e9e58"), ("Passives", "#f1c40f"), ("Detractors", "#c0392b"))
+    ):
+        fig.add_bar(x=x, y=[c[index] for _, c in days], name=name, marker_color=colour)
+    fig = _layout(fig, scale, theme)
+    fig.update_layout(barmode="stack", bargap=0.15)
+    return fig
+
+
+def label_treemap(stats: Sequence[LabelStat], scale: float = 1.0) -> go.Figure:
+    """Labels as nested tiles: area = comments carrying the label, colour = their NPS.
+
+    Each tile's ``customdata`` holds the label id, so a click can open its comments.
+    """
+    shown = [s for s in stats if s.volume]
+    if not shown:
+        return empty("No labelled comments in this period yet.", scale)
+    ids = {s.label for s in shown}
+    fig = go.Figure(
+        go.Treemap(
+            ids=[s.label for s in shown],
+            labels=[s.name for s in shown],
+            parents=[
+                parent if (parent := s.label.rpartition("/")[0]) in ids else "" for s in shown
+            ],
+            values=[s.volume for s in shown],
+            branchvalues="total",
+            customdata=[s.label for s in shown],
+            marker={
+                "colors": [s.nps.nps if s.nps.nps is not None else 0 for s in shown],
+                "colorscale": NPS_SCALE,
+                "cmin": NPS_RANGE[0],
+                "cmax": NPS_RANGE[1],
+                "colorbar": {"title": {"text": "NPS"}, "thickness": round(12 * scale)},
+            },
+            text=[
+                f"NPS {signed(s.nps.nps or 0)} · {100 * s.share:.0f}%"
+                + (" *" if s.nps.too_small else "")
+                for s in shown
+            ],
+            texttemplate="<b>%{label}</b><br>%{text}<br>n = %{value:,}",
+            hovertemplate="%{label}<br>%{text}<br>n = %{value:,}<extra></extra>",
+            tiling={"pad": 2},
+            pathbar={"visible": False},
+            maxdepth=2,
+        )
+    )
+    return _layout(fig, scale)

@@ -1,0 +1,435 @@
+"""The NPS engine: the query layer that callbacks, the API and the CLI call.
+
+Results are cached under the store's data version, so every screen and every
+worker shares one computation per data change; a new response changes the
+version and with it every key (no timers to tune). With a Redis cache the
+sharing spans processes and hosts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import pickle
+from collections.abc import Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask_caching import Cache
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp.labels import queries as label_queries
+from dashapp.labels import store as label_store
+from dashapp.labels.discovered import ThemeView
+from dashapp.labels.discovered import latest as latest_themes
+from dashapp.labels.stats import LabelStat, label_stats
+from dashapp.labels.taxonomy import Taxonomy
+from dashapp.metrics import nps, queries
+from dashapp.metrics.params import resolve_filters
+from dashapp.metrics.queries import Counts, Filters
+from dashapp.store import counters as versions
+
+T = TypeVar("T")
+CACHE_TTL = 24 * 3600
+#: The key part that names the last version built (served while a newer one is built).
+LATEST = "latest"
+#: How long one caller may build before another may try (if the first died mid-way).
+BUILD_SECONDS = 30
+
+
+@dataclass(slots=True)
+class Freshness:
+    """Whether one unit of work (a web request) was served a result of an older data version."""
+
+    stale: bool = False
+
+
+# A mutable marker, not a flag: Dash runs callbacks in a copy of the request's
+# context, where setting a variable would not reach the request, but marking the
+# object it holds does.
+_freshness: ContextVar[Freshness | None] = ContextVar("feedbackwall_freshness", default=None)
+
+
+def watch_freshness() -> Freshness:
+    """Watch, from now on in this context, whether an older version is served; read ``.stale``."""
+    marker = Freshness()
+    _freshness.set(marker)
+    return marker
+
+
+def default_as_of(now: dt.datetime | None = None) -> dt.datetime:
+    """The next whole UTC minute: fresh responses are inside, and cache keys last a minute."""
+    now = now or dt.datetime.now(dt.UTC)
+    floor = now.replace(second=0, microsecond=0)
+    return floor if floor == now else floor + dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupNps:
+    """The NPS of one group, e.g. {"brand": "Velora", "country": "DE"}."""
+
+    group: dict[str, str]
+    nps: nps.Nps
+
+
+@dataclass(frozen=True, slots=True)
+class RollingPoint:
+    """Trailing-window NPS at the end of one UTC day (the N days ending with *day*)."""
+
+    group: dict[str, str]
+    day: dt.date
+    window: int
+    nps: nps.Nps
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """A cell whose NPS fell significantly: where, from what, to what."""
+
+    group: dict[str, str]
+    current: nps.Nps
+    previous: nps.Nps
+    change: nps.Change
+
+
+def trailing(by_day: dict[dt.date, Counts], days: Sequence[dt.date], window: int) -> list[Counts]:
+    """Sums of counts over the *window* days ending with each of *days* (pure).
+
+    *days* must be consecutive; a sliding sum keeps this linear in len(days).
+    """
+    if not days:
+        return []
+    zero = (0, 0, 0)
+    p = pa = d = 0
+    first = days[0]
+    for i in range(window):
+        c = by_day.get(first - dt.timedelta(days=i), zero)
+        p, pa, d = p + c[0], pa + c[1], d + c[2]
+    out = [(p, pa, d)]
+    for day in days[1:]:
+        add = by_day.get(day, zero)
+        drop = by_day.get(day - dt.timedelta(days=window), zero)
+        p, pa, d = p + add[0] - drop[0], pa + add[1] - drop[1], d + add[2] - drop[2]
+        out.append((p, pa, d))
+    return out
+
+
+class NpsEngine:
+    """Cached NPS figures over the store."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        cache: Cache,
+        *,
+        min_n: int = 10,
+        watch: versions.Watch | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.cache = cache
+        self.watch = watch or versions.Watch(sessions)
+        self.min_n = min_n
+
+    def data_version(self) -> int:
+        """The store's data version as this process last read it (at most a second ago)."""
+        return self.watch.current().data
+
+    @staticmethod
+    def _key(name: str, version: int | str, params: tuple[Any, ...]) -> str:
+        digest = hashlib.blake2b(pickle.dumps(params), digest_size=12).hexdigest()
+        return f"fw:{name}:{version}:{digest}"
+
+    def _cached(self, name: str, params: tuple[Any, ...], compute: Callable[[Session], T]) -> T:
+        # A query result, asked for by one view or inside a panel's build: no build lock
+        # (its two round trips would cost more than the rare duplicate query).
+        key = self._key(name, self.data_version(), params)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        with self.sessions() as session:
+            value = compute(session)
+        self.cache.set(key, value, timeout=CACHE_TTL)
+        return value
+
+    def memo(self, name: str, params: tuple[Any, ...], build: Callable[[], T]) -> T:
+        """*build()*, computed once per data version and *params*, then shared by every caller.
+
+        For finished panels: a screen's refresh then costs a cache lookup, not
+        building figures. *params* must hold everything the result depends on.
+
+        One caller at a time builds a new version (across processes when the
+        cache is shared); callers arriving meanwhile get the last version built
+        for these *params* rather than waiting or building it again (and the
+        request is marked so that its answer is not kept as the new version's,
+        see :func:`watch_freshness`). With nothing built before, they build too.
+        """
+        key = self._key(name, self.data_version(), params)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        latest = self._key(name, LATEST, params)
+        building = f"{key}:building"
+        if self.cache.add(building, 1, timeout=BUILD_SECONDS):
+            try:
+                value = build()
+                self.cache.set_many({key: value, latest: value}, timeout=CACHE_TTL)
+            finally:
+                self.cache.delete(building)
+            return value
+        stale = self.cache.get(latest)
+        if stale is None:
+            return build()
+        marker = _freshness.get()
+        if marker is not None:
+            marker.stale = True
+        return stale  # type: ignore[no-any-return]
+
+    def _nps(self, counts: Counts) -> nps.Nps:
+        return nps.compute(*counts, min_n=self.min_n)
+
+    def nps_by(
+        self,
+        by: Sequence[str] = (),
+        *,
+        window: int = 30,
+        as_of: dt.datetime | None = None,
+        filters: Filters = Filters(),
+    ) -> list[GroupNps]:
+        """NPS per group over (as_of - window days, as_of], sorted by group.
+
+        Groups without responses are absent; groups with fewer than min_n are
+        present and marked ``too_small``.
+        """
+        end = as_of or default_as_of()
+        start = end - dt.timedelta(days=window)
+        counts = self._cached(
+            "counts",
+            (tuple(by), start, end, filters),
+            lambda s: queries.counts(s, by, start, end, filters),
+        )
+        return [
+            GroupNps(dict(zip(by, key, strict=True)), self._nps(c))
+            for key, c in sorted(counts.items())
+        ]
+
+    def total(
+        self, *, window: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+    ) -> nps.Nps:
+        """NPS over everything the filters select in the window."""
+        rows = self.nps_by((), window=window, as_of=as_of, filters=filters)
+        return rows[0].nps if rows else self._nps((0, 0, 0))
+
+    def rolling(
+        self,
+        by: Sequence[str] = (),
+        *,
+        window: int = 30,
+        days: int = 120,
+        as_of: dt.datetime | None = None,
+        filters: Filters = Filters(),
+    ) -> list[RollingPoint]:
+        """Daily points of the trailing *window*-day NPS for the *days* UTC days up to as_of.
+
+        The point for day D covers the UTC days D-window+1..D; the last day may be partial.
+        """
+        last = (as_of or dt.datetime.now(dt.UTC)).date()
+        first = last - dt.timedelta(days=days - 1)
+        lookback = first - dt.timedelta(days=window - 1)
+        span = [first + dt.timedelta(days=i) for i in range(days)]
+
+        def compute(session: Session) -> list[RollingPoint]:
+            per_group = queries.daily_counts(session, by, lookback, last, filters)
+            points = []
+            for key, by_day in sorted(per_group.items()):
+                group = dict(zip(by, key, strict=True))
+                for day, counts in zip(span, trailing(by_day, span, window), strict=True):
+                    if sum(counts):
+                        points.append(RollingPoint(group, day, window, self._nps(counts)))
+            return points
+
+        # The finished points are cached, not the day counts: a cached call costs a lookup.
+        return self._cached("rolling", (tuple(by), window, first, last, filters), compute)
+
+    def change(
+        self, *, window: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+    ) -> tuple[nps.Nps, nps.Nps, nps.Change]:
+        """This window's NPS, the previous window's, and whether the move is significant."""
+        end = as_of or default_as_of()
+        current = self.total(window=window, as_of=end, filters=filters)
+        previous = self.total(window=window, as_of=end - dt.timedelta(days=window), filters=filters)
+        return current, previous, nps.compare(current, previous)
+
+    def daily_volume(
+        self, *, days: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+    ) -> list[tuple[dt.date, Counts]]:
+        """(UTC day, counts) for the *days* days up to as_of's day, oldest first, gaps as zeros."""
+        last = (as_of or dt.datetime.now(dt.UTC)).date()
+        first = last - dt.timedelta(days=days - 1)
+
+        def compute(session: Session) -> list[tuple[dt.date, Counts]]:
+            by_day = queries.daily_counts(session, (), first, last, filters).get((), {})
+            span = (first + dt.timedelta(days=i) for i in range(days))
+            return [(day, by_day.get(day, (0, 0, 0))) for day in span]
+
+        return self._cached("volume", (first, last, filters), compute)
+
+    def feed(
+        self, *, limit: int = 50, filters: Filters = Filters(), max_score: int | None = None
+    ) -> list[queries.FeedItem]:
+        """The newest commented responses, newest first (``max_score=6``: detractors only)."""
+        return self._cached(
+            "feed",
+            (limit, filters, max_score),
+            lambda s: queries.feed(s, limit=limit, filters=filters, max_score=max_score),
+        )
+
+    def comments_between(
+        self,
+        start: dt.datetime,
+        end: dt.datetime,
+        *,
+        filters: Filters = Filters(),
+        min_score: int = 0,
+        max_score: int = 10,
+        limit: int = 50,
+    ) -> list[queries.FeedItem]:
+        """Commented responses submitted in (start, end], scores min..max, newest first."""
+        return self._cached(
+            "comments_between",
+            (start, end, filters, min_score, max_score, limit),
+            lambda s: queries.comments_between(
+                s, start, end, filters, min_score=min_score, max_score=max_score, limit=limit
+            ),
+        )
+
+    def dimensions(self) -> dict[str, list[str]]:
+        """The brands, countries and touchpoints in the store."""
+        return self._cached("dimensions", (), queries.dimensions)
+
+    def resolve(self, filters: Filters) -> tuple[Filters, tuple[str, ...]]:
+        """*filters* spelled as the store has them, and what names nothing it has (see
+        :func:`dashapp.metrics.params.resolve_filters`; pages, exports and the API all ask here)."""
+        if not (filters.brand or filters.country or filters.touchpoint):
+            return filters, ()
+        return resolve_filters(filters, self.dimensions())
+
+    def responses(
+        self,
+        selection: queries.Selection,
+        *,
+        limit: int = 50,
+        before: queries.Position | None = None,
+    ) -> list[queries.ResponseRow]:
+        """One keyset page of the selection's responses, newest first."""
+        return self._cached(
+            "responses",
+            (selection, limit, before),
+            lambda s: queries.responses_page(s, selection, limit=limit, before=before),
+        )
+
+    def selection_nps(self, selection: queries.Selection, by: Sequence[str] = ()) -> list[GroupNps]:
+        """NPS per group over the selection's time range, filters and label (not class or words)."""
+        end = selection.end or default_as_of()
+        start = selection.start or end - dt.timedelta(days=30)
+
+        def compute(session: Session) -> dict[tuple[str, ...], Counts]:
+            if not selection.label:
+                return queries.counts(session, by, start, end, selection.filters)
+            found = label_queries.label_counts(
+                session, start, end, selection.filters, by=by, label=selection.label
+            )
+            return {key[1:]: (c[0], c[1], c[2]) for key, c in found.items()}
+
+        counts = self._cached(
+            "selection", (tuple(by), start, end, selection.filters, selection.label), compute
+        )
+        return [
+            GroupNps(dict(zip(by, key, strict=True)), self._nps(c))
+            for key, c in sorted(counts.items(), key=lambda kv: -sum(kv[1]))
+        ]
+
+    def labels(
+        self, *, window: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+    ) -> list[LabelStat]:
+        """Figures per label over (as_of - window days, as_of], against the window before."""
+        end = as_of or default_as_of()
+        return self.labels_between(end - dt.timedelta(days=window), end, filters=filters)
+
+    def labels_between(
+        self, start: dt.datetime, end: dt.datetime, *, filters: Filters = Filters()
+    ) -> list[LabelStat]:
+        """Figures per label over (start, end], against the as long period before it."""
+        before = start - (end - start)
+
+        def compute(session: Session) -> list[LabelStat]:
+            _, taxonomy = label_store.current(session)
+            now = {
+                k[0]: c for k, c in label_queries.label_counts(session, start, end, filters).items()
+            }
+            earlier = {
+                k[0]: c
+                for k, c in label_queries.label_counts(session, before, start, filters).items()
+            }
+            total = queries.counts(session, (), start, end, filters).get((), (0, 0, 0))
+            return label_stats(taxonomy, now, earlier, total, min_n=self.min_n)
+
+        return self._cached("labels", (start, end, filters), compute)
+
+    def response_labels(self, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
+        """The stored (label, sentiment) pairs of each response id (labelled ones only)."""
+        return self._cached(
+            "response_labels", (tuple(ids),), lambda s: label_store.labels_of(s, ids)
+        )
+
+    def themes(self, scope: str = "unlabelled") -> list[ThemeView]:
+        """The latest discovered themes of *scope*, largest first."""
+        return self._cached("themes", (scope,), lambda s: latest_themes(s, scope))
+
+    def relabel_progress(self) -> float | None:
+        """0..1 while stored comments are being relabelled after a taxonomy change, else None."""
+        return self._cached("relabel_progress", (), label_store.relabel_progress)
+
+    def taxonomy(self) -> Taxonomy:
+        """The label taxonomy in force."""
+        return self._cached("taxonomy", (), lambda s: label_store.current(s)[1])
+
+    def drops(
+        self,
+        by: Sequence[str] = ("brand", "country"),
+        *,
+        window: int = 7,
+        as_of: dt.datetime | None = None,
+        filters: Filters = Filters(),
+    ) -> list[Drop]:
+        """Cells whose NPS fell significantly against the previous window, worst first.
+
+        Uses the engine's difference test; cells below min_n never qualify.
+        """
+        end = as_of or default_as_of()
+        before = end - dt.timedelta(days=window)
+        current = {
+            tuple(r.group.values()): r
+            for r in self.nps_by(by, window=window, as_of=end, filters=filters)
+        }
+        previous = {
+            tuple(r.group.values()): r.nps
+            for r in self.nps_by(by, window=window, as_of=before, filters=filters)
+        }
+        found = []
+        for key, row in current.items():
+            if key not in previous:
+                continue
+            change = nps.compare(row.nps, previous[key])
+            if change.significant and change.delta is not None and change.delta < 0:
+                found.append(Drop(row.group, row.nps, previous[key], change))
+        return sorted(found, key=lambda d: d.change.z or 0.0)
+
+
+def rounded(value: float | None) -> float | None:
+    """One decimal, as figures are published; None stays None."""
+    if value is None or math.isnan(value):
+        return None
+    # Adding 0.0 turns -0.0 into 0.0, which reads better in a CSV.
+    return round(value, 1) + 0.0

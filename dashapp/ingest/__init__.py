@@ -1,0 +1,1 @@
+"""Ingest: raw records validated, deduplicated, language-tagged, stored with labels and rollups."""

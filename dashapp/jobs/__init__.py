@@ -1,0 +1,1 @@
+"""Scheduled work in one process: pollers, alerts, the daily report, mail."""

@@ -1,0 +1,288 @@
+"""Start the work of one process: configured pollers, the demo, and what its web server bound."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from flask import Flask
+from flask_caching import Cache
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp.config import Settings
+from dashapp.figures.nps_engine import NpsEngine
+from dashapp.ingest.erasure import apply_retention
+from dashapp.ingest.pipeline import Retention, ingest
+from dashapp.ingest.validation import TimeBounds
+from dashapp.jobs.alerts import Deliverer, scan, scan_drops
+from dashapp.jobs.scheduler import Poller, add_poller, build_scheduler, when_leased
+from dashapp.labels import store as label_store
+from dashapp.labels.discovered import run_discovery
+from dashapp.store.db import make_engine, make_sessionmaker
+from dashapp.store.lease import Lease
+from dashapp.store.models import Response
+from data_sources.base import build
+
+log = logging.getLogger(__name__)
+DEMO_SOURCE = "demo"
+DEMO_HISTORY_DAYS = 120
+#: Seconds between alert scans and between delivery rounds.
+ALERT_INTERVAL = 5.0
+#: Seconds between checks for significant drops (they move slowly).
+DROP_INTERVAL = 60.0
+#: Relabelling after a taxonomy change: a slice of work every few seconds, so
+#: writers (ingest) never wait long for the store.
+RELABEL_INTERVAL = 5.0
+RELABEL_SLICE = 3.0
+#: Seconds between theme discovery runs, and between retention runs.
+DISCOVERY_INTERVAL = 3600.0
+RETENTION_INTERVAL = 3600.0
+
+
+def bound_addresses(web: Any) -> list[str]:
+    """The IP addresses a waitress server's listening sockets are bound to, numeric, as the
+    sockets themselves say (one server, or several for a name like "localhost")."""
+    from waitress.server import BaseWSGIServer
+
+    servers = [web] if isinstance(web, BaseWSGIServer) else list(web.map.values())
+    # waitress's own effective_host may be a reverse-DNS name; the socket's is the address.
+    return [str(s.socket.getsockname()[0]) for s in servers if isinstance(s, BaseWSGIServer)]
+
+
+@dataclass(slots=True)
+class ScheduledWork:
+    """A started scheduler and the lease it runs under."""
+
+    scheduler: BackgroundScheduler
+    lease: Lease
+
+    def stop(self) -> None:
+        """Stop the jobs and hand the lease to whoever waits for it."""
+        self.scheduler.shutdown(wait=True)
+        try:
+            self.lease.release()
+        except Exception:  # the store is gone; the lease will simply expire
+            log.warning("could not release the scheduler lease", exc_info=True)
+
+
+def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
+    """Build pollers for the configured sources (and the demo), start and return the scheduler.
+
+    Jobs run only while this process holds the store's scheduler lease, so
+    several such processes (even on several hosts) never run a job twice.
+    With *demo*, a job first seeds an empty store with DEMO_HISTORY_DAYS of
+    history and then starts the demo poller; the web app serves meanwhile.
+    """
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    lease = Lease(sessions)
+    if not lease.renew():
+        log.info("another process holds the scheduler lease; this one stands by")
+    scheduler = build_scheduler(pollers(settings, sessions), lease)
+    if settings.alerts:
+        deliverer = Deliverer(sessions, settings.alerts, settings.mail_server())
+        # Drops are rare and cheap to recompute; no cache to keep coherent.
+        engine = NpsEngine(
+            sessions,
+            Cache(
+                Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+            ),
+        )
+        jobs = {
+            "alerts:scan": (
+                lambda: scan(
+                    sessions,
+                    settings.alerts,
+                    dt.datetime.now(dt.UTC),
+                    dt.timedelta(hours=settings.alert_horizon_hours),
+                ),
+                ALERT_INTERVAL,
+            ),
+            "alerts:drops": (
+                lambda: scan_drops(engine, settings.alerts, dt.datetime.now(dt.UTC)),
+                DROP_INTERVAL,
+            ),
+            "alerts:deliver": (deliverer.deliver, ALERT_INTERVAL),
+        }
+        for job_id, (job, seconds) in jobs.items():
+            _every(scheduler, lease, job_id, job, seconds)
+    if settings.report is not None:
+        hour, minute = (int(part) for part in settings.report.time.split(":"))
+        scheduler.add_job(
+            when_leased(partial(_send_report, settings), lease),
+            "cron",
+            hour=hour,
+            minute=minute,
+            timezone=settings.report.timezone,
+            id="report:daily",
+            name="daily report",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=3600,
+        )
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    _every(
+        scheduler,
+        lease,
+        "labels:relabel",
+        partial(relabel_for, sessions, RELABEL_SLICE),
+        RELABEL_INTERVAL,
+        first=soon,
+    )
+    # Discovery also runs soon after start, so a fresh wall has themes.
+    _every(
+        scheduler,
+        lease,
+        "labels:discover",
+        partial(discover_themes, sessions, settings.discovery_backend),
+        DISCOVERY_INTERVAL,
+        first=soon,
+    )
+    if settings.retention_days is not None:
+        _every(
+            scheduler,
+            lease,
+            "privacy:retention",
+            partial(retain, sessions, settings.retention_days, settings.retention_mode),
+            RETENTION_INTERVAL,
+            first=soon,
+        )
+    if demo:
+        scheduler.add_job(
+            when_leased(
+                partial(
+                    _start_demo,
+                    scheduler,
+                    sessions,
+                    settings.demo_interval,
+                    lease,
+                    settings.time_bounds(),
+                    Retention.of(settings),
+                ),
+                lease,
+            ),
+            id="demo:seed",
+            name="seed demo history",
+            next_run_time=dt.datetime.now(dt.UTC),
+        )
+    scheduler.start()
+    return ScheduledWork(scheduler, lease)
+
+
+def pollers(settings: Settings, sessions: sessionmaker[Session]) -> list[Poller]:
+    """A poller for each configured source that is polled (push sources are not)."""
+    retention, bounds = Retention.of(settings), settings.time_bounds()
+    return [
+        Poller(build(s.kind, s.name, s.options), sessions, s.interval, retention, bounds)
+        for s in settings.sources
+        if s.kind != "push"
+    ]
+
+
+def _every(
+    scheduler: BackgroundScheduler,
+    lease: Lease,
+    job_id: str,
+    job: Callable[[], object],
+    seconds: float,
+    *,
+    first: dt.datetime | None = None,
+) -> None:
+    """Run *job* every *seconds* while this process holds the lease, never two at once."""
+    scheduler.add_job(
+        when_leased(job, lease),
+        "interval",
+        seconds=seconds,
+        id=job_id,
+        name=job_id,
+        max_instances=1,
+        coalesce=True,
+        **({"next_run_time": first} if first else {}),
+    )
+
+
+def retain(sessions: sessionmaker[Session], days: int, mode: str) -> int:
+    """Anonymise or delete responses older than *days*, a chunk per transaction; how many."""
+    done = 0
+    while True:
+        with sessions.begin() as session:
+            step = apply_retention(session, dt.timedelta(days=days), mode)  # type: ignore[arg-type]
+        if not step:
+            break
+        done += step
+    if done:
+        log.info("retention: %s %d responses older than %d days", mode, done, days)
+    return done
+
+
+def relabel_for(sessions: sessionmaker[Session], seconds: float) -> int:
+    """Relabel stored comments in short transactions for about *seconds*; how many were done."""
+    deadline = time.monotonic() + seconds
+    done = 0
+    with sessions.begin() as session:
+        if label_store.relabel_if_upgraded(session):
+            log.info("labelling changed with this release: relabelling stored comments")
+    while time.monotonic() < deadline:
+        with sessions.begin() as session:
+            step = label_store.relabel_step(session)
+        if not step:
+            break
+        done += step
+    if done:
+        log.info("relabelled %d comments with the taxonomy in force", done)
+    return done
+
+
+def discover_themes(sessions: sessionmaker[Session], backend: str = "tfidf") -> int:
+    """One discovery run over recent comments; how many themes it stored."""
+    with sessions.begin() as session:
+        found = run_discovery(session, backend=backend)
+    log.info("discovery: %d themes", found)
+    return found
+
+
+def _send_report(settings: Settings) -> None:
+    from flask import Flask
+
+    from dashapp.jobs import report
+    from dashapp.services import build_services
+
+    assert settings.report is not None
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    engine = build_services(settings, Flask(__name__)).nps
+    report.send_all(engine, yesterday, settings.report, settings.mail_server())
+
+
+def _start_demo(
+    scheduler: BackgroundScheduler,
+    sessions: sessionmaker[Session],
+    interval: float,
+    lease: Lease,
+    bounds: TimeBounds,
+    retention: Retention | None = None,
+) -> None:
+    from data_sources.demo import DemoSource, history
+
+    with sessions() as session:
+        empty = not session.scalar(select(exists().where(Response.id.is_not(None))))
+    if empty:
+        log.info("seeding %d days of demo history", DEMO_HISTORY_DAYS)
+        report = ingest(
+            sessions,
+            DEMO_SOURCE,
+            history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)),
+            retention=retention,
+            bounds=bounds,
+        )
+        log.info("demo history: %s", report.summary())
+        # The hourly discovery may have run on the empty store: a new wall shows themes at once.
+        discover_themes(sessions)
+    add_poller(
+        scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds), lease
+    )

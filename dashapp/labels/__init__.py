@@ -1,0 +1,1 @@
+"""Smart labels: the taxonomy, labelling and sentiment, label figures, discovered themes."""

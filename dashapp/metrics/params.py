@@ -1,0 +1,203 @@
+"""Parse the query parameters shared by the CLI, the HTTP API and page URLs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+from dashapp.metrics.queries import (
+    GROUP_COLUMNS,
+    SCORE_CLASSES,
+    SORTS,
+    Filters,
+    Position,
+    Selection,
+)
+
+_LABEL_ID = re.compile(r"^[a-z0-9][a-z0-9_/-]*$")
+
+
+class BadParameter(ValueError):
+    """A parameter a person typed that cannot be used; the message names it."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+def parse_by(text: str | None) -> tuple[str, ...]:
+    """Group columns from ``brand,country``; empty means one overall row."""
+    cols = tuple(c.strip() for c in (text or "").split(",") if c.strip())
+    bad = [c for c in cols if c not in GROUP_COLUMNS]
+    if bad:
+        raise BadParameter(
+            "by", f"unknown column {bad[0]!r}; choose from {', '.join(GROUP_COLUMNS)}"
+        )
+    if len(set(cols)) != len(cols):
+        raise BadParameter("by", "a column is repeated")
+    return cols
+
+
+def parse_as_of(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 instant with a zone; None when absent."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise BadParameter("as_of", f"{text!r} is not an ISO 8601 timestamp") from None
+    if value.tzinfo is None:
+        raise BadParameter("as_of", f"{text!r} has no time zone (add Z or +01:00)")
+    return value.astimezone(dt.UTC)
+
+
+def parse_window(text: str | None, default: int = 30) -> int:
+    """Days from ``30d`` or ``30``."""
+    if not text:
+        return default
+    value = text.strip().lower().removesuffix("d")
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 3660:
+        raise BadParameter("window", f"{text!r} must be a number of days such as 30d (1 to 3660)")
+    return int(value)
+
+
+def _values(text: str | None) -> tuple[str, ...]:
+    return tuple(sorted({v.strip() for v in (text or "").split(",") if v.strip()}))
+
+
+def parse_filters(get: Callable[[str], str | None] | Mapping[str, str]) -> Filters:
+    """Filters from brand/country/touchpoint parameters, each a comma-separated list."""
+    lookup = get.get if isinstance(get, Mapping) else get
+    return Filters(
+        brand=_values(lookup("brand")),
+        country=tuple(c.upper() for c in _values(lookup("country"))),
+        touchpoint=_values(lookup("touchpoint")),
+    )
+
+
+#: How many known values a message about an unknown filter value lists.
+KNOWN_SHOWN = 12
+
+
+def resolve_filters(
+    filters: Filters, known: Mapping[str, Sequence[str]]
+) -> tuple[Filters, tuple[str, ...]]:
+    """*filters* with each value spelled as the store has it, and a message per value that
+    names nothing the store has (pure).
+
+    The one resolver of filter values for every page, export and the API: a
+    value matches a *known* one whatever its case (``velora`` is ``Velora``). A
+    value matching nothing stays as typed, so it selects nothing (never
+    everything), and is named: "No brand 'Velorra' — known: Kvist, Nordhem, Velora".
+    """
+    resolved: dict[str, tuple[str, ...]] = {}
+    notes: list[str] = []
+    for name in ("brand", "country", "touchpoint"):
+        values = known.get(name, ())
+        spelled = {v.casefold(): v for v in values}
+        chosen = []
+        for value in getattr(filters, name):
+            match = spelled.get(value.casefold())
+            if match is None:
+                listed = ", ".join(values[:KNOWN_SHOWN])
+                more = len(values) - KNOWN_SHOWN
+                known_text = (
+                    f"known: {listed}" + (f" and {more} more" if more > 0 else "")
+                    if values
+                    else "none known yet"
+                )
+                notes.append(f"No {name} {value!r} — {known_text}")
+            chosen.append(match or value)
+        resolved[name] = tuple(sorted(set(chosen)))
+    return Filters(**resolved), tuple(notes)
+
+
+def parse_day(text: str | None, name: str) -> dt.date | None:
+    """A calendar day ``YYYY-MM-DD``; None when absent."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise BadParameter(name, f"{text!r} is not a date such as 2026-11-20") from None
+
+
+#: Days a drill-down selection covers when its URL names none: its date pickers show them too.
+DEFAULT_DAYS = 30
+
+
+def selection_days(
+    get: Callable[[str], str | None] | Mapping[str, str], today: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The inclusive UTC days of a drill-down selection: ``from``/``to``, else the last 30 days.
+
+    The one place the default window is decided: the explore page's pickers, its
+    list, summary and export links, and every link into it take their days from here.
+    """
+    lookup = get.get if isinstance(get, Mapping) else get
+    first, last = parse_day(lookup("from"), "from"), parse_day(lookup("to"), "to")
+    if last is None:
+        last = today or dt.datetime.now(dt.UTC).date()
+    if first is None:
+        try:
+            first = last - dt.timedelta(days=DEFAULT_DAYS - 1)
+        except OverflowError:  # to=0001-01-05: there are no 30 days before it
+            raise BadParameter("to", f"{last} is out of range") from None
+    if first > last:
+        raise BadParameter("from", "is after 'to'")
+    return first, last
+
+
+def parse_selection(get: Callable[[str], str | None] | Mapping[str, str]) -> Selection:
+    """A drill-down selection from URL parameters.
+
+    ``from``/``to`` are inclusive UTC days (see :func:`selection_days`: the last 30
+    days by default), ``class`` one of promoter/passive/detractor, ``q`` words the
+    comment contains, ``label`` a label id, ``sort`` new/low/high.
+    """
+    lookup = get.get if isinstance(get, Mapping) else get
+    first, last = selection_days(lookup)
+    tick = dt.timedelta(microseconds=1)
+    try:
+        start = dt.datetime.combine(first, dt.time(), dt.UTC) - tick
+    except OverflowError:
+        raise BadParameter("from", f"{first} is out of range") from None
+    try:
+        end = dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=1) - tick
+    except OverflowError:
+        raise BadParameter("to", f"{last} is out of range") from None
+    score_class = (lookup("class") or "").strip().lower()
+    if score_class and score_class not in SCORE_CLASSES:
+        raise BadParameter("class", f"choose from {', '.join(SCORE_CLASSES)}")
+    text = (lookup("q") or "").strip()[:200]
+    label = (lookup("label") or "").strip()
+    if len(label) > 120 or (label and not _LABEL_ID.match(label)):
+        raise BadParameter("label", "is not a label id (e.g. delivery/time)")
+    sort = (lookup("sort") or "new").strip().lower()
+    if sort not in SORTS:
+        raise BadParameter("sort", f"choose from {', '.join(SORTS)}")
+    return Selection(parse_filters(lookup), start, end, score_class, text, label, sort)
+
+
+def parse_before(text: str | None, sort: str = "new") -> Position | None:
+    """A keyset position: ``<ISO time>~<id>``, or ``<score>~<ISO time>~<id>`` for score orders."""
+    if not text:
+        return None
+    parts = text.split("~")
+    try:
+        # Positions are made by format_before: an instant with its zone, a score 0-10.
+        at = dt.datetime.fromisoformat(parts[-2]) if len(parts) >= 2 else None
+        if at is not None and at.tzinfo is not None:
+            if sort == "new" and len(parts) == 2:
+                return at, int(parts[1])
+            if sort != "new" and len(parts) == 3 and 0 <= int(parts[0]) <= 10:
+                return int(parts[0]), at, int(parts[2])
+    except ValueError:
+        pass
+    raise BadParameter("before", f"{text!r} is not a page position")
+
+
+def format_before(where: Position) -> str:
+    """The URL form of a keyset position (see parse_before)."""
+    return "~".join(v.isoformat() if isinstance(v, dt.datetime) else str(v) for v in where)

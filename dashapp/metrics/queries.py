@@ -1,0 +1,444 @@
+"""SQL for the NPS engine: counts over time windows, rolling series and the comment feed.
+
+Every function takes a Session and returns plain data; none caches (that is
+:mod:`dashapp.figures.nps_engine`'s job). Times are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from dashapp.store.models import Response, ResponseLabel, Rollup
+
+GROUP_COLUMNS = ("brand", "country", "touchpoint")
+HOUR = dt.timedelta(hours=1)
+DAY = dt.timedelta(days=1)
+
+#: (promoters, passives, detractors)
+Counts = tuple[int, int, int]
+GroupKey = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrict a query to some brands, countries or touchpoints (empty = all)."""
+
+    brand: tuple[str, ...] = ()
+    country: tuple[str, ...] = ()
+    touchpoint: tuple[str, ...] = ()
+
+    def clauses(self, table: Any) -> list[Any]:
+        """WHERE clauses for *table*, which has brand/country/touchpoint columns."""
+        return [
+            getattr(table, name).in_(values)
+            for name in GROUP_COLUMNS
+            if (values := getattr(self, name))
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRange:
+    """A stretch of time read from raw responses; each end open or closed."""
+
+    lo: dt.datetime
+    hi: dt.datetime
+    lo_closed: bool
+    hi_closed: bool
+
+    def clause(self, column: Any) -> Any:
+        """The WHERE clause selecting this range on *column*."""
+        return and_(
+            column >= self.lo if self.lo_closed else column > self.lo,
+            column <= self.hi if self.hi_closed else column < self.hi,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class WindowParts:
+    """A window (start, end] split into whole days, whole hours and raw edges.
+
+    ``days`` and ``hours`` are half-open [lo, hi) bucket ranges.
+    """
+
+    days: tuple[dt.datetime, dt.datetime] | None
+    hours: tuple[tuple[dt.datetime, dt.datetime], ...]
+    raw: tuple[RawRange, ...]
+
+
+def _floor(t: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    if step == DAY:
+        return t.replace(hour=0, minute=0, second=0, microsecond=0)
+    return t.replace(minute=0, second=0, microsecond=0)
+
+
+def _after(t: dt.datetime, step: dt.timedelta) -> dt.datetime:
+    """The first bucket boundary strictly after *t*."""
+    return _floor(t, step) + step
+
+
+def window_parts(start: dt.datetime, end: dt.datetime) -> WindowParts:
+    """Decompose the window (start, end] so that each instant falls in exactly one part.
+
+    Reads whole UTC days from daily rollups, whole hours at the two edges from
+    hourly rollups, and at most two partial hours from raw responses.
+    """
+    if end <= start:
+        return WindowParts(None, (), ())
+    h1, h2 = _after(start, HOUR), _floor(end, HOUR)
+    if h1 > h2:  # no hour boundary inside: all raw
+        return WindowParts(None, (), (RawRange(start, end, False, True),))
+    d1, d2 = _after(start, DAY), _floor(end, DAY)
+    hours: list[tuple[dt.datetime, dt.datetime]] = []
+    days = None
+    if d1 <= d2:
+        if d1 < d2:
+            days = (d1, d2)
+        if h1 < d1:
+            hours.append((h1, d1))
+        if d2 < h2:
+            hours.append((d2, h2))
+    elif h1 < h2:
+        hours.append((h1, h2))
+    raw = (RawRange(start, h1, False, False), RawRange(h2, end, True, True))
+    return WindowParts(days, tuple(hours), raw)
+
+
+def _rollup_counts(by: Sequence[str]) -> Select[Any]:
+    cols = [getattr(Rollup, c) for c in by]
+    return select(
+        *cols,
+        func.sum(Rollup.promoters),
+        func.sum(Rollup.passives),
+        func.sum(Rollup.detractors),
+    ).group_by(*cols)
+
+
+def counts(
+    session: Session,
+    by: Sequence[str],
+    start: dt.datetime,
+    end: dt.datetime,
+    filters: Filters = Filters(),
+) -> dict[GroupKey, Counts]:
+    """Promoters, passives and detractors per group for responses with start < submitted_at <= end.
+
+    Cost grows with the number of rollup buckets in the window, not with responses.
+    """
+    _check_by(by)
+    parts = window_parts(start, end)
+    statements: list[Select[Any]] = []
+    if parts.days:
+        lo, hi = parts.days
+        statements.append(
+            _rollup_counts(by).where(
+                Rollup.grain == "d",
+                Rollup.bucket >= lo,
+                Rollup.bucket < hi,
+                *filters.clauses(Rollup),
+            )
+        )
+    if parts.hours:
+        statements.append(
+            _rollup_counts(by).where(
+                Rollup.grain == "h",
+                or_(*(and_(Rollup.bucket >= lo, Rollup.bucket < hi) for lo, hi in parts.hours)),
+                *filters.clauses(Rollup),
+            )
+        )
+    if parts.raw:
+        cols = [getattr(Response, c) for c in by]
+        statements.append(
+            select(
+                *cols,
+                func.sum(case((Response.score >= 9, 1), else_=0)),
+                func.sum(case((Response.score.between(7, 8), 1), else_=0)),
+                func.sum(case((Response.score <= 6, 1), else_=0)),
+            )
+            .where(
+                or_(*(r.clause(Response.submitted_at) for r in parts.raw)),
+                *filters.clauses(Response),
+            )
+            .group_by(*cols)
+        )
+    totals: dict[GroupKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for stmt in statements:
+        for row in session.execute(stmt):
+            key = tuple(row[: len(by)])
+            acc = totals[key]
+            for i in range(3):
+                acc[i] += int(row[len(by) + i] or 0)
+    return {k: (p, pa, d) for k, (p, pa, d) in totals.items() if p + pa + d > 0}
+
+
+def daily_counts(
+    session: Session,
+    by: Sequence[str],
+    first_day: dt.date,
+    last_day: dt.date,
+    filters: Filters = Filters(),
+) -> dict[GroupKey, dict[dt.date, Counts]]:
+    """Counts per group and UTC day for first_day..last_day inclusive, from daily rollups."""
+    _check_by(by)
+    lo = dt.datetime.combine(first_day, dt.time(), dt.UTC)
+    hi = dt.datetime.combine(last_day, dt.time(), dt.UTC) + DAY
+    stmt = (
+        _rollup_counts([*by, "bucket"])
+        .where(Rollup.grain == "d", Rollup.bucket >= lo, Rollup.bucket < hi)
+        .where(*filters.clauses(Rollup))
+    )
+    result: dict[GroupKey, dict[dt.date, Counts]] = defaultdict(dict)
+    for row in session.execute(stmt):
+        key, bucket = tuple(row[: len(by)]), row[len(by)]
+        p, pa, d = (int(v or 0) for v in row[len(by) + 1 :])
+        if p + pa + d:
+            result[key][bucket.date()] = (p, pa, d)
+    return dict(result)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """A response with a comment, as the live feed shows it."""
+
+    id: int
+    submitted_at: dt.datetime
+    brand: str
+    country: str
+    touchpoint: str
+    score: int
+    comment: str
+    language: str | None
+
+
+FEED_COLUMNS = (
+    Response.id,
+    Response.submitted_at,
+    Response.brand,
+    Response.country,
+    Response.touchpoint,
+    Response.score,
+    Response.comment,
+    Response.language,
+)
+
+
+def feed(
+    session: Session,
+    limit: int = 50,
+    filters: Filters = Filters(),
+    before: tuple[dt.datetime, int] | None = None,
+    max_score: int | None = None,
+) -> list[FeedItem]:
+    """The newest commented responses, newest first; *before* pages back by (submitted_at, id).
+
+    ``max_score=6`` keeps detractors only.
+    """
+    stmt = (
+        select(*FEED_COLUMNS)
+        .where(Response.comment.is_not(None), *filters.clauses(Response))
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        stmt = stmt.where(tuple_(Response.submitted_at, Response.id) < before)
+    if max_score is not None:
+        stmt = stmt.where(Response.score <= max_score)
+    return [FeedItem(*row) for row in session.execute(stmt)]
+
+
+def comments_between(
+    session: Session,
+    start: dt.datetime,
+    end: dt.datetime,
+    filters: Filters = Filters(),
+    *,
+    min_score: int = 0,
+    max_score: int = 10,
+    limit: int = 50,
+) -> list[FeedItem]:
+    """Commented responses with start < submitted_at <= end and a score in min..max, newest first.
+
+    The window is the engine's (start, end], so a day's comments are the ones its
+    figures count; one index range scan from *end* backwards, however busy the day.
+    """
+    stmt = (
+        select(*FEED_COLUMNS)
+        .where(
+            Response.comment.is_not(None),
+            Response.submitted_at > start,
+            Response.submitted_at <= end,
+            Response.score.between(min_score, max_score),
+            *filters.clauses(Response),
+        )
+        .order_by(Response.submitted_at.desc(), Response.id.desc())
+        .limit(limit)
+    )
+    return [FeedItem(*row) for row in session.execute(stmt)]
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """What a drill-down view shows: filters, (start, end] in UTC, a score class, words."""
+
+    filters: Filters = Filters()
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    #: "promoter", "passive", "detractor" or "" for all.
+    score_class: str = ""
+    #: Case-insensitive words the comment must contain.
+    text: str = ""
+    #: A label id the response must carry ("" for any).
+    label: str = ""
+    #: List order: "new" (newest first), "low" or "high" (by score, then newest).
+    sort: str = "new"
+
+    def clauses(self, on: type[Response] | type[ResponseLabel] = Response) -> list[Any]:
+        """WHERE clauses for this selection, on responses or (joined to them) on label rows.
+
+        On label rows, the label's and the filters' clauses apply to the copies
+        the label rows keep, so that their index answers them.
+        """
+        clauses = self.filters.clauses(on)
+        if self.start is not None:
+            clauses.append(on.submitted_at > self.start)
+        if self.end is not None:
+            clauses.append(on.submitted_at <= self.end)
+        low, high = SCORE_CLASSES.get(self.score_class, (0, 10))
+        if (low, high) != (0, 10):
+            clauses.append(on.score.between(low, high))
+        if self.text:
+            # autoescape: a "%" or "_" typed by a person is a character, not a wildcard.
+            clauses.append(
+                func.lower(Response.comment).contains(self.text.lower(), autoescape=True)
+            )
+        if self.label and on is ResponseLabel:
+            clauses.append(ResponseLabel.label == self.label)
+        elif self.label:
+            clauses.append(
+                exists().where(
+                    ResponseLabel.response_id == Response.id, ResponseLabel.label == self.label
+                )
+            )
+        return clauses
+
+
+SCORE_CLASSES = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+SORTS = ("new", "low", "high")
+#: Where a page ended: (submitted_at, id), or (score, submitted_at, id) for score orders.
+Position = tuple[dt.datetime, int] | tuple[int, dt.datetime, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRow:
+    """One response as the drill-down list and the data exports show it (unmasked)."""
+
+    id: int
+    source: str
+    external_id: str
+    submitted_at: dt.datetime
+    brand: str
+    country: str
+    touchpoint: str
+    score: int
+    comment: str | None
+    language: str | None
+
+
+def responses_page(
+    session: Session,
+    selection: Selection,
+    *,
+    limit: int = 50,
+    before: Position | None = None,
+) -> list[ResponseRow]:
+    """Up to *limit* responses of *selection* in its order, after position *before* (keyset).
+
+    Newest first is one index range scan on (submitted_at, id). A score order
+    walks the scores one at a time (there are eleven), each newest first on
+    (score, submitted_at, id), until the page is full. No OFFSET and no sort
+    of the selection, so page 1,000 costs what page 1 costs.
+    """
+    if selection.sort not in SORTS:
+        raise ValueError(f"sort must be one of {SORTS}")
+    if selection.sort == "new":
+        return _newest(session, selection, limit, before)  # type: ignore[arg-type]
+    low, high = SCORE_CLASSES.get(selection.score_class, (0, 10))
+    ascending = selection.sort == "low"
+    found: list[ResponseRow] = []
+    for score in range(low, high + 1) if ascending else range(high, low - 1, -1):
+        after: tuple[dt.datetime, int] | None = None
+        if before is not None:
+            at_score, at, ident = before  # type: ignore[misc]
+            if score < at_score if ascending else score > at_score:
+                continue  # that score's pages came before the position
+            if score == at_score:
+                after = (at, ident)
+        found += _newest(session, selection, limit - len(found), after, score)
+        if len(found) == limit:
+            break
+    return found
+
+
+def _newest(
+    session: Session,
+    selection: Selection,
+    limit: int,
+    before: tuple[dt.datetime, int] | None,
+    score: int | None = None,
+) -> list[ResponseRow]:
+    """Up to *limit* of the selection's responses (of *score* only, if given), newest first."""
+    if before is not None:
+        # The position is the one upper bound on time (the window's end too would be a
+        # second: SQLite bounds its index range by one of two, and by the window's end a
+        # deep page would read every row newer than the position).
+        end = before[0] if selection.end is None else min(selection.end, before[0])
+        selection = replace(selection, end=end)
+    stmt = select(Response.id, Response.source, Response.external_id, *FEED_COLUMNS[1:])
+    # A label's responses are found on the label rows' own index, which keeps the
+    # responses' times and filter columns: only the page's responses are read.
+    on: type[Response] | type[ResponseLabel] = Response
+    at_column, id_column = Response.submitted_at, Response.id
+    if selection.label:
+        on = ResponseLabel
+        stmt = stmt.join(ResponseLabel, ResponseLabel.response_id == Response.id)
+        at_column, id_column = ResponseLabel.submitted_at, ResponseLabel.response_id
+    clauses = selection.clauses(on)
+    if score is not None:
+        clauses.append(on.score == score)
+    if before is not None:
+        at, ident = before
+        # Ties at the position's instant, spelt out rather than as a row comparison
+        # so that SQLite starts its index scan at the position.
+        clauses.append(or_(at_column < at, and_(at_column == at, id_column < ident)))
+    stmt = stmt.where(*clauses).order_by(at_column.desc(), id_column.desc()).limit(limit)
+    return [ResponseRow(*row) for row in session.execute(stmt)]
+
+
+def position(row: ResponseRow, sort: str) -> Position:
+    """The keyset position just after *row* in the order *sort*."""
+    if sort == "new":
+        return (row.submitted_at, row.id)
+    return (row.score, row.submitted_at, row.id)
+
+
+def dimensions(session: Session) -> dict[str, list[str]]:
+    """The brands, countries and touchpoints the store has, from the daily rollups."""
+    found: dict[str, list[str]] = {}
+    for name in GROUP_COLUMNS:
+        col = getattr(Rollup, name)
+        found[name] = list(
+            session.scalars(select(col).where(Rollup.grain == "d").distinct().order_by(col))
+        )
+    return found
+
+
+def _check_by(by: Sequence[str]) -> None:
+    unknown = [c for c in by if c not in GROUP_COLUMNS and c != "bucket"]
+    if unknown:
+        raise ValueError(f"cannot group by {', '.join(unknown)}; choose from {GROUP_COLUMNS}")

@@ -1,0 +1,1 @@
+"""The store: tables, engines and sessions, migrations, change counters, lease, backup, erasure."""

@@ -1,0 +1,96 @@
+"""The store's change counters, and each process's view of them.
+
+Two counters in ``store_meta``: ``data_version`` changes with every change to
+responses and labels (it keys every cached figure and answer), and
+``access_version`` with every change to who may do what (a token revoked, a
+user disabled, a role changed, a password reset; it keys remembered identities).
+
+A request must not pay a store round trip to learn that nothing changed, so a
+process reads both counters together at most once per ``max_age`` seconds
+(:class:`Watch`). A change made through this process's own sessions is seen at
+once (the watch forgets on commit); one made by another process or host is
+seen within ``max_age``. That is the price: a screen's next poll, a revoked
+token or a disabled user take effect up to a second later on other workers.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from dashapp.store.models import StoreMeta
+
+DATA = "data_version"
+ACCESS = "access_version"
+#: How old a process's view of the counters may be, in seconds.
+MAX_AGE = 1.0
+_BUMPED = "feedbackwall.bumped"
+
+
+@dataclass(frozen=True, slots=True)
+class Versions:
+    """The store's counters at one moment."""
+
+    data: int
+    access: int
+
+
+def read(session: Session) -> Versions:
+    """Both counters, in one query (0 for a counter the store does not have yet)."""
+    rows = dict(
+        session.execute(
+            select(StoreMeta.key, StoreMeta.value).where(StoreMeta.key.in_((DATA, ACCESS)))
+        ).all()
+    )
+    return Versions(data=rows.get(DATA, 0), access=rows.get(ACCESS, 0))
+
+
+def bump(session: Session, key: str) -> None:
+    """Count a change of *key*'s kind; seen by this process once *session* commits."""
+    session.execute(update(StoreMeta).where(StoreMeta.key == key).values(value=StoreMeta.value + 1))
+    session.info[_BUMPED] = True
+
+
+class Watch:
+    """This process's view of the counters, read from the store at most every *max_age* seconds."""
+
+    def __init__(self, sessions: sessionmaker[Session], max_age: float = MAX_AGE) -> None:
+        self.sessions = sessions
+        self.max_age = max_age
+        self._lock = threading.Lock()
+        self._seen: tuple[float, Versions] | None = None
+        event.listen(sessions, "after_commit", self._after_commit)
+        event.listen(sessions, "after_rollback", self._after_rollback)
+
+    def current(self) -> Versions:
+        """The counters, at most *max_age* seconds old (SQLAlchemyError while the store is down)."""
+        seen = self._seen
+        now = time.monotonic()
+        if seen is not None and now - seen[0] < self.max_age:
+            return seen[1]
+        # One reader at a time: the other threads of this worker wait for its answer
+        # instead of each asking the store the same question.
+        with self._lock:
+            seen = self._seen
+            if seen is not None and time.monotonic() - seen[0] < self.max_age:
+                return seen[1]
+            with self.sessions() as session:
+                versions = read(session)
+            self._seen = (time.monotonic(), versions)
+            return versions
+
+    def forget(self) -> None:
+        """Read the store at the next call (after a change made in this process)."""
+        self._seen = None
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(_BUMPED, False):
+            self.forget()
+
+    @staticmethod
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(_BUMPED, None)

@@ -1,0 +1,333 @@
+"""The store's tables as typed SQLAlchemy 2.x models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC.
+
+    Naive UTC keeps SQLite's text timestamps sortable and identical to
+    PostgreSQL's, so range predicates use the same index on both.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+JSONType = JSON().with_variant(JSON(none_as_null=True), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Response(Base):
+    """One survey answer: an NPS score with an optional comment."""
+
+    __tablename__ = "responses"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_responses_submitted_at_id", "submitted_at", "id"),
+        # Covering index for the raw edges of a window (see queries.window_parts).
+        Index("ix_responses_window", "submitted_at", "brand", "country", "touchpoint", "score"),
+        # The drill-down's score orders: one score at a time, newest first.
+        Index("ix_responses_score_time", "score", "submitted_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(128))
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    brand: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str] = mapped_column(String(2))
+    touchpoint: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    comment: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(8))
+    properties: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: Digest of the record as received; same id + same digest = duplicate.
+    content_hash: Mapped[str] = mapped_column(String(32))
+    ingested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class Rollup(Base):
+    """Counts per time bucket x brand x country x touchpoint, kept current on ingest.
+
+    ``grain`` is ``"d"`` (UTC day) or ``"h"`` (UTC hour); ``bucket`` is the bucket's
+    first instant. Windows read whole days, then whole hours, then raw rows at the
+    edges, so a query costs buckets, not responses.
+    """
+
+    __tablename__ = "rollups"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+    promoters: Mapped[int] = mapped_column(Integer, default=0)
+    passives: Mapped[int] = mapped_column(Integer, default=0)
+    detractors: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ResponseLabel(Base):
+    """A label a response's comment carries, with the sentiment of its clauses.
+
+    The response's time, brand, country, touchpoint and score are repeated
+    (they never change without its labels being rewritten), so a label's
+    drill-down pages and filters on one index, as the response list does.
+    """
+
+    __tablename__ = "response_labels"
+    __table_args__ = (
+        Index(
+            "ix_response_labels_label_time",
+            "label",
+            "submitted_at",
+            "response_id",
+            "brand",
+            "country",
+            "touchpoint",
+            "score",
+        ),
+    )
+
+    response_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(120), primary_key=True)
+    #: 1 positive, 0 neutral, -1 negative.
+    sentiment: Mapped[int] = mapped_column(SmallInteger)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    brand: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str] = mapped_column(String(2))
+    touchpoint: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(SmallInteger)
+
+
+class LabelRollup(Base):
+    """Counts per time bucket x brand x country x touchpoint x label, kept current on ingest.
+
+    The label ``*`` counts every commented response (labelled or not): the
+    denominator of a label's share and of "most problematic". Buckets as in
+    :class:`Rollup`.
+    """
+
+    __tablename__ = "label_rollups"
+
+    grain: Mapped[str] = mapped_column(String(1), primary_key=True)
+    bucket: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120), primary_key=True)
+    brand: Mapped[str] = mapped_column(String(64), primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(String(32), primary_key=True)
+    promoters: Mapped[int] = mapped_column(Integer, default=0)
+    passives: Mapped[int] = mapped_column(Integer, default=0)
+    detractors: Mapped[int] = mapped_column(Integer, default=0)
+    positive: Mapped[int] = mapped_column(Integer, default=0)
+    neutral: Mapped[int] = mapped_column(Integer, default=0)
+    negative: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TaxonomyVersion(Base):
+    """A label taxonomy as imported (TOML text); the newest row is the one in force."""
+
+    __tablename__ = "taxonomies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Who or what imported it, e.g. "cli: taxonomy.toml" or "theme 12".
+    origin: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Theme(Base):
+    """A theme found by discovery: a cluster of recent comments, named by its terms."""
+
+    __tablename__ = "themes"
+    __table_args__ = (Index("ix_themes_run", "run_at", "scope"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: "unlabelled" (comments no label covers) or "all".
+    scope: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(200))
+    terms: Mapped[list[str]] = mapped_column(JSONType)
+    size: Mapped[int] = mapped_column(Integer)
+    #: Comments in the theme this week and the week before (for "new" and "growing").
+    this_week: Mapped[int] = mapped_column(Integer, default=0)
+    last_week: Mapped[int] = mapped_column(Integer, default=0)
+    examples: Mapped[list[int]] = mapped_column(JSONType)
+    #: The label created from this theme, if any.
+    label: Mapped[str | None] = mapped_column(String(120))
+
+
+class SourceState(Base):
+    """A poller's persisted cursor and health."""
+
+    __tablename__ = "source_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    last_poll_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: Newest submitted_at seen from this source, for the lag figure.
+    newest_record_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    accepted_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    rejected_total: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IngestToken(Base):
+    """A bearer token that lets one source push responses; only its digest is kept."""
+
+    __tablename__ = "ingest_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class User(Base):
+    """A person who signs in: viewer, analyst or admin (see :mod:`dashapp.access.users`)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    #: No longer read: sessions are server-side rows (``access_tokens`` of kind
+    #: "session") that a password reset, a role change or disabling deletes.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AccessToken(Base):
+    """A wall screen's display token, a user's API token or the first-admin link; digest only."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: "display" (a screen, viewer pages only), "api" (acts as *user_id*) or "setup".
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AppSecret(Base):
+    """Secrets every worker and host must share, made once per store (the session signing key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class Tombstone(Base):
+    """An erased response: a keyed digest of its source and id (:mod:`~dashapp.store.tombstones`).
+
+    Ingest never stores a record whose digest is here. No plain id is kept.
+    """
+
+    __tablename__ = "erasure_tombstones"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    erased_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class StoreMeta(Base):
+    """Key/value facts about the store; ``data_version`` changes whenever data does."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class AlertDelivery(Base):
+    """One alert to deliver: the outbox row, its attempts and its fate (the delivery log)."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("rule", "response_id"),
+        UniqueConstraint("rule", "event", name="uq_alert_deliveries_rule_event"),
+        Index("ix_alert_deliveries_due", "delivered_at", "failed_at", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    response_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    #: What a non-response alert is about, e.g. "drop|Velora|DE|2026-11-24" (once per day).
+    event: Mapped[str | None] = mapped_column(String(200))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SchedulerLease(Base):
+    """Who runs the scheduled jobs, until when (see :mod:`dashapp.store.lease`)."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,240 @@
+"""The HTTP API described as OpenAPI 3.0, served at ``GET /api/v1/openapi.json``.
+
+Built from the same limits the validation uses, so the document cannot drift
+from what the server accepts; the test suite runs schemathesis against it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashapp.ingest.validation import MAX_BRAND, MAX_COMMENT, MAX_ID, MAX_TOUCHPOINT
+
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string"},
+        "parameter": {"type": "string"},
+    },
+}
+RESPONSE = {
+    "type": "object",
+    "description": "One survey answer. Unknown fields are kept as properties. Text holds"
+    " no control character (tab and line breaks only in comment and property values),"
+    " lone surrogate or noncharacter.",
+    "required": ["id", "submitted_at", "brand", "country", "touchpoint", "score"],
+    "properties": {
+        "id": {"type": "string", "minLength": 1, "maxLength": MAX_ID},
+        "submitted_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "With a zone; at most FEEDBACKWALL_FUTURE_SKEW_HOURS (24) ahead of"
+            " the server's clock, not before FEEDBACKWALL_EARLIEST_SUBMITTED_AT (2000-01-01)",
+        },
+        "brand": {"type": "string", "minLength": 1, "maxLength": MAX_BRAND},
+        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "ISO 3166-1"},
+        "touchpoint": {"type": "string", "minLength": 1, "maxLength": MAX_TOUCHPOINT},
+        "score": {"type": "integer", "minimum": 0, "maximum": 10},
+        "comment": {"type": "string", "nullable": True, "maxLength": MAX_COMMENT},
+        "language": {
+            "type": "string",
+            "nullable": True,
+            "pattern": "^[A-Za-z]{2}$",
+            "description": "ISO 639-1",
+        },
+    },
+}
+REPORT = {
+    "type": "object",
+    "required": [
+        "source",
+        "strict",
+        "accepted",
+        "updated",
+        "duplicates",
+        "erased",
+        "expired",
+        "rejected",
+    ],
+    "properties": {
+        "source": {"type": "string"},
+        "strict": {"type": "boolean"},
+        "accepted": {"type": "integer"},
+        "updated": {"type": "integer"},
+        "duplicates": {"type": "integer"},
+        "erased": {
+            "type": "integer",
+            "description": "records not stored because they were erased (never an error)",
+        },
+        "expired": {
+            "type": "integer",
+            "description": "records not stored because they are older than the retention",
+        },
+        "rejected": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["location", "errors"],
+                "properties": {
+                    "location": {"type": "string"},
+                    "errors": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["field", "value", "reason"],
+                            "properties": {
+                                "field": {"type": "string"},
+                                "value": {"type": "string"},
+                                "reason": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+FILTERS = [
+    {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": f"comma-separated {name} values",
+    }
+    for name in ("brand", "country", "touchpoint")
+]
+WINDOW = {
+    "name": "window",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "example": "30d"},
+}
+AS_OF = {
+    "name": "as_of",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string", "format": "date-time"},
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _figures(extra: list[dict[str, Any]], key: str) -> dict[str, Any]:
+    return {
+        "security": [{"token": []}, {"session": []}],
+        "parameters": [*extra, WINDOW, AS_OF, *FILTERS],
+        "responses": {
+            "200": _json(
+                {
+                    "type": "object",
+                    "required": [key, "notes"],
+                    "properties": {
+                        key: {"type": "array"},
+                        # Filter values naming nothing the store has ("No brand 'Velorra' — ...").
+                        "notes": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "figures",
+            ),
+            "400": _json(ERROR, "a parameter that cannot be used, named in `parameter`"),
+            "401": _json(ERROR, "not signed in and no valid API token"),
+            "403": _json(ERROR, "the user's role is below analyst"),
+            "503": _json(ERROR, "the store is unreachable: retry"),
+        },
+    }
+
+
+def spec() -> dict[str, Any]:
+    """The OpenAPI document of the HTTP API."""
+    status = {"type": "object"}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Feedback Wall API", "version": "1"},
+        "components": {
+            "securitySchemes": {
+                # Push: a source's ingest token (fwi_...); figures: a user's API token (fwa_...).
+                "token": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "fw_session"},
+            },
+            "schemas": {"Response": RESPONSE, "Report": REPORT, "Error": ERROR},
+        },
+        "paths": {
+            "/healthz": {"get": {"responses": {"200": _json(status, "the worker serves")}}},
+            "/readyz": {
+                "get": {
+                    "responses": {
+                        "200": _json(status, "ready"),
+                        "503": _json(status, "the store is unreachable"),
+                    }
+                }
+            },
+            "/api/v1/responses": {
+                "post": {
+                    "security": [{"token": []}],
+                    "parameters": [
+                        {
+                            "name": "strict",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["true", "false"]},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/Response"},
+                                        {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/Response"},
+                                        },
+                                        {
+                                            "type": "object",
+                                            "required": ["responses"],
+                                            "properties": {
+                                                "responses": {
+                                                    "type": "array",
+                                                    "items": {
+                                                        "$ref": "#/components/schemas/Response"
+                                                    },
+                                                }
+                                            },
+                                        },
+                                    ]
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": _json(REPORT, "every record stored, a duplicate, erased or expired"),
+                        "400": _json(ERROR, "the body is not JSON"),
+                        "401": _json(ERROR, "no or a revoked token"),
+                        "413": _json(ERROR, "body or batch too large"),
+                        "429": _json(ERROR, "over the token's rate limit: retry after Retry-After"),
+                        "422": _json(REPORT, "some records rejected, each named with its field"),
+                        "503": _json(ERROR, "the store is unreachable: retry"),
+                    },
+                }
+            },
+            "/api/v1/nps": {
+                "get": _figures(
+                    [
+                        {
+                            "name": "by",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "example": "brand,country"},
+                        }
+                    ],
+                    "rows",
+                )
+            },
+            "/api/v1/labels": {"get": _figures([], "labels")},
+        },
+    }
