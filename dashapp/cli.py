@@ -22,9 +22,6 @@ from dashapp.models import Response, SourceState
 from dashapp.params import BadParameter, parse_by
 from data_sources.base import SourceError
 
-#: Request threads of `feedbackwall run`; each wall screen's poll holds one briefly.
-WEB_THREADS = 16
-
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
@@ -111,11 +108,9 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     """Migrate, then serve the app and (in this same process) its scheduled work."""
     import signal
 
-    import waitress
-
     from dashapp import create_app
     from dashapp.auth import LOOPBACK_HOSTS
-    from dashapp.runtime import start_scheduler
+    from dashapp.runtime import serve, start_scheduler
     from dashapp.services import services_of
 
     settings = load_settings()
@@ -136,16 +131,7 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     if link:
         click.echo(f"No users yet. Create the first admin (once, within 24 h): {link}")
     try:
-        # Keep proxy headers (waitress drops them by default): the app decides what to
-        # trust (FEEDBACKWALL_PROXY_HOPS), and the demo sign-in must see that a proxy is there.
-        waitress.serve(
-            app.server,
-            host=host,
-            port=port,
-            threads=WEB_THREADS,
-            ident="feedbackwall",
-            clear_untrusted_proxy_headers=False,
-        )
+        serve(app.server, host, port)
     finally:
         if work is not None:
             work.stop()

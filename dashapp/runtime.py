@@ -1,9 +1,12 @@
-"""Start the scheduled work of one process: configured pollers and the demo."""
+"""Serve the app (`feedbackwall run`) and start the scheduled work of one process."""
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
+import resource
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,9 +17,13 @@ from flask import Flask
 from flask_caching import Cache
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
+from waitress.adjustments import Adjustments
+from waitress.server import MultiSocketServer, TcpWSGIServer
+from waitress.task import ThreadedTaskDispatcher
 
 from dashapp import label_store
 from dashapp.alerts import Deliverer, scan, scan_drops
+from dashapp.api import MAX_BODY_BYTES
 from dashapp.config import Settings
 from dashapp.db import make_engine, make_sessionmaker
 from dashapp.engine import NpsEngine
@@ -42,6 +49,92 @@ RELABEL_SLICE = 3.0
 #: Seconds between theme discovery runs, and between retention runs.
 DISCOVERY_INTERVAL = 3600.0
 RETENTION_INTERVAL = 3600.0
+
+#: Request threads of `feedbackwall run`; each wall screen's poll holds one briefly.
+WEB_THREADS = 16
+#: Open connections the server keeps in all (waitress's default of 100 let one client
+#: holding 100 idle or half-sent connections shut everyone else out), and per client
+#: address, so that no one address can take them all. A browser opens at most 6.
+CONNECTION_LIMIT = 1000
+PER_CLIENT_CONNECTIONS = 100
+#: The server's settings: an idle connection (a kept-alive one, or one whose request
+#: stopped arriving) is closed after CHANNEL_TIMEOUT seconds (a polling screen is never
+#: idle that long), looked for every few seconds; a body over the API's limit is refused
+#: from its Content-Length before it is read (waitress refuses at >=, Flask at >).
+SERVER_OPTIONS: dict[str, object] = {
+    "threads": WEB_THREADS,
+    "connection_limit": CONNECTION_LIMIT,
+    "channel_timeout": 30,
+    "cleanup_interval": 5,
+    "max_request_body_size": MAX_BODY_BYTES + 1,
+    "max_request_header_size": 64 * 1024,
+    # select() cannot watch descriptors above 1023: poll() can, for the connection limit.
+    "asyncore_use_poll": True,
+    "ident": "feedbackwall",
+    # Keep proxy headers (waitress drops them by default): the app decides what to
+    # trust (FEEDBACKWALL_PROXY_HOPS), and the demo sign-in must see that a proxy is there.
+    "clear_untrusted_proxy_headers": False,
+}
+
+
+class _FairServer(TcpWSGIServer):
+    """Waitress's server, refusing a client's connections beyond PER_CLIENT_CONNECTIONS."""
+
+    def accept(self) -> tuple[socket.socket, object] | None:
+        """The next connection, or None when there is none to serve (closed at once)."""
+        try:
+            pair: tuple[socket.socket, object] | None = super().accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                raise
+            # Out of descriptors: waitress would close its listening socket for good;
+            # leave the connection in the backlog until some are free again.
+            log.warning("cannot accept a connection: %s", exc.strerror)
+            return None
+        if pair is None:
+            return None
+        conn, addr = pair
+        peer = addr[0] if isinstance(addr, tuple) else addr
+        held = sum(1 for ch in self.active_channels.values() if _peer(ch) == peer)
+        if held >= PER_CLIENT_CONNECTIONS:
+            conn.close()
+            return None
+        return pair
+
+
+def _peer(channel: object) -> object:
+    addr = getattr(channel, "addr", None)
+    return addr[0] if isinstance(addr, tuple) else addr
+
+
+def serve(app: Flask, host: str, port: int) -> None:
+    """Serve *app* on *host*:*port* with waitress until interrupted, with SERVER_OPTIONS."""
+    _raise_open_files(CONNECTION_LIMIT + 1000)
+    adj = Adjustments(host=host, port=port, **SERVER_OPTIONS)
+    dispatcher = ThreadedTaskDispatcher()
+    dispatcher.set_thread_count(adj.threads)
+    socket_map: dict[int, object] = {}
+    # As waitress.create_server does, with the fairer server class: one per address
+    # *host* resolves to (``localhost`` is two), sharing one socket map and threads.
+    servers = [
+        _FairServer(app, socket_map, dispatcher=dispatcher, adj=adj, sockinfo=info)
+        for info in adj.listen
+    ]
+    if len(servers) == 1:
+        server: TcpWSGIServer | MultiSocketServer = servers[0]
+    else:
+        listening = [(s.effective_host, s.effective_port) for s in servers]
+        server = MultiSocketServer(socket_map, adj, listening, dispatcher, servers[-1].log_info)
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
+
+
+def _raise_open_files(wanted: int) -> None:
+    """Allow this process *wanted* open files if the hard limit permits (often 1024 soft)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 @dataclass(slots=True)
