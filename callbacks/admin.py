@@ -132,6 +132,11 @@ def _toggle_button(user: User) -> dbc.Button:
     )
 
 
+def _token_id(value: object) -> bool:
+    """Whether *value* can be a token's row id (what the revoke buttons carry)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def register(app: Dash, services: Services) -> None:
     """Register the admin page's callbacks."""
 
@@ -206,7 +211,7 @@ def register(app: Dash, services: Services) -> None:
         State(Admin.CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def act(revokes: list[int], toggles: list[int], changed: int) -> int:
+    def act(revokes: list[int | None], toggles: list[int | None], changed: int) -> int:
         trigger = ctx.triggered_id
         # Redrawn tables fire this with n_clicks=0: only a real click acts.
         if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0]["value"]):
@@ -218,8 +223,10 @@ def register(app: Dash, services: Services) -> None:
                 # An admin cannot lock themselves out (another admin can).
                 if user is not None and (me is None or me.user_id != user.id):
                     users.set_disabled(session, user.name, user.disabled_at is None)
+            elif not _token_id(trigger.get("token")):
+                raise PreventUpdate  # not a button this page drew (a hand-made request)
             elif trigger["kind"] == "ingest":
-                tokens.revoke(session, int(trigger["token"]))
+                tokens.revoke(session, trigger["token"])
             else:
-                access_tokens.revoke(session, int(trigger["token"]))
+                access_tokens.revoke(session, trigger["token"])
         return changed + 1

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from dashapp import figures
 from dashapp.engine import NpsEngine, RollingPoint, default_as_of, rounded
 from dashapp.nps import Change, Nps, compare
-from dashapp.params import BadParameter, parse_window
+from dashapp.params import BadParameter, parse_window, reader
 from dashapp.queries import Filters
 
 DIMENSIONS = ("brand", "country", "touchpoint")
@@ -48,7 +48,7 @@ class Comparison:
 
 def parse_ask(get: Callable[[str], str | None] | Mapping[str, str]) -> Ask | None:
     """The comparison a query asks for; None until A is chosen; BadParameter names the field."""
-    read = get.get if isinstance(get, Mapping) else get
+    read = reader(get)
     by = read("by") or "brand"
     if by not in DIMENSIONS:
         raise BadParameter("by", f"compare by one of {', '.join(DIMENSIONS)}, not {by!r}")

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 
 import callbacks
 import layouts
-from dashapp import answer_cache, auth, ratelimit, security
+from dashapp import answer_cache, auth, dash_requests, params, ratelimit, security
 from dashapp.api import MAX_BODY_BYTES, api
 from dashapp.auth_views import views
 from dashapp.chart_export import charts
@@ -36,6 +36,8 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     settings = settings or Settings.load()
     server = Flask(__name__)
     server.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    # Every request body read as JSON is refused (400) when nested too deeply.
+    server.json = security.RequestJSON(server)
     # Keep columns in the order the contract gives (group columns first).
     server.json.sort_keys = False  # type: ignore[attr-defined]
     services = build_services(settings, server)
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     ratelimit.install(server, settings)
     server.register_blueprint(exports)
     server.register_blueprint(charts)
+    params.install(server)
     auth.protect(server, api.name, Role.analyst)
     auth.protect(server, exports.name, Role.analyst)
     auth.protect(server, charts.name, Role.analyst)
@@ -76,6 +79,8 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     # Dash callbacks post JSON, which no form of another site can send; the gate
     # refuses posts from a foreign Origin, and cookies are SameSite=Lax.
     csrf.exempt(server.view_functions["/_dash-update-component"])
+    # A hand-made callback request or script path Dash cannot serve is a 4xx, not a 500.
+    dash_requests.install(app)
     # Dash learns which script files it may serve only while rendering its index
     # page, so a gunicorn worker whose first request is for a script answered 500
     # ("dash is not a registered library"; plotly/dash#3971). Learn them now.
