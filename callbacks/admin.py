@@ -128,6 +128,11 @@ def _toggle_button(user: User) -> dbc.Button:
     )
 
 
+def _token_id(value: object) -> bool:
+    """Whether *value* can be a token's row id (what the revoke buttons carry)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
 def register(app: Dash, services: Services) -> None:
     """Register the admin page's callbacks."""
 
@@ -196,7 +201,7 @@ def register(app: Dash, services: Services) -> None:
         State(Admin.CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def act(revokes: list[int], toggles: list[int], changed: int) -> int:
+    def act(revokes: list[int | None], toggles: list[int | None], changed: int) -> int:
         trigger = ctx.triggered_id
         # Redrawn tables fire this with n_clicks=0: only a real click acts.
         if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0]["value"]):
@@ -204,6 +209,8 @@ def register(app: Dash, services: Services) -> None:
         if trigger["type"] == Admin.toggle(None)["type"]:
             me = current_person()
             admin.toggle_user(services.sessions, str(trigger["user"]), me.user_id if me else None)
+        elif not _token_id(trigger.get("token")):
+            raise PreventUpdate  # not a button this page drew (a hand-made request)
         else:
-            admin.revoke(services.sessions, str(trigger["kind"]), int(trigger["token"]))
+            admin.revoke(services.sessions, str(trigger["kind"]), trigger["token"])
         return changed + 1

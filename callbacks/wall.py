@@ -324,7 +324,7 @@ def register(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )
     def refresh_overview(
-        _tick: int,
+        _tick: int | None,
         filter_data: dict[str, str] | None,
         scale: float | None,
         theme: str | None,
@@ -373,7 +373,7 @@ def register(app: Dash, services: Services) -> None:
         running=[(Output(Panels.TICK_FEED, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def refresh_feed(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
+    def refresh_feed(_tick: int | None, filter_data: dict[str, str] | None) -> tuple[Any, str]:
         filters = filters_of(filter_data, services.nps)
         # "2 min ago" changes each minute; new comments change the data version.
         panel = services.nps.memo(
@@ -404,7 +404,7 @@ def register(app: Dash, services: Services) -> None:
         running=[(Output(Panels.TICK_LABELS, "disabled"), True, False)],
         prevent_initial_call=True,
     )
-    def refresh_labels(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, str]:
+    def refresh_labels(_tick: int | None, filter_data: dict[str, str] | None) -> tuple[Any, str]:
         filters = filters_of(filter_data, services.nps)
         panel = services.nps.memo(
             "panel:labels", (filters, default_as_of()), lambda: label_tiles(services, filters)

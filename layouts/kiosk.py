@@ -9,6 +9,7 @@ in the URL's fragment, so a reload resumes where it was.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dash
@@ -28,13 +29,14 @@ TITLES = {
 }
 DEFAULT_INTERVAL = 30.0
 MIN_INTERVAL = 5.0
+MAX_INTERVAL = 3600.0
 
 
 def kiosk_config(query: dict[str, str], playlists: dict[str, Any]) -> dict[str, Any]:
     """The rotation a URL asks for, with bad values replaced by defaults (a screen must start).
 
     Pure: returns pages (known names, in order, at least one), interval in
-    seconds (>= 5), brand/country filters, theme and the night window.
+    seconds (5 to 3600), brand/country filters, theme and the night window.
     """
     base: dict[str, Any] = {}
     playlist = playlists.get(query.get("playlist", ""))
@@ -49,9 +51,12 @@ def kiosk_config(query: dict[str, str], playlists: dict[str, Any]) -> dict[str, 
     merged = {**base, **{k: v for k, v in query.items() if k != "playlist"}}
     pages = [p for p in (merged.get("pages") or "").split(",") if p in BODIES] or list(BODIES)
     try:
-        interval = max(MIN_INTERVAL, float(merged.get("interval") or DEFAULT_INTERVAL))
+        interval = float(merged.get("interval") or DEFAULT_INTERVAL)
     except ValueError:
         interval = DEFAULT_INTERVAL
+    # "nan" is no interval; "1e999" is infinite (JSON has no such number: the screen broke).
+    interval = DEFAULT_INTERVAL if math.isnan(interval) else interval
+    interval = min(MAX_INTERVAL, max(MIN_INTERVAL, interval))
     night = None
     try:
         start, end = (int(h) for h in (merged.get("night") or "").split("-"))

@@ -32,9 +32,6 @@ from dashapp.store import db
 from dashapp.store.models import Response, SourceState
 from data_sources.base import SourceError
 
-#: Request threads of `feedbackwall run`; each wall screen's poll holds one briefly.
-WEB_THREADS = 16
-
 
 @click.group()
 @click.option("-v", "--verbose", is_flag=True, help="Log more.")
@@ -115,26 +112,17 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     """Migrate, then serve the app and (in this same process) its scheduled work."""
     import signal
 
-    import waitress
-
     from dashapp import create_app
     from dashapp.access.gate import allow_local_demo
-    from dashapp.jobs.runtime import bound_addresses, start_scheduler
+    from dashapp.jobs.runtime import start_scheduler
     from dashapp.services import services_of
+    from dashapp.web.serve import bound_addresses, make_server
 
     settings = load_settings()
     migrate_store(settings)
     app = create_app(settings)
-    # Keep proxy headers (waitress drops them by default): the app decides what to
-    # trust (FEEDBACKWALL_PROXY_HOPS), and the demo sign-in must see that a proxy is there.
-    web = waitress.create_server(
-        app.server,
-        host=host,
-        port=port,
-        threads=WEB_THREADS,
-        ident="feedbackwall",
-        clear_untrusted_proxy_headers=False,
-    )
+    # Limits and timeouts so that no one client starves the rest (dashapp.web.serve).
+    web = make_server(app.server, host, port)
     # Only this machine's own browser, and only in the demo, is signed in unasked:
     # decided by the addresses the sockets were bound to, not by what --host said.
     local_demo = demo and allow_local_demo(app.server, bound_addresses(web))

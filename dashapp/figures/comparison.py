@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from dashapp.figures import charts as figures
 from dashapp.figures.nps_engine import NpsEngine, RollingPoint, default_as_of, rounded
 from dashapp.metrics.nps import Change, Nps, compare
-from dashapp.metrics.params import BadParameter, parse_window
+from dashapp.metrics.params import BadParameter, parse_window, reader
 from dashapp.metrics.queries import Filters
 
 DIMENSIONS = ("brand", "country", "touchpoint")
@@ -50,7 +50,7 @@ class Comparison:
 
 def parse_ask(get: Callable[[str], str | None] | Mapping[str, str]) -> Ask | None:
     """The comparison a query asks for; None until A is chosen; BadParameter names the field."""
-    read = get.get if isinstance(get, Mapping) else get
+    read = reader(get)
     by = read("by") or "brand"
     if by not in DIMENSIONS:
         raise BadParameter("by", f"compare by one of {', '.join(DIMENSIONS)}, not {by!r}")

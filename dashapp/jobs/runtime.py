@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
@@ -44,16 +43,6 @@ RELABEL_SLICE = 3.0
 #: Seconds between theme discovery runs, and between retention runs.
 DISCOVERY_INTERVAL = 3600.0
 RETENTION_INTERVAL = 3600.0
-
-
-def bound_addresses(web: Any) -> list[str]:
-    """The IP addresses a waitress server's listening sockets are bound to, numeric, as the
-    sockets themselves say (one server, or several for a name like "localhost")."""
-    from waitress.server import BaseWSGIServer
-
-    servers = [web] if isinstance(web, BaseWSGIServer) else list(web.map.values())
-    # waitress's own effective_host may be a reverse-DNS name; the socket's is the address.
-    return [str(s.socket.getsockname()[0]) for s in servers if isinstance(s, BaseWSGIServer)]
 
 
 @dataclass(slots=True)

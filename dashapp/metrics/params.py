@@ -16,6 +16,13 @@ from dashapp.metrics.queries import (
 )
 
 _LABEL_ID = re.compile(r"^[a-z0-9][a-z0-9_/-]*$")
+#: The days a parameter may name, from..to inclusive: any real question fits, and windows
+#: and day ends computed from them stay far from the calendar's ends (year 1 and 9999
+#: overflowed there: a 500).
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+#: Row ids in a page position are the store's 64-bit keys.
+MAX_ID = 2**63 - 1
 
 
 class BadParameter(ValueError):
@@ -39,17 +46,34 @@ def parse_by(text: str | None) -> tuple[str, ...]:
     return cols
 
 
-def parse_as_of(text: str | None) -> dt.datetime | None:
-    """An ISO 8601 instant with a zone; None when absent."""
-    if not text:
-        return None
+def _instant(text: str) -> dt.datetime | None:
+    """*text* as an ISO 8601 instant in UTC between FIRST_DAY and LAST_DAY; None if it is not."""
     try:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise BadParameter("as_of", f"{text!r} is not an ISO 8601 timestamp") from None
+        return None
+    if value.tzinfo is None:
+        return value
+    try:
+        value = value.astimezone(dt.UTC)
+    except OverflowError:  # an offset moved it past year 1 or 9999
+        return None
+    return value if FIRST_DAY <= value.date() <= LAST_DAY else None
+
+
+def parse_as_of(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 instant with a zone, between FIRST_DAY and LAST_DAY; None when absent."""
+    if not text:
+        return None
+    value = _instant(text)
+    if value is None:
+        raise BadParameter(
+            "as_of",
+            f"{text!r} is not an ISO 8601 timestamp between {FIRST_DAY} and {LAST_DAY}",
+        )
     if value.tzinfo is None:
         raise BadParameter("as_of", f"{text!r} has no time zone (add Z or +01:00)")
-    return value.astimezone(dt.UTC)
+    return value
 
 
 def parse_window(text: str | None, default: int = 30) -> int:
@@ -57,9 +81,27 @@ def parse_window(text: str | None, default: int = 30) -> int:
     if not text:
         return default
     value = text.strip().lower().removesuffix("d")
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= 3660:
+    # At most 4 digits: int() refuses thousands of them (a ValueError, so a 500).
+    if not (value.isascii() and value.isdigit() and len(value) <= 4) or not 1 <= int(value) <= 3660:
         raise BadParameter("window", f"{text!r} must be a number of days such as 30d (1 to 3660)")
     return int(value)
+
+
+Lookup = Callable[[str], str | None]
+
+
+def reader(get: Lookup | Mapping[str, str]) -> Lookup:
+    """A lookup of parameters in *get* refusing text no store can compare (a NUL character)."""
+    lookup = get.get if isinstance(get, Mapping) else get
+
+    def read(name: str) -> str | None:
+        value = lookup(name)
+        if value is not None and "\x00" in value:
+            # PostgreSQL refuses it in any string: a 500 at the first query.
+            raise BadParameter(name, "contains a NUL character")
+        return value
+
+    return read
 
 
 def _values(text: str | None) -> tuple[str, ...]:
@@ -68,7 +110,7 @@ def _values(text: str | None) -> tuple[str, ...]:
 
 def parse_filters(get: Callable[[str], str | None] | Mapping[str, str]) -> Filters:
     """Filters from brand/country/touchpoint parameters, each a comma-separated list."""
-    lookup = get.get if isinstance(get, Mapping) else get
+    lookup = reader(get)
     return Filters(
         brand=_values(lookup("brand")),
         country=tuple(c.upper() for c in _values(lookup("country"))),
@@ -118,9 +160,12 @@ def parse_day(text: str | None, name: str) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text.strip()[:10])
+        day = dt.date.fromisoformat(text.strip()[:10])
     except ValueError:
         raise BadParameter(name, f"{text!r} is not a date such as 2026-11-20") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise BadParameter(name, f"{text!r} is not between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 #: Days a drill-down selection covers when its URL names none: its date pickers show them too.
@@ -135,7 +180,7 @@ def selection_days(
     The one place the default window is decided: the explore page's pickers, its
     list, summary and export links, and every link into it take their days from here.
     """
-    lookup = get.get if isinstance(get, Mapping) else get
+    lookup = reader(get)
     first, last = parse_day(lookup("from"), "from"), parse_day(lookup("to"), "to")
     if last is None:
         last = today or dt.datetime.now(dt.UTC).date()
@@ -186,13 +231,15 @@ def parse_before(text: str | None, sort: str = "new") -> Position | None:
         return None
     parts = text.split("~")
     try:
-        # Positions are made by format_before: an instant with its zone, a score 0-10.
-        at = dt.datetime.fromisoformat(parts[-2]) if len(parts) >= 2 else None
-        if at is not None and at.tzinfo is not None:
+        # Positions are made by format_before: an instant with its zone, a score 0-10,
+        # and a row id (a key of the store: never beyond 64 bits).
+        at = _instant(parts[-2]) if len(parts) >= 2 else None
+        row = int(parts[-1])
+        if at is not None and at.tzinfo is not None and 0 <= row <= MAX_ID:
             if sort == "new" and len(parts) == 2:
-                return at, int(parts[1])
+                return at, row
             if sort != "new" and len(parts) == 3 and 0 <= int(parts[0]) <= 10:
-                return int(parts[0]), at, int(parts[2])
+                return int(parts[0]), at, row
     except ValueError:
         pass
     raise BadParameter("before", f"{text!r} is not a page position")

@@ -20,7 +20,7 @@ from dashapp.access.users import Role
 from dashapp.figures.table import to_records
 from dashapp.ingest.pipeline import Retention, ingest
 from dashapp.labels.stats import to_records as label_records
-from dashapp.metrics.params import BadParameter, parse_as_of, parse_by, parse_filters, parse_window
+from dashapp.metrics.params import parse_as_of, parse_by, parse_filters, parse_window
 from dashapp.services import services_of
 from dashapp.store.models import SourceState
 from dashapp.web.build import build_of
@@ -163,13 +163,10 @@ def push_responses() -> tuple[Response, int]:
 def nps_figures() -> tuple[Response, int]:
     """NPS per group, as ``feedbackwall nps --format json`` prints it."""
     svc = services_of()
-    try:
-        by = parse_by(request.args.get("by"))
-        window = parse_window(request.args.get("window"))
-        as_of = parse_as_of(request.args.get("as_of"))
-        filters, notes = svc.nps.resolve(parse_filters(request.args.get))
-    except BadParameter as exc:
-        return _error(400, str(exc), parameter=exc.name)
+    by = parse_by(request.args.get("by"))
+    window = parse_window(request.args.get("window"))
+    as_of = parse_as_of(request.args.get("as_of"))
+    filters, notes = svc.nps.resolve(parse_filters(request.args.get))
     rows = svc.nps.nps_by(by, window=window, as_of=as_of, filters=filters)
     return jsonify(
         by=list(by),
@@ -185,12 +182,9 @@ def nps_figures() -> tuple[Response, int]:
 def label_figures() -> tuple[Response, int]:
     """Figures per label, as ``feedbackwall labels stats --format json`` prints them."""
     svc = services_of()
-    try:
-        window = parse_window(request.args.get("window"))
-        as_of = parse_as_of(request.args.get("as_of"))
-        filters, notes = svc.nps.resolve(parse_filters(request.args.get))
-    except BadParameter as exc:
-        return _error(400, str(exc), parameter=exc.name)
+    window = parse_window(request.args.get("window"))
+    as_of = parse_as_of(request.args.get("as_of"))
+    filters, notes = svc.nps.resolve(parse_filters(request.args.get))
     stats = svc.nps.labels(window=window, as_of=as_of, filters=filters)
     return jsonify(
         window_days=window,

@@ -17,7 +17,7 @@ from dashapp.access.users import Role
 from dashapp.access.views import views
 from dashapp.config import Settings
 from dashapp.services import build_services
-from dashapp.web import answer_cache, security
+from dashapp.web import answer_cache, dash_requests, errors, security
 from dashapp.web.api import MAX_BODY_BYTES, api
 from dashapp.web.build import BUILD, CONFIG_KEY, build_of
 from dashapp.web.chart_export import charts
@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     settings = settings or Settings.load()
     server = Flask(__name__)
     server.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES)
+    # Every request body read as JSON is refused (400) when nested too deeply.
+    server.json = security.RequestJSON(server)
     # Keep columns in the order the contract gives (group columns first).
     server.json.sort_keys = False  # type: ignore[attr-defined]
     services = build_services(settings, server)
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     ratelimit.install(server, settings)
     server.register_blueprint(exports)
     server.register_blueprint(charts)
+    errors.install(server)
     auth.protect(server, api.name, Role.analyst)
     auth.protect(server, exports.name, Role.analyst)
     auth.protect(server, charts.name, Role.analyst)
@@ -104,6 +107,8 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     # Browsers ask for /favicon.ico on pages without a favicon link (sign-in): Dash's icon,
     # rather than its index page (now a 404, as for any address no page has).
     server.add_url_rule("/favicon.ico", "favicon", server.view_functions["/_favicon.ico"])
+    # A hand-made callback request or script path Dash cannot serve is a 4xx, not a 500.
+    dash_requests.install(app)
     # Dash learns which script files it may serve only while rendering its index
     # page, so a gunicorn worker whose first request is for a script answered 500
     # ("dash is not a registered library"; plotly/dash#3971). Learn them now.

@@ -5,11 +5,19 @@ run time, so scripts need 'unsafe-inline' and 'unsafe-eval'; everything is
 still limited to this origin (no CDN, no third party), the wall cannot be
 framed by another site, and nothing is sniffed. HSTS is sent only over HTTPS
 (behind a TLS proxy that sets X-Forwarded-Proto: ``proxy_hops`` = 1).
+
+Request bodies are read as JSON through :class:`RequestJSON` (every ``get_json``
+of the app: the gate, the push API, Dash's callbacks), which refuses nesting
+deeper than MAX_JSON_DEPTH as malformed JSON (400), instead of a RecursionError
+in the parser or in whatever walks the document later (500).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashapp.config import Settings
@@ -28,6 +36,36 @@ CSP = "; ".join(
         "frame-ancestors 'self'",
     )
 )
+
+
+#: Nesting levels a JSON request body may have; callbacks and records need a handful.
+MAX_JSON_DEPTH = 64
+
+
+class RequestJSON(DefaultJSONProvider):
+    """Flask's JSON, refusing documents nested deeper than MAX_JSON_DEPTH (a ValueError)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse *s*; ValueError (Flask: 400) when it is not JSON or is nested too deeply."""
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+        if too_deep(value, MAX_JSON_DEPTH):
+            raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        return value
+
+
+def too_deep(value: Any, limit: int) -> bool:
+    """Whether parsed JSON *value* nests lists and objects more than *limit* deep (no recursion)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
 
 
 def add_headers(response: Response) -> Response:
