@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export BROWSER_PATH ?= /usr/bin/chromium
 
-.PHONY: run test lint format bench clean
+.PHONY: run test test-fast lint typecheck contracts format bench clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -16,13 +16,29 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/feedbackwall run --demo
 
-## Lint, then every test (SQLite always; PostgreSQL too when FEEDBACKWALL_TEST_PG_URL is set)
-test: $(STAMP)
+## Everything CI checks: lint, types, import contracts, then every test
+## (SQLite always; PostgreSQL and Redis too when FEEDBACKWALL_TEST_PG_URL/_REDIS_URL are set)
+test: lint typecheck contracts
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && command -v pdftotext >/dev/null || { \
 	  echo "Tests need Debian's chromium, chromium-driver and poppler-utils (pdftotext reads the report's PDF): apt-get install -y chromium chromium-driver poppler-utils (.ci/run does this)"; exit 1; }
+	$(VENV)/bin/pytest
+
+## The tests that need no browser: a quick loop while working
+test-fast: $(STAMP)
+	$(VENV)/bin/pytest -m "not browser"
+
+## Formatting and lint (ruff)
+lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+
+## Types (mypy, configured in pyproject.toml)
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+## The layers of docs/architecture.md (import-linter, contracts in pyproject.toml)
+contracts: $(STAMP)
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

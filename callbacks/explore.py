@@ -169,7 +169,8 @@ def register(app: Dash, services: Services) -> None:
             return dbc.Alert(str(exc), color="warning"), "", "", "", ""
         filters, notes = services.nps.resolve(selection.filters)
         selection = replace(selection, filters=filters)
-        [total] = services.nps.selection_nps(selection) or [None]
+        found = services.nps.selection_nps(selection)
+        total = found[0] if found else None
         summary: list[Any] = [
             *([filter_note(notes)] if notes else []),
             html.Div("NPS of this selection", className="fw-label"),

@@ -66,7 +66,8 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     """The big number, its interval line and the change line."""
     if current.nps is None:
         return "–", "No responses in the last 30 days yet", ""
-    detail = f"95% CI {signed(current.ci_low)} to {signed(current.ci_high)} · n = {current.n:,}"
+    low, high = current.ci_low or 0.0, current.ci_high or 0.0  # set whenever nps is
+    detail = f"95% CI {signed(low)} to {signed(high)} · n = {current.n:,}"
     if current.too_small:
         detail += " · too few responses to read much into"
     change = compare(current, previous)

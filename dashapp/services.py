@@ -56,4 +56,4 @@ def build_services(settings: Settings, server: Flask) -> Services:
 def services_of(server: Flask | None = None) -> Services:
     """The Services attached to *server* (default: the current Flask app)."""
     app = server or current_app
-    return app.extensions[EXTENSION]  # type: ignore[no-any-return]
+    return app.extensions[EXTENSION]

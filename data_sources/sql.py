@@ -32,7 +32,7 @@ from sqlalchemy import Engine, and_, column, create_engine, literal_column, or_,
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.expression import FromClause, TextClause
+from sqlalchemy.sql.expression import ColumnClause, FromClause, TextClause
 
 from data_sources.base import CANONICAL_FIELDS, Batch, Cursor, Located, SourceError
 
@@ -210,7 +210,9 @@ class SqlSource:
             engine = self._get_engine()
             with engine.connect() as conn:
                 if not self._checked:
-                    probe = select(literal_column("*")).select_from(self._from()).limit(0)
+                    probe: Select[Any] = (
+                        select(literal_column("*")).select_from(self._from()).limit(0)
+                    )
                     self._check_columns(list(conn.execute(probe).keys()))
                     self._checked = True
                 rows = conn.execute(self._statement(after)).mappings().all()
@@ -274,8 +276,9 @@ class SqlSource:
         return text(f"({_literal_colons(self.query or '')}) AS src")
 
     def _statement(self, after: tuple[Any, Any] | None) -> Select[Any]:
-        mark, key = column(self.cursor_column), column(self.id_column)
-        stmt = (
+        mark: ColumnClause[Any] = column(self.cursor_column)
+        key: ColumnClause[Any] = column(self.id_column)
+        stmt: Select[Any] = (
             select(literal_column("*"))
             .select_from(self._from())
             .where(mark.is_not(None), key.is_not(None))
@@ -305,7 +308,7 @@ class SqlSource:
                 f"in the source (it has: {listing})"
             )
 
-    def _raw(self, row: Mapping[str, Any]) -> dict[str, Any]:
+    def _raw(self, row: Mapping[Any, Any]) -> dict[str, Any]:
         raw = {field: json_value(row[col]) for field, col in self.columns.items() if col in row}
         if self.columns["submitted_at"] in row:
             raw["submitted_at"] = _timestamp_field(row[self.columns["submitted_at"]])

@@ -67,7 +67,8 @@ def test_chart002_bad_requests(client: FlaskClient) -> None:
 def test_chart003_no_browser_is_a_clear_message(tmp_path: Path) -> None:
     """BROWSER_PATH pointing nowhere, no Chromium on PATH: a quick 503 that says why."""
     code = (
-        "from dashapp import create_app, db; from dashapp.config import Settings;"
+        "from dashapp import create_app; from dashapp.store import db;"
+        "from dashapp.config import Settings;"
         f"url='sqlite:///{tmp_path / 'nobrowser.db'}'; db.upgrade(url);"
         "from tests.access import client_as;"
         "c = client_as(create_app(Settings.load(database_url=url)));"
@@ -153,12 +154,16 @@ def test_chart006_control_characters_in_stored_text_still_render(
         f"/export/chart/heatmap.png?as_of={AS_OF}",
         f"/export/chart/trends.pdf?as_of={AS_OF}",
         f"/export/chart/labels.png?as_of={AS_OF}",
-        f"/export/chart/heatmap.png?brand={brand}&as_of={AS_OF}",
         f"/export/dashboard.pdf?as_of={AS_OF}",
     ):
         resp = client.get(path)
         assert resp.status_code == 200, (path, resp.data[:200])
         assert resp.data[:4] in (b"\x89PNG", b"%PDF")
+    asked = client.get(f"/export/chart/heatmap.png?brand={brand}&as_of={AS_OF}")
+    if "\x00" in brand:  # SQLite's poisoned brand: refused at the edge, no store compares a NUL
+        assert asked.status_code == 400 and asked.json["parameter"] == "brand"
+    else:  # PostgreSQL cannot hold a NUL, so its poisoned brand has none and is found
+        assert asked.status_code == 200 and asked.data[:4] == b"\x89PNG"
     svg = client.get(f"/export/chart/heatmap.svg?as_of={AS_OF}").get_data(as_text=True)
     assert "\ufffd[31mra\ufffd" in svg  # shown, with each control as the replacement character
 
@@ -179,7 +184,8 @@ def test_chart007_a_failed_render_is_not_called_a_missing_browser(client: FlaskC
 def test_chart008_a_browser_that_will_not_start_says_so_quickly(tmp_path: Path) -> None:
     """BROWSER_PATH at a program that is no browser: a quick 503 naming it, not a hang."""
     code = (
-        "from dashapp import create_app, db; from dashapp.config import Settings;"
+        "from dashapp import create_app; from dashapp.store import db;"
+        "from dashapp.config import Settings;"
         f"url='sqlite:///{tmp_path / 'badbrowser.db'}'; db.upgrade(url);"
         "from tests.access import client_as;"
         "c = client_as(create_app(Settings.load(database_url=url)));"

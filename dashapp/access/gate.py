@@ -134,7 +134,7 @@ class Gate:
 
 def gate_of(server: Flask | None = None) -> Gate:
     """The Gate installed on *server* (default: the current app)."""
-    return (server or current_app).extensions[EXTENSION]  # type: ignore[no-any-return]
+    return (server or current_app).extensions[EXTENSION]
 
 
 def protect(server: Flask, blueprint: str, role: Role) -> None:
@@ -342,7 +342,7 @@ def person_now() -> Person | None:
     if "person" not in g:
         found = _person(gate_of())
         g.person = None if isinstance(found, str) else found
-    return g.person  # type: ignore[no-any-return]
+    return g.person
 
 
 def current_person() -> Person | None:
@@ -381,7 +381,7 @@ def _needed(gate: Gate, req: Request) -> Role | str | None:
     view = current_app.view_functions.get(req.endpoint or "")
     marked = getattr(view, _ROLE_ATTR, None)
     if marked is not None:
-        return marked  # type: ignore[no-any-return]
+        return marked
     if req.blueprint in gate.blueprints:
         return gate.blueprints[req.blueprint]
     path = req.path

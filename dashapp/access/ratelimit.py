@@ -64,7 +64,8 @@ def install(server: Flask, settings: Settings) -> Limiter:
         on_breach=_breached,
     )
     view = server.view_functions[PUSH_ENDPOINT]
-    server.view_functions[PUSH_ENDPOINT] = limiter.limit(settings.push_rate_limit)(view)
+    # Flask-Limiter's decorator is typed for async views too; this one stays synchronous.
+    server.view_functions[PUSH_ENDPOINT] = limiter.limit(settings.push_rate_limit)(view)  # type: ignore[assignment]
     server.extensions[SIGN_IN_EXTENSION] = SignInLimits(
         limiter.storage, parse_many(settings.login_rate_limit), parse_many(LOGIN_NAME_LIMIT)
     )

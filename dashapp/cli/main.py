@@ -351,7 +351,8 @@ def sources(ctx: click.Context) -> None:
         click.echo("no sources configured or seen yet")
     for name in names:
         status = source_status(states.get(name), now)
-        kind = settings.source(name).kind if settings.source(name) else "push/import"
+        configured = settings.source(name)
+        kind = configured.kind if configured else "push/import"
         health = "FAILING" if status["failing"] else "ok"
         click.echo(f"{name} ({kind}): {health}, {stored.get(name, 0):,} responses stored")
         for key in ("last_success_at", "last_error_at", "last_error", "lag_seconds"):

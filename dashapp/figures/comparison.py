@@ -80,7 +80,7 @@ def build(engine: NpsEngine, ask: Ask, end: dt.datetime | None = None) -> Compar
     if ask.b:
         titles = (f"A: {ask.a}, last {ask.window} days", f"B: {ask.b}, last {ask.window} days")
         second = engine.total(window=ask.window, as_of=end, filters=other)
-        sides = ((ask.a, one), (ask.b, other))
+        sides: tuple[tuple[str, Filters], ...] = ((ask.a, one), (ask.b, other))
     else:
         titles = (
             f"A: {ask.a}, last {ask.window} days",

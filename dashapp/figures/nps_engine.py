@@ -147,7 +147,7 @@ class NpsEngine:
         key = self._key(name, self.data_version(), params)
         hit = self.cache.get(key)
         if hit is not None:
-            return hit  # type: ignore[no-any-return]
+            return hit
         with self.sessions() as session:
             value = compute(session)
         self.cache.set(key, value, timeout=CACHE_TTL)
@@ -168,7 +168,7 @@ class NpsEngine:
         key = self._key(name, self.data_version(), params)
         hit = self.cache.get(key)
         if hit is not None:
-            return hit  # type: ignore[no-any-return]
+            return hit
         latest = self._key(name, LATEST, params)
         building = f"{key}:building"
         if self.cache.add(building, 1, timeout=BUILD_SECONDS):
@@ -184,7 +184,7 @@ class NpsEngine:
         marker = _freshness.get()
         if marker is not None:
             marker.stale = True
-        return stale  # type: ignore[no-any-return]
+        return stale
 
     def _nps(self, counts: Counts) -> nps.Nps:
         return nps.compute(*counts, min_n=self.min_n)

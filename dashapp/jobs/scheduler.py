@@ -41,6 +41,15 @@ def backoff_seconds(failures: int, interval: float) -> float:
     return min(MAX_BACKOFF, interval * 2 ** min(failures - 1, 32))
 
 
+def _saving(save: Callable[[Session], None]) -> Callable[[Session, IngestReport], None]:
+    """An ingest ``before_commit`` hook that saves the poller's cursor in the same transaction."""
+
+    def hook(session: Session, _report: IngestReport) -> None:
+        save(session)
+
+    return hook
+
+
 @dataclass(slots=True)
 class Poller:
     """Polls one source into the store, resuming from its persisted cursor."""
@@ -79,7 +88,7 @@ class Poller:
                             batch.records,
                             batch_size=len(batch.records),
                             retention=self.retention,
-                            before_commit=lambda session, _report, save=save: save(session),
+                            before_commit=_saving(save),
                             bounds=self.bounds,
                         )
                     )

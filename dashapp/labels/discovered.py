@@ -72,7 +72,8 @@ def run_discovery(
         )
         if scope == "unlabelled":
             stmt = stmt.where(~labelled)
-        comments = [Comment(*row) for row in session.execute(stmt)]
+        # The select's columns are Comment's fields, in order.
+        comments = [Comment(*row) for row in session.execute(stmt)]  # type: ignore[arg-type]
         themes = discover(comments, now, backend=backend)
         session.execute(delete(Theme).where(Theme.scope == scope, Theme.label.is_(None)))
         session.add_all(
@@ -103,7 +104,7 @@ def latest(session: Session, scope: str = "unlabelled", limit: int = 30) -> list
     texts = dict(
         session.execute(select(Response.id, Response.comment).where(Response.id.in_(wanted))).all()
     )
-    return [_view(row, [texts[i] for i in row.examples if texts.get(i)]) for row in rows]
+    return [_view(row, [t for i in row.examples if (t := texts.get(i))]) for row in rows]
 
 
 def _view(row: Theme, examples: list[str]) -> ThemeView:

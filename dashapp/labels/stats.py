@@ -17,6 +17,7 @@ from dashapp.labels.queries import LabelCounts
 from dashapp.labels.store import ALL_COMMENTS
 from dashapp.labels.taxonomy import Taxonomy
 from dashapp.metrics import nps
+from dashapp.metrics.nps import Change, Nps
 from dashapp.metrics.queries import Counts
 
 
@@ -31,12 +32,12 @@ class LabelStat:
     volume: int
     #: Share of commented responses carrying the label, 0..1.
     share: float
-    nps: nps.Nps
+    nps: Nps
     positive: int
     neutral: int
     negative: int
-    previous: nps.Nps
-    change: nps.Change
+    previous: Nps
+    change: Change
     #: NPS points the label's responses move the total by (None without responses).
     impact: float | None
     #: Share of detractor comments carrying the label, 0..1 (None without any).

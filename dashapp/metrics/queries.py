@@ -249,7 +249,8 @@ def feed(
         stmt = stmt.where(tuple_(Response.submitted_at, Response.id) < before)
     if max_score is not None:
         stmt = stmt.where(Response.score <= max_score)
-    return [FeedItem(*row) for row in session.execute(stmt)]
+    # The select's columns are FeedItem's fields, in order.
+    return [FeedItem(*row) for row in session.execute(stmt)]  # type: ignore[arg-type]
 
 
 def comments_between(
@@ -279,7 +280,8 @@ def comments_between(
         .order_by(Response.submitted_at.desc(), Response.id.desc())
         .limit(limit)
     )
-    return [FeedItem(*row) for row in session.execute(stmt)]
+    # The select's columns are FeedItem's fields, in order.
+    return [FeedItem(*row) for row in session.execute(stmt)]  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,10 +144,10 @@ def restore(engine: Engine, path: Path) -> dict[str, int]:
         conn.execute(tables["store_meta"].delete())
         pending: dict[str, list[dict[str, Any]]] = {}
         for line in lines:
-            name = line.get("t")
-            if name not in tables:
-                raise BackupError(f"{path}: unknown table {name!r}")
-            batch = pending.setdefault(name, [])
+            kind = line.get("t")
+            if not isinstance(kind, str) or kind not in tables:
+                raise BackupError(f"{path}: unknown table {kind!r}")
+            batch = pending.setdefault(kind, [])
             batch.append({k: _decode(v) for k, v in line["r"].items()})
             if len(batch) >= BATCH:
                 conn.execute(tables[name].insert(), batch)

@@ -13,9 +13,9 @@ import datetime as dt
 import json
 from collections.abc import Callable, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, FromClause, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -100,7 +100,7 @@ def _prepared(
 
 def insert_many(
     session: Session,
-    table: Table,
+    table: FromClause,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
@@ -111,7 +111,10 @@ def insert_many(
     if not rows:
         return
     dialect = session.get_bind().dialect
-    sql, order, shared = _prepared(table, dialect, tuple(columns), tuple(add), tuple(keys))
+    # A mapped class's __table__ (typed as any FromClause) is always a Table.
+    sql, order, shared = _prepared(
+        cast(Table, table), dialect, tuple(columns), tuple(add), tuple(keys)
+    )
     # Fresh memories per call: _prepared's converters are shared between threads.
     converters = [(i, _repeat_aware(conv)) for i, conv in shared]
     params: list[Any] = []

@@ -12,8 +12,9 @@ import datetime as dt
 import os
 import socket
 import uuid
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import CursorResult, delete, or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.store.models import SchedulerLease
@@ -51,14 +52,19 @@ class Lease:
                 [{"name": self.name, "holder": self.holder, "expires_at": expires}],
                 keys=("name",),
             )
-            taken = session.execute(
-                update(SchedulerLease)
-                .where(
-                    SchedulerLease.name == self.name,
-                    or_(SchedulerLease.holder == self.holder, SchedulerLease.expires_at < now),
-                )
-                .values(holder=self.holder, expires_at=expires)
-            ).rowcount
+            # An UPDATE's result is a cursor result: it counts the rows it changed.
+            result = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(SchedulerLease)
+                    .where(
+                        SchedulerLease.name == self.name,
+                        or_(SchedulerLease.holder == self.holder, SchedulerLease.expires_at < now),
+                    )
+                    .values(holder=self.holder, expires_at=expires)
+                ),
+            )
+            taken = result.rowcount
         # Stop a little before the store's expiry so two holders never overlap.
         self._valid_until = now + self.ttl * 0.8 if taken else None
         return bool(taken)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import FromClause, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
 def upsert(
     session: Session,
-    table: Table,
+    table: FromClause,
     rows: Sequence[dict[str, Any]],
     *,
     keys: Sequence[str],
@@ -26,6 +26,8 @@ def upsert(
     """
     if not rows:
         return
+    # A mapped class's __table__ (typed as any FromClause) is always a Table.
+    table = cast(Table, table)
     dialect = session.get_bind().dialect.name
     module = {"sqlite": sqlite, "postgresql": postgresql}[dialect]
     stmt = module.insert(table)

@@ -326,10 +326,13 @@ def export_dashboard() -> Response | tuple[Response, int]:
     if total.nps is not None:
         low, high = figures.signed(total.ci_low or 0), figures.signed(total.ci_high or 0)
         detail = f"95% CI {low} to {high} · n = {total.n:,}"
+    heat, trend, vol = (figure(name, filters, as_of) for name in ("heatmap", "trends", "volume"))
     fig = figures.dashboard(
         big,
         detail,
-        *(figure(name, filters, as_of) for name in ("heatmap", "trends", "volume")),
+        heat,
+        trend,
+        vol,
         subtitle=describe(filters, as_of),
     )
     try:

@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     # Every request body read as JSON is refused (400) when nested too deeply.
     server.json = security.RequestJSON(server)
     # Keep columns in the order the contract gives (group columns first).
-    server.json.sort_keys = False  # type: ignore[attr-defined]
+    server.json.sort_keys = False
     services = build_services(settings, server)
     security.install(server, settings)
     auth.install(server, settings, services.sessions, services.versions)
