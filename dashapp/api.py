@@ -12,10 +12,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashapp import tokens
 from dashapp.auth import person_now, public, requires
+from dashapp.db import UNAVAILABLE
 from dashapp.ingest import ingest
 from dashapp.label_stats import to_records as label_records
 from dashapp.models import SourceState
@@ -127,7 +128,7 @@ def push_responses() -> tuple[Response, int]:
     try:
         with svc.sessions() as session:
             source = tokens.source_for(session, token)
-    except OperationalError:
+    except UNAVAILABLE:  # down, hung, or every connection busy: the sender retries
         return _error(503, "store unavailable, retry later")
     if source is None:
         return _error(401, "invalid or revoked token")
@@ -145,7 +146,7 @@ def push_responses() -> tuple[Response, int]:
     try:
         # One attempt: the sender retries on 503, and should hear it within the busy timeout.
         report = ingest(svc.sessions, source, located, strict=strict, attempts=1)
-    except OperationalError:
+    except UNAVAILABLE:
         return _error(503, "store unavailable, nothing was stored; retry later")
     status = 422 if report.rejected else 200
     return jsonify(source=source, strict=strict, **report.as_dict()), status

@@ -16,6 +16,7 @@ from dashapp.api import MAX_BODY_BYTES, api
 from dashapp.auth_views import views
 from dashapp.chart_export import charts
 from dashapp.config import Settings
+from dashapp.db import SERVING
 from dashapp.exports import exports
 from dashapp.services import build_services
 from dashapp.users import Role
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     server.json = security.RequestJSON(server)
     # Keep columns in the order the contract gives (group columns first).
     server.json.sort_keys = False  # type: ignore[attr-defined]
-    services = build_services(settings, server)
+    # A request waits for the store a few seconds at most, even for a hung one.
+    services = build_services(settings, server, deadlines=SERVING)
     security.install(server, settings)
     auth.install(server, settings, services.sessions, services.versions, local_demo)
     # After the gate: only those it lets through get a kept answer.

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.cache import make_cache
 from dashapp.config import Settings
-from dashapp.db import make_engine, make_sessionmaker
+from dashapp.db import Deadlines, make_engine, make_sessionmaker
 from dashapp.engine import NpsEngine
 from dashapp.masking import Masker
 from dashapp.versions import Watch
@@ -34,9 +34,15 @@ class Services:
     mask: Masker
 
 
-def build_services(settings: Settings, server: Flask) -> Services:
-    """Create the store engine, the cache and the NPS engine, and attach them to *server*."""
-    engine = make_engine(settings.database_url)
+def build_services(
+    settings: Settings, server: Flask, *, deadlines: Deadlines | None = None
+) -> Services:
+    """Create the store engine, the cache and the NPS engine, and attach them to *server*.
+
+    *deadlines* bound every wait for the store (the web app's requests); commands
+    and jobs go without (see :func:`dashapp.db.make_engine`).
+    """
+    engine = make_engine(settings.database_url, deadlines=deadlines)
     sessions = make_sessionmaker(engine)
     cache = make_cache(server, settings.cache_url)
     watch = Watch(sessions)
