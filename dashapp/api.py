@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from dashapp import tokens
 from dashapp.auth import person_now, public, requires
+from dashapp.cache import health as cache_health
 from dashapp.db import UNAVAILABLE
 from dashapp.ingest import ingest
 from dashapp.label_stats import to_records as label_records
@@ -55,13 +56,21 @@ def build_version() -> Response:
 @api.get("/readyz")
 @public
 def readyz() -> tuple[Response, int]:
-    """The store's reachability and each source's poll state; 503 when the store is down.
+    """The store's and the cache's reachability and each source's poll state.
 
-    Open to health checkers; the text of a source's last error only for admins.
+    503 when the store is down; "degraded" when a source fails or a configured
+    Redis cache is unreachable (each process then caches on its own). Open to
+    health checkers; the text of an error only for admins.
     """
     svc = services_of()
     now = dt.datetime.now(dt.UTC)
-    body: dict[str, Any] = {"status": "ok", "store": {"ok": True}, "sources": {}}
+    cache_ok, cache_problem = cache_health(svc.cache)
+    body: dict[str, Any] = {
+        "status": "ok" if cache_ok else "degraded",
+        "store": {"ok": True},
+        "cache": {"ok": cache_ok},
+        "sources": {},
+    }
     try:
         with svc.sessions() as session:
             session.execute(text("SELECT 1"))
@@ -74,6 +83,8 @@ def readyz() -> tuple[Response, int]:
     # only admins get them (everyone sees whether a source fails).
     person = person_now()
     errors = person is not None and person.role >= Role.admin
+    if errors and cache_problem:
+        body["cache"]["error"] = cache_problem
     for name in sorted(set(configured) | set(states)):
         state = states.get(name)
         body["sources"][name] = source_status(state, now)

@@ -2,8 +2,9 @@
 
 A sender over its limit gets 429 with Retry-After and a JSON error, so it slows
 down and retries; nothing it sent before is affected. With a Redis cache URL
-the counts are shared by every worker and host; otherwise each process counts
-alone (the embedded single-process default).
+the counts are shared by every worker and host (each process counts alone
+while Redis is unreachable); otherwise each process counts alone (the embedded
+single-process default).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from flask import Flask, Response, jsonify, make_response, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 
+from dashapp.cache import redis_timeouts
 from dashapp.config import Settings
 
 PUSH_ENDPOINT = "feedbackwall_api.push_responses"
@@ -39,6 +41,11 @@ def install(server: Flask, settings: Settings) -> Limiter:
         key_func=_sender,
         app=server,
         storage_uri=settings.cache_url if shared else "memory://",
+        # While Redis is unreachable each process counts alone (and checks Redis again
+        # now and then) rather than answering 500; a limit is never worth an outage.
+        storage_options=redis_timeouts() if shared else {},
+        in_memory_fallback_enabled=shared,
+        swallow_errors=True,
         headers_enabled=True,
         key_prefix="fw-limit",
         on_breach=_breached,
