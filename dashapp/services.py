@@ -14,7 +14,7 @@ from dashapp.config import Settings
 from dashapp.figures.nps_engine import NpsEngine
 from dashapp.masking import Masker
 from dashapp.store.counters import Watch
-from dashapp.store.db import make_engine, make_sessionmaker
+from dashapp.store.db import Deadlines, make_engine, make_sessionmaker
 
 EXTENSION = "feedbackwall"
 
@@ -34,9 +34,15 @@ class Services:
     mask: Masker
 
 
-def build_services(settings: Settings, server: Flask) -> Services:
-    """Create the store engine, the cache and the NPS engine, and attach them to *server*."""
-    engine = make_engine(settings.database_url)
+def build_services(
+    settings: Settings, server: Flask, *, deadlines: Deadlines | None = None
+) -> Services:
+    """Create the store engine, the cache and the NPS engine, and attach them to *server*.
+
+    *deadlines* bound every wait for the store (the web app's requests); commands
+    and jobs go without (see :func:`dashapp.store.db.make_engine`).
+    """
+    engine = make_engine(settings.database_url, deadlines=deadlines)
     sessions = make_sessionmaker(engine)
     cache = make_cache(server, settings.cache_url)
     watch = Watch(sessions)

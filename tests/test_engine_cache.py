@@ -3,23 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
+import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+from dash import Dash
 from flask import Flask
 from sqlalchemy import event
 
+from dashapp import cache
+from dashapp.access.users import Role
 from dashapp.config import Settings
 from dashapp.ingest.pipeline import ingest
 from dashapp.metrics import queries
-from dashapp.services import Services, build_services
+from dashapp.services import Services, build_services, services_of
 from dashapp.store import counters as versions
+from tests.access import callback_call, client_as, make_user
 from tests.factories import located, random_records, record
+from tests.servers import free_port, wait_for
 
 REDIS_URL = os.environ.get("FEEDBACKWALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 END = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
@@ -216,3 +225,136 @@ def test_cache009_one_builder_per_version_others_get_the_last_built(store_url: s
     other = svc.nps._key("other", svc.nps.data_version(), ("y",)) + ":building"
     assert svc.cache.add(other, 1, timeout=60)  # someone else is building it
     assert svc.nps.memo("other", ("y",), lambda: "built") == "built"
+
+
+# --- the cache goes away ------------------------------------------------------------
+
+
+class OwnRedis:
+    """A throw-away redis-server on a free port in a temporary directory (never :6379)."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.dir, self.port = tmp, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--dir", str(self.dir), "--save", "", "--appendonly", "no"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(lambda: _answers(self.url), 10)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def keys(self) -> int:
+        return len(list(redis.Redis.from_url(self.url).scan_iter("fw:*")))
+
+
+def _answers(url: str) -> bool:
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    server = OwnRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _everything_answers(app: Dash, token: str, n: int) -> dict[str, Any]:
+    """Sign-in, a screen's poll, a push and readiness all answer (no 500); /readyz's body."""
+    from tests.test_access import screen_client, sign_in
+
+    client = app.server.test_client()
+    assert sign_in(client, "ana").status_code == 302
+    assert sign_in(app.server.test_client(), "ana", "wrong password").status_code == 401
+    screen, _ = screen_client(app, f"lobby-{n}")
+    feed = next(o for o in app.callback_map if "panels-feed.children" in o)
+    body = callback_call(app, feed)
+    body["inputs"][0]["value"] = 1
+    assert screen.post("/_dash-update-component", json=body).status_code == 200
+    push = client.post(
+        "/api/v1/responses", json=record(1000 + n), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert push.status_code == 200, push.text
+    ready = app.server.test_client().get("/readyz")
+    assert ready.status_code == 200
+    return dict(ready.json)
+
+
+def _wall(
+    store_url: str, cache_url: str, *, user: bool = True, **settings: str
+) -> tuple[Dash, str]:
+    """An app on *store_url* with the cache at *cache_url*, a push token, and the user ana."""
+    from dashapp import create_app
+    from dashapp.access import ingest_tokens as tokens
+
+    app = create_app(
+        Settings.load(database_url=store_url, cache_url=cache_url, config=None, **settings)
+    )
+    if user:
+        make_user(app, Role.analyst, "ana")
+    with services_of(app.server).sessions.begin() as session:
+        token = tokens.issue(session, "shop")
+    return app, token
+
+
+def test_cache010_unreachable_redis_degrades_to_a_local_cache(
+    store_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Redis configured but nothing listening: everything answers, readiness says degraded
+    (why, to admins only), and a warning is logged."""
+    app, token = _wall(store_url, f"redis://127.0.0.1:{free_port()}/0")
+    with caplog.at_level(logging.WARNING):
+        ready = _everything_answers(app, token, 1)
+    assert ready["status"] == "degraded"
+    assert ready["cache"]["ok"] is False and "error" not in ready["cache"]
+    admin = client_as(app, Role.admin).get("/readyz").json["cache"]
+    assert admin["ok"] is False and "Connection" in admin["error"]
+    assert any("cache" in r.getMessage().lower() for r in caplog.records)
+    services_of(app.server).engine.dispose()
+    # Limits still hold meanwhile, counted in this process (not waved through, not a 500).
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"
+    app, token = _wall(store_url, unreachable, user=False, push_rate_limit="2/minute")
+    auth = {"Authorization": f"Bearer {token}"}
+    client = app.server.test_client()
+    answers = [client.post("/api/v1/responses", json=record(i), headers=auth) for i in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    services_of(app.server).engine.dispose()
+
+
+def test_cache011_redis_going_away_and_back(
+    store_url: str, own_redis: OwnRedis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Redis of the test's own is stopped mid-run and started again: the wall answers
+    throughout, readiness says degraded meanwhile, and Redis is used again once back."""
+    monkeypatch.setattr(cache, "RETRY_AFTER", 0.5)
+    app, token = _wall(store_url, own_redis.url)
+    assert _everything_answers(app, token, 1)["status"] == "ok"
+    assert own_redis.keys() > 0  # the shared cache is in use
+    own_redis.stop()
+    ready = _everything_answers(app, token, 2)
+    assert ready["status"] == "degraded" and ready["cache"]["ok"] is False
+    own_redis.start()
+    time.sleep(1)
+    assert own_redis.keys() == 0  # a fresh, empty Redis
+    ready = wait_for(lambda: _everything_answers(app, token, 3)["cache"]["ok"], 10)
+    assert ready is True
+    assert own_redis.keys() > 0
+    assert _everything_answers(app, token, 4)["status"] == "ok"
+    services_of(app.server).engine.dispose()

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -141,5 +143,99 @@ def test_fault001_store_down_and_back(dash_br, own_postgres: OwnPostgres) -> Non
         assert "/kiosk" in dash_br.driver.current_url
         assert dash_br.find_element("#panels-nps").text
     finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def _postgres_processes(pg: OwnPostgres) -> list[int]:
+    """The instance's postmaster and every process it started."""
+    postmaster = int((pg.dir / "data" / "postmaster.pid").read_text().split()[0])
+    children = [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _parent(p) == postmaster
+    ]
+    return [postmaster, *children]
+
+
+def _parent(proc: Path) -> int | None:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _timed(call: Callable[[], httpx.Response]) -> tuple[int, float]:
+    started = time.monotonic()
+    status = call().status_code
+    return status, time.monotonic() - started
+
+
+def test_fault002_hung_store_reads_like_a_down_one(dash_br, own_postgres: OwnPostgres) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL frozen (SIGSTOP): liveness at once, pushes and readiness 503 within 12 s,
+    screens keep their figures with the stale banner; all well again after SIGCONT."""
+    now = dt.datetime.now(dt.UTC)
+    db.upgrade(own_postgres.url)
+    sessions = db.make_sessionmaker(db.make_engine(own_postgres.url))
+    ingest(sessions, "seed", located(list(random_records(300, end=now, days=20))))
+    with sessions.begin() as session:
+        token = tokens.issue(session, "shop")
+        screen = access_tokens.issue_display(session, "lobby")
+    sessions.kw["bind"].dispose()
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": own_postgres.url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dashapp.cli", "run", "--port", str(port), "--no-scheduler"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    auth = {"Authorization": f"Bearer {token}"}
+    frozen: list[int] = []
+    try:
+        wait_for(lambda: httpx.get(f"{base}/healthz").status_code == 200, 30)
+        assert httpx.post(f"{base}/api/v1/responses", json=record(7000), headers=auth).is_success
+        dash_br.driver.get(f"{base}/kiosk?token={screen}&pages=overview&interval=30")
+        dash_br.wait_for_element("#panels-heatmap .main-svg", timeout=20)
+        big = dash_br.find_element("#panels-nps").text
+        frozen = _postgres_processes(own_postgres)
+        for pid in frozen:
+            os.kill(pid, signal.SIGSTOP)
+        frozen_at = time.monotonic()
+        # Liveness never asks the store.
+        for _ in range(5):
+            status, took = _timed(lambda: httpx.get(f"{base}/healthz", timeout=5))
+            assert (status, took < 1.0) == (200, True), took
+        # A push hears "retry" within the deadlines (not 60 s, not a 500); so does readiness.
+        status, took = _timed(
+            lambda: httpx.post(
+                f"{base}/api/v1/responses", json=record(7001), headers=auth, timeout=30
+            )
+        )
+        assert status == 503 and took < 12.0, (status, took)
+        status, took = _timed(lambda: httpx.get(f"{base}/readyz", timeout=30))
+        assert status == 503 and took < 12.0, (status, took)
+        for _ in range(5):  # and liveness still at once, while the store hangs
+            status, took = _timed(lambda: httpx.get(f"{base}/healthz", timeout=5))
+            assert (status, took < 1.0) == (200, True), took
+        # The screen keeps the last figures and says they are stale.
+        banner = wait_for(
+            lambda: dash_br.driver.find_elements(By.CSS_SELECTOR, ".fw-banner-stale"), 40
+        )
+        assert "Data stale since" in banner[0].text
+        assert dash_br.find_element("#panels-nps").text == big
+        assert time.monotonic() - frozen_at < 60
+        for pid in frozen:
+            os.kill(pid, signal.SIGCONT)
+        frozen = []
+        wait_for(lambda: httpx.get(f"{base}/readyz", timeout=30).status_code == 200, 30)
+        up = httpx.post(f"{base}/api/v1/responses", json=record(7001), headers=auth, timeout=30)
+        assert up.status_code == 200 and up.json()["accepted"] == 1
+        wait_for(lambda: not dash_br.driver.find_elements(By.CSS_SELECTOR, ".fw-banner-stale"), 30)
+        assert "/kiosk" in dash_br.driver.current_url
+    finally:
+        for pid in frozen:  # never leave the instance stopped: it could not be shut down
+            os.kill(pid, signal.SIGCONT)
         server.terminate()
         server.wait(timeout=15)

@@ -27,6 +27,7 @@ from limits.strategies import FixedWindowRateLimiter
 from dashapp.access.gate import bearer_token
 from dashapp.access.ingest_tokens import digest
 from dashapp.access.users import normal_name
+from dashapp.cache import redis_timeouts
 from dashapp.config import Settings
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ def install(server: Flask, settings: Settings) -> Limiter:
         key_func=_sender,
         app=server,
         storage_uri=settings.cache_url if shared else "memory://",
+        # While Redis is unreachable each process counts alone (and checks Redis again
+        # now and then) rather than answering 500; a limit is never worth an outage.
+        storage_options=redis_timeouts() if shared else {},
+        in_memory_fallback_enabled=shared,
+        swallow_errors=True,
         headers_enabled=True,
         key_prefix=KEY_PREFIX,
         on_breach=_breached,

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy import event, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.store.models import StoreMeta
@@ -28,6 +29,17 @@ DATA = "data_version"
 ACCESS = "access_version"
 #: How old a process's view of the counters may be, in seconds.
 MAX_AGE = 1.0
+#: After the store failed to answer, seconds before it is asked again; meanwhile every
+#: caller hears at once that it is unavailable (a hung store is not waited for by each).
+RETRY_AFTER = 5.0
+#: Seconds a caller waits while another thread asks the store (it answers in ms when well).
+WAIT_FOR_READER = 1.0
+
+
+class StoreUnavailable(SQLAlchemyError):
+    """The store did not answer the last time it was asked, or is slow to answer now."""
+
+
 _BUMPED = "feedbackwall.bumped"
 
 
@@ -63,29 +75,50 @@ class Watch:
         self.max_age = max_age
         self._lock = threading.Lock()
         self._seen: tuple[float, Versions] | None = None
+        #: When and why the store last failed to answer (cleared by an answer).
+        self._failed: tuple[float, str] | None = None
         event.listen(sessions, "after_commit", self._after_commit)
         event.listen(sessions, "after_rollback", self._after_rollback)
 
     def current(self) -> Versions:
-        """The counters, at most *max_age* seconds old (SQLAlchemyError while the store is down)."""
+        """The counters, at most *max_age* seconds old (SQLAlchemyError while the store is down).
+
+        While the store fails, it is asked again every RETRY_AFTER seconds by one
+        caller; the others get StoreUnavailable at once instead of each waiting for it.
+        """
         seen = self._seen
         now = time.monotonic()
         if seen is not None and now - seen[0] < self.max_age:
             return seen[1]
+        self._raise_if_failing(now)
         # One reader at a time: the other threads of this worker wait for its answer
-        # instead of each asking the store the same question.
-        with self._lock:
+        # instead of each asking the store the same question (a moment, unless it hangs).
+        if not self._lock.acquire(timeout=WAIT_FOR_READER):
+            raise StoreUnavailable("the store is slow to answer")
+        try:
             seen = self._seen
             if seen is not None and time.monotonic() - seen[0] < self.max_age:
                 return seen[1]
-            with self.sessions() as session:
-                versions = read(session)
-            self._seen = (time.monotonic(), versions)
+            self._raise_if_failing(time.monotonic())
+            try:
+                with self.sessions() as session:
+                    versions = read(session)
+            except SQLAlchemyError as exc:
+                self._failed = (time.monotonic(), type(exc).__name__)
+                raise
+            self._seen, self._failed = (time.monotonic(), versions), None
             return versions
+        finally:
+            self._lock.release()
+
+    def _raise_if_failing(self, now: float) -> None:
+        failed = self._failed
+        if failed is not None and now - failed[0] < RETRY_AFTER:
+            raise StoreUnavailable(f"the store failed to answer ({failed[1]}); retrying shortly")
 
     def forget(self) -> None:
-        """Read the store at the next call (after a change made in this process)."""
-        self._seen = None
+        """Read the store at the next call (after a change made in this process: it answers)."""
+        self._seen, self._failed = None, None
 
     def _after_commit(self, session: Session) -> None:
         if session.info.pop(_BUMPED, False):

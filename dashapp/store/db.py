@@ -3,25 +3,63 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Errors that mean the store cannot answer now (down, hung, or every connection busy):
+#: the caller says "unavailable, retry" (503), never a 500.
+UNAVAILABLE: tuple[type[Exception], ...] = (sa_exc.OperationalError, sa_exc.TimeoutError)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """How long a process waits for the store, in seconds (PostgreSQL; SQLite has its busy timeout).
+
+    A stopped or frozen server accepts TCP connections and acknowledges every byte
+    (the kernel does that), so neither the server's own timeouts nor TCP keepalives
+    ever end a wait on it: only the client's own deadline does. With these, a hung
+    store reads like a down one.
+    """
+
+    #: Opening a connection, its sign-in included.
+    connect: float = 3.0
+    #: A statement, ended by the server (statement_timeout); the client gives up on any
+    #: one round trip *margin* seconds later (the server is then not answering at all).
+    #: The app's queries take milliseconds (docs/benchmarks.md: drill-down p95 0.3 s on
+    #: 10M responses); one taking seconds is stuck behind something.
+    statement: float = 6.0
+    margin: float = 1.0
+    #: Waiting for a row or table lock (lock_timeout).
+    lock: float = 3.0
+    #: Waiting for a connection of the pool while all are busy.
+    pool: float = 3.0
+
+
+#: For the web app: a request holds a thread and a connection for at most a few seconds.
+SERVING = Deadlines()
+
+
+def make_engine(url: str, *, deadlines: Deadlines | None = None, **kwargs: Any) -> Engine:
     """Create an engine with the store's connection settings.
 
     SQLite gets WAL (readers never block the ingesting writer), a busy timeout
     and foreign keys; a new store file is created 0600 in a created parent
     directory. PostgreSQL gets
-    pre-ping so a restarted server does not surface as an error, and no JIT.
+    pre-ping so a restarted server does not surface as an error, no JIT, a
+    connect timeout and TCP keepalives (a vanished host or network is noticed),
+    and with *deadlines* (the web app: :data:`SERVING`) bounded waits for
+    statements, locks, a frozen server and the pool. Jobs and commands run without
+    them (a migration or a backup may rightly take long).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -30,7 +68,36 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    limits = deadlines or Deadlines(connect=10, statement=0, lock=0, pool=30)
+    options = " ".join(
+        part
+        for part in (
+            _option(parsed.query.get("options")),
+            f"-c statement_timeout={int(limits.statement * 1000)}" if deadlines else None,
+            f"-c lock_timeout={int(limits.lock * 1000)}" if deadlines else None,
+        )
+        if part
+    )
+    connect_args = {
+        "connect_timeout": max(2, round(limits.connect)),
+        "keepalives": 1,
+        "keepalives_idle": 10,
+        "keepalives_interval": 5,
+        "keepalives_count": 3,
+        # Sent data unacknowledged this long (the host is gone): the connection is dead.
+        "tcp_user_timeout": 30_000,
+        **({"options": options} if options else {}),
+        **kwargs.pop("connect_args", {}),
+    }
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=limits.pool,
+        connect_args=connect_args,
+        **kwargs,
+    )
+    if deadlines:
+        event.listen(engine, "do_connect", _bounded_connect(deadlines.statement + deadlines.margin))
     event.listen(engine, "connect", _postgresql_settings)
     return engine
 
@@ -55,6 +122,42 @@ def _create_private(database: str) -> None:
     except FileExistsError:
         return  # another process made it first, the same way
     os.close(fd)
+
+
+class _BoundedConnection(psycopg.Connection[Any]):
+    """A psycopg connection that gives up on a round trip after *round_trip* seconds."""
+
+    round_trip: float = 0.0
+
+    def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+        """Run *gen* on the connection; OperationalError if the server stays silent too long."""
+        try:
+            return super().wait(gen, interval, timeout if timeout is not None else self.round_trip)
+        except psycopg.errors.ConnectionTimeout:
+            raise
+        except psycopg.OperationalError as exc:
+            if type(exc).__name__ != "_WaitTimeout":  # psycopg's own "wait timeout expired"
+                raise
+            # The server is frozen mid-answer: what the connection holds is unknown, so it
+            # is closed (the pool then drops it) rather than used again.
+            self.pgconn.finish()
+            raise psycopg.OperationalError(
+                f"the store did not answer within {self.round_trip:g} s"
+            ) from None
+
+
+def _bounded_connect(round_trip: float) -> Any:
+    def connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> psycopg.Connection[Any]:
+        conn = _BoundedConnection.connect(*cargs, **cparams)
+        conn.round_trip = round_trip
+        return conn
+
+    return connect
+
+
+def _option(value: str | tuple[str, ...] | None) -> str | None:
+    """A URL query value as one string (a key given twice comes as a tuple)."""
+    return " ".join(value) if isinstance(value, tuple) else value
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -12,16 +12,18 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from dashapp.access import ingest_tokens as tokens
 from dashapp.access.gate import bearer_token, person_now, public, requires
 from dashapp.access.users import Role
+from dashapp.cache import health as cache_health
 from dashapp.figures.table import to_records
 from dashapp.ingest.pipeline import Retention, ingest
 from dashapp.labels.stats import to_records as label_records
 from dashapp.metrics.params import parse_as_of, parse_by, parse_filters, parse_window
 from dashapp.services import services_of
+from dashapp.store.db import UNAVAILABLE
 from dashapp.store.models import SourceState
 from dashapp.web.build import build_of
 from dashapp.web.openapi import spec
@@ -54,13 +56,21 @@ def build_version() -> Response:
 @api.get("/readyz")
 @public
 def readyz() -> tuple[Response, int]:
-    """The store's reachability and each source's poll state; 503 when the store is down.
+    """The store's and the cache's reachability and each source's poll state.
 
-    Open to health checkers; the text of a source's last error only for admins.
+    503 when the store is down; "degraded" when a source fails or a configured
+    Redis cache is unreachable (each process then caches on its own). Open to
+    health checkers; the text of an error only for admins.
     """
     svc = services_of()
     now = dt.datetime.now(dt.UTC)
-    body: dict[str, Any] = {"status": "ok", "store": {"ok": True}, "sources": {}}
+    cache_ok, cache_problem = cache_health(svc.cache)
+    body: dict[str, Any] = {
+        "status": "ok" if cache_ok else "degraded",
+        "store": {"ok": True},
+        "cache": {"ok": cache_ok},
+        "sources": {},
+    }
     try:
         with svc.sessions() as session:
             session.execute(text("SELECT 1"))
@@ -73,6 +83,8 @@ def readyz() -> tuple[Response, int]:
     # only admins get them (everyone sees whether a source fails).
     person = person_now()
     errors = person is not None and person.role >= Role.admin
+    if errors and cache_problem:
+        body["cache"]["error"] = cache_problem
     for name in sorted(set(configured) | set(states)):
         state = states.get(name)
         body["sources"][name] = source_status(state, now)
@@ -127,7 +139,7 @@ def push_responses() -> tuple[Response, int]:
     try:
         with svc.sessions() as session:
             source = tokens.source_for(session, token)
-    except OperationalError:
+    except UNAVAILABLE:  # down, hung, or every connection busy: the sender retries
         return _error(503, "store unavailable, retry later")
     if source is None:
         return _error(401, "invalid or revoked token")
@@ -153,7 +165,7 @@ def push_responses() -> tuple[Response, int]:
             retention=Retention.of(svc.settings),
             bounds=svc.settings.time_bounds(),
         )
-    except OperationalError:
+    except UNAVAILABLE:
         return _error(503, "store unavailable, nothing was stored; retry later")
     status = 422 if report.rejected else 200
     return jsonify(source=source, strict=strict, **report.as_dict()), status
