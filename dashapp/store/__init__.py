@@ -1,1 +1,1 @@
-"""The store: tables, engines and sessions, migrations, change counters, lease, backup, erasure."""
+"""The store: tables, engines, migrations, change counters, lease, backup, tombstones."""
