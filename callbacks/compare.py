@@ -26,8 +26,7 @@ def _card(title: str, figure: Nps) -> dbc.Col:
         else [
             html.Div(figures.signed(figure.nps), className="fw-kpi"),
             html.Div(
-                f"95% CI {figures.signed(figure.ci_low or 0)}"
-                f" to {figures.signed(figure.ci_high or 0)} · n = {figure.n:,}"
+                figures.interval_line(figure)
                 + (" · too few to read much into" if figure.too_small else ""),
                 className="fw-detail",
             ),

@@ -16,7 +16,7 @@ from callbacks.components import explore_href, figure_table, query_string
 from callbacks.wall import comment_card, filter_note, label_chips
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
-from dashapp.figures.charts import signed
+from dashapp.figures.charts import interval_line, signed
 from dashapp.figures.nps_engine import default_as_of
 from dashapp.metrics.params import (
     BadParameter,
@@ -182,7 +182,7 @@ def register(app: Dash, services: Services) -> None:
             summary += [
                 html.Div(signed(n.nps or 0), className="fw-kpi"),
                 html.Div(
-                    f"95% CI {signed(n.ci_low or 0)} to {signed(n.ci_high or 0)} · n = {n.n:,}",
+                    interval_line(n),
                     className="fw-detail",
                 ),
             ]

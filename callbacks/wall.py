@@ -66,8 +66,7 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     """The big number, its interval line and the change line."""
     if current.nps is None:
         return "–", "No responses in the last 30 days yet", ""
-    low, high = current.ci_low or 0.0, current.ci_high or 0.0  # set whenever nps is
-    detail = f"95% CI {signed(low)} to {signed(high)} · n = {current.n:,}"
+    detail = figures.interval_line(current)
     if current.too_small:
         detail += " · too few responses to read much into"
     change = compare(current, previous)

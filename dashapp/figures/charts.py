@@ -16,6 +16,7 @@ from plotly.colors import sample_colorscale
 
 from dashapp.figures.nps_engine import GroupNps, RollingPoint
 from dashapp.labels.stats import LabelStat
+from dashapp.metrics.nps import Nps
 from dashapp.metrics.queries import Counts
 
 #: Red through amber to green over the NPS range walls actually see.
@@ -154,6 +155,14 @@ def signed(value: float) -> str:
     """An NPS as published on the wall: whole points with a sign, and never "-0"."""
     whole = round(value)
     return f"{whole:+d}" if whole else "0"
+
+
+def interval_line(figure: Nps) -> str:
+    """The line under every published NPS: its 95% interval and its n ("" without responses)."""
+    if figure.nps is None:
+        return ""
+    low, high = signed(figure.ci_low or 0), signed(figure.ci_high or 0)
+    return f"95% CI {low} to {high} · n = {figure.n:,}"
 
 
 def _layout(fig: go.Figure, scale: float, theme: str = DEFAULT_THEME) -> go.Figure:

@@ -41,7 +41,7 @@ from flask import Blueprint, Response, jsonify, request
 from dashapp.figures import charts as figures
 from dashapp.figures import comparison
 from dashapp.ingest.validation import safe_text
-from dashapp.metrics.params import BadParameter, parse_as_of, parse_filters
+from dashapp.metrics.params import parse_as_of, parse_filters
 from dashapp.metrics.queries import Filters
 from dashapp.services import services_of
 
@@ -315,17 +315,12 @@ def describe(filters: Filters, as_of: dt.datetime | None) -> str:
 @charts.get("/export/dashboard.pdf")
 def export_dashboard() -> Response | tuple[Response, int]:
     """The whole overview on one PDF page, for the monthly slide."""
-    try:
-        filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
-        as_of = parse_as_of(request.args.get("as_of"))
-    except BadParameter as exc:
-        return jsonify(error=str(exc), parameter=exc.name), 400
+    # A bad parameter raises BadParameter: a 400 naming it (dashapp.web.errors).
+    filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
+    as_of = parse_as_of(request.args.get("as_of"))
     total = services_of().nps.total(window=30, as_of=as_of, filters=filters)
     big = "–" if total.nps is None else figures.signed(total.nps)
-    detail = "no responses"
-    if total.nps is not None:
-        low, high = figures.signed(total.ci_low or 0), figures.signed(total.ci_high or 0)
-        detail = f"95% CI {low} to {high} · n = {total.n:,}"
+    detail = figures.interval_line(total) or "no responses"
     heat, trend, vol = (figure(name, filters, as_of) for name in ("heatmap", "trends", "volume"))
     fig = figures.dashboard(
         big,
@@ -335,20 +330,7 @@ def export_dashboard() -> Response | tuple[Response, int]:
         vol,
         subtitle=describe(filters, as_of),
     )
-    try:
-        data = render(fig, "pdf")
-    except ExportUnavailable as exc:
-        return jsonify(error=str(exc)), 503
-    except ExportFailed as exc:
-        return jsonify(error=str(exc)), 500
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="feedbackwall-dashboard-{stamp}.pdf"'
-        },
-    )
+    return _download(fig, "pdf", "dashboard")
 
 
 @charts.get("/export/chart/<name>.<fmt>")
@@ -358,17 +340,23 @@ def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
         return jsonify(error=f"no chart called {name!r}; choose from {', '.join(TITLES)}"), 404
     if fmt not in MIMETYPES:
         return jsonify(error=f"format {fmt!r}: choose png, svg or pdf", parameter="format"), 400
-    try:
-        filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
-        as_of = parse_as_of(request.args.get("as_of"))
-        if name == "compare":
-            fig = _comparison_figure(as_of)
-        else:
-            fig = figures.for_print(
-                figure(name, filters, as_of), TITLES[name], describe(filters, as_of)
-            )
-    except BadParameter as exc:
-        return jsonify(error=str(exc), parameter=exc.name), 400
+    filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
+    as_of = parse_as_of(request.args.get("as_of"))
+    if name == "compare":
+        fig = _comparison_figure(as_of)
+    else:
+        fig = figures.for_print(
+            figure(name, filters, as_of), TITLES[name], describe(filters, as_of)
+        )
+    return _download(fig, fmt, name)
+
+
+def _download(fig: go.Figure, fmt: str, stem: str) -> Response | tuple[Response, int]:
+    """*fig* as a *fmt* attachment named ``feedbackwall-<stem>-<UTC date>.<fmt>``.
+
+    503 when no browser can render it (the message says what to install or what
+    stopped), 500 saying what failed otherwise.
+    """
     try:
         data = render(fig, fmt)
     except ExportUnavailable as exc:
@@ -380,6 +368,6 @@ def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
         data,
         mimetype=MIMETYPES[fmt],
         headers={
-            "Content-Disposition": f'attachment; filename="feedbackwall-{name}-{stamp}.{fmt}"'
+            "Content-Disposition": f'attachment; filename="feedbackwall-{stem}-{stamp}.{fmt}"'
         },
     )
