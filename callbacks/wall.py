@@ -24,7 +24,7 @@ from dashapp.figures.charts import signed
 from dashapp.figures.nps_engine import NpsEngine, default_as_of
 from dashapp.labels.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.masking import mask
-from dashapp.metrics.nps import Nps, classify, compare
+from dashapp.metrics.nps import DETRACTOR_MAX, Nps, classify, compare
 from dashapp.metrics.params import parse_filters
 from dashapp.metrics.queries import FeedItem, Filters, ResponseRow, Selection
 from dashapp.services import Services
@@ -280,7 +280,9 @@ def alert_cards(svc: Services, filters: Filters) -> list[Any]:
     for drop in svc.nps.drops(("brand", "country"), window=7, filters=filters)[:2]:
         brand, country = drop.group["brand"], drop.group["country"]
         quotes = svc.nps.feed(
-            limit=3, filters=Filters((brand,), (country,), filters.touchpoint), max_score=6
+            limit=3,
+            filters=Filters((brand,), (country,), filters.touchpoint),
+            max_score=DETRACTOR_MAX,
         )
         cards.append(
             html.Div(

@@ -100,8 +100,12 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     # The day's own comments, asked of the day itself: (end - 1 day, end], the window
     # its figures count, however many responses came in on the day or since.
     start = end - dt.timedelta(days=1)
-    detractors = engine.comments_between(start, end, filters=filters, max_score=6, limit=3)
-    promoters = engine.comments_between(start, end, filters=filters, min_score=9, limit=2)
+    detractors = engine.comments_between(
+        start, end, filters=filters, max_score=nps.DETRACTOR_MAX, limit=3
+    )
+    promoters = engine.comments_between(
+        start, end, filters=filters, min_score=nps.PROMOTER_MIN, limit=2
+    )
     movers = [
         s
         for s in engine.labels(window=7, as_of=end, filters=filters)

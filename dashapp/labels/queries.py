@@ -16,7 +16,7 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from dashapp.labels.store import ALL_COMMENTS
-from dashapp.metrics.queries import GROUP_COLUMNS, Filters, window_parts
+from dashapp.metrics.queries import GROUP_COLUMNS, Filters, class_sums, window_parts
 from dashapp.store.models import LabelRollup, Response, ResponseLabel
 
 #: (promoters, passives, detractors, positive, neutral, negative)
@@ -37,11 +37,7 @@ def _rollup_sums(by: Sequence[str]) -> Select[Any]:
 
 
 def _class_sums() -> list[Any]:
-    return [
-        func.sum(case((Response.score >= 9, 1), else_=0)),
-        func.sum(case((Response.score.between(7, 8), 1), else_=0)),
-        func.sum(case((Response.score <= 6, 1), else_=0)),
-    ]
+    return class_sums(Response.score)
 
 
 def label_counts(

@@ -21,15 +21,25 @@ class ScoreClass(StrEnum):
     DETRACTOR = "detractor"
 
 
+#: The scores of each class, inclusive, in the order counts are kept (promoters,
+#: passives, detractors): the one statement of the classes, for Python and SQL alike.
+BOUNDS: dict[ScoreClass, tuple[int, int]] = {
+    ScoreClass.PROMOTER: (9, 10),
+    ScoreClass.PASSIVE: (7, 8),
+    ScoreClass.DETRACTOR: (0, 6),
+}
+#: The highest score of a detractor ("detractors only" in feeds, reports and alerts).
+DETRACTOR_MAX = BOUNDS[ScoreClass.DETRACTOR][1]
+#: The lowest score of a promoter.
+PROMOTER_MIN = BOUNDS[ScoreClass.PROMOTER][0]
+
+
 def classify(score: int) -> ScoreClass:
-    """Promoters score 9-10, passives 7-8, detractors 0-6."""
-    if not 0 <= score <= 10:
-        raise ValueError(f"score {score} is outside 0..10")
-    if score >= 9:
-        return ScoreClass.PROMOTER
-    if score >= 7:
-        return ScoreClass.PASSIVE
-    return ScoreClass.DETRACTOR
+    """Promoters score 9-10, passives 7-8, detractors 0-6 (:data:`BOUNDS`)."""
+    for score_class, (low, high) in BOUNDS.items():
+        if low <= score <= high:
+            return score_class
+    raise ValueError(f"score {score} is outside 0..10")
 
 
 @dataclass(frozen=True, slots=True)

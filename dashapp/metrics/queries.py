@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from dashapp.metrics.nps import BOUNDS
 from dashapp.store.models import Response, ResponseLabel, Rollup
 
 GROUP_COLUMNS = ("brand", "country", "touchpoint")
@@ -70,6 +71,11 @@ class WindowParts:
     days: tuple[dt.datetime, dt.datetime] | None
     hours: tuple[tuple[dt.datetime, dt.datetime], ...]
     raw: tuple[RawRange, ...]
+
+
+def class_sums(score: Any) -> list[Any]:
+    """SQL sums counting promoters, passives and detractors of the *score* column, in order."""
+    return [func.sum(case((score.between(low, high), 1), else_=0)) for low, high in BOUNDS.values()]
 
 
 def _floor(t: dt.datetime, step: dt.timedelta) -> dt.datetime:
@@ -157,9 +163,7 @@ def counts(
         statements.append(
             select(
                 *cols,
-                func.sum(case((Response.score >= 9, 1), else_=0)),
-                func.sum(case((Response.score.between(7, 8), 1), else_=0)),
-                func.sum(case((Response.score <= 6, 1), else_=0)),
+                *class_sums(Response.score),
             )
             .where(
                 or_(*(r.clause(Response.submitted_at) for r in parts.raw)),
@@ -330,7 +334,7 @@ class Selection:
         return clauses
 
 
-SCORE_CLASSES = {"promoter": (9, 10), "passive": (7, 8), "detractor": (0, 6)}
+SCORE_CLASSES = {score_class.value: bounds for score_class, bounds in BOUNDS.items()}
 SORTS = ("new", "low", "high")
 #: Where a page ended: (submitted_at, id), or (score, submitted_at, id) for score orders.
 Position = tuple[dt.datetime, int] | tuple[int, dt.datetime, int]
