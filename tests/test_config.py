@@ -119,3 +119,24 @@ def test_cfg007_alert_rules(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     path.write_text('[[alerts]]\nname = "de"\nwebhook = "mailto:x@example.com"\nsecret = "short"\n')
     with pytest.raises(ConfigError, match=r"alerts\.0\.webhook"):
         Settings.load()
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+#: Settings that are TOML tables, documented by their table's heading in README.
+TABLES = {"sources", "playlists", "alerts", "report"}
+
+
+def test_cfg008_every_setting_is_documented() -> None:
+    """Each setting appears in README: as its FEEDBACKWALL_ variable (or the `_NAME` shorthand
+    in a row of several), or, for TOML tables, as ``[name]`` / ``[[name]]``."""
+    text = README.read_text(encoding="utf-8")
+    undocumented = []
+    for name in Settings.model_fields:
+        if name in TABLES:
+            found = f"[{name}]" in text or f"[[{name}]]" in text or f"[{name}." in text
+        else:
+            variable = f"FEEDBACKWALL_{name.upper()}"
+            found = variable in text or f"`_{name.upper()}`" in text
+        if not found:
+            undocumented.append(name)
+    assert undocumented == []

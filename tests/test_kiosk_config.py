@@ -107,3 +107,11 @@ def test_kcfg004_every_id_and_data_attribute_the_scripts_read_is_rendered(
     rendered_attributes = {k for p in props for k, v in p.items() if k.startswith("data-") and v}
     assert ids <= rendered_ids, ids - rendered_ids
     assert attributes <= rendered_attributes, attributes - rendered_attributes
+
+
+def test_kcfg005_every_kiosk_page_is_documented() -> None:
+    """README's kiosk table names every page a rotation may hold, in the default order."""
+    from layouts.kiosk import BODIES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"| `pages` | `{','.join(BODIES)}` |" in readme
