@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from dashapp.figures import charts as figures
 from dashapp.figures.nps_engine import NpsEngine, RollingPoint, default_as_of, rounded
+from dashapp.figures.table import FIGURE_COLUMNS
 from dashapp.metrics.nps import Change, Nps, compare
 from dashapp.metrics.params import BadParameter, parse_window, reader
 from dashapp.metrics.queries import Filters
@@ -126,18 +127,7 @@ def title(comparison: Comparison) -> str:
     return f"{comparison.titles[0]} vs {comparison.titles[1]}"
 
 
-HEADER = [
-    "side",
-    "what",
-    "n",
-    "promoters",
-    "passives",
-    "detractors",
-    "nps",
-    "ci_low",
-    "ci_high",
-    "too_small",
-]
+HEADER = ["side", "what", *FIGURE_COLUMNS]
 
 
 def table(comparison: Comparison) -> tuple[list[str], Iterator[list[Any]]]:

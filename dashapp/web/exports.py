@@ -30,7 +30,6 @@ from dashapp.ingest.validation import safe_text
 from dashapp.labels.stats import to_records as label_records
 from dashapp.metrics import queries
 from dashapp.metrics.params import (
-    BadParameter,
     parse_as_of,
     parse_by,
     parse_filters,
@@ -142,41 +141,37 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
     """The responses of a selection, or an NPS table, as CSV (streamed) or XLSX."""
     if fmt not in ("csv", "xlsx"):
         return jsonify(error=f"format {fmt!r}: choose csv or xlsx", parameter="format"), 400
-    try:
-        if name == "responses":
-            selection = parse_selection(request.args.get)
-            selection = replace(selection, filters=services_of().nps.resolve(selection.filters)[0])
-            return _send(name, fmt, RESPONSE_COLUMNS, response_rows(selection))
-        if name == "nps":
-            by = parse_by(request.args.get("by"))
-            rows = services_of().nps.nps_by(
-                by,
-                window=parse_window(request.args.get("window")),
-                as_of=parse_as_of(request.args.get("as_of")),
-                filters=request_filters(),
-            )
-            records = to_records(rows, by)
-            header = [*by, *FIGURE_COLUMNS]
-            return _send(name, fmt, header, ([r[c] for c in header] for r in records))
-        if name in ("trends", "volume"):
-            return _send(name, fmt, *chart_table(name))
-        if name == "compare":
-            ask = comparison.require_ask(request.args.get)
-            as_of = parse_as_of(request.args.get("as_of"))
-            return _send(
-                name, fmt, *comparison.table(comparison.build(services_of().nps, ask, as_of))
-            )
-        if name == "labels":
-            stats = services_of().nps.labels(
-                window=parse_window(request.args.get("window")),
-                as_of=parse_as_of(request.args.get("as_of")),
-                filters=request_filters(),
-            )
-            records = label_records(stats)
-            header = list(records[0]) if records else ["label"]
-            return _send(name, fmt, header, ([r[c] for c in header] for r in records))
-    except BadParameter as exc:
-        return jsonify(error=str(exc), parameter=exc.name), 400
+    # A bad parameter raises BadParameter: a 400 naming it (dashapp.web.errors).
+    if name == "responses":
+        selection = parse_selection(request.args.get)
+        selection = replace(selection, filters=services_of().nps.resolve(selection.filters)[0])
+        return _send(name, fmt, RESPONSE_COLUMNS, response_rows(selection))
+    if name == "nps":
+        by = parse_by(request.args.get("by"))
+        rows = services_of().nps.nps_by(
+            by,
+            window=parse_window(request.args.get("window")),
+            as_of=parse_as_of(request.args.get("as_of")),
+            filters=request_filters(),
+        )
+        records = to_records(rows, by)
+        header = [*by, *FIGURE_COLUMNS]
+        return _send(name, fmt, header, ([r[c] for c in header] for r in records))
+    if name in ("trends", "volume"):
+        return _send(name, fmt, *chart_table(name))
+    if name == "compare":
+        ask = comparison.require_ask(request.args.get)
+        as_of = parse_as_of(request.args.get("as_of"))
+        return _send(name, fmt, *comparison.table(comparison.build(services_of().nps, ask, as_of)))
+    if name == "labels":
+        stats = services_of().nps.labels(
+            window=parse_window(request.args.get("window")),
+            as_of=parse_as_of(request.args.get("as_of")),
+            filters=request_filters(),
+        )
+        records = label_records(stats)
+        header = list(records[0]) if records else ["label"]
+        return _send(name, fmt, header, ([r[c] for c in header] for r in records))
     return jsonify(
         error=f"no export called {name!r}; choose responses, nps, trends, volume, labels or compare"
     ), 404
