@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -17,7 +16,7 @@ from callbacks.wall import comment_card, filter_note, label_chips
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures.charts import interval_line, signed
-from dashapp.figures.nps_engine import default_as_of
+from dashapp.metrics import windows
 from dashapp.metrics.params import (
     BadParameter,
     format_before,
@@ -51,8 +50,7 @@ def _row_card(row: ResponseRow, labels: Sequence[tuple[str, int]]) -> html.Div:
 
 def _label_breakdown(services: Services, selection: Selection, base: dict[str, str]) -> list[Any]:
     """Labels of the selection (or the chosen label's children), each a link one level down."""
-    end = selection.end or default_as_of()
-    start = selection.start or end - dt.timedelta(days=30)
+    start, end = windows.span(selection.start, selection.end)
     stats = services.nps.labels_between(start, end, filters=selection.filters)
     if selection.label:
         stats = [s for s in stats if s.label.rpartition("/")[0] == selection.label]

@@ -20,13 +20,15 @@ from callbacks.components import export_links
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures import charts as figures
+from dashapp.figures import overview
 from dashapp.figures.charts import signed
-from dashapp.figures.nps_engine import NpsEngine, default_as_of
+from dashapp.figures.nps_engine import NpsEngine
 from dashapp.labels.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.masking import mask
 from dashapp.metrics.nps import DETRACTOR_MAX, Nps, classify, compare
 from dashapp.metrics.params import parse_filters
 from dashapp.metrics.queries import FeedItem, Filters, ResponseRow, Selection
+from dashapp.metrics.windows import MAIN_DAYS, SHORT_DAYS, default_as_of
 from dashapp.services import Services
 from layouts.ids import Kiosk, Panels, Shell
 from layouts.panels import PANELS, WallPanel
@@ -66,7 +68,7 @@ def relative_time(at: dt.datetime, now: dt.datetime) -> str:
 def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     """The big number, its interval line and the change line."""
     if current.nps is None:
-        return "–", "No responses in the last 30 days yet", ""
+        return "–", f"No responses in the last {MAIN_DAYS} days yet", ""
     detail = figures.interval_line(current)
     if current.too_small:
         detail += " · too few responses to read much into"
@@ -83,7 +85,7 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
         else "secondary"
     )
     line = [
-        html.Span(f"{arrow} {change.delta:+.1f} vs previous 30 days ", className="me-2"),
+        html.Span(f"{arrow} {change.delta:+.1f} vs previous {MAIN_DAYS} days ", className="me-2"),
         dbc.Badge(verdict, color=badge, className="fw-badge"),
     ]
     return signed(current.nps), detail, line
@@ -136,19 +138,11 @@ def overview_panel(
     svc: Services, filters: Filters, scale: float, theme: str = figures.DEFAULT_THEME
 ) -> tuple[Any, ...]:
     """The overview's texts and figures in *theme*'s colours (as plain dicts, cheap to send)."""
-    current, previous, _ = svc.nps.change(window=30, filters=filters)
-    big, detail, change = kpi_texts(current, previous)
-    heat = figures.heatmap(
-        svc.nps.nps_by(("brand", "country"), window=30, filters=filters), scale, theme
+    texts = kpi_texts(*overview.headline(svc.nps, filters))
+    charts = (
+        overview.chart(svc.nps, name, filters, None, scale, theme) for name in overview.TITLES
     )
-    trend = figures.trends(
-        svc.nps.rolling(("brand",), window=30, days=90, filters=filters),
-        svc.nps.rolling(("brand",), window=7, days=90, filters=filters),
-        scale,
-        theme,
-    )
-    volume = figures.volume(svc.nps.daily_volume(days=30, filters=filters), scale, theme)
-    return big, detail, change, heat.to_dict(), trend.to_dict(), volume.to_dict()
+    return (*texts, *(chart.to_dict() for chart in charts))
 
 
 def feed_panel(svc: Services, filters: Filters) -> list[Any]:
@@ -199,9 +193,13 @@ def feed_card(
 
 def label_tiles(svc: Services, filters: Filters) -> list[Any]:
     """A tile per top-level label, sized by volume: NPS, share, sentiment, impact, a quote."""
-    stats = [s for s in svc.nps.labels(window=30, filters=filters) if s.depth == 1 and s.volume]
+    stats = [s for s in svc.nps.labels(filters=filters) if s.depth == 1 and s.volume]
     if not stats:
-        return [html.Div("No labelled comments in the last 30 days yet.", className="fw-empty")]
+        return [
+            html.Div(
+                f"No labelled comments in the last {MAIN_DAYS} days yet.", className="fw-empty"
+            )
+        ]
     total = sum(s.volume for s in stats) or 1
     tiles = []
     used: set[int] = set()
@@ -278,7 +276,7 @@ def _telling_quote(svc: Services, selection: Selection, used: set[int]) -> Respo
 def alert_cards(svc: Services, filters: Filters) -> list[Any]:
     """The worst two significant drops of the last 7 days, each with its detractors' words."""
     cards = []
-    for drop in svc.nps.drops(("brand", "country"), window=7, filters=filters)[:2]:
+    for drop in svc.nps.drops(("brand", "country"), filters=filters)[:2]:
         brand, country = drop.group["brand"], drop.group["country"]
         quotes = svc.nps.feed(
             limit=3,
@@ -292,7 +290,7 @@ def alert_cards(svc: Services, filters: Filters) -> list[Any]:
                     html.Div(
                         f"NPS {signed(drop.previous.nps or 0)} → {signed(drop.current.nps or 0)}"
                         f" (n {drop.previous.n:,} → {drop.current.n:,}),"
-                        " last 7 days against the 7 before",
+                        f" last {SHORT_DAYS} days against the {SHORT_DAYS} before",
                         className="fw-alert-figures",
                     ),
                     *[html.Blockquote(svc.mask(q.comment), className="fw-quote") for q in quotes],

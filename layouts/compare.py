@@ -13,16 +13,17 @@ from dash import dcc, html
 
 from dashapp.access.users import Role
 from dashapp.figures.comparison import DIMENSIONS as COMPARABLE
+from dashapp.metrics.windows import COMPARE_DAYS, MAIN_DAYS
 from layouts.ids import Compare
 from layouts.nav import navbar
 from layouts.panels import GRAPH_CONFIG
 
 DIMENSIONS = [{"label": d.capitalize(), "value": d} for d in COMPARABLE]
-WINDOWS = [{"label": f"{d} days", "value": str(d)} for d in (7, 30, 90)]
+WINDOWS = [{"label": f"{d} days", "value": str(d)} for d in COMPARE_DAYS]
 
 
 def layout(
-    by: str = "brand", a: str = "", b: str = "", window: str = "30", **_query: str
+    by: str = "brand", a: str = "", b: str = "", window: str = str(MAIN_DAYS), **_query: str
 ) -> html.Div:
     """The comparison page; controls start from the URL."""
     by = by if by in COMPARABLE else "brand"

@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.access.users import Role
+from dashapp.metrics.windows import MAIN_DAYS
 from layouts.ids import Labels
 from layouts.nav import navbar
 from layouts.panels import filters_store, labels_body
@@ -49,7 +50,7 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
                         html.Div(
                             [
                                 html.Div(
-                                    "Labels over 30 days against the 30 before",
+                                    f"Labels over {MAIN_DAYS} days against the {MAIN_DAYS} before",
                                     className="fw-label",
                                 ),
                                 html.Div(id=Labels.TABLE, className="fw-label-table"),

@@ -17,6 +17,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashapp.figures import overview
+from dashapp.metrics.windows import MAIN_DAYS
 from dashapp.services import services_of
 from layouts.ids import Panels
 
@@ -70,7 +72,7 @@ def overview_body() -> html.Div:
     kpi = dbc.Card(
         dbc.CardBody(
             [
-                html.Div("NPS · last 30 days", className="fw-label"),
+                html.Div(overview.HEADLINE, className="fw-label"),
                 html.Div("–", id=Panels.NPS, className="fw-kpi"),
                 html.Div(id=Panels.NPS_DETAIL, className="fw-detail"),
                 html.Div(id=Panels.CHANGE, className="fw-change"),
@@ -88,9 +90,7 @@ def overview_body() -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div(
-                                        "NPS by brand and country · 30 days", className="fw-label"
-                                    ),
+                                    html.Div(overview.TITLES["heatmap"], className="fw-label"),
                                     _graph(Panels.HEATMAP, "100%"),
                                 ]
                             ),
@@ -108,10 +108,7 @@ def overview_body() -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div(
-                                        "Rolling 30-day NPS by brand (dotted: 7-day)",
-                                        className="fw-label",
-                                    ),
+                                    html.Div(overview.TITLES["trends"], className="fw-label"),
                                     _graph(Panels.TRENDS, "100%"),
                                 ]
                             ),
@@ -124,7 +121,7 @@ def overview_body() -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div("Responses per day", className="fw-label"),
+                                    html.Div(overview.TITLES["volume"], className="fw-label"),
                                     _graph(Panels.VOLUME, "100%"),
                                 ]
                             ),
@@ -168,7 +165,7 @@ def labels_body() -> html.Div:
     return html.Div(
         [
             *_polled("labels"),
-            html.Div("What customers talk about · 30 days", className="fw-label"),
+            html.Div(f"What customers talk about · {MAIN_DAYS} days", className="fw-label"),
             html.Div(id=Panels.LABELS, className="fw-tiles"),
         ],
         className="fw-body fw-labels-body",

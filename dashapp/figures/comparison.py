@@ -14,11 +14,12 @@ from typing import Any
 import plotly.graph_objects as go
 
 from dashapp.figures import charts as figures
-from dashapp.figures.nps_engine import NpsEngine, RollingPoint, default_as_of, rounded
+from dashapp.figures.nps_engine import NpsEngine, RollingPoint, rounded
 from dashapp.figures.table import FIGURE_COLUMNS
 from dashapp.metrics.nps import Change, Nps, compare
 from dashapp.metrics.params import BadParameter, parse_window, reader
 from dashapp.metrics.queries import Filters
+from dashapp.metrics.windows import default_as_of, start_of
 
 DIMENSIONS = ("brand", "country", "touchpoint")
 TREND_DAYS = 90
@@ -87,7 +88,7 @@ def build(engine: NpsEngine, ask: Ask, end: dt.datetime | None = None) -> Compar
             f"A: {ask.a}, last {ask.window} days",
             f"B: {ask.a}, the {ask.window} days before",
         )
-        before = end - dt.timedelta(days=ask.window)
+        before = start_of(end, ask.window)
         second = engine.total(window=ask.window, as_of=before, filters=one)
         sides = ((ask.a, one),)
     trends = tuple(

@@ -28,6 +28,7 @@ from dashapp.labels.stats import LabelStat
 from dashapp.masking import mask
 from dashapp.metrics import nps
 from dashapp.metrics.queries import FeedItem, Filters
+from dashapp.metrics.windows import MAIN_DAYS, REPORT_DAYS, SHORT_DAYS, start_of
 
 log = logging.getLogger(__name__)
 
@@ -77,20 +78,21 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     """
     end = dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(days=1)
     totals = []
-    for window in (1, 7, 30):
+    for window in REPORT_DAYS:
         current = engine.total(window=window, as_of=end, filters=filters)
-        previous = engine.total(
-            window=window, as_of=end - dt.timedelta(days=window), filters=filters
-        )
+        previous = engine.total(window=window, as_of=start_of(end, window), filters=filters)
         totals.append(_line(period(day, window), current, previous, before(day, window)))
     now = {
         tuple(r.group.values()): r.nps
-        for r in engine.nps_by(("brand", "country"), window=30, as_of=end, filters=filters)
+        for r in engine.nps_by(("brand", "country"), window=MAIN_DAYS, as_of=end, filters=filters)
     }
     earlier = {
         tuple(r.group.values()): r.nps
         for r in engine.nps_by(
-            ("brand", "country"), window=30, as_of=end - dt.timedelta(days=30), filters=filters
+            ("brand", "country"),
+            window=MAIN_DAYS,
+            as_of=start_of(end, MAIN_DAYS),
+            filters=filters,
         )
     }
     empty = nps.compute(0, 0, 0)
@@ -99,7 +101,7 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     cells.sort(key=lambda c: (not c.change.significant, -abs(c.change.delta or 0)))
     # The day's own comments, asked of the day itself: (end - 1 day, end], the window
     # its figures count, however many responses came in on the day or since.
-    start = end - dt.timedelta(days=1)
+    start = start_of(end, 1)
     detractors = engine.comments_between(
         start, end, filters=filters, max_score=nps.DETRACTOR_MAX, limit=3
     )
@@ -108,7 +110,7 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     )
     movers = [
         s
-        for s in engine.labels(window=7, as_of=end, filters=filters)
+        for s in engine.labels(window=SHORT_DAYS, as_of=end, filters=filters)
         if s.change.delta is not None and s.volume >= LABEL_MIN_VOLUME
     ]
     movers.sort(key=lambda s: (not s.change.significant, -abs(s.change.delta or 0)))
