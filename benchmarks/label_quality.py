@@ -155,7 +155,7 @@ def evaluate_discovery(
 def main() -> None:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=("dev", "dev2", "test"), default="test")
+    parser.add_argument("--set", choices=("dev", "dev2", "dev3", "test", "holdout"), default="test")
     parser.add_argument("--errors", action="store_true", help="print every miss")
     args = parser.parse_args()
     labeller = Labeller(parse_taxonomy(default_text()))

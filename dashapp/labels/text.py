@@ -33,6 +33,9 @@ SNOWBALL = {
     "pt": "portuguese",
     "sv": "swedish",
 }
+#: Codes a record may carry for a language the taxonomy keys otherwise:
+#: Norwegian as "no" (macrolanguage) or "nn" (Nynorsk) is labelled with "nb".
+ALIASES = {"no": "nb", "nn": "nb"}
 _WORD = re.compile(r"\w+")
 # Letters NFKD does not decompose but customers often type without.
 _FOLD_EXTRA = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "ł": "l", "đ": "d", "œ": "oe"})
