@@ -60,6 +60,7 @@ class Labeller:
                 words.contrast if words else _DEFAULT_CONTRAST,
             )
         self._ancestors = {i: tuple(taxonomy.ancestors(i)) for i in taxonomy.labels}
+        self._yields = {i: label.yields for i, label in taxonomy.labels.items() if label.yields}
 
     @property
     def languages(self) -> list[str]:
@@ -113,7 +114,10 @@ class Labeller:
                 strong += [h for h in weak if not tops - {str(h[2]).partition("/")[0]}]
             if strong and excluded:
                 strong = _without_excluded(strong, excluded)
-            found.append({str(tag) for _, _, tag in strong})
+            labels = {str(tag) for _, _, tag in strong}
+            if self._yields and labels:
+                labels = self._without_yielding(labels)
+            found.append(labels)
             if feeling:
                 negators = [i for i, w in enumerate(infos) if w[0] in spec.negators]
                 values.append(polarity(feeling, negators))
@@ -125,6 +129,19 @@ class Labeller:
             value = values[i] or _borrowed(i, found, values)
             for label in {a for lbl in labels for a in self._ancestors[lbl]}:
                 polarities[label] += value
+
+
+    def _without_yielding(self, labels: set[str]) -> set[str]:
+        """*labels* minus those named only by themselves next to a label they yield to."""
+        named = {a for label in labels for a in self._ancestors[label]}
+        return {
+            label
+            for label in labels
+            if not (
+                any(other in named for other in self._yields.get(label, ()))
+                and not any(o.startswith(label + "/") for o in labels)
+            )
+        }
 
 
 #: An exclusion cancels a keyword of its label at most this many words away.

@@ -29,7 +29,7 @@ from dashapp.labels.text import SNOWBALL
 
 MAX_DEPTH = 3
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_LABEL_KEYS = {"name", "description", "exclude"}
+_LABEL_KEYS = {"name", "description", "exclude", "yields"}
 HEADER = """\
 # Feedback Wall label taxonomy.
 #
@@ -40,6 +40,9 @@ HEADER = """\
 #   <language>   keyword phrases in that language (ISO 639-1: de, en, fr, ...)
 #   exclude      { <language> = [...] }: a clause with one of these phrases does
 #                not count for this label
+#   yields       [label ids]: a clause naming one of these labels counts for
+#                this one only through a child ("shipping costs a fortune" is
+#                price, not delivery; "fast shipping, free returns" is both)
 # Keywords: "word" matches every form with the same stem (Snowball),
 # "liefer*" word beginnings, "*verpackung" word endings, "*paket*" any part of
 # a word; several words are a phrase, in a row. Case and accents are ignored.
@@ -72,6 +75,10 @@ class Label:
     description: str = ""
     keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Labels this one gives way to: a clause naming one of them counts for
+    #: this label only through one of its children ("the postage costs a
+    #: fortune" is about price, "fast delivery, free postage" about both).
+    yields: tuple[str, ...] = ()
 
     @property
     def parent(self) -> str | None:
@@ -146,6 +153,11 @@ def parse_taxonomy(text: str) -> Taxonomy:
     for label in labels.values():
         if label.parent is not None and label.parent not in labels:
             problems.append(f'labels."{label.id}": its parent "{label.parent}" is not defined')
+        problems.extend(
+            f'labels."{label.id}".yields: "{other}" is not a label'
+            for other in label.yields
+            if other not in labels
+        )
     compounds = _compounds(data.get("compounds", {}), problems)
     if problems:
         raise TaxonomyError(problems)
@@ -213,7 +225,13 @@ def _label(label_id: str, body: Any, problems: list[str]) -> Label | None:
         exclude_raw = {}
     exclude = _keyword_lists(f"{where}.exclude", exclude_raw)
     problems.extend(keywords.problems + exclude.problems)
-    return Label(label_id, name.strip(), description.strip(), keywords.lists, exclude.lists)
+    yields = body.get("yields", [])
+    if not isinstance(yields, list) or not all(isinstance(y, str) for y in yields):
+        problems.append(f"{where}.yields: must be a list of label ids")
+        yields = []
+    return Label(
+        label_id, name.strip(), description.strip(), keywords.lists, exclude.lists, tuple(yields)
+    )
 
 
 @dataclass(slots=True)
@@ -252,6 +270,8 @@ def dump_taxonomy(taxonomy: Taxonomy) -> str:
         body.update({lang: list(words) for lang, words in label.keywords.items()})
         if label.exclude:
             body["exclude"] = {lang: list(words) for lang, words in label.exclude.items()}
+        if label.yields:
+            body["yields"] = list(label.yields)
         labels[label.id] = body
     document: dict[str, Any] = {"labels": labels}
     if taxonomy.compounds:
