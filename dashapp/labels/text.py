@@ -36,7 +36,8 @@ SNOWBALL = {
 #: Codes a record may carry for a language the taxonomy keys otherwise:
 #: Norwegian as "no" (macrolanguage) or "nn" (Nynorsk) is labelled with "nb".
 ALIASES = {"no": "nb", "nn": "nb"}
-_WORD = re.compile(r"\w+")
+#: Words, and currency signs, which name a price as well as a word would ("£5").
+_WORD = re.compile(r"\w+|[$£€¥]")
 # Letters NFKD does not decompose but customers often type without.
 _FOLD_EXTRA = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "ł": "l", "đ": "d", "œ": "oe"})
 _local = threading.local()
@@ -44,7 +45,7 @@ _CACHE_LIMIT = 200_000
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens of *text* (letters and digits; punctuation dropped)."""
+    """Lower-cased word tokens of *text* (letters, digits and currency signs; punctuation dropped)."""
     return _WORD.findall(text.casefold())
 
 
