@@ -38,6 +38,10 @@ Pattern = tuple[str, str]
 WEAK = "~"
 #: Words whose matches are remembered per index, before the memory starts afresh.
 _CACHE_LIMIT = 200_000
+#: Loose keywords this long or longer also match words one typo away.
+TYPO_MIN = 7
+#: ... and by a wrong letter only from this length.
+TYPO_SUBSTITUTION_MIN = 9
 #: A keyword found in a token list: (first token, token after the last, tag).
 Match = tuple[int, int, Hashable]
 _Phrase = tuple[tuple[Pattern, ...], Hashable]
@@ -134,6 +138,8 @@ class KeywordIndex:
         "_cache",
         "_head_prefix",
         "_head_prefix_lengths",
+        "_fuzzy",
+        "_fuzzy_prefix_lengths",
         "_head_stem",
         "_infix",
         "_phrases",
@@ -162,13 +168,17 @@ class KeywordIndex:
         self._prefix_lengths: tuple[int, ...] = ()
         self._suffix_lengths: tuple[int, ...] = ()
         self._head_prefix_lengths: tuple[int, ...] = ()
+        #: one-typo variants -> (kind, keyword text) of the loose keywords they may be.
+        self._fuzzy: dict[str, set[Pattern]] = defaultdict(set)
+        self._fuzzy_prefix_lengths: tuple[int, ...] = ()
         self._cache: dict[str, WordInfo] = {}
 
-    def add(self, keyword: str, tag: Hashable, *, heads: bool = True) -> None:
+    def add(self, keyword: str, tag: Hashable, *, loose: bool = True) -> None:
         """Index *keyword* with *tag*; raises KeywordSyntaxError.
 
-        With *heads* (and a :class:`Compounding`), a one-word stem or prefix
-        keyword also matches as the head of compounds.
+        With *loose*, a one-word stem or prefix keyword also matches as the
+        head of compounds (given a :class:`Compounding`) and, from
+        :data:`TYPO_MIN` letters, misspelt by one letter (:func:`one_typo`).
         """
         patterns = parse(keyword, self.language)
         self._cache.clear()
@@ -178,7 +188,7 @@ class KeywordIndex:
                 self._wild_firsts.append(patterns[0])
             return
         kind, text = patterns[0]
-        as_head = heads and self.compounding is not None
+        as_head = loose and self.compounding is not None
         as_head = as_head and len(text) >= self.compounding.min_head  # type: ignore[union-attr]
         if kind == "stem":
             # The keyword's unaccented spelling stems apart at times ("qualità"
@@ -188,6 +198,8 @@ class KeywordIndex:
                 self._stem[form].add(tag)
                 if as_head and len(form) >= self.compounding.min_head:  # type: ignore[union-attr]
                     self._head_stem[form].add(tag)
+                if loose:
+                    self._add_fuzzy(("stem", form))
         elif kind == "prefix":
             self._prefix[text].add(tag)
             self._prefix_lengths = tuple(sorted({*self._prefix_lengths, len(text)}))
@@ -196,11 +208,24 @@ class KeywordIndex:
                 self._head_prefix_lengths = tuple(
                     sorted({*self._head_prefix_lengths, len(text)})
                 )
+            if loose and self._add_fuzzy(("prefix", text)):
+                self._fuzzy_prefix_lengths = tuple(
+                    sorted({*self._fuzzy_prefix_lengths, len(text)})
+                )
         elif kind == "suffix":
             self._suffix[text].add(tag)
             self._suffix_lengths = tuple(sorted({*self._suffix_lengths, len(text)}))
         else:
             self._infix.append((text, tag))
+
+    def _add_fuzzy(self, pattern: Pattern) -> bool:
+        """Remember *pattern* under its one-deletion variants; whether it is long enough."""
+        text = pattern[1]
+        if len(text) < TYPO_MIN:
+            return False
+        for variant in _deletions(text):
+            self._fuzzy[variant].add(pattern)
+        return True
 
     def __bool__(self) -> bool:
         return bool(self._stem or self._prefix or self._suffix or self._infix or self._phrases)
@@ -221,6 +246,8 @@ class KeywordIndex:
                 # Customers drop accents ("qualita"); the stemmer may then cut
                 # the word differently, so its unaccented form is tried too.
                 found += self._word_tags(folded, stems([folded], self.language)[0])
+            if not found and self._fuzzy:
+                found += self._typo_tags(folded, stem)
             tags = tuple(dict.fromkeys(found))
             known = (folded, stem, tags, phrases)
             if len(self._cache) > _CACHE_LIMIT:
@@ -259,6 +286,20 @@ class KeywordIndex:
         if self.compounding is not None and (self._head_stem or self._head_prefix):
             yield from self._head_tags(word, stem, self.compounding)
 
+    def _typo_tags(self, word: str, stem: str) -> Iterable[Hashable]:
+        """Tags of loose keywords *word* is one typo away from ("delivry", "webiste")."""
+        pieces = {("stem", stem)}
+        for n in self._fuzzy_prefix_lengths:
+            pieces.update(("prefix", word[:m]) for m in (n - 1, n, n + 1) if m <= len(word))
+        for kind, piece in pieces:
+            if len(piece) < TYPO_MIN - 1:
+                continue
+            candidates = {p for v in _deletions(piece) for p in self._fuzzy.get(v, ())}
+            for pattern in candidates:
+                if pattern[0] == kind and one_typo(piece, pattern[1]):
+                    source = self._stem if kind == "stem" else self._prefix
+                    yield from source.get(pattern[1], ())
+
     def _head_tags(self, word: str, stem: str, rule: Compounding) -> Iterable[Hashable]:
         # The stem of a compound is its modifier plus the stem of its head
         # (Snowball works on word endings), so the head's stem is a suffix of it.
@@ -276,6 +317,32 @@ class KeywordIndex:
         for pattern in self._wild_firsts:
             if _matches(pattern, word, stem):
                 yield pattern
+
+
+def _deletions(text: str) -> set[str]:
+    """*text* and every string one letter shorter."""
+    return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
+
+
+def one_typo(typed: str, meant: str) -> bool:
+    """Whether *typed* is *meant* with one letter missing, extra or swapped with its neighbour.
+
+    A letter typed in place of another counts only in words of
+    :data:`TYPO_SUBSTITUTION_MIN` letters or more: shorter ones too often
+    make another word ("shopping" is not "shipping").
+    """
+    if typed == meant:
+        return False
+    if abs(len(typed) - len(meant)) > 1:
+        return False
+    if len(typed) != len(meant):
+        short, long_ = sorted((typed, meant), key=len)
+        return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    diff = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
+    if len(diff) == 2 and diff[1] == diff[0] + 1:
+        i = diff[0]
+        return typed[i] == meant[i + 1] and typed[i + 1] == meant[i]
+    return len(diff) == 1 and len(meant) >= TYPO_SUBSTITUTION_MIN
 
 
 def _matches(pattern: Pattern, word: str, stem: str) -> bool:

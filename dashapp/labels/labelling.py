@@ -49,11 +49,11 @@ class Labeller:
                     index.add(word, (_EXCLUDE, label.id))
             words = lexicon(lang)
             if words is not None:
-                # Sentiment words stay whole: "unzufrieden" is not "zufrieden".
+                # Sentiment words match as written: "unzufrieden" is not "zufrieden".
                 for word in words.positive:
-                    index.add(word, (_SENTIMENT, POSITIVE), heads=False)
+                    index.add(word, (_SENTIMENT, POSITIVE), loose=False)
                 for word in words.negative:
-                    index.add(word, (_SENTIMENT, NEGATIVE), heads=False)
+                    index.add(word, (_SENTIMENT, NEGATIVE), loose=False)
             self._languages[lang] = _Language(
                 index,
                 words.negators if words else frozenset(),
