@@ -38,6 +38,8 @@ Pattern = tuple[str, str]
 WEAK = "~"
 #: Words whose matches are remembered per index, before the memory starts afresh.
 _CACHE_LIMIT = 200_000
+#: Heads of compounds this long are also stemmed apart from the compound.
+_LONG_HEAD = 6
 #: Loose keywords this long or longer also match words one typo away.
 TYPO_MIN = 7
 #: ... and by a wrong letter only from this length.
@@ -76,20 +78,15 @@ class Compounding:
         folded = tuple(dict.fromkeys(fold(w.casefold()) for w in self.exceptions))
         object.__setattr__(self, "_folded", folded)
 
-    def heads(self, word: str, length: int | None = None) -> list[int]:
-        """Where a compound's head may start in folded *word*, exceptions applied.
-
-        *length* (default: the word's) bounds the positions, for the word's
-        stem, which shares its beginning.
-        """
-        end = len(word) if length is None else length
+    def heads(self, word: str) -> list[int]:
+        """Where a compound's head may start in folded *word*, exceptions applied."""
         blocked: set[int] = set()
         for exception in self._folded:
             at = word.find(exception)
             while at >= 0:
                 blocked.update(range(at + 1, at + len(exception)))
                 at = word.find(exception, at + 1)
-        return [i for i in range(self.min_part, end - self.min_head + 1) if i not in blocked]
+        return [i for i in range(self.min_part, len(word) - self.min_head + 1) if i not in blocked]
 
 
 def parse(keyword: str, language: str) -> tuple[Pattern, ...]:
@@ -301,11 +298,23 @@ class KeywordIndex:
                     yield from source.get(pattern[1], ())
 
     def _head_tags(self, word: str, stem: str, rule: Compounding) -> Iterable[Hashable]:
-        # The stem of a compound is its modifier plus the stem of its head
-        # (Snowball works on word endings), so the head's stem is a suffix of it.
-        for i in rule.heads(word, len(stem)):
-            yield from self._head_stem.get(stem[i:], ())
-        for i in rule.heads(word):
+        starts = rule.heads(word)
+        if self._head_stem and starts:
+            # Mostly the stem of a compound is its modifier plus the stem of
+            # its head, which is then a suffix of it ("versandkost").
+            for i in starts:
+                if i + rule.min_head <= len(stem):
+                    yield from self._head_stem.get(stem[i:], ())
+            # But Snowball's regions count from the start of the word, so
+            # "warensendung" stems to "warensend" while "sendung" stays whole:
+            # long heads are stemmed on their own too. Short ones are not, as
+            # the ends of words stem to short words by chance ("jatkuvasti"
+            # would hold "vast", "børneskoene" "køen").
+            tails = stems([word[i:] for i in starts], self.language, remember=False)
+            for head in tails:
+                if len(head) >= _LONG_HEAD:
+                    yield from self._head_stem.get(head, ())
+        for i in starts:
             for n in self._head_prefix_lengths:
                 if i + n > len(word):
                     break

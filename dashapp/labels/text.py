@@ -56,8 +56,15 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def stems(words: Sequence[str], language: str) -> list[str]:
-    """The folded Snowball stems of lower-cased *words* in *language* (folded words if none)."""
+def stems(words: Sequence[str], language: str, *, remember: bool = True) -> list[str]:
+    """The folded Snowball stems of lower-cased *words* in *language* (folded words if none).
+
+    Stems are remembered per thread and language; pass ``remember=False`` for
+    words unlikely to come again (the tails of compounds tried as heads).
+    """
+    if not remember:
+        stemmer = _stemmer(language)
+        return [fold(w) for w in (stemmer.stemWords(words) if stemmer is not None else words)]
     memo = _memo(language)
     missing = [w for w in words if w not in memo]
     if missing:
@@ -89,7 +96,8 @@ def _stemmer(language: str) -> Stemmer.Stemmer | None:
 
 
 #: Sentence punctuation that ends a clause (commas too: "fast delivery, broken box").
-_CLAUSE_BREAK = re.compile(r"[.!?;:,()\[\]\n–—]+|\s-\s")
+# A point or comma between digits is a decimal ("£6.95"), not a break.
+_CLAUSE_BREAK = re.compile(r"(?:[!?;:()\[\]\n–—]|(?<!\d)[.,]|[.,](?!\d))+|\s-\s")
 
 
 def clauses(text: str, contrast: frozenset[str]) -> list[list[str]]:
