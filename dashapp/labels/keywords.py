@@ -254,17 +254,26 @@ class KeywordIndex:
 
     def find(self, words: Sequence[str]) -> list[Match]:
         """(start, end, tag) of every keyword found in lower-cased *words*, end exclusive."""
-        return self.find_in([self.info(w) for w in words])
+        return self.find_in(self.infos(words))
+
+    def infos(self, words: Sequence[str]) -> list[WordInfo]:
+        """:meth:`info` of each of *words* (the remembered ones without a call each)."""
+        known = self._cache.get
+        return [known(w) or self.info(w) for w in words]
 
     def find_in(self, infos: Sequence[WordInfo]) -> list[Match]:
         """:meth:`find` over words already looked up with :meth:`info`."""
         found: list[Match] = []
+        n = len(infos)
         for i, (_, _, tags, phrases) in enumerate(infos):
             for tag in tags:
                 found.append((i, i + 1, tag))
             for patterns, tag in phrases:
-                if _phrase_at(patterns, infos, i):
-                    found.append((i, i + len(patterns), tag))
+                end = i + len(patterns)
+                if end <= n and all(
+                    _matches(p, *infos[k][:2]) for k, p in zip(range(i + 1, end), patterns[1:])
+                ):
+                    found.append((i, end, tag))
         return found
 
     def _word_tags(self, word: str, stem: str) -> Iterable[Hashable]:
@@ -363,14 +372,6 @@ def _matches(pattern: Pattern, word: str, stem: str) -> bool:
     if kind == "suffix":
         return word.endswith(text)
     return text in word
-
-
-def _phrase_at(patterns: tuple[Pattern, ...], infos: Sequence[WordInfo], i: int) -> bool:
-    if i + len(patterns) > len(infos):
-        return False
-    return all(
-        _matches(p, infos[i + k][0], infos[i + k][1]) for k, p in enumerate(patterns) if k > 0
-    )
 
 
 def longest(matches: Sequence[Match]) -> list[Match]:

@@ -88,16 +88,21 @@ class Labeller:
         return tuple(sorted((label, sign(p)) for label, p in polarities.items()))
 
     def _label_in(self, comment: str, spec: _Language, polarities: dict[str, int]) -> None:
-        info = spec.index.info
+        index = spec.index
         found: list[set[str]] = []
         values: list[int] = []
         for words in clauses(comment, spec.contrast):
-            infos = [info(w) for w in words]
+            infos = index.infos(words)
+            matches = index.find_in(infos)
+            if not matches:
+                found.append(set())
+                values.append(0)
+                continue
             strong: list[Match] = []
             weak: list[Match] = []
             excluded: list[Match] = []
             feeling: list[Match] = []
-            for start, end, tag in spec.index.find_in(infos):
+            for start, end, tag in matches:
                 kind, value = tag  # type: ignore[misc]
                 match = (start, end, value)
                 if kind == _LABEL:

@@ -96,25 +96,25 @@ def _stemmer(language: str) -> Stemmer.Stemmer | None:
 
 
 #: Sentence punctuation that ends a clause (commas too: "fast delivery, broken box").
-# A point or comma between digits is a decimal ("£6.95"), not a break.
-_CLAUSE_BREAK = re.compile(r"(?:[!?;:()\[\]\n–—]|(?<!\d)[.,]|[.,](?!\d))+|\s-\s")
+#: One pass over a comment: a word (a number keeps its decimals: "6.95"), a
+#: currency sign, or punctuation that ends a clause (commas too: "fast
+#: delivery, broken box"; a dash between spaces).
+_CLAUSE_TOKEN = re.compile(r"(\d+(?:[.,]\d+)+|\w+|[$£€¥])|[.!?;:,()\[\]\n–—]|\s-\s")
 
 
 def clauses(text: str, contrast: frozenset[str]) -> list[list[str]]:
-    """*text* as clauses of tokens, split at punctuation and at *contrast* words.
+    """*text* as clauses of lower-cased tokens, split at punctuation and at *contrast* words.
 
     The contrast word itself ("but", "aber") is dropped: it belongs to neither side.
     """
     result: list[list[str]] = []
-    for part in _CLAUSE_BREAK.split(text):
-        current: list[str] = []
-        for token in tokens(part):
-            if token in contrast:
-                if current:
-                    result.append(current)
-                current = []
-            else:
-                current.append(token)
-        if current:
+    current: list[str] = []
+    for token in _CLAUSE_TOKEN.findall(text.casefold()):
+        if token and token not in contrast:
+            current.append(token)
+        elif current:
             result.append(current)
+            current = []
+    if current:
+        result.append(current)
     return result
