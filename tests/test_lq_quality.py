@@ -21,7 +21,5 @@ def test_lq020_holdout_set_covers_every_language_with_150_comments() -> None:
 
 def test_lq021_macro_f1_per_language_on_the_holdout_set() -> None:
     result = evaluate(load("holdout"), Labeller(parse_taxonomy(default_text())))
-    low = {
-        lang: f1 for lang, f1 in result["macro_f1_by_language"].items() if f1 < MIN_MACRO_F1
-    }
+    low = {lang: f1 for lang, f1 in result["macro_f1_by_language"].items() if f1 < MIN_MACRO_F1}
     assert not low, f"macro F1 below {MIN_MACRO_F1}: {low}"

@@ -133,10 +133,10 @@ class KeywordIndex:
 
     __slots__ = (
         "_cache",
-        "_head_prefix",
-        "_head_prefix_lengths",
         "_fuzzy",
         "_fuzzy_prefix_lengths",
+        "_head_prefix",
+        "_head_prefix_lengths",
         "_head_stem",
         "_infix",
         "_phrases",
@@ -202,13 +202,9 @@ class KeywordIndex:
             self._prefix_lengths = tuple(sorted({*self._prefix_lengths, len(text)}))
             if as_head:
                 self._head_prefix[text].add(tag)
-                self._head_prefix_lengths = tuple(
-                    sorted({*self._head_prefix_lengths, len(text)})
-                )
+                self._head_prefix_lengths = tuple(sorted({*self._head_prefix_lengths, len(text)}))
             if loose and self._add_fuzzy(("prefix", text)):
-                self._fuzzy_prefix_lengths = tuple(
-                    sorted({*self._fuzzy_prefix_lengths, len(text)})
-                )
+                self._fuzzy_prefix_lengths = tuple(sorted({*self._fuzzy_prefix_lengths, len(text)}))
         elif kind == "suffix":
             self._suffix[text].add(tag)
             self._suffix_lengths = tuple(sorted({*self._suffix_lengths, len(text)}))
@@ -271,7 +267,8 @@ class KeywordIndex:
             for patterns, tag in phrases:
                 end = i + len(patterns)
                 if end <= n and all(
-                    _matches(p, *infos[k][:2]) for k, p in zip(range(i + 1, end), patterns[1:])
+                    _matches(p, *infos[k][:2])
+                    for k, p in zip(range(i + 1, end), patterns[1:], strict=True)
                 ):
                     found.append((i, end, tag))
         return found

@@ -12,7 +12,9 @@ number of labels.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import cast
 
 from dashapp.labels.keywords import WEAK, KeywordIndex, Match
 from dashapp.labels.sentiment import NEGATIVE, POSITIVE, lexicon, polarity, sign
@@ -103,7 +105,7 @@ class Labeller:
             excluded: list[Match] = []
             feeling: list[Match] = []
             for start, end, tag in matches:
-                kind, value = tag  # type: ignore[misc]
+                kind, value = cast(tuple[int, Hashable], tag)
                 match = (start, end, value)
                 if kind == _LABEL:
                     strong.append(match)
@@ -134,7 +136,6 @@ class Labeller:
             value = values[i] or _borrowed(i, found, values)
             for label in {a for lbl in labels for a in self._ancestors[lbl]}:
                 polarities[label] += value
-
 
     def _without_yielding(self, labels: set[str]) -> set[str]:
         """*labels* minus those named only by themselves next to a label they yield to."""

@@ -172,13 +172,17 @@ def _compounds(raw: Any, problems: list[str]) -> dict[str, Compounding]:
     for lang, body in raw.items():
         where = f"compounds.{lang}"
         if lang not in SNOWBALL:
-            problems.append(f"{where}: unknown language; languages are {', '.join(sorted(SNOWBALL))}")
+            problems.append(
+                f"{where}: unknown language; languages are {', '.join(sorted(SNOWBALL))}"
+            )
             continue
         if not isinstance(body, dict) or set(body) - {"min_part", "min_head", "exceptions"}:
             problems.append(f"{where}: keys are min_part, min_head and exceptions")
             continue
         sizes = {k: body.get(k, 3 if k == "min_part" else 4) for k in ("min_part", "min_head")}
-        bad = [k for k, v in sizes.items() if not isinstance(v, int) or isinstance(v, bool) or v < 1]
+        bad = [
+            k for k, v in sizes.items() if not isinstance(v, int) or isinstance(v, bool) or v < 1
+        ]
         exceptions = body.get("exceptions", [])
         if not isinstance(exceptions, list) or not all(
             isinstance(w, str) and w.strip() for w in exceptions

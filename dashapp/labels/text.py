@@ -45,7 +45,7 @@ _CACHE_LIMIT = 200_000
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens of *text* (letters, digits and currency signs; punctuation dropped)."""
+    """Lower-cased word tokens of *text*: letters and digits, currency signs; no punctuation."""
     return _WORD.findall(text.casefold())
 
 
