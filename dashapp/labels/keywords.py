@@ -62,10 +62,11 @@ class Compounding:
     with it, when at least *min_part* letters come before: "preis" matches
     "Kaufpreise", not "Reis"; "kvalitet*" matches "byggkvaliteten". Short
     parts are left alone because they are mostly prefixes ("un", "ge", "be")
-    rather than words. *exceptions* are longer words (folded, lower case)
-    that merely contain a keyword: where one of them covers the start of the
-    head, the head does not count ("rücksendung" is a return, not a
-    "sendung"; "angebote" are offers, not "bote").
+    rather than words. *exceptions* are longer words, or word endings, that
+    merely contain a keyword (matched without case or accents): where one of
+    them covers the start of the head, the head does not count ("rücksendung"
+    is a return, not a "sendung"; "angebote" are offers, not "bote"; Danish
+    "ering" keeps "levering" from ending in "ring").
     """
 
     min_part: int = 3
