@@ -50,9 +50,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000, help="benchmark CSV size")
     parser.add_argument("--comments", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument(
-        "--store-rows", type=int, default=100_000, help="0: measure labelling only"
-    )
+    parser.add_argument("--store-rows", type=int, default=100_000, help="0: measure labelling only")
     args = parser.parse_args()
     path = csv_for(args.rows)
     comments = [
