@@ -42,8 +42,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from flask_caching import Cache
+from flask_caching.backends import SimpleCache
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.engine import make_url
 
@@ -271,7 +270,7 @@ def fresh_engine(url: str) -> NpsEngine:
     """An engine with its own connection pool and an empty in-process cache."""
     return NpsEngine(
         db.make_sessionmaker(db.make_engine(url)),
-        Cache(Flask(__name__), config={"CACHE_TYPE": "SimpleCache"}),
+        SimpleCache(),
     )
 
 

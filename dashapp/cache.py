@@ -1,4 +1,4 @@
-"""Flask-Caching configuration from FEEDBACKWALL_CACHE_URL, and a Redis cache that degrades.
+"""The cache FEEDBACKWALL_CACHE_URL names (Flask-Caching's backends); a Redis one degrades.
 
 With Redis configured but unreachable (down, hung, a wrong port), every cache
 call raised and every poll, sign-in and push answered 500. The Redis cache here
@@ -20,11 +20,13 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 
 import redis
-from flask import Flask
-from flask_caching import Cache
-from flask_caching.backends.base import BaseCache
-from flask_caching.backends.rediscache import RedisCache
-from flask_caching.backends.simplecache import SimpleCache
+from flask_caching.backends import (
+    BaseCache,
+    FileSystemCache,
+    NullCache,
+    RedisCache,
+    SimpleCache,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,37 +39,30 @@ REDIS_TIMEOUT = 1.0
 RETRY_AFTER = 10.0
 
 
-def cache_config(url: str) -> dict[str, Any]:
-    """Flask-Caching settings for a cache URL.
+def make_cache(url: str) -> BaseCache:
+    """The cache a cache URL names (Flask-Caching's backends; no Flask app needed).
 
     ``simple`` (default) is per process; ``redis://`` is shared by every worker
     and host (this process's own while Redis is unreachable); ``filesystem:///dir``
-    is shared by the workers of one host.
+    is shared by the workers of one host; ``null`` keeps nothing.
     """
     if url in ("", "simple"):
-        return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": LOCAL_ENTRIES}
+        return SimpleCache(threshold=LOCAL_ENTRIES)
     if url == "null":
-        return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+        return NullCache()
     if url.startswith(("redis://", "rediss://")):
-        return {
-            "CACHE_TYPE": "dashapp.cache.FallbackRedisCache",
-            "CACHE_REDIS_URL": url,
-            "CACHE_KEY_PREFIX": "fw:",
-            "CACHE_OPTIONS": redis_timeouts(),
-        }
+        client = redis.Redis.from_url(url, **redis_timeouts())
+        return FallbackRedisCache(
+            RedisCache(host=client, key_prefix="fw:"), SimpleCache(threshold=LOCAL_ENTRIES)
+        )
     if url.startswith("filesystem://"):
-        return {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": urlparse(url).path}
+        return FileSystemCache(urlparse(url).path)
     raise ValueError(f"unsupported cache URL {url!r}")
 
 
 def redis_timeouts() -> dict[str, Any]:
     """Options of a Redis client that never waits long (the cache and the rate limits)."""
     return {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
-
-
-def make_cache(server: Flask, url: str) -> Cache:
-    """A Cache bound to *server*; usable outside a request (the engine calls it from jobs)."""
-    return Cache(server, config=cache_config(url))
 
 
 class FallbackRedisCache(BaseCache):
@@ -79,15 +74,6 @@ class FallbackRedisCache(BaseCache):
         self._lock = threading.Lock()
         #: Why Redis was last unreachable and when to try it again (None: it answers).
         self._down: tuple[str, float] | None = None
-
-    @classmethod
-    def factory(
-        cls, app: Flask, config: dict[str, Any], args: list[Any], kwargs: dict[str, Any]
-    ) -> FallbackRedisCache:
-        """Flask-Caching's constructor hook: a Redis cache and a local one."""
-        shared = RedisCache.factory(app, config, args, dict(kwargs))
-        timeout = kwargs.get("default_timeout", 300)
-        return cls(shared, SimpleCache(threshold=LOCAL_ENTRIES, default_timeout=timeout))
 
     def problem(self) -> str | None:
         """Why Redis is not in use now, or None when it is."""
@@ -169,10 +155,9 @@ class FallbackRedisCache(BaseCache):
         return self._use(lambda cache: cache.dec(key, delta))
 
 
-def health(cache: Cache) -> tuple[bool, str | None]:
+def health(cache: BaseCache) -> tuple[bool, str | None]:
     """Whether *cache* works as configured, and if not why (asks Redis if it may be back)."""
-    backend = cache.cache
-    if isinstance(backend, FallbackRedisCache):
-        problem = backend.check()
+    if isinstance(cache, FallbackRedisCache):
+        problem = cache.check()
         return problem is None, problem
     return True, None

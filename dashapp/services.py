@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, current_app
-from flask_caching import Cache
+from flask_caching.backends import BaseCache
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,7 +26,7 @@ class Services:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
-    cache: Cache
+    cache: BaseCache
     nps: NpsEngine
     #: This process's view of the store's change counters (shared by the engine and the gate).
     versions: Watch
@@ -34,17 +34,16 @@ class Services:
     mask: Masker
 
 
-def build_services(
-    settings: Settings, server: Flask, *, deadlines: Deadlines | None = None
-) -> Services:
-    """Create the store engine, the cache and the NPS engine, and attach them to *server*.
+def build_services(settings: Settings, *, deadlines: Deadlines | None = None) -> Services:
+    """Create the store engine, the cache and the NPS engine (no Flask app needed: the CLI
+    and the jobs use them as they are; the web app attaches them with :func:`attach`).
 
     *deadlines* bound every wait for the store (the web app's requests); commands
     and jobs go without (see :func:`dashapp.store.db.make_engine`).
     """
     engine = make_engine(settings.database_url, deadlines=deadlines)
     sessions = make_sessionmaker(engine)
-    cache = make_cache(server, settings.cache_url)
+    cache = make_cache(settings.cache_url)
     watch = Watch(sessions)
     services = Services(
         settings=settings,
@@ -55,6 +54,11 @@ def build_services(
         versions=watch,
         mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
     )
+    return services
+
+
+def attach(server: Flask, services: Services) -> Services:
+    """Make *services* the ones :func:`services_of` finds for *server*."""
     server.extensions[EXTENSION] = services
     return services
 

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import redis
 from dash import Dash
-from flask import Flask
 from sqlalchemy import event
 
 from dashapp import cache
@@ -45,9 +44,7 @@ class StatementCounter:
 
 def worker(store_url: str, cache_url: str) -> Services:
     """What one gunicorn worker builds: its own engine and cache client."""
-    return build_services(
-        Settings.load(database_url=store_url, cache_url=cache_url), Flask(__name__)
-    )
+    return build_services(Settings.load(database_url=store_url, cache_url=cache_url))
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 from click.testing import CliRunner
-from flask import Flask
 
 from dashapp.cli.main import main
 from dashapp.config import ReportConfig, Settings
@@ -76,7 +75,7 @@ def test_rep001_report_arrives_with_figures_and_pdf(smtp: tuple[Inbox, int], sto
 
     settings = Settings.load(database_url=store)
     config = ReportConfig(recipients=["cx@example.com"])
-    built = report.build(build_services(settings, Flask(__name__)).nps, DAY)
+    built = report.build(build_services(settings).nps, DAY)
     yesterday = built.totals[0]
     assert (yesterday.current.n, yesterday.current.promoters, yesterday.current.detractors) == (
         10,
@@ -156,7 +155,7 @@ def test_rep003_labels_that_moved_and_reports_per_brand(
         ),
     )
     settings = Settings.load(database_url=store)
-    engine = build_services(settings, Flask(__name__)).nps
+    engine = build_services(settings).nps
     built = report.build(engine, DAY)
     moved = {s.label: s for s in built.labels}
     delivery = moved["delivery"]
@@ -233,7 +232,7 @@ def test_rep004_the_days_own_comments_and_a_pdf_carrying_the_mail(
         for i in range(20)
     ]
     ingest(sessions, "s", located(rows))
-    built = report.build(build_services(settings, Flask(__name__)).nps, DAY)
+    built = report.build(build_services(settings).nps, DAY)
     end = start + dt.timedelta(days=1)
     day_rows = sorted(
         (r for r in rows if start < dt.datetime.fromisoformat(r["submitted_at"]) <= end),

@@ -104,12 +104,10 @@ def open_store(settings: Settings) -> sessionmaker[Session]:
 
 def open_services(settings: Settings) -> Services:
     """The app's services (NPS engine, cache) on the store, checked by :func:`checked_engine`."""
-    from flask import Flask
-
     from dashapp.services import build_services
 
     checked_engine(settings).dispose()
-    return build_services(settings, Flask(__name__))
+    return build_services(settings)
 
 
 def migrate_store(settings: Settings, revision: str = "head") -> None:

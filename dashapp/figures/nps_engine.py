@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask_caching import Cache
+from flask_caching.backends import BaseCache
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.labels import queries as label_queries
@@ -123,7 +123,7 @@ class NpsEngine:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        cache: Cache,
+        cache: BaseCache,
         *,
         min_n: int = 10,
         watch: versions.Watch | None = None,

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from flask import Flask
-from flask_caching import Cache
+from flask_caching.backends import NullCache
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,12 +76,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     if settings.alerts:
         deliverer = Deliverer(sessions, settings.alerts, settings.mail_server())
         # Drops are rare and cheap to recompute; no cache to keep coherent.
-        engine = NpsEngine(
-            sessions,
-            Cache(
-                Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
-            ),
-        )
+        engine = NpsEngine(sessions, NullCache())
         jobs = {
             "alerts:scan": (
                 lambda: scan(
@@ -237,14 +231,12 @@ def discover_themes(sessions: sessionmaker[Session], backend: str = "tfidf") -> 
 
 
 def _send_report(settings: Settings) -> None:
-    from flask import Flask
-
     from dashapp.jobs import report
     from dashapp.services import build_services
 
     assert settings.report is not None
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
-    engine = build_services(settings, Flask(__name__)).nps
+    engine = build_services(settings).nps
     report.send_all(engine, yesterday, settings.report, settings.mail_server())
 
 

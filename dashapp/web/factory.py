@@ -16,7 +16,7 @@ from dashapp.access import ratelimit
 from dashapp.access.users import Role
 from dashapp.access.views import views
 from dashapp.config import Settings
-from dashapp.services import build_services
+from dashapp.services import attach, build_services
 from dashapp.store.db import SERVING
 from dashapp.web import answer_cache, dash_requests, errors, security
 from dashapp.web.api import MAX_BODY_BYTES, api
@@ -63,7 +63,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     # Keep columns in the order the contract gives (group columns first).
     server.json.sort_keys = False
     # A request waits for the store a few seconds at most, even for a hung one.
-    services = build_services(settings, server, deadlines=SERVING)
+    services = attach(server, build_services(settings, deadlines=SERVING))
     security.install(server, settings)
     auth.install(server, settings, services.sessions, services.versions)
     if local_demo:
