@@ -65,6 +65,15 @@ class Playlist(BaseModel):
     theme: Literal["dark", "light"] = "dark"
 
 
+#: The channels an alert rule can post to, each a field of :class:`AlertRule`.
+CHANNELS: tuple[Literal["webhook", "email", "slack", "teams"], ...] = (
+    "webhook",
+    "email",
+    "slack",
+    "teams",
+)
+
+
 class AlertRule(BaseModel):
     """An alert (an `[[alerts]]` table): which responses, and where to post them."""
 
@@ -89,13 +98,27 @@ class AlertRule(BaseModel):
     #: Where to post it (JSON, HMAC-signed with *secret*) ...
     webhook: str | None = Field(default=None, pattern=r"^https?://")
     secret: str | None = Field(default=None, min_length=16)
-    #: ... or whom to mail it to (through the SMTP server in the settings).
+    #: ... or whom to mail it to (through the SMTP server in the settings) ...
     email: list[str] = Field(default_factory=list)
+    #: ... or a Slack incoming webhook (a Block Kit message) ...
+    slack: str | None = Field(default=None, pattern=r"^https?://")
+    #: ... or a Microsoft Teams workflow webhook (an Adaptive Card 1.4).
+    teams: str | None = Field(default=None, pattern=r"^https?://")
+
+    @property
+    def channel(self) -> Literal["webhook", "email", "slack", "teams"]:
+        """Where the rule's alerts go (exactly one channel is set)."""
+        for name in CHANNELS:
+            if getattr(self, name):
+                return name
+        raise AssertionError("validated rules have a channel")
 
     @model_validator(mode="after")
     def _one_action(self) -> AlertRule:
-        if bool(self.webhook) == bool(self.email):
-            raise ValueError("give either 'webhook' (with 'secret') or 'email'")
+        if sum(bool(getattr(self, name)) for name in CHANNELS) != 1:
+            raise ValueError(
+                "give exactly one of 'webhook' (with 'secret'), 'email', 'slack' or 'teams'"
+            )
         if self.webhook and not self.secret:
             raise ValueError("a webhook needs a 'secret' of at least 16 characters to sign with")
         return self
@@ -173,6 +196,9 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     mail_from: str = "feedbackwall@localhost"
     report: ReportConfig | None = None
+    #: Where people reach this app: the base of links in alerts and mails (explore,
+    #: one-click unsubscribe).
+    public_url: str = Field(default="http://127.0.0.1:8050", pattern=r"^https?://[^\s]+$")
 
     @field_validator("database_url")
     @classmethod

@@ -6,12 +6,14 @@ transaction with the new mark, so nothing is enqueued twice or missed across
 restarts. Only responses submitted within the alert horizon (default 24 hours)
 are for alerts: a demo seed, an import or a source catching up on months of
 history passes the mark over its old responses without enqueueing anything.
-The deliverer posts due rows newest first (signed with HMAC-SHA256, redirects
-not followed), so a fresh alert never waits behind a backlog, and records each
+The deliverer posts due rows newest first (webhooks signed with HMAC-SHA256,
+Slack as Block Kit, Teams as an Adaptive Card, or e-mail; redirects not
+followed), so a fresh alert never waits behind a backlog, and records each
 attempt; a 2xx ends a delivery, anything else is retried with exponential
 backoff (1, 2, 4, ... 32 minutes: seven tries over about an hour) and then
-marked failed. Ingestion only ever writes rows: a slow or failing receiver
-never delays it or the wall.
+marked failed. A 429 with Retry-After holds that receiver as long as it asks
+(see :data:`MAX_HOLD`). Ingestion only ever writes rows: a slow or failing
+receiver never delays it or the wall.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -31,10 +35,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.config import AlertRule, MailServer
 from dashapp.figures.nps_engine import Drop, NpsEngine, rounded
+from dashapp.jobs import channels
 from dashapp.jobs import mail as smtp
 from dashapp.labels import store as label_store
 from dashapp.labels.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.labels.taxonomy import Taxonomy
+from dashapp.masking import mask as mask_text
 from dashapp.metrics.nps import classify
 from dashapp.metrics.queries import Filters
 from dashapp.store.models import AlertDelivery, Response, StoreMeta
@@ -50,6 +56,9 @@ DELIVER_BATCH = 100
 DEFAULT_HORIZON = dt.timedelta(hours=24)
 SIGNATURE_HEADER = "X-FeedbackWall-Signature"
 DELIVERY_HEADER = "X-FeedbackWall-Delivery"
+#: The longest pause a receiver's Retry-After can ask for; a rate-limited alert is
+#: retried at the receiver's pace for up to a day (24 such pauses).
+MAX_HOLD = dt.timedelta(hours=1)
 
 
 def matches(rule: AlertRule, response: Response, labels: Sequence[tuple[str, int]] = ()) -> bool:
@@ -259,26 +268,124 @@ def scan(
         return len(rows)
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a receiver said to one attempt: HTTP status (250 for SMTP) or an error."""
+
+    status: int | None = None
+    error: str | None = None
+    #: The start of the receiver's answer (Slack says "ok" or why not).
+    text: str = ""
+    #: Seconds the receiver asked us to wait (a 429's or 503's Retry-After).
+    retry_after: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the receiver took it (2xx; SMTP's 250 is one too)."""
+        return self.status is not None and 200 <= self.status < 300
+
+
+def retry_after(value: str | None) -> float | None:
+    """A Retry-After header's seconds (delta-seconds or an HTTP date), at most MAX_HOLD."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+        seconds = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    return min(max(seconds, 1.0), MAX_HOLD.total_seconds())
+
+
+def target(rule: AlertRule) -> str:
+    """Where *rule* posts (a URL, or the mail recipients): rate limits are held per target."""
+    return rule.webhook or rule.slack or rule.teams or ",".join(rule.email)
+
+
+def send(
+    rule: AlertRule,
+    delivery: int,
+    body: dict[str, Any],
+    *,
+    client: httpx.Client,
+    mail: MailServer,
+    mask: Callable[[str], str] = mask_text,
+    base_url: str = "http://127.0.0.1:8050",
+) -> Answer:
+    """Post one alert *body* through *rule*'s channel once; what the receiver answered."""
+    if rule.email:
+        try:
+            smtp.send(mail, mail_message(rule, delivery, body))
+        except OSError as exc:  # smtplib's errors are OSErrors too
+            return Answer(error=f"{type(exc).__name__}: {exc}")
+        return Answer(status=250, text="accepted")
+    headers = {"Content-Type": "application/json", DELIVERY_HEADER: str(delivery)}
+    if rule.webhook:
+        assert rule.secret is not None
+        url = rule.webhook
+        content = json.dumps({"delivery": delivery, **body}, ensure_ascii=False).encode()
+        headers[SIGNATURE_HEADER] = sign(rule.secret, content)
+    else:
+        summary = channels.summarise(body, mask, base_url)
+        if rule.slack:
+            url, message = rule.slack, channels.slack_message(summary)
+        else:
+            assert rule.teams is not None
+            url, message = rule.teams, channels.teams_message(summary)
+        content = json.dumps(message, ensure_ascii=False).encode()
+    try:
+        reply = client.post(url, content=content, headers=headers)
+    except httpx.HTTPError as exc:
+        return Answer(error=f"{type(exc).__name__}: {exc}")
+    wait = (
+        retry_after(reply.headers.get("Retry-After")) if reply.status_code in (429, 503) else None
+    )
+    return Answer(status=reply.status_code, text=reply.text[:500], retry_after=wait)
+
+
+Rules = Sequence[AlertRule] | Callable[[], Sequence[AlertRule]]
+
+
 class Deliverer:
-    """Posts due deliveries to their rules' webhooks."""
+    """Posts due deliveries through their rules' channels (webhook, mail, Slack, Teams)."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        rules: Sequence[AlertRule],
+        rules: Rules,
         mail: MailServer | None = None,
         timeout: float = 10.0,
+        *,
+        mask: Callable[[str], str] = mask_text,
+        base_url: str = "http://127.0.0.1:8050",
     ) -> None:
         self.sessions = sessions
-        self.rules = {rule.name: rule for rule in rules}
+        # A callable is asked each round: rules made on /admin take effect without a restart.
+        self._rules = rules
         self.mail = mail or MailServer()
+        self.mask = mask
+        self.base_url = base_url
         self.client = httpx.Client(timeout=timeout, follow_redirects=False)
+        #: Targets that asked us to wait (429 with Retry-After), until when.
+        self.hold: dict[str, dt.datetime] = {}
+
+    @property
+    def rules(self) -> dict[str, AlertRule]:
+        """The rules in force, by name."""
+        found = self._rules() if callable(self._rules) else self._rules
+        return {rule.name: rule for rule in found}
 
     def deliver(self, now: dt.datetime | None = None) -> int:
         """Try up to DELIVER_BATCH due deliveries once, newest first; how many were acknowledged.
 
         Newest first: a backlog (a receiver down for hours, retries piling up) is
-        worked off behind fresh alerts, never in front of them.
+        worked off behind fresh alerts, never in front of them. A target that
+        answered 429 is not asked again before its Retry-After has passed.
         """
         now = now or dt.datetime.now(dt.UTC)
         with self.sessions() as session:
@@ -292,44 +399,53 @@ class Deliverer:
                 .order_by(AlertDelivery.id.desc())
                 .limit(DELIVER_BATCH)
             ).all()
-        return sum(self._attempt(item, now) for item in due)
+        rules = self.rules
+        return sum(self._attempt(item, rules.get(item.rule), now) for item in due)
 
-    def _attempt(self, item: AlertDelivery, now: dt.datetime) -> bool:
-        rule = self.rules.get(item.rule)
-        status, error = None, None
+    def _attempt(self, item: AlertDelivery, rule: AlertRule | None, now: dt.datetime) -> bool:
+        if rule is not None and self.hold.get(target(rule), now) > now:
+            return False  # that receiver asked for a pause: not an attempt
         if rule is None:
-            error = "the rule is no longer configured"
-        elif rule.email:
-            try:
-                smtp.send(self.mail, mail_message(rule, item.id, item.payload))
-                status = 250  # SMTP's "accepted"
-            except OSError as exc:  # smtplib's errors are OSErrors too
-                error = f"{type(exc).__name__}: {exc}"
+            answer = Answer(error="the rule is no longer configured")
         else:
-            assert rule.webhook is not None
-            assert rule.secret is not None
-            body = json.dumps({"delivery": item.id, **item.payload}, ensure_ascii=False).encode()
-            headers = {
-                "Content-Type": "application/json",
-                SIGNATURE_HEADER: sign(rule.secret, body),
-                DELIVERY_HEADER: str(item.id),
-            }
-            try:
-                status = self.client.post(rule.webhook, content=body, headers=headers).status_code
-            except httpx.HTTPError as exc:
-                error = f"{type(exc).__name__}: {exc}"
-        ok = status is not None and 200 <= status < 300
+            answer = send(
+                rule,
+                item.id,
+                item.payload,
+                client=self.client,
+                mail=self.mail,
+                mask=self.mask,
+                base_url=self.base_url,
+            )
         attempts = item.attempts + 1
-        values: dict[str, Any] = {"attempts": attempts, "last_status": status, "last_error": error}
-        if ok:
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_status": answer.status,
+            "last_error": answer.error,
+        }
+        if answer.ok:
             values["delivered_at"] = now
+        elif (
+            rule is not None
+            and answer.retry_after is not None
+            and now - item.created_at < MAX_HOLD * 24
+        ):
+            # Rate limited: wait as asked (not the backoff); it is the receiver's pace, not a fault.
+            until = now + dt.timedelta(seconds=answer.retry_after)
+            self.hold[target(rule)] = until
+            values["next_attempt_at"] = until
         elif attempts >= MAX_ATTEMPTS or rule is None:
             values["failed_at"] = now
-            log.warning("alert %s to %s failed for good: %s", item.id, item.rule, error or status)
+            log.warning(
+                "alert %s to %s failed for good: %s",
+                item.id,
+                item.rule,
+                answer.error or answer.status,
+            )
         else:
             values["next_attempt_at"] = now + retry_delay(attempts)
         with self.sessions.begin() as session:
             session.execute(
                 update(AlertDelivery).where(AlertDelivery.id == item.id).values(**values)
             )
-        return ok
+        return answer.ok

@@ -24,6 +24,7 @@ from dashapp.jobs.alerts import Deliverer, scan, scan_drops
 from dashapp.jobs.scheduler import Poller, add_poller, build_scheduler, when_leased
 from dashapp.labels import store as label_store
 from dashapp.labels.discovered import run_discovery
+from dashapp.masking import Masker
 from dashapp.store.db import make_engine, make_sessionmaker
 from dashapp.store.lease import Lease
 from dashapp.store.models import Response
@@ -75,7 +76,13 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         log.info("another process holds the scheduler lease; this one stands by")
     scheduler = build_scheduler(pollers(settings, sessions), lease)
     if settings.alerts:
-        deliverer = Deliverer(sessions, settings.alerts, settings.mail_server())
+        deliverer = Deliverer(
+            sessions,
+            settings.alerts,
+            settings.mail_server(),
+            mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
+            base_url=settings.public_url,
+        )
         # Drops are rare and cheap to recompute; no cache to keep coherent.
         engine = NpsEngine(
             sessions,
