@@ -12,7 +12,7 @@ import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,11 +28,18 @@ TEST_PREFIX = "FEEDBACKWALL_TEST_"
 
 @dataclass(frozen=True, slots=True)
 class MailServer:
-    """Where mail goes out (an SMTP server), and whom it comes from."""
+    """Where mail goes out (an SMTP server), how to talk to it, and whom it comes from."""
 
     host: str = "127.0.0.1"
     port: int = 25
     sender: str = "feedbackwall@localhost"
+    #: Upgrade the connection with STARTTLS (the certificate is verified) before anything else.
+    starttls: bool = False
+    #: SMTP AUTH after STARTTLS, when a user name is given.
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    #: CA certificates to verify the server with (a private CA); None: the system's.
+    ca_file: str | None = None
 
 
 class ConfigError(Exception):
@@ -195,10 +202,25 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     mail_from: str = "feedbackwall@localhost"
+    #: STARTTLS before sending (certificate verified against the system's CAs or
+    #: *smtp_ca_file*), and SMTP AUTH when a user name is given.
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_ca_file: Path | None = None
     report: ReportConfig | None = None
     #: Where people reach this app: the base of links in alerts and mails (explore,
     #: one-click unsubscribe).
     public_url: str = Field(default="http://127.0.0.1:8050", pattern=r"^https?://[^\s]+$")
+
+    @model_validator(mode="after")
+    def _login_over_tls(self) -> Settings:
+        # A password sent in the clear is worse than no login: insist on STARTTLS.
+        if self.smtp_username and not self.smtp_starttls:
+            raise ValueError("smtp_username needs smtp_starttls = true (no login in the clear)")
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            raise ValueError("give smtp_username and smtp_password together")
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -257,7 +279,15 @@ class Settings(BaseSettings):
 
     def mail_server(self) -> MailServer:
         """The SMTP server mail goes out through."""
-        return MailServer(self.smtp_host, self.smtp_port, self.mail_from)
+        return MailServer(
+            self.smtp_host,
+            self.smtp_port,
+            self.mail_from,
+            starttls=self.smtp_starttls,
+            username=self.smtp_username,
+            password=self.smtp_password,
+            ca_file=str(self.smtp_ca_file) if self.smtp_ca_file else None,
+        )
 
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called *name*, if any."""

@@ -92,10 +92,10 @@ def summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: str
             ("Window", f"{days} days"),
             ("Rule", rule),
         ]
-        link: str | None = None
+        drop_link: str | None = None
         if isinstance(days, int):
             today = dt.datetime.now(dt.UTC).date()
-            link = explore_link(
+            drop_link = explore_link(
                 base_url,
                 {
                     "from": (today - dt.timedelta(days=days * 2)).isoformat(),
@@ -107,7 +107,7 @@ def summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: str
         return Summary(
             title=f"NPS drop: {cell} {d.get('nps_before')} → {d.get('nps_now')}",
             facts=facts,
-            link=link,
+            link=drop_link,
         )
     # Another event on the outbox (e.g. followup.updated): its scalar fields, as they come.
     kind = str(payload.get("event") or payload.get("type") or "Feedback Wall event")

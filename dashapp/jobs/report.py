@@ -10,17 +10,20 @@ rule must not cost the day its report.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
 
 from dashapp.config import MailServer, ReportConfig
+from dashapp.figures import charts
 from dashapp.figures.charts import signed
-from dashapp.figures.nps_engine import NpsEngine
+from dashapp.figures.nps_engine import NpsEngine, RollingPoint
 from dashapp.ingest.validation import safe_text
 from dashapp.jobs import mail
 from dashapp.labels.discovered import ThemeView
@@ -59,6 +62,9 @@ class Report:
     themes: list[ThemeView]
     #: "" for the whole business, else e.g. "Velora" or "DE".
     scope: str = ""
+    #: Rolling 30- and 7-day NPS per brand over the 90 days to *day* (the chart in the mail).
+    trend_30: list[RollingPoint] = field(default_factory=list)
+    trend_7: list[RollingPoint] = field(default_factory=list)
 
 
 def _line(scope: str, current: nps.Nps, previous: nps.Nps, before: str = "") -> Line:
@@ -122,6 +128,8 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
         labels=movers[:LABEL_MOVERS],
         themes=themes[:5],
         scope=scope,
+        trend_30=engine.rolling(("brand",), window=30, days=90, as_of=end, filters=filters),
+        trend_7=engine.rolling(("brand",), window=7, days=90, as_of=end, filters=filters),
     )
 
 
@@ -177,48 +185,123 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else signed(value)
 
 
-def html(report: Report) -> str:
-    """The e-mail body (autoescaped: comments are text; no control characters); printed, the PDF."""
+def html(report: Report, chart: str | None = None) -> str:
+    """The e-mail body (autoescaped: comments are text; no control characters); printed, the PDF.
+
+    *chart* is the trend image's address: ``cid:...`` in the mail, a data URL in the PDF.
+    """
     return safe_text(
-        _TEMPLATE.render(r=report, fmt=_fmt, move=_move, masked=mask, period=period, before=before)
+        _TEMPLATE.render(
+            r=report, fmt=_fmt, move=_move, masked=mask, period=period, before=before, chart=chart
+        )
     )
 
 
-def pdf(report: Report) -> bytes:
-    """The report as a PDF: the mail's HTML, printed by headless Chromium."""
+def text(report: Report) -> str:
+    """The report as plain text (the mail's text/plain part): the same figures, no markup."""
+    scope = f" · {report.scope}" if report.scope else ""
+    lines = [f"Feedback Wall · daily report for {period(report.day, 1)}{scope}", ""]
+    lines += [
+        f"{t.scope}: NPS {_fmt(t.current.nps)} (n {t.current.n}), {_move(t)} against {t.before}"
+        for t in report.totals
+    ]
+    lines += ["", f"Brand × country, {period(report.day, 30)}:"]
+    lines += [
+        f"  {c.scope}: {_fmt(c.current.nps)} (n {c.current.n}), {_move(c)}" for c in report.cells
+    ]
+    if report.labels:
+        lines += ["", f"Labels that moved most, {period(report.day, 7)}:"]
+        lines += [
+            f"  {s.path}: {_fmt(s.nps.nps)} (n {s.volume}), {s.change.delta:+.1f}"
+            f" ({'significant' if s.change.significant else 'within noise'})"
+            for s in report.labels
+        ]
+    lines += ["", f"In their words, {period(report.day, 1)}:"]
+    for item in report.detractors + report.promoters:
+        lines.append(f"  {item.score} · {item.brand} · {item.country} · {item.touchpoint}")
+        lines.append(f"    {mask(item.comment or '')}")
+    return safe_text("\n".join(lines) + "\n")
+
+
+#: The trend chart in the mail, in pixels: readable in a mail client's column.
+CHART_SIZE = (900, 420)
+
+
+def chart_png(report: Report) -> bytes | None:
+    """The report's trend chart as PNG, or None (no history, or no browser to draw it)."""
+    from dashapp.web.chart_export import PRINT_THEME, ExportFailed, render
+
+    if not report.trend_30:
+        return None
+    figure = charts.trends(report.trend_30, report.trend_7, theme=PRINT_THEME)
+    try:
+        return render(figure, "png", CHART_SIZE)
+    except ExportFailed as exc:
+        log.warning("daily report %s goes without its chart: %s", report.day, exc)
+        return None
+
+
+def pdf(report: Report, png: bytes | None = None) -> bytes:
+    """The report as a PDF: the mail's HTML (the chart inline), printed by headless Chromium."""
     from dashapp.web.chart_export import print_pdf
 
-    return print_pdf(html(report))
+    chart = f"data:image/png;base64,{base64.b64encode(png).decode()}" if png else None
+    return print_pdf(html(report, chart))
 
 
-def send(report: Report, recipients: list[str], server: MailServer) -> None:
-    """Mail the report as HTML with the PDF attached to *recipients*.
+def message(
+    report: Report, recipients: list[str], headers: dict[str, str] | None = None
+) -> EmailMessage:
+    """The report's mail: text and HTML alternatives, the chart inline, the PDF attached.
 
-    Without a PDF (no browser, a failed render) the mail still goes and says
-    why: the day's figures matter more than their attachment.
+    multipart/mixed [multipart/alternative [text/plain, multipart/related [text/html,
+    image/png]], application/pdf]. Without a PDF (no browser, a failed render)
+    the mail still goes and says why: the day's figures matter more than their
+    attachment. *headers* are added as given (List-Unsubscribe for subscribers).
     """
     from dashapp.web.chart_export import ExportFailed
 
-    message = EmailMessage()
+    mail_message = EmailMessage()
     scope = f" · {report.scope}" if report.scope else ""
-    message["Subject"] = f"Feedback Wall daily report {report.day.isoformat()}{scope}"
-    message["To"] = ", ".join(recipients)
+    mail_message["Subject"] = f"Feedback Wall daily report {report.day.isoformat()}{scope}"
+    mail_message["To"] = ", ".join(recipients)
+    for key, value in (headers or {}).items():
+        mail_message[key] = value
+    png = chart_png(report)
     try:
-        attachment: bytes | None = pdf(report)
-        message.set_content("This report is HTML; the PDF is attached.")
+        attachment: bytes | None = pdf(report, png)
+        note = "The PDF is attached."
     except ExportFailed as exc:
         log.warning("daily report %s goes without its PDF: %s", report.day, exc)
         attachment = None
-        message.set_content(f"This report is HTML; its PDF could not be made: {exc}")
-    message.add_alternative(html(report), subtype="html")
+        note = f"No PDF this time: its PDF could not be made: {exc}"
+    mail_message.set_content(f"{text(report)}\n{note}\n")
+    cid = make_msgid("chart", domain="feedbackwall")
+    mail_message.add_alternative(html(report, f"cid:{cid[1:-1]}" if png else None), subtype="html")
+    if png is not None:
+        html_part = mail_message.get_body(("html",))
+        assert html_part is not None
+        html_part.add_related(
+            png, "image", "png", cid=cid, disposition="inline", filename="trend.png"
+        )
     if attachment is not None:
-        message.add_attachment(
+        mail_message.add_attachment(
             attachment,
             maintype="application",
             subtype="pdf",
             filename=f"feedbackwall-{report.day}.pdf",
         )
-    mail.send(server, message)
+    return mail_message
+
+
+def send(
+    report: Report,
+    recipients: list[str],
+    server: MailServer,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Mail the report (see :func:`message`) to *recipients*."""
+    mail.send(server, message(report, recipients, headers))
 
 
 def send_all(
