@@ -91,6 +91,13 @@ class AlertRule(BaseModel):
     #: fell significantly over the last *window* days against the days before.
     kind: Literal["response", "drop"] = "response"
     window: int = Field(default=7, ge=1, le=90)
+    #: Drop rules: the least fall in NPS points that alerts (besides being significant).
+    drop_points: float = Field(default=0.0, ge=0, le=200)
+    #: Drop rules: the fewest responses a cell needs in each window (0: the settings' min_n).
+    min_n: int = Field(default=0, ge=0, le=1_000_000)
+    #: Minutes after an alert during which the rule (for a drop: that cell) stays quiet;
+    #: what matches meanwhile is not sent. 0: no pause.
+    cooldown_minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
     #: Scores that trigger the rule, inclusive (default: detractors).
     min_score: int = Field(default=0, ge=0, le=10)
     max_score: int = Field(default=6, ge=0, le=10)
@@ -128,6 +135,8 @@ class AlertRule(BaseModel):
             )
         if self.webhook and not self.secret:
             raise ValueError("a webhook needs a 'secret' of at least 16 characters to sign with")
+        if self.min_score > self.max_score:
+            raise ValueError("'min_score' must not be above 'max_score'")
         return self
 
 

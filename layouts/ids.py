@@ -143,6 +143,36 @@ class Admin:
     TOKEN_MESSAGE = "admin-token-message"
     TOKENS = "admin-tokens"
     DELIVERIES = "admin-deliveries"
+    #: Alert rules: the form (one field per rule setting), its buttons, the table.
+    RULES = "admin-rules"
+    RULE_MESSAGE = "admin-rule-message"
+    RULE_EDITING = "admin-rule-editing"
+    RULE_NAME = "admin-rule-name"
+    RULE_KIND = "admin-rule-kind"
+    RULE_BRAND = "admin-rule-brand"
+    RULE_COUNTRY = "admin-rule-country"
+    RULE_TOUCHPOINT = "admin-rule-touchpoint"
+    RULE_MIN_SCORE = "admin-rule-min-score"
+    RULE_MAX_SCORE = "admin-rule-max-score"
+    RULE_DROP_POINTS = "admin-rule-drop-points"
+    RULE_MIN_N = "admin-rule-min-n"
+    RULE_WINDOW = "admin-rule-window"
+    RULE_COOLDOWN = "admin-rule-cooldown"
+    RULE_CHANNEL = "admin-rule-channel"
+    RULE_TARGET = "admin-rule-target"
+    RULE_SECRET = "admin-rule-secret"
+    RULE_SAVE = "admin-rule-save"
+    RULE_NEW = "admin-rule-new"
+
+    @staticmethod
+    def rule_action(action: object, rule: object) -> dict[str, object]:
+        """A rule's button: *action* "pause", "resume", "delete" or "test" (ALL matches all)."""
+        return {"type": "admin-rule-action", "action": action, "rule": rule}
+
+    @staticmethod
+    def rule_edit(rule: object) -> dict[str, object]:
+        """The edit button of one stored rule (ALL matches every one)."""
+        return {"type": "admin-rule-edit", "rule": rule}
 
     @staticmethod
     def revoke(kind: object, token_id: object) -> dict[str, object]:

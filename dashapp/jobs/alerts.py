@@ -43,6 +43,7 @@ from dashapp.labels.taxonomy import Taxonomy
 from dashapp.masking import mask as mask_text
 from dashapp.metrics.nps import classify
 from dashapp.metrics.queries import Filters
+from dashapp.store import rules as rule_store
 from dashapp.store.models import AlertDelivery, Response, StoreMeta
 from dashapp.store.upsert import upsert
 
@@ -52,6 +53,8 @@ MAX_ATTEMPTS = 7
 FIRST_RETRY = dt.timedelta(minutes=1)
 SCAN_BATCH = 5_000
 DELIVER_BATCH = 100
+#: Rules as given to the jobs: fixed, or asked for each round (TOML plus /admin rules).
+Rules = Sequence[AlertRule] | Callable[[], Sequence[AlertRule]]
 #: Responses submitted longer ago than this never alert (Settings.alert_horizon_hours).
 DEFAULT_HORIZON = dt.timedelta(hours=24)
 SIGNATURE_HEADER = "X-FeedbackWall-Signature"
@@ -188,19 +191,32 @@ def drop_payload(rule: AlertRule, drop: Drop) -> dict[str, Any]:
     }
 
 
-def scan_drops(engine: NpsEngine, rules: Sequence[AlertRule], now: dt.datetime) -> int:
-    """Enqueue one delivery per drop rule, cell and UTC day while the cell's drop lasts."""
+def scan_drops(engine: NpsEngine, rules: Rules, now: dt.datetime) -> int:
+    """Enqueue one delivery per drop rule, cell and UTC day while the cell's drop lasts.
+
+    A rule's ``min_n`` and ``drop_points`` narrow what counts; its cooldown keeps a
+    cell quiet for that long after its last alert.
+    """
     rows = []
-    for rule in (r for r in rules if r.kind == "drop"):
+    with engine.sessions() as session:
+        last = _last_fired(session)
+    for rule in (r for r in _rules_of(rules) if r.kind == "drop"):
         filters = Filters(tuple(rule.brand), tuple(rule.country), tuple(rule.touchpoint))
         for drop in engine.drops(
             ("brand", "country"), window=rule.window, as_of=now, filters=filters
         ):
-            event = f"drop|{drop.group['brand']}|{drop.group['country']}|{now.date().isoformat()}"
+            if min(drop.current.n, drop.previous.n) < rule.min_n:
+                continue
+            if -(drop.change.delta or 0.0) < rule.drop_points:
+                continue
+            cell = f"drop|{drop.group['brand']}|{drop.group['country']}"
+            fired = last.get((rule.name, cell))
+            if rule.cooldown_minutes and fired and now - fired < _cooldown(rule):
+                continue
             rows.append(
                 {
                     "rule": rule.name,
-                    "event": event,
+                    "event": f"{cell}|{now.date().isoformat()}",
                     "payload": drop_payload(rule, drop),
                     "created_at": now,
                     "next_attempt_at": now,
@@ -212,9 +228,127 @@ def scan_drops(engine: NpsEngine, rules: Sequence[AlertRule], now: dt.datetime) 
     return len(rows)
 
 
+def _cooldown(rule: AlertRule) -> dt.timedelta:
+    return dt.timedelta(minutes=rule.cooldown_minutes)
+
+
+def _last_fired(session: Session) -> dict[tuple[str, str], dt.datetime]:
+    """When each (rule, drop cell) last alerted: ``("drops", "drop|Velora|DE")``."""
+    found: dict[tuple[str, str], dt.datetime] = {}
+    rows = session.execute(
+        select(AlertDelivery.rule, AlertDelivery.event, func.max(AlertDelivery.created_at))
+        .where(AlertDelivery.event.like("drop|%"))
+        .group_by(AlertDelivery.rule, AlertDelivery.event)
+    )
+    for rule, event, created in rows:
+        key = (rule, (event or "").rsplit("|", 1)[0])
+        found[key] = max(found.get(key, created), created)
+    return found
+
+
+def _rules_of(rules: Rules) -> Sequence[AlertRule]:
+    return rules() if callable(rules) else rules
+
+
+def rules_in_force(
+    sessions: sessionmaker[Session], configured: Sequence[AlertRule]
+) -> list[AlertRule]:
+    """The configuration's rules and the stored ones not paused (a rule per name)."""
+    with sessions() as session:
+        stored = rule_store.active(session)
+    names = {rule.name for rule in configured}
+    return [*configured, *(rule for rule in stored if rule.name not in names)]
+
+
+@dataclass(frozen=True, slots=True)
+class RuleState:
+    """How a rule's alerts fare: when it last fired, its deliveries by state."""
+
+    last_fired: dt.datetime | None = None
+    delivered: int = 0
+    pending: int = 0
+    failed: int = 0
+
+
+def rule_states(sessions: sessionmaker[Session]) -> dict[str, RuleState]:
+    """:class:`RuleState` per rule name that ever fired."""
+    delivered = func.count(AlertDelivery.delivered_at)
+    failed = func.count(AlertDelivery.failed_at)
+    with sessions() as session:
+        rows = session.execute(
+            select(
+                AlertDelivery.rule,
+                func.max(AlertDelivery.created_at),
+                delivered,
+                failed,
+                func.count(),
+            ).group_by(AlertDelivery.rule)
+        ).all()
+    return {rule: RuleState(last, ok, total - ok - bad, bad) for rule, last, ok, bad, total in rows}
+
+
+def sample_payload(rule: AlertRule, now: dt.datetime) -> dict[str, Any]:
+    """A made-up alert for *rule* ("Send a test"): a drop, or a response it would match."""
+    if rule.kind == "drop":
+        return {
+            "rule": rule.name,
+            "test": True,
+            "drop": {
+                "brand": (rule.brand or ["Example brand"])[0],
+                "country": (rule.country or ["DE"])[0],
+                "window_days": rule.window,
+                "nps_before": 42.0,
+                "nps_now": 18.5,
+                "n_before": 120,
+                "n_now": 96,
+                "z": -2.4,
+            },
+        }
+    score = rule.max_score
+    return {
+        "rule": rule.name,
+        "test": True,
+        "labels": [],
+        "response": {
+            "source": "test",
+            "id": "test",
+            "submitted_at": now.isoformat(),
+            "brand": (rule.brand or ["Example brand"])[0],
+            "country": (rule.country or ["DE"])[0],
+            "touchpoint": (rule.touchpoint or ["delivery"])[0],
+            "score": score,
+            "score_class": classify(score).value,
+            "comment": "A test from Feedback Wall: this is what an alert of this rule looks like.",
+            "language": "en",
+            "properties": {},
+        },
+    }
+
+
+def send_test(
+    rule: AlertRule,
+    *,
+    mail: MailServer,
+    mask: Callable[[str], str] = mask_text,
+    base_url: str = "http://127.0.0.1:8050",
+    timeout: float = 10.0,
+) -> Answer:
+    """Deliver a sample alert through *rule*'s channel now, outside the outbox; the answer."""
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        return send(
+            rule,
+            0,
+            sample_payload(rule, dt.datetime.now(dt.UTC)),
+            client=client,
+            mail=mail,
+            mask=mask,
+            base_url=base_url,
+        )
+
+
 def scan(
     sessions: sessionmaker[Session],
-    rules: Sequence[AlertRule],
+    rules: Rules,
     now: dt.datetime,
     horizon: dt.timedelta = DEFAULT_HORIZON,
 ) -> int:
@@ -222,9 +356,10 @@ def scan(
 
     Only responses submitted after ``now - horizon`` alert: history, backfills and
     the demo seed are passed over (the mark moves past them), never enqueued. The
-    first scan of a store starts at its newest response.
+    first scan of a store starts at its newest response. A rule in its cooldown
+    passes over what it matches.
     """
-    rules = [r for r in rules if r.kind == "response"]
+    rules = [r for r in _rules_of(rules) if r.kind == "response"]
     cutoff = now - horizon
     with sessions.begin() as session:
         mark = session.get(StoreMeta, MARK)
@@ -234,6 +369,9 @@ def scan(
             return 0
         top = session.scalar(select(func.max(Response.id)).where(Response.id > mark.value))
         if top is None:
+            return 0
+        if not rules:  # nothing to match: pass over what came in
+            mark.value = top
             return 0
         # Old responses are filtered in the query: a backfill of a million rows costs
         # one pass over its ids, not two hundred scans that would delay fresh alerts.
@@ -262,10 +400,37 @@ def scan(
             for rule in rules
             if matches(rule, response, labels.get(response.id, ()))
         ]
+        rows = _cooled(session, rules, rows, now)
         upsert(session, AlertDelivery.__table__, rows, keys=("rule", "response_id"))
         # A full batch leaves the rest (up to *top*) for the next scan.
         mark.value = fresh[-1].id if len(fresh) == SCAN_BATCH else top
         return len(rows)
+
+
+def _cooled(
+    session: Session, rules: Sequence[AlertRule], rows: list[dict[str, Any]], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """*rows* less those of rules still in their cooldown (one alert per cooldown)."""
+    cooling = {r.name: _cooldown(r) for r in rules if r.cooldown_minutes}
+    if not cooling:
+        return rows
+    last: dict[str, dt.datetime] = dict(
+        session.execute(
+            select(AlertDelivery.rule, func.max(AlertDelivery.created_at))
+            .where(AlertDelivery.rule.in_(cooling))
+            .group_by(AlertDelivery.rule)
+        ).all()
+    )
+    kept = []
+    for row in rows:
+        pause = cooling.get(row["rule"])
+        if pause is not None:
+            fired = last.get(row["rule"])
+            if fired is not None and now - fired < pause:
+                continue
+            last[row["rule"]] = now
+        kept.append(row)
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -348,9 +513,6 @@ def send(
     return Answer(status=reply.status_code, text=reply.text[:500], retry_after=wait)
 
 
-Rules = Sequence[AlertRule] | Callable[[], Sequence[AlertRule]]
-
-
 class Deliverer:
     """Posts due deliveries through their rules' channels (webhook, mail, Slack, Teams)."""
 
@@ -377,8 +539,7 @@ class Deliverer:
     @property
     def rules(self) -> dict[str, AlertRule]:
         """The rules in force, by name."""
-        found = self._rules() if callable(self._rules) else self._rules
-        return {rule.name: rule for rule in found}
+        return {rule.name: rule for rule in _rules_of(self._rules)}
 
     def deliver(self, now: dt.datetime | None = None) -> int:
         """Try up to DELIVER_BATCH due deliveries once, newest first; how many were acknowledged.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,7 +46,17 @@ def explore_link(base_url: str, params: dict[str, str]) -> str:
 
 
 def summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: str) -> Summary:
-    """The :class:`Summary` of an outbox *payload* (response, drop or another event)."""
+    """The :class:`Summary` of an outbox *payload* (response, drop or another event).
+
+    A test ("Send a test" on /admin) says so in its title.
+    """
+    found = _summarise(payload, mask, base_url)
+    if payload.get("test"):
+        return replace(found, title=f"[test] {found.title}")
+    return found
+
+
+def _summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: str) -> Summary:
     rule = str(payload.get("rule", ""))
     if isinstance(payload.get("response"), dict):
         r = payload["response"]
@@ -115,7 +125,7 @@ def summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: str
     for key, value in payload.items():
         if isinstance(value, dict):
             facts += [(f"{key} {k}", str(v)) for k, v in value.items() if _scalar(v)]
-        elif key not in ("event", "type") and _scalar(value):
+        elif key not in ("event", "type", "test") and _scalar(value):
             facts.append((key, str(value)))
     return Summary(title=kind, facts=facts[:SLACK_FIELDS])
 

@@ -20,7 +20,7 @@ from dashapp.figures.nps_engine import NpsEngine
 from dashapp.ingest.erasure import apply_retention
 from dashapp.ingest.pipeline import Retention, ingest
 from dashapp.ingest.validation import TimeBounds
-from dashapp.jobs.alerts import Deliverer, scan, scan_drops
+from dashapp.jobs.alerts import Deliverer, rules_in_force, scan, scan_drops
 from dashapp.jobs.scheduler import Poller, add_poller, build_scheduler, when_leased
 from dashapp.labels import store as label_store
 from dashapp.labels.discovered import run_discovery
@@ -75,39 +75,40 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     if not lease.renew():
         log.info("another process holds the scheduler lease; this one stands by")
     scheduler = build_scheduler(pollers(settings, sessions), lease)
-    if settings.alerts:
-        deliverer = Deliverer(
-            sessions,
-            settings.alerts,
-            settings.mail_server(),
-            mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
-            base_url=settings.public_url,
-        )
-        # Drops are rare and cheap to recompute; no cache to keep coherent.
-        engine = NpsEngine(
-            sessions,
-            Cache(
-                Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    # Rules come from the configuration and from /admin: asked again every round, so a
+    # rule made, paused or deleted there takes effect without a restart.
+    rules = partial(rules_in_force, sessions, settings.alerts)
+    deliverer = Deliverer(
+        sessions,
+        rules,
+        settings.mail_server(),
+        mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
+        base_url=settings.public_url,
+    )
+    # Drops are rare and cheap to recompute; no cache to keep coherent.
+    engine = NpsEngine(
+        sessions,
+        Cache(Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}),
+        min_n=settings.min_n,
+    )
+    jobs = {
+        "alerts:scan": (
+            lambda: scan(
+                sessions,
+                rules,
+                dt.datetime.now(dt.UTC),
+                dt.timedelta(hours=settings.alert_horizon_hours),
             ),
-        )
-        jobs = {
-            "alerts:scan": (
-                lambda: scan(
-                    sessions,
-                    settings.alerts,
-                    dt.datetime.now(dt.UTC),
-                    dt.timedelta(hours=settings.alert_horizon_hours),
-                ),
-                ALERT_INTERVAL,
-            ),
-            "alerts:drops": (
-                lambda: scan_drops(engine, settings.alerts, dt.datetime.now(dt.UTC)),
-                DROP_INTERVAL,
-            ),
-            "alerts:deliver": (deliverer.deliver, ALERT_INTERVAL),
-        }
-        for job_id, (job, seconds) in jobs.items():
-            _every(scheduler, lease, job_id, job, seconds)
+            ALERT_INTERVAL,
+        ),
+        "alerts:drops": (
+            lambda: scan_drops(engine, rules, dt.datetime.now(dt.UTC)),
+            DROP_INTERVAL,
+        ),
+        "alerts:deliver": (deliverer.deliver, ALERT_INTERVAL),
+    }
+    for job_id, (job, seconds) in jobs.items():
+        _every(scheduler, lease, job_id, job, seconds)
     if settings.report is not None:
         hour, minute = (int(part) for part in settings.report.time.split(":"))
         scheduler.add_job(

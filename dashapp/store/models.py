@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Index,
     Integer,
@@ -321,6 +322,25 @@ class AlertDelivery(Base):
     failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class StoredAlertRule(Base):
+    """An alert rule made on /admin or through the API (TOML rules are not stored).
+
+    *definition* is the rule as :class:`dashapp.config.AlertRule` validates it,
+    secret included (write-only: never shown back).
+    """
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Who made the last change (a user name; "api" for a token without one).
+    updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class SchedulerLease(Base):
