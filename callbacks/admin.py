@@ -18,7 +18,7 @@ from dash.exceptions import PreventUpdate
 from flask import request
 
 from callbacks.components import figure_table
-from dashapp.access import admin
+from dashapp.access import admin, subscriptions
 from dashapp.access.admin import RuleError
 from dashapp.access.gate import current_person
 from dashapp.access.tokens import TokenError
@@ -299,6 +299,47 @@ def register(app: Dash, services: Services) -> None:
         return changed + 1
 
     register_rules(app, services)
+
+    @app.callback(
+        Output(Admin.SUBSCRIPTIONS, "children"),
+        Input(Admin.CHANGED, "data"),
+    )
+    def list_subscriptions(_changed: int) -> Any:
+        rows = [
+            [
+                name,
+                sub.email,
+                sub.cadence,
+                ", ".join(sub.brands) or "all brands",
+                ", ".join(sub.countries) or "all countries",
+                _when(sub.last_sent_at),
+                dbc.Button(
+                    "Remove",
+                    id=Admin.unsubscribe(sub.id),
+                    color="danger",
+                    size="sm",
+                    n_clicks=0,
+                ),
+            ]
+            for sub, name in subscriptions.listing(services.sessions)
+        ]
+        header = ("User", "E-mail", "Report", "Brands", "Countries", "Last sent", "")
+        return table(header, rows, "No subscriptions yet.")
+
+    @app.callback(
+        Output(Admin.CHANGED, "data", allow_duplicate=True),
+        Input(Admin.unsubscribe(ALL), "n_clicks"),
+        State(Admin.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def remove_subscription(_clicks: list[int | None], changed: int) -> int:
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0]["value"]):
+            raise PreventUpdate
+        if not _token_id(trigger.get("subscription")):
+            raise PreventUpdate
+        subscriptions.remove(services.sessions, trigger["subscription"])
+        return changed + 1
 
 
 #: The form's fields, in the order of its callbacks' states and outputs.

@@ -218,6 +218,10 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_ca_file: Path | None = None
     report: ReportConfig | None = None
+    #: When the reports people subscribed to go out (local time in *subscriptions_timezone*;
+    #: weekly ones on Mondays).
+    subscriptions_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    subscriptions_timezone: str = "UTC"
     #: Where people reach this app: the base of links in alerts and mails (explore,
     #: one-click unsubscribe).
     public_url: str = Field(default="http://127.0.0.1:8050", pattern=r"^https?://[^\s]+$")

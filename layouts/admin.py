@@ -167,6 +167,12 @@ def layout(**_query: str) -> html.Div:
         "over the window. Secrets and channel URLs are write-only: leave them blank when "
         "editing to keep them.",
     )
+    subscriptions = _section(
+        "Report subscriptions",
+        html.Div(id=Admin.SUBSCRIPTIONS),
+        hint="People subscribe themselves at /subscriptions (daily or weekly, narrowed to "
+        "brands and countries); every mail carries a one-click unsubscribe link.",
+    )
     deliveries = _section(
         "Alert deliveries, newest first",
         html.Div(id=Admin.DELIVERIES),
@@ -175,7 +181,7 @@ def layout(**_query: str) -> html.Div:
         [
             navbar(),
             dcc.Store(id=Admin.CHANGED, data=0),
-            dbc.Container([screens, people, tokens, rules, deliveries], fluid=True),
+            dbc.Container([screens, people, tokens, rules, subscriptions, deliveries], fluid=True),
         ],
         className="fw-page",
     )

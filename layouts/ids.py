@@ -164,6 +164,13 @@ class Admin:
     RULE_SAVE = "admin-rule-save"
     RULE_NEW = "admin-rule-new"
 
+    SUBSCRIPTIONS = "admin-subscriptions"
+
+    @staticmethod
+    def unsubscribe(subscription: object) -> dict[str, object]:
+        """The remove button of one report subscription (ALL matches every one)."""
+        return {"type": "admin-unsubscribe", "subscription": subscription}
+
     @staticmethod
     def rule_action(action: object, rule: object) -> dict[str, object]:
         """A rule's button: *action* "pause", "resume", "delete" or "test" (ALL matches all)."""

@@ -19,7 +19,9 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
+from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp.access import subscriptions
 from dashapp.config import MailServer, ReportConfig
 from dashapp.figures import charts
 from dashapp.figures.charts import signed
@@ -65,6 +67,14 @@ class Report:
     #: Rolling 30- and 7-day NPS per brand over the 90 days to *day* (the chart in the mail).
     trend_30: list[RollingPoint] = field(default_factory=list)
     trend_7: list[RollingPoint] = field(default_factory=list)
+    #: "daily" (the day) or "weekly" (the 7 days to *day*), and the days the cells cover.
+    cadence: str = "daily"
+    cell_days: int = 30
+
+    @property
+    def days(self) -> int:
+        """Days the report is about: 1, or 7 for the weekly one."""
+        return 7 if self.cadence == "weekly" else 1
 
 
 def _line(scope: str, current: nps.Nps, previous: nps.Nps, before: str = "") -> Line:
@@ -76,14 +86,24 @@ LABEL_MOVERS = 5
 LABEL_MIN_VOLUME = 10
 
 
-def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: str = "") -> Report:
+def build(
+    engine: NpsEngine,
+    day: dt.date,
+    filters: Filters = Filters(),
+    scope: str = "",
+    cadence: str = "daily",
+) -> Report:
     """The report of UTC *day*: the day, 7 and 30 days against the periods before, per cell.
 
     *filters* narrow it to a brand or country (for that brand's or country's recipients).
+    The weekly one is about the 7 days to *day*: the week and 30 days against the
+    periods before, each cell's week against the week before, the week's comments.
     """
     end = dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(days=1)
+    weekly = cadence == "weekly"
+    cell_days = 7 if weekly else 30
     totals = []
-    for window in (1, 7, 30):
+    for window in (7, 30) if weekly else (1, 7, 30):
         current = engine.total(window=window, as_of=end, filters=filters)
         previous = engine.total(
             window=window, as_of=end - dt.timedelta(days=window), filters=filters
@@ -91,12 +111,15 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
         totals.append(_line(period(day, window), current, previous, before(day, window)))
     now = {
         tuple(r.group.values()): r.nps
-        for r in engine.nps_by(("brand", "country"), window=30, as_of=end, filters=filters)
+        for r in engine.nps_by(("brand", "country"), window=cell_days, as_of=end, filters=filters)
     }
     earlier = {
         tuple(r.group.values()): r.nps
         for r in engine.nps_by(
-            ("brand", "country"), window=30, as_of=end - dt.timedelta(days=30), filters=filters
+            ("brand", "country"),
+            window=cell_days,
+            as_of=end - dt.timedelta(days=cell_days),
+            filters=filters,
         )
     }
     empty = nps.compute(0, 0, 0)
@@ -105,7 +128,7 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     cells.sort(key=lambda c: (not c.change.significant, -abs(c.change.delta or 0)))
     # The day's own comments, asked of the day itself: (end - 1 day, end], the window
     # its figures count, however many responses came in on the day or since.
-    start = end - dt.timedelta(days=1)
+    start = end - dt.timedelta(days=7 if weekly else 1)
     detractors = engine.comments_between(
         start, end, filters=filters, max_score=nps.DETRACTOR_MAX, limit=3
     )
@@ -130,6 +153,8 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
         scope=scope,
         trend_30=engine.rolling(("brand",), window=30, days=90, as_of=end, filters=filters),
         trend_7=engine.rolling(("brand",), window=7, days=90, as_of=end, filters=filters),
+        cadence=cadence,
+        cell_days=cell_days,
     )
 
 
@@ -185,14 +210,22 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else signed(value)
 
 
-def html(report: Report, chart: str | None = None) -> str:
+def html(report: Report, chart: str | None = None, unsubscribe: str | None = None) -> str:
     """The e-mail body (autoescaped: comments are text; no control characters); printed, the PDF.
 
-    *chart* is the trend image's address: ``cid:...`` in the mail, a data URL in the PDF.
+    *chart* is the trend image's address: ``cid:...`` in the mail, a data URL in the PDF;
+    *unsubscribe* the subscriber's one-click link.
     """
     return safe_text(
         _TEMPLATE.render(
-            r=report, fmt=_fmt, move=_move, masked=mask, period=period, before=before, chart=chart
+            r=report,
+            fmt=_fmt,
+            move=_move,
+            masked=mask,
+            period=period,
+            before=before,
+            chart=chart,
+            unsubscribe=unsubscribe,
         )
     )
 
@@ -200,12 +233,13 @@ def html(report: Report, chart: str | None = None) -> str:
 def text(report: Report) -> str:
     """The report as plain text (the mail's text/plain part): the same figures, no markup."""
     scope = f" · {report.scope}" if report.scope else ""
-    lines = [f"Feedback Wall · daily report for {period(report.day, 1)}{scope}", ""]
+    title = f"Feedback Wall · {report.cadence} report for {period(report.day, report.days)}"
+    lines = [f"{title}{scope}", ""]
     lines += [
         f"{t.scope}: NPS {_fmt(t.current.nps)} (n {t.current.n}), {_move(t)} against {t.before}"
         for t in report.totals
     ]
-    lines += ["", f"Brand × country, {period(report.day, 30)}:"]
+    lines += ["", f"Brand × country, {period(report.day, report.cell_days)}:"]
     lines += [
         f"  {c.scope}: {_fmt(c.current.nps)} (n {c.current.n}), {_move(c)}" for c in report.cells
     ]
@@ -216,7 +250,7 @@ def text(report: Report) -> str:
             f" ({'significant' if s.change.significant else 'within noise'})"
             for s in report.labels
         ]
-    lines += ["", f"In their words, {period(report.day, 1)}:"]
+    lines += ["", f"In their words, {period(report.day, report.days)}:"]
     for item in report.detractors + report.promoters:
         lines.append(f"  {item.score} · {item.brand} · {item.country} · {item.touchpoint}")
         lines.append(f"    {mask(item.comment or '')}")
@@ -249,35 +283,40 @@ def pdf(report: Report, png: bytes | None = None) -> bytes:
     return print_pdf(html(report, chart))
 
 
-def message(
-    report: Report, recipients: list[str], headers: dict[str, str] | None = None
-) -> EmailMessage:
+def message(report: Report, recipients: list[str], unsubscribe: str | None = None) -> EmailMessage:
     """The report's mail: text and HTML alternatives, the chart inline, the PDF attached.
 
     multipart/mixed [multipart/alternative [text/plain, multipart/related [text/html,
     image/png]], application/pdf]. Without a PDF (no browser, a failed render)
     the mail still goes and says why: the day's figures matter more than their
-    attachment. *headers* are added as given (List-Unsubscribe for subscribers).
+    attachment. A subscriber's mail carries *unsubscribe*, the one-click link, in
+    RFC 8058's List-Unsubscribe and List-Unsubscribe-Post headers and in both bodies.
     """
     from dashapp.web.chart_export import ExportFailed
 
     mail_message = EmailMessage()
+    note = ""
     scope = f" · {report.scope}" if report.scope else ""
-    mail_message["Subject"] = f"Feedback Wall daily report {report.day.isoformat()}{scope}"
+    what = f"{report.cadence} report {report.day.isoformat()}"
+    mail_message["Subject"] = f"Feedback Wall {what}{scope}"
     mail_message["To"] = ", ".join(recipients)
-    for key, value in (headers or {}).items():
-        mail_message[key] = value
+    if unsubscribe:
+        mail_message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        mail_message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        note += f"\nUnsubscribe (one click, no sign-in): {unsubscribe}\n"
     png = chart_png(report)
     try:
         attachment: bytes | None = pdf(report, png)
-        note = "The PDF is attached."
+        note = "The PDF is attached." + note
     except ExportFailed as exc:
         log.warning("daily report %s goes without its PDF: %s", report.day, exc)
         attachment = None
-        note = f"No PDF this time: its PDF could not be made: {exc}"
+        note = f"No PDF this time: its PDF could not be made: {exc}" + note
     mail_message.set_content(f"{text(report)}\n{note}\n")
     cid = make_msgid("chart", domain="feedbackwall")
-    mail_message.add_alternative(html(report, f"cid:{cid[1:-1]}" if png else None), subtype="html")
+    mail_message.add_alternative(
+        html(report, f"cid:{cid[1:-1]}" if png else None, unsubscribe), subtype="html"
+    )
     if png is not None:
         html_part = mail_message.get_body(("html",))
         assert html_part is not None
@@ -298,10 +337,10 @@ def send(
     report: Report,
     recipients: list[str],
     server: MailServer,
-    headers: dict[str, str] | None = None,
+    unsubscribe: str | None = None,
 ) -> None:
     """Mail the report (see :func:`message`) to *recipients*."""
-    mail.send(server, message(report, recipients, headers))
+    mail.send(server, message(report, recipients, unsubscribe))
 
 
 def send_all(
@@ -312,4 +351,42 @@ def send_all(
     for scope, filters, recipients in routes(config):
         send(build(engine, day, filters, scope), recipients, server)
         sent.append((scope, recipients))
+    return sent
+
+
+def cadences_on(today: dt.date) -> tuple[str, ...]:
+    """The subscriptions whose report goes out on *today*: daily ones, weekly ones on Mondays."""
+    return ("daily", "weekly") if today.weekday() == 0 else ("daily",)
+
+
+def send_subscriptions(
+    engine: NpsEngine,
+    sessions: sessionmaker[Session],
+    today: dt.date,
+    server: MailServer,
+    key: str,
+    base_url: str,
+) -> int:
+    """Mail each subscription due *today* its report of yesterday (the week to Sunday on
+    Mondays), narrowed to its brands and countries, with its one-click unsubscribe link.
+
+    One subscriber's refused address never stops the others; how many were sent.
+    """
+    day = today - dt.timedelta(days=1)
+    built: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Report] = {}
+    sent = 0
+    for sub in subscriptions.due(sessions, cadences_on(today)):
+        brands, countries = tuple(sub.brands), tuple(sub.countries)
+        key_of = (sub.cadence, brands, countries)
+        if key_of not in built:
+            scope = " · ".join(p for p in (", ".join(brands), ", ".join(countries)) if p)
+            built[key_of] = build(engine, day, Filters(brands, countries), scope, sub.cadence)
+        link = f"{base_url.rstrip('/')}/unsubscribe?t={subscriptions.token(key, sub.id)}"
+        try:
+            send(built[key_of], [sub.email], server, unsubscribe=link)
+        except OSError as exc:
+            log.warning("subscription %s (%s) not sent: %s", sub.id, sub.email, exc)
+            continue
+        subscriptions.mark_sent(sessions, sub.id, dt.datetime.now(dt.UTC))
+        sent += 1
     return sent

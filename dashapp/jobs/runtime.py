@@ -123,6 +123,19 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             coalesce=True,
             misfire_grace_time=3600,
         )
+    hour, minute = (int(part) for part in settings.subscriptions_time.split(":"))
+    scheduler.add_job(
+        when_leased(partial(_send_subscriptions, settings), lease),
+        "cron",
+        hour=hour,
+        minute=minute,
+        timezone=settings.subscriptions_timezone,
+        id="report:subscriptions",
+        name="subscribed reports",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
+    )
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
     _every(
         scheduler,
@@ -254,6 +267,24 @@ def _send_report(settings: Settings) -> None:
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     engine = build_services(settings, Flask(__name__)).nps
     report.send_all(engine, yesterday, settings.report, settings.mail_server())
+
+
+def _send_subscriptions(settings: Settings) -> None:
+    from flask import Flask
+
+    from dashapp.access.subscriptions import signing_key
+    from dashapp.jobs import report
+    from dashapp.services import build_services
+
+    services = build_services(settings, Flask(__name__))
+    report.send_subscriptions(
+        services.nps,
+        services.sessions,
+        dt.datetime.now(dt.UTC).date(),
+        settings.mail_server(),
+        signing_key(settings, services.sessions),
+        settings.public_url,
+    )
 
 
 def _start_demo(

@@ -343,6 +343,24 @@ class StoredAlertRule(Base):
     updated_by: Mapped[str | None] = mapped_column(String(64))
 
 
+class Subscription(Base):
+    """A person's own subscription to the daily or weekly report, narrowed as they chose."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "cadence", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    #: "daily" or "weekly" (Mondays, the week to Sunday).
+    cadence: Mapped[str] = mapped_column(String(16))
+    brands: Mapped[list[str]] = mapped_column(JSONType)
+    countries: Mapped[list[str]] = mapped_column(JSONType)
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
 class SchedulerLease(Base):
     """Who runs the scheduled jobs, until when (see :mod:`dashapp.store.lease`)."""
 

@@ -24,6 +24,7 @@ from dashapp.web.build import BUILD, CONFIG_KEY, build_of
 from dashapp.web.chart_export import charts
 from dashapp.web.exports import exports
 from dashapp.web.rules_api import rules_api
+from dashapp.web.subscriptions import pages as subscription_pages
 from layouts.not_found import is_page
 from layouts.shell import shell
 
@@ -74,8 +75,11 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     # Token-authenticated (no cookies to abuse) and JSON-only: not form posts.
     csrf.exempt(api)
     csrf.exempt(rules_api)
+    # RFC 8058: a mail client posts the one-click unsubscribe without any token of ours.
+    csrf.exempt("dashapp.web.subscriptions.unsubscribe")
     server.register_blueprint(api)
     server.register_blueprint(rules_api)
+    server.register_blueprint(subscription_pages)
     server.register_blueprint(views)
     ratelimit.install(server, settings)
     server.register_blueprint(exports)
