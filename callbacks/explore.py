@@ -26,7 +26,7 @@ from dashapp.metrics.params import (
     parse_selection,
     selection_days,
 )
-from dashapp.metrics.queries import ResponseRow, Selection, position
+from dashapp.metrics.queries import Filters, ResponseRow, Selection, position
 from dashapp.services import Services
 from layouts.ids import Explore, Panels, Shell
 
@@ -80,6 +80,50 @@ def _label_breakdown(services: Services, selection: Selection, base: dict[str, s
         ),
         figure_table(["Label", "n", "Share of comments", "NPS", "+ / · / −"], rows),
     ]
+
+
+#: Days each side of an annotation that explore compares.
+AROUND_DAYS = 14
+
+
+def annotation_lines(
+    services: Services, first: dt.date, last: dt.date, filters: Filters
+) -> list[Any]:
+    """Each annotation in the days shown, with NPS before against after it and the test."""
+    end = dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=1)
+    marks = services.nps.annotations(days=(last - first).days + 1, as_of=end, filters=filters)
+    if not marks:
+        return []
+    lines: list[Any] = [
+        html.Div(
+            f"Annotations: {AROUND_DAYS} days before against {AROUND_DAYS} days after",
+            className="fw-label mt-3",
+        )
+    ]
+    for mark in marks:
+        before, after, change = services.nps.around(mark, days=AROUND_DAYS, filters=filters)
+        when = mark.starts_on.isoformat() + (
+            "" if mark.ends_on == mark.starts_on else f" – {mark.ends_on.isoformat()}"
+        )
+        if change.delta is None:
+            verdict = "not enough responses on both sides"
+        else:
+            test = "significant" if change.significant else "within noise"
+            verdict = f"{change.delta:+.1f} ({test})"
+        lines.append(
+            html.Div(
+                [
+                    html.Div([html.B(when), f" · {mark.text} ({mark.scope})"]),
+                    html.Div(
+                        f"before {signed(before.nps or 0)} (n {before.n}) → after "
+                        f"{signed(after.nps or 0)} (n {after.n}): {verdict}",
+                        className="fw-detail",
+                    ),
+                ],
+                className="fw-annotation mb-2",
+            )
+        )
+    return lines
 
 
 def register(app: Dash, services: Services) -> None:
@@ -196,6 +240,7 @@ def register(app: Dash, services: Services) -> None:
         level = next_level(selection)
         # Every link from here names the days shown (the pickers' window when the URL has none).
         first_day, last_day = selection_days(params)
+        summary += annotation_lines(services, first_day, last_day, filters)
         base = {
             **{k: v for k, v in params.items() if k != "before"},
             "from": first_day.isoformat(),

@@ -145,6 +145,7 @@ def overview_panel(
         svc.nps.rolling(("brand",), window=7, days=90, filters=filters),
         scale,
         theme,
+        svc.nps.annotations(days=90, filters=filters),
     )
     volume = figures.volume(svc.nps.daily_volume(days=30, filters=filters), scale, theme)
     return big, detail, change, heat.to_dict(), trend.to_dict(), volume.to_dict()

@@ -32,6 +32,7 @@ from dashapp.labels.discovered import ThemeView
 from dashapp.labels.stats import LabelStat
 from dashapp.masking import mask
 from dashapp.metrics import nps
+from dashapp.metrics.annotations import Mark
 from dashapp.metrics.queries import FeedItem, Filters
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class Report:
     #: Rolling 30- and 7-day NPS per brand over the 90 days to *day* (the chart in the mail).
     trend_30: list[RollingPoint] = field(default_factory=list)
     trend_7: list[RollingPoint] = field(default_factory=list)
+    #: Annotations over the chart's 90 days.
+    marks: list[Mark] = field(default_factory=list)
     #: "daily" (the day) or "weekly" (the 7 days to *day*), and the days the cells cover.
     cadence: str = "daily"
     cell_days: int = 30
@@ -153,6 +156,7 @@ def build(
         scope=scope,
         trend_30=engine.rolling(("brand",), window=30, days=90, as_of=end, filters=filters),
         trend_7=engine.rolling(("brand",), window=7, days=90, as_of=end, filters=filters),
+        marks=engine.annotations(days=90, as_of=end, filters=filters),
         cadence=cadence,
         cell_days=cell_days,
     )
@@ -267,7 +271,7 @@ def chart_png(report: Report) -> bytes | None:
 
     if not report.trend_30:
         return None
-    figure = charts.trends(report.trend_30, report.trend_7, theme=PRINT_THEME)
+    figure = charts.trends(report.trend_30, report.trend_7, theme=PRINT_THEME, marks=report.marks)
     try:
         return render(figure, "png", CHART_SIZE)
     except ExportFailed as exc:

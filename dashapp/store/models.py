@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -359,6 +360,24 @@ class Subscription(Base):
     language: Mapped[str] = mapped_column(String(8))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Annotation(Base):
+    """An event marked on the trend charts: a day or a range, a text, a scope."""
+
+    __tablename__ = "annotations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: UTC days, inclusive; one day when they are equal.
+    starts_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(String(500))
+    #: The scope: None for each means everything.
+    brand: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    touchpoint: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class SchedulerLease(Base):

@@ -282,6 +282,7 @@ def figure(name: str, filters: Filters, as_of: dt.datetime | None) -> go.Figure:
             engine.rolling(("brand",), window=30, days=90, as_of=as_of, filters=filters),
             engine.rolling(("brand",), window=7, days=90, as_of=as_of, filters=filters),
             theme=PRINT_THEME,
+            marks=engine.annotations(days=90, as_of=as_of, filters=filters),
         )
     if name == "labels":
         return figures.label_treemap(engine.labels(window=30, as_of=as_of, filters=filters))

@@ -19,6 +19,7 @@ from dashapp.config import Settings
 from dashapp.services import build_services
 from dashapp.store.db import SERVING
 from dashapp.web import answer_cache, dash_requests, errors, security
+from dashapp.web.annotations_api import annotations_api
 from dashapp.web.api import MAX_BODY_BYTES, api
 from dashapp.web.build import BUILD, CONFIG_KEY, build_of
 from dashapp.web.chart_export import charts
@@ -75,10 +76,12 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     # Token-authenticated (no cookies to abuse) and JSON-only: not form posts.
     csrf.exempt(api)
     csrf.exempt(rules_api)
+    csrf.exempt(annotations_api)
     # RFC 8058: a mail client posts the one-click unsubscribe without any token of ours.
     csrf.exempt("dashapp.web.subscriptions.unsubscribe")
     server.register_blueprint(api)
     server.register_blueprint(rules_api)
+    server.register_blueprint(annotations_api)
     server.register_blueprint(subscription_pages)
     server.register_blueprint(views)
     ratelimit.install(server, settings)
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     errors.install(server)
     auth.protect(server, api.name, Role.analyst)
     auth.protect(server, rules_api.name, Role.admin)
+    auth.protect(server, annotations_api.name, Role.analyst)
     auth.protect(server, exports.name, Role.analyst)
     auth.protect(server, charts.name, Role.analyst)
 
