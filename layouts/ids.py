@@ -123,6 +123,15 @@ class Explore:
     LIST = "explore-list"
     PAGER = "explore-pager"
     EXPORTS = "explore-exports"
+    #: The selection's trend chart (annotations on it) and marking an event from it.
+    TREND = "explore-trend"
+    MARK_FROM = "explore-mark-from"
+    MARK_TO = "explore-mark-to"
+    MARK_TEXT = "explore-mark-text"
+    MARK_ADD = "explore-mark-add"
+    MARK_MESSAGE = "explore-mark-message"
+    #: Bumped when an annotation is made, so the chart and summary redraw.
+    MARKED = "explore-marked"
 
 
 class Admin:

@@ -91,6 +91,7 @@ def test_ac301_api_marks_lists_scopes_and_deletes(app: Dash) -> None:
     )
     assert analyst.delete(f"/api/v1/annotations/{ranged.json['id']}").status_code == 200
     assert analyst.delete(f"/api/v1/annotations/{ranged.json['id']}").status_code == 404
+    assert analyst.delete("/api/v1/annotations/9223372036854775808").status_code == 404  # not a 500
     assert len(analyst.get("/api/v1/annotations").json["annotations"]) == 1
 
 
@@ -150,3 +151,31 @@ def test_ac304_explore_compares_before_and_after(app: Dash) -> None:
     before, after, change = svc.nps.around(mark, days=14)
     assert (before.nps or 0) > 25 > 0 > -25 > (after.nps or 0)
     assert change.significant and (change.delta or 0) < 0
+
+
+def test_ac305_explore_marks_an_event_from_its_chart_scoped_to_the_selection(app: Dash) -> None:
+    from callbacks.explore import mark_from_form, trend_figure
+
+    svc = services_of(app.server)
+    params = {
+        "brand": "Velora",
+        "country": "DE",
+        "from": (TODAY - dt.timedelta(days=40)).isoformat(),
+    }
+    with pytest.raises(ValueError, match="text"):
+        mark_from_form(svc, params, {"starts_on": EVENT.isoformat(), "text": ""}, "ana")
+    with pytest.raises(ValueError, match="starts_on"):
+        mark_from_form(svc, params, {"starts_on": "not a day", "text": "x"}, "ana")
+    made = mark_from_form(
+        svc, params, {"starts_on": EVENT.isoformat(), "text": "New packaging"}, "ana"
+    )
+    assert (made.brand, made.country, made.touchpoint, made.created_by) == (
+        "Velora",
+        "DE",
+        None,
+        "ana",
+    )
+    figure = trend_figure(svc, params)
+    assert [s.type for s in figure.layout.shapes] == ["line"]
+    assert "New packaging" in str(figure.data[-1].hovertext)
+    assert not trend_figure(svc, {"brand": "Kvist"}).layout.shapes  # scoped to Velora

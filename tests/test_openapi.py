@@ -62,6 +62,9 @@ OPERATIONS = [
     "PATCH /api/v1/alert-rules/{name}",
     "DELETE /api/v1/alert-rules/{name}",
     "POST /api/v1/alert-rules/{name}/test",
+    "GET /api/v1/annotations",
+    "POST /api/v1/annotations",
+    "DELETE /api/v1/annotations/{annotation_id}",
 ]
 
 
@@ -76,6 +79,8 @@ def test_api_keeps_its_contract(
         token = tokens_by_use["figures"]
     elif "alert-rules" in name:
         token = tokens_by_use["admin"]
+    elif "annotations" in name:
+        token = tokens_by_use["figures"]
     else:
         token = tokens_by_use["push" if name.startswith("POST") else "figures"]
     operations = {

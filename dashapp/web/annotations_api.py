@@ -121,6 +121,7 @@ def create_annotation() -> tuple[Response, int]:
 @annotations_api.delete("/api/v1/annotations/<int:annotation_id>")
 def delete_annotation(annotation_id: int) -> tuple[Response, int]:
     """Delete an annotation."""
-    if not marks.remove(services_of().sessions, annotation_id):
+    # Beyond a 64-bit row id no annotation exists (and the store could not even be asked).
+    if not 0 < annotation_id < 2**63 or not marks.remove(services_of().sessions, annotation_id):
         return _error(404, f"no annotation {annotation_id}")
     return jsonify(id=annotation_id, deleted=True), 200

@@ -276,6 +276,86 @@ def _rule_paths() -> dict[str, Any]:
     }
 
 
+ANNOTATION = {
+    "type": "object",
+    "description": "An event marked on the trend charts: a UTC day or range, a text, a scope.",
+    "required": ["starts_on", "text"],
+    "properties": {
+        "starts_on": {"type": "string", "format": "date"},
+        "ends_on": {"type": "string", "format": "date", "description": "default: starts_on"},
+        "text": {"type": "string", "minLength": 1, "maxLength": 500},
+        "brand": {"type": "string", "minLength": 1, "maxLength": 100},
+        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        "touchpoint": {"type": "string", "minLength": 1, "maxLength": 100},
+    },
+}
+
+
+def _annotation_paths() -> dict[str, Any]:
+    errors = {
+        "401": _json(ERROR, "not signed in and no valid API token"),
+        "403": _json(ERROR, "the user's role is below analyst"),
+    }
+    listed = {
+        "type": "object",
+        "required": ["annotations"],
+        "properties": {"annotations": {"type": "array"}},
+    }
+    return {
+        "/api/v1/annotations": {
+            "get": {
+                "security": [{"token": []}, {"session": []}],
+                "parameters": [
+                    {
+                        "name": "days",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "example": "90"},
+                    },
+                    AS_OF,
+                    *FILTERS,
+                ],
+                "responses": {
+                    "200": _json(listed, "annotations a chart of these filters shows"),
+                    "400": _json(ERROR, "a parameter that cannot be used"),
+                    **errors,
+                },
+            },
+            "post": {
+                "security": [{"token": []}, {"session": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ANNOTATION}},
+                },
+                "responses": {
+                    "201": _json({"type": "object"}, "marked"),
+                    "400": _json(ERROR, "the body is not a JSON object"),
+                    "422": _json(ERROR, "not an annotation: `error` names the field"),
+                    **errors,
+                },
+            },
+        },
+        "/api/v1/annotations/{annotation_id}": {
+            "parameters": [
+                {
+                    "name": "annotation_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            ],
+            "delete": {
+                "security": [{"token": []}, {"session": []}],
+                "responses": {
+                    "200": _json({"type": "object"}, "deleted"),
+                    "404": _json(ERROR, "no such annotation"),
+                    **errors,
+                },
+            },
+        },
+    }
+
+
 def spec() -> dict[str, Any]:
     """The OpenAPI document of the HTTP API."""
     status = {"type": "object"}
@@ -370,5 +450,6 @@ def spec() -> dict[str, Any]:
             },
             "/api/v1/labels": {"get": _figures([], "labels")},
             **_rule_paths(),
+            **_annotation_paths(),
         },
     }
