@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 from dash import Dash
+from dash.testing.composite import DashComposite
 
 from callbacks.explore import annotation_lines
 from callbacks.wall import overview_panel
@@ -16,9 +17,12 @@ from dashapp import create_app
 from dashapp.access.users import Role
 from dashapp.config import Settings
 from dashapp.ingest.pipeline import ingest
+from dashapp.metrics import annotations as marks
+from dashapp.metrics.annotations import Mark
 from dashapp.metrics.queries import Filters
 from dashapp.services import services_of
 from dashapp.store import db
+from layouts.ids import Panels
 from tests.access import client_as
 from tests.factories import located, record
 
@@ -179,3 +183,29 @@ def test_ac305_explore_marks_an_event_from_its_chart_scoped_to_the_selection(app
     assert [s.type for s in figure.layout.shapes] == ["line"]
     assert "New packaging" in str(figure.data[-1].hovertext)
     assert not trend_figure(svc, {"brand": "Kvist"}).layout.shapes  # scoped to Velora
+
+
+@pytest.mark.browser
+def test_ac306_browser_the_wall_trend_chart_draws_the_annotation(
+    dash_duo: DashComposite, tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'wall.db'}"
+    db.upgrade(url)
+    sessions = db.make_sessionmaker(db.make_engine(url))
+    noon = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
+    rows = [
+        record(i, score=i % 11, submitted_at=(noon - dt.timedelta(days=1 + i % 60)).isoformat())
+        for i in range(300)
+    ]
+    ingest(sessions, "s", located(rows))
+    marks.create(sessions, Mark(0, EVENT, EVENT, "Carrier switched to FastPost"))
+    app = create_app(
+        Settings.load(database_url=url, cache_url="simple", poll_interval=1), local_demo=True
+    )
+    dash_duo.start_server(app)
+    chart = f"#{Panels.TRENDS}"
+    dash_duo.wait_for_contains_text(
+        chart, "Carrier switched", timeout=20
+    )  # the label beside the line
+    assert dash_duo.find_elements(f"{chart} .shapelayer path")  # the line itself
+    assert dash_duo.get_logs() == []
