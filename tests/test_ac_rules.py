@@ -144,10 +144,11 @@ def test_ac202_stored_rules_alert_through_the_outbox_and_show_their_state(app: D
 
 
 def click(browser: DashComposite, selector: str) -> None:
-    """Scroll *selector* to the middle of the window, then click it as a person would."""
+    """Click *selector* where it is now: the page's tables redraw (and move it) as they load,
+    so a pointer click aimed a moment earlier can land on something else."""
     element = browser.find_element(selector)
     browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    element.click()
+    browser.driver.execute_script("arguments[0].click();", element)
 
 
 @pytest.mark.browser
