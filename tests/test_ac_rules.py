@@ -12,6 +12,7 @@ from dash import Dash
 from dash.testing.composite import DashComposite
 from selenium.webdriver.support.ui import Select
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp import create_app
 from dashapp.access.users import Role
@@ -192,3 +193,42 @@ def test_ac203_browser_admin_makes_a_rule_and_sees_its_test_delivery(
         click(dash_duo, f"#{Admin.RULE_SAVE}")
         dash_duo.wait_for_contains_text(f"#{Admin.RULE_MESSAGE}", "name:", timeout=10)
     assert dash_duo.get_logs() == []
+
+
+def test_ac204_drop_rules_honour_min_n_threshold_and_cooldown_per_cell(
+    sessions: sessionmaker[Session],
+) -> None:
+    from flask import Flask
+    from flask_caching import Cache
+
+    from dashapp.figures.nps_engine import NpsEngine
+    from dashapp.jobs.alerts import scan_drops
+    from tests.test_engine_cache import _drop_scenario
+
+    t0 = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
+    _drop_scenario(sessions, t0)
+    engine = NpsEngine(
+        sessions,
+        Cache(Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}),
+    )
+    [drop] = engine.drops(("brand", "country"), window=7, as_of=t0)
+    fall, fewest = -(drop.change.delta or 0), min(drop.current.n, drop.previous.n)
+
+    names = iter(range(100))
+
+    def rule(**extra: Any) -> AlertRule:
+        # A rule of its own each time: each one's alerts are its own.
+        return AlertRule(
+            name=f"drops-{next(names)}", kind="drop", slack="https://h.example", **extra
+        )
+
+    assert scan_drops(engine, [rule(min_n=fewest + 1)], t0) == 0
+    assert scan_drops(engine, [rule(drop_points=fall + 1)], t0) == 0
+    assert scan_drops(engine, [rule(min_n=fewest, drop_points=fall - 1)], t0) == 1
+    cooling = rule(cooldown_minutes=48 * 60)
+    assert scan_drops(engine, [cooling], t0) == 1
+    # The next day is a new event, but the cell is still in its cooldown.
+    assert scan_drops(engine, [cooling], t0 + dt.timedelta(days=1)) == 0
+    without = rule(window=7)
+    assert scan_drops(engine, [without], t0) == 1
+    assert scan_drops(engine, [without], t0 + dt.timedelta(days=1)) == 1
