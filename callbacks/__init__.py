@@ -29,6 +29,7 @@ def register(app: Dash, services: Services) -> None:
         (Role.viewer, lambda: browser.register(app)),
         (Role.viewer, lambda: explore.register_heatmap_link(app)),
         (Role.analyst, lambda: explore.register(app, services)),
+        (Role.analyst, lambda: explore.register_marks(app, services)),
         (Role.analyst, lambda: compare.register(app, services)),
         (Role.analyst, lambda: labels.register(app, services)),
         (Role.admin, lambda: labels.register_admin(app, services)),

@@ -11,18 +11,21 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 from flask import request
 
 from callbacks.components import figure_table
-from dashapp.access import admin
+from dashapp.access import admin, subscriptions
+from dashapp.access.admin import RuleError
 from dashapp.access.gate import current_person
 from dashapp.access.tokens import TokenError
 from dashapp.access.users import Role, User, UserError
 from dashapp.jobs import alerts
 from dashapp.services import Services
+from dashapp.web import rules_api
 from layouts.ids import Admin
 
 
@@ -55,8 +58,82 @@ def _once(label: str, secret: str) -> dbc.Alert:
     )
 
 
-def render(services: Services) -> tuple[Any, Any, Any, Any]:
-    """The four tables: screens, users, tokens, deliveries."""
+def _scope(rule: dict[str, Any]) -> str:
+    parts = [", ".join(rule.get(key) or []) for key in ("brand", "country", "touchpoint")]
+    where = " · ".join(p for p in parts if p) or "everything"
+    if rule.get("kind") == "drop":
+        return f"drop over {rule.get('window', 7)} days, {where}"
+    return f"scores {rule.get('min_score', 0)}–{rule.get('max_score', 6)}, {where}"
+
+
+def _channel(rule: dict[str, Any]) -> str:
+    for key in ("slack", "teams", "webhook"):
+        if rule.get(key):
+            return f"{key} {rule[key]}"
+    return "e-mail " + ", ".join(rule.get("email") or [])
+
+
+def _rule_buttons(item: dict[str, Any]) -> html.Div:
+    name = item["name"]
+    buttons = [
+        dbc.Button(
+            "Send a test",
+            id=Admin.rule_action("test", name),
+            size="sm",
+            color="info",
+            n_clicks=0,
+        )
+    ]
+    if not item["read_only"]:
+        pause = "resume" if item["paused"] else "pause"
+        buttons += [
+            dbc.Button("Edit", id=Admin.rule_edit(name), size="sm", n_clicks=0),
+            dbc.Button(
+                pause.capitalize(),
+                id=Admin.rule_action(pause, name),
+                size="sm",
+                color="secondary",
+                n_clicks=0,
+            ),
+            dbc.Button(
+                "Delete",
+                id=Admin.rule_action("delete", name),
+                size="sm",
+                color="danger",
+                n_clicks=0,
+            ),
+        ]
+    return html.Div(buttons, className="d-flex gap-1")
+
+
+def rule_rows(services: Services) -> list[list[Any]]:
+    """One row per rule: the configuration's (read-only) first, then those made here."""
+    rows = []
+    for item in rules_api.listing(services):
+        rule, counts = item["rule"], item["deliveries"]
+        fired = item["last_fired_at"]
+        state = (
+            "read-only (configuration)"
+            if item["read_only"]
+            else ("paused" if item["paused"] else "active")
+        )
+        rows.append(
+            [
+                item["name"],
+                _scope(rule),
+                _channel(rule),
+                fired[:16].replace("T", " ") + " UTC" if fired else "never",
+                f"{counts['delivered']} delivered · {counts['pending']} pending · "
+                f"{counts['failed']} failed",
+                state,
+                _rule_buttons(item),
+            ]
+        )
+    return rows
+
+
+def render(services: Services) -> tuple[Any, Any, Any, Any, Any]:
+    """The five tables: screens, users, tokens, alert rules, deliveries."""
     listed = admin.listing(services.sessions)
     screens, people, api, ingest = listed.screens, listed.people, listed.api, listed.ingest
     owners = {u.id: u.name for u in people}
@@ -105,6 +182,11 @@ def render(services: Services) -> tuple[Any, Any, Any, Any]:
         table(("Name", "Role", "Made", "Last sign-in", "State", ""), user_rows, "No users yet."),
         table(("Token", "Name", "Made", "Last used", ""), token_rows, "No tokens yet."),
         table(
+            ("Rule", "Alerts on", "Channel", "Last fired", "Deliveries", "State", ""),
+            rule_rows(services),
+            "No alert rules yet.",
+        ),
+        table(
             ("", "Rule", "About", "Queued", "Tries", "State", "Last problem"),
             delivery_rows,
             "No alerts yet.",
@@ -140,6 +222,7 @@ def register(app: Dash, services: Services) -> None:
         Output(Admin.SCREENS, "children"),
         Output(Admin.USERS, "children"),
         Output(Admin.TOKENS, "children"),
+        Output(Admin.RULES, "children"),
         Output(Admin.DELIVERIES, "children"),
         Input(Admin.CHANGED, "data"),
     )
@@ -214,3 +297,190 @@ def register(app: Dash, services: Services) -> None:
         else:
             admin.revoke(services.sessions, str(trigger["kind"]), trigger["token"])
         return changed + 1
+
+    register_rules(app, services)
+
+    @app.callback(
+        Output(Admin.SUBSCRIPTIONS, "children"),
+        Input(Admin.CHANGED, "data"),
+    )
+    def list_subscriptions(_changed: int) -> Any:
+        rows = [
+            [
+                name,
+                sub.email,
+                sub.cadence,
+                ", ".join(sub.brands) or "all brands",
+                ", ".join(sub.countries) or "all countries",
+                _when(sub.last_sent_at),
+                dbc.Button(
+                    "Remove",
+                    id=Admin.unsubscribe(sub.id),
+                    color="danger",
+                    size="sm",
+                    n_clicks=0,
+                ),
+            ]
+            for sub, name in subscriptions.listing(services.sessions)
+        ]
+        header = ("User", "E-mail", "Report", "Brands", "Countries", "Last sent", "")
+        return table(header, rows, "No subscriptions yet.")
+
+    @app.callback(
+        Output(Admin.CHANGED, "data", allow_duplicate=True),
+        Input(Admin.unsubscribe(ALL), "n_clicks"),
+        State(Admin.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def remove_subscription(_clicks: list[int | None], changed: int) -> int:
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0]["value"]):
+            raise PreventUpdate
+        if not _token_id(trigger.get("subscription")):
+            raise PreventUpdate
+        subscriptions.remove(services.sessions, trigger["subscription"])
+        return changed + 1
+
+
+#: The form's fields, in the order of its callbacks' states and outputs.
+RULE_FIELDS = (
+    (Admin.RULE_NAME, "name"),
+    (Admin.RULE_KIND, "kind"),
+    (Admin.RULE_BRAND, "brand"),
+    (Admin.RULE_COUNTRY, "country"),
+    (Admin.RULE_TOUCHPOINT, "touchpoint"),
+    (Admin.RULE_MIN_SCORE, "min_score"),
+    (Admin.RULE_MAX_SCORE, "max_score"),
+    (Admin.RULE_DROP_POINTS, "drop_points"),
+    (Admin.RULE_MIN_N, "min_n"),
+    (Admin.RULE_WINDOW, "window"),
+    (Admin.RULE_COOLDOWN, "cooldown_minutes"),
+    (Admin.RULE_CHANNEL, "channel"),
+    (Admin.RULE_TARGET, "target"),
+    (Admin.RULE_SECRET, "secret"),
+)
+LISTS = ("brand", "country", "touchpoint")
+
+
+def _split(text: object) -> list[str]:
+    return [part.strip() for part in str(text or "").split(",") if part.strip()]
+
+
+def rule_values(form: dict[str, Any]) -> dict[str, Any]:
+    """The form's values as a rule's fields (what :func:`admin.save_alert_rule` takes)."""
+    values = {key: form.get(key) for _, key in RULE_FIELDS if key not in ("target", "channel")}
+    for key in LISTS:
+        values[key] = _split(form.get(key))
+    channel = str(form.get("channel") or "")
+    target = form.get("target")
+    values["channel"] = channel
+    values[channel or "webhook"] = _split(target) if channel == "email" else target
+    return values
+
+
+def form_of(definition: dict[str, Any]) -> dict[str, Any]:
+    """A stored rule as the form shows it: lists joined, no secret, the URL left blank."""
+    form = {key: definition.get(key) for _, key in RULE_FIELDS}
+    for key in LISTS:
+        form[key] = ", ".join(definition.get(key) or [])
+    channel = next((k for k in ("slack", "teams", "webhook") if definition.get(k)), "email")
+    form["channel"] = channel
+    form["target"] = ", ".join(definition.get("email") or []) if channel == "email" else ""
+    form["secret"] = ""
+    form["kind"] = definition.get("kind", "response")
+    return form
+
+
+def _answer(name: str, answer: alerts.Answer) -> dbc.Alert:
+    said = answer.error or f"{answer.status} {answer.text}".strip()
+    verdict = "delivered" if answer.ok else "not delivered"
+    return dbc.Alert(
+        [html.B(f"Test of {name}: {verdict}. "), "The receiver answered: ", html.Code(said)],
+        color="success" if answer.ok else "warning",
+        dismissable=True,
+        className="fw-rule-answer",
+    )
+
+
+def register_rules(app: Dash, services: Services) -> None:
+    """The alert rules' form and buttons."""
+    form_outputs = [Output(ident, "value", allow_duplicate=True) for ident, _ in RULE_FIELDS]
+
+    @app.callback(
+        Output(Admin.RULE_MESSAGE, "children", allow_duplicate=True),
+        Output(Admin.CHANGED, "data", allow_duplicate=True),
+        Output(Admin.RULE_EDITING, "data", allow_duplicate=True),
+        Input(Admin.RULE_SAVE, "n_clicks"),
+        *[State(ident, "value") for ident, _ in RULE_FIELDS],
+        State(Admin.RULE_EDITING, "data"),
+        State(Admin.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def save_rule(_clicks: int, *state: Any) -> tuple[Any, Any, Any]:
+        *fields, editing, changed = state
+        form = {key: value for (_, key), value in zip(RULE_FIELDS, fields, strict=True)}
+        me = current_person()
+        try:
+            rule = admin.save_alert_rule(
+                services.sessions,
+                rule_values(form),
+                original=editing if isinstance(editing, str) else None,
+                reserved={r.name for r in services.settings.alerts},
+                who=me.name if me else None,
+            )
+        except RuleError as exc:
+            return dbc.Alert(str(exc), color="warning", dismissable=True), changed, editing
+        saved = dbc.Alert(f"Saved rule {rule.name}.", color="success", dismissable=True)
+        return saved, changed + 1, rule.name
+
+    @app.callback(
+        *form_outputs,
+        Output(Admin.RULE_EDITING, "data", allow_duplicate=True),
+        Input(Admin.RULE_NEW, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def new_rule(_clicks: int) -> tuple[Any, ...]:
+        blank = form_of({"kind": "response"})
+        blank["channel"] = "slack"
+        return (*[blank[key] for _, key in RULE_FIELDS], None)
+
+    @app.callback(
+        *form_outputs,
+        Output(Admin.RULE_EDITING, "data", allow_duplicate=True),
+        Input(Admin.rule_edit(ALL), "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def edit_rule(_clicks: list[int | None]) -> tuple[Any, ...]:
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0]["value"]):
+            raise PreventUpdate
+        found = admin.alert_rule(services.sessions, str(trigger["rule"]))
+        if found is None:
+            raise PreventUpdate
+        form = form_of(found[0].model_dump(mode="json", exclude_defaults=True))
+        return (*[form[key] for _, key in RULE_FIELDS], found[0].name)
+
+    @app.callback(
+        Output(Admin.RULE_MESSAGE, "children", allow_duplicate=True),
+        Output(Admin.CHANGED, "data", allow_duplicate=True),
+        Input(Admin.rule_action(ALL, ALL), "n_clicks"),
+        State(Admin.CHANGED, "data"),
+        prevent_initial_call=True,
+    )
+    def act_on_rule(_clicks: list[int | None], changed: int) -> tuple[Any, Any]:
+        trigger = ctx.triggered_id
+        if not isinstance(trigger, dict) or not (ctx.triggered and ctx.triggered[0]["value"]):
+            raise PreventUpdate
+        name, action = str(trigger["rule"]), trigger["action"]
+        if action == "test":
+            rule = rules_api.find_rule(services, name)
+            if rule is None:
+                raise PreventUpdate
+            return _answer(name, rules_api.try_rule(services, rule)), changed + 1
+        if action in ("pause", "resume"):
+            admin.pause_alert_rule(services.sessions, name, action == "pause")
+        elif action == "delete":
+            admin.delete_alert_rule(services.sessions, name)
+        else:
+            raise PreventUpdate  # not a button this page drew
+        return dash.no_update, changed + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -10,13 +11,16 @@ from urllib.parse import parse_qsl
 import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
+from pydantic import ValidationError
 
 from callbacks.components import explore_href, figure_table, query_string
 from callbacks.wall import comment_card, filter_note, label_chips
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
-from dashapp.figures.charts import interval_line, signed
+from dashapp.figures.charts import interval_line, signed, trends
+from dashapp.metrics import annotations as marks
 from dashapp.metrics import windows
+from dashapp.metrics.annotations import Mark
 from dashapp.metrics.params import (
     BadParameter,
     format_before,
@@ -25,8 +29,10 @@ from dashapp.metrics.params import (
     parse_selection,
     selection_days,
 )
-from dashapp.metrics.queries import ResponseRow, Selection, position
+from dashapp.metrics.queries import Filters, ResponseRow, Selection, position
+from dashapp.metrics.windows import SHORT_DAYS
 from dashapp.services import Services
+from dashapp.web.annotations_api import AnnotationIn
 from layouts.ids import Explore, Panels, Shell
 
 PAGE_SIZE = 50
@@ -78,6 +84,50 @@ def _label_breakdown(services: Services, selection: Selection, base: dict[str, s
         ),
         figure_table(["Label", "n", "Share of comments", "NPS", "+ / · / −"], rows),
     ]
+
+
+#: Days each side of an annotation that explore compares.
+AROUND_DAYS = 14
+
+
+def annotation_lines(
+    services: Services, first: dt.date, last: dt.date, filters: Filters
+) -> list[Any]:
+    """Each annotation in the days shown, with NPS before against after it and the test."""
+    end = dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=1)
+    marks = services.nps.annotations(days=(last - first).days + 1, as_of=end, filters=filters)
+    if not marks:
+        return []
+    lines: list[Any] = [
+        html.Div(
+            f"Annotations: {AROUND_DAYS} days before against {AROUND_DAYS} days after",
+            className="fw-label mt-3",
+        )
+    ]
+    for mark in marks:
+        before, after, change = services.nps.around(mark, days=AROUND_DAYS, filters=filters)
+        when = mark.starts_on.isoformat() + (
+            "" if mark.ends_on == mark.starts_on else f" – {mark.ends_on.isoformat()}"
+        )
+        if change.delta is None:
+            verdict = "not enough responses on both sides"
+        else:
+            test = "significant" if change.significant else "within noise"
+            verdict = f"{change.delta:+.1f} ({test})"
+        lines.append(
+            html.Div(
+                [
+                    html.Div([html.B(when), f" · {mark.text} ({mark.scope})"]),
+                    html.Div(
+                        f"before {signed(before.nps or 0)} (n {before.n}) → after "
+                        f"{signed(after.nps or 0)} (n {after.n}): {verdict}",
+                        className="fw-detail",
+                    ),
+                ],
+                className="fw-annotation mb-2",
+            )
+        )
+    return lines
 
 
 def register(app: Dash, services: Services) -> None:
@@ -157,8 +207,9 @@ def register(app: Dash, services: Services) -> None:
         Output(Explore.PAGER, "children"),
         Output(Explore.EXPORTS, "children"),
         Input(Explore.URL, "search"),
+        Input(Explore.MARKED, "data"),
     )
-    def show(search: str | None) -> tuple[Any, ...]:
+    def show(search: str | None, _marked: int = 0) -> tuple[Any, ...]:
         params = dict(parse_qsl((search or "").lstrip("?")))
         try:
             selection = parse_selection(params)
@@ -194,6 +245,7 @@ def register(app: Dash, services: Services) -> None:
         level = next_level(selection)
         # Every link from here names the days shown (the pickers' window when the URL has none).
         first_day, last_day = selection_days(params)
+        summary += annotation_lines(services, first_day, last_day, filters)
         base = {
             **{k: v for k, v in params.items() if k != "before"},
             "from": first_day.isoformat(),
@@ -250,6 +302,112 @@ def register(app: Dash, services: Services) -> None:
             html.A("XLSX", href=f"/export/data/responses.xlsx{export_query}"),
         ]
         return summary, breakdown, listing, pager, exports
+
+
+def trend_figure(services: Services, params: dict[str, str]) -> Any:
+    """The selection's rolling 7-day NPS per brand over its days, with its annotations."""
+    first, last = selection_days(params)
+    filters, _ = services.nps.resolve(parse_selection(params).filters)
+    days = min(max((last - first).days + 1, 2), 366)
+    end = dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=1)
+    return trends(
+        services.nps.rolling(("brand",), window=SHORT_DAYS, days=days, as_of=end, filters=filters),
+        [],
+        marks=services.nps.annotations(days=days, as_of=end, filters=filters),
+    )
+
+
+def mark_from_form(
+    services: Services, params: dict[str, str], values: dict[str, Any], who: str | None
+) -> Mark:
+    """An annotation from the form, scoped to the selection's one brand, country, touchpoint.
+
+    Raises ValueError naming the field when the form is not one.
+    """
+    filters = parse_selection(params).filters
+    scope = {
+        key: chosen[0] if len(chosen) == 1 else None
+        for key, chosen in (
+            ("brand", filters.brand),
+            ("country", filters.country),
+            ("touchpoint", filters.touchpoint),
+        )
+    }
+    try:
+        given = AnnotationIn.model_validate(
+            {k: v for k, v in {**values, **scope}.items() if v not in (None, "")}
+        )
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "annotation"
+        raise ValueError(f"{where}: {err['msg'].removeprefix('Value error, ')}") from None
+    return marks.create(
+        services.sessions,
+        Mark(
+            0,
+            given.starts_on,
+            given.ends_on or given.starts_on,
+            given.text,
+            given.brand,
+            given.country.upper() if given.country else None,
+            given.touchpoint,
+            who,
+        ),
+    )
+
+
+def register_marks(app: Dash, services: Services) -> None:
+    """The trend chart of explore and marking an event from it (analysts)."""
+
+    @app.callback(
+        Output(Explore.TREND, "figure"),
+        Input(Explore.URL, "search"),
+        Input(Explore.MARKED, "data"),
+    )
+    def show_trend(search: str | None, _marked: int) -> Any:
+        try:
+            return trend_figure(services, dict(parse_qsl((search or "").lstrip("?"))))
+        except BadParameter:
+            raise PreventUpdate from None  # the summary says what is wrong with the URL
+
+    @app.callback(
+        Output(Explore.MARK_FROM, "value"),
+        Input(Explore.TREND, "clickData"),
+        prevent_initial_call=True,
+    )
+    def day_from_chart(click: dict[str, Any] | None) -> str:
+        if not click or not click.get("points"):
+            raise PreventUpdate
+        return str(click["points"][0].get("x", ""))[:10]
+
+    @app.callback(
+        Output(Explore.MARK_MESSAGE, "children"),
+        Output(Explore.MARKED, "data"),
+        Input(Explore.MARK_ADD, "n_clicks"),
+        State(Explore.URL, "search"),
+        State(Explore.MARK_FROM, "value"),
+        State(Explore.MARK_TO, "value"),
+        State(Explore.MARK_TEXT, "value"),
+        State(Explore.MARKED, "data"),
+        prevent_initial_call=True,
+    )
+    def add_mark(
+        _clicks: int,
+        search: str | None,
+        first: str | None,
+        last: str | None,
+        text: str | None,
+        marked: int,
+    ) -> tuple[Any, int]:
+        person = current_person()
+        values = {"starts_on": first, "ends_on": last, "text": (text or "").strip()}
+        try:
+            params = dict(parse_qsl((search or "").lstrip("?")))
+            made = mark_from_form(services, params, values, person.name if person else None)
+        except (ValueError, BadParameter) as exc:
+            return dbc.Alert(str(exc), color="warning", dismissable=True), marked
+        said = f"Marked {made.starts_on.isoformat()}: {made.text} ({made.scope})."
+        return dbc.Alert(said, color="success", dismissable=True), marked + 1
 
 
 def register_heatmap_link(app: Dash) -> None:

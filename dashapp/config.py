@@ -12,7 +12,7 @@ import difflib
 import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,11 +28,18 @@ TEST_PREFIX = "FEEDBACKWALL_TEST_"
 
 @dataclass(frozen=True, slots=True)
 class MailServer:
-    """Where mail goes out (an SMTP server), and whom it comes from."""
+    """Where mail goes out (an SMTP server), how to talk to it, and whom it comes from."""
 
     host: str = "127.0.0.1"
     port: int = 25
     sender: str = "feedbackwall@localhost"
+    #: Upgrade the connection with STARTTLS (the certificate is verified) before anything else.
+    starttls: bool = False
+    #: SMTP AUTH after STARTTLS, when a user name is given.
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    #: CA certificates to verify the server with (a private CA); None: the system's.
+    ca_file: str | None = None
 
 
 class ConfigError(Exception):
@@ -67,6 +74,15 @@ class Playlist(BaseModel):
     theme: Literal["dark", "light"] = "dark"
 
 
+#: The channels an alert rule can post to, each a field of :class:`AlertRule`.
+CHANNELS: tuple[Literal["webhook", "email", "slack", "teams"], ...] = (
+    "webhook",
+    "email",
+    "slack",
+    "teams",
+)
+
+
 class AlertRule(BaseModel):
     """An alert (an `[[alerts]]` table): which responses, and where to post them."""
 
@@ -77,6 +93,13 @@ class AlertRule(BaseModel):
     #: fell significantly over the last *window* days against the days before.
     kind: Literal["response", "drop"] = "response"
     window: int = Field(default=7, ge=1, le=90)
+    #: Drop rules: the least fall in NPS points that alerts (besides being significant).
+    drop_points: float = Field(default=0.0, ge=0, le=200)
+    #: Drop rules: the fewest responses a cell needs in each window (0: the settings' min_n).
+    min_n: int = Field(default=0, ge=0, le=1_000_000)
+    #: Minutes after an alert during which the rule (for a drop: that cell) stays quiet;
+    #: what matches meanwhile is not sent. 0: no pause.
+    cooldown_minutes: int = Field(default=0, ge=0, le=7 * 24 * 60)
     #: Scores that trigger the rule, inclusive (default: detractors).
     min_score: int = Field(default=0, ge=0, le=10)
     max_score: int = Field(default=6, ge=0, le=10)
@@ -91,15 +114,31 @@ class AlertRule(BaseModel):
     #: Where to post it (JSON, HMAC-signed with *secret*) ...
     webhook: str | None = Field(default=None, pattern=r"^https?://")
     secret: str | None = Field(default=None, min_length=16)
-    #: ... or whom to mail it to (through the SMTP server in the settings).
+    #: ... or whom to mail it to (through the SMTP server in the settings) ...
     email: list[str] = Field(default_factory=list)
+    #: ... or a Slack incoming webhook (a Block Kit message) ...
+    slack: str | None = Field(default=None, pattern=r"^https?://")
+    #: ... or a Microsoft Teams workflow webhook (an Adaptive Card 1.4).
+    teams: str | None = Field(default=None, pattern=r"^https?://")
+
+    @property
+    def channel(self) -> Literal["webhook", "email", "slack", "teams"]:
+        """Where the rule's alerts go (exactly one channel is set)."""
+        for name in CHANNELS:
+            if getattr(self, name):
+                return name
+        raise AssertionError("validated rules have a channel")
 
     @model_validator(mode="after")
     def _one_action(self) -> AlertRule:
-        if bool(self.webhook) == bool(self.email):
-            raise ValueError("give either 'webhook' (with 'secret') or 'email'")
+        if sum(bool(getattr(self, name)) for name in CHANNELS) != 1:
+            raise ValueError(
+                "give exactly one of 'webhook' (with 'secret'), 'email', 'slack' or 'teams'"
+            )
         if self.webhook and not self.secret:
             raise ValueError("a webhook needs a 'secret' of at least 16 characters to sign with")
+        if self.min_score > self.max_score:
+            raise ValueError("'min_score' must not be above 'max_score'")
         return self
 
 
@@ -174,7 +213,29 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     mail_from: str = "feedbackwall@localhost"
+    #: STARTTLS before sending (certificate verified against the system's CAs or
+    #: *smtp_ca_file*), and SMTP AUTH when a user name is given.
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_ca_file: Path | None = None
     report: ReportConfig | None = None
+    #: When the reports people subscribed to go out (local time in *subscriptions_timezone*;
+    #: weekly ones on Mondays).
+    subscriptions_time: str = Field(default="07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    subscriptions_timezone: str = "UTC"
+    #: Where people reach this app: the base of links in alerts and mails (explore,
+    #: one-click unsubscribe).
+    public_url: str = Field(default="http://127.0.0.1:8050", pattern=r"^https?://[^\s]+$")
+
+    @model_validator(mode="after")
+    def _login_over_tls(self) -> Settings:
+        # A password sent in the clear is worse than no login: insist on STARTTLS.
+        if self.smtp_username and not self.smtp_starttls:
+            raise ValueError("smtp_username needs smtp_starttls = true (no login in the clear)")
+        if bool(self.smtp_username) != bool(self.smtp_password):
+            raise ValueError("give smtp_username and smtp_password together")
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -233,7 +294,15 @@ class Settings(BaseSettings):
 
     def mail_server(self) -> MailServer:
         """The SMTP server mail goes out through."""
-        return MailServer(self.smtp_host, self.smtp_port, self.mail_from)
+        return MailServer(
+            self.smtp_host,
+            self.smtp_port,
+            self.mail_from,
+            starttls=self.smtp_starttls,
+            username=self.smtp_username,
+            password=self.smtp_password,
+            ca_file=str(self.smtp_ca_file) if self.smtp_ca_file else None,
+        )
 
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called *name*, if any."""

@@ -24,6 +24,98 @@ def _section(title: str, *children: object, hint: str | None = None) -> html.Div
     )
 
 
+KINDS = [
+    {"label": "each matching response", "value": "response"},
+    {"label": "a significant NPS drop", "value": "drop"},
+]
+CHANNELS = [
+    {"label": "Slack", "value": "slack"},
+    {"label": "Teams", "value": "teams"},
+    {"label": "Webhook (signed JSON)", "value": "webhook"},
+    {"label": "E-mail", "value": "email"},
+]
+
+
+def _field(label: str, control: object, width: int = 2) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, className="fw-detail mb-0"), control], md=width)
+
+
+def _number(ident: str, placeholder: str, low: float, high: float) -> dbc.Input:
+    return dbc.Input(id=ident, type="number", min=low, max=high, placeholder=placeholder)
+
+
+def rule_form() -> html.Div:
+    """The form that makes or edits a rule (filled by the table's Edit buttons)."""
+    return html.Div(
+        [
+            dcc.Store(id=Admin.RULE_EDITING, data=None),
+            dbc.Row(
+                [
+                    _field("Name", dbc.Input(id=Admin.RULE_NAME, placeholder="detractors-de")),
+                    _field(
+                        "Alerts on",
+                        dbc.Select(id=Admin.RULE_KIND, options=KINDS, value="response"),
+                        3,
+                    ),
+                    _field("Brands", dbc.Input(id=Admin.RULE_BRAND, placeholder="all")),
+                    _field("Countries", dbc.Input(id=Admin.RULE_COUNTRY, placeholder="all")),
+                    _field("Touchpoints", dbc.Input(id=Admin.RULE_TOUCHPOINT, placeholder="all")),
+                ],
+                className="g-2 mb-2",
+            ),
+            dbc.Row(
+                [
+                    _field("Scores from", _number(Admin.RULE_MIN_SCORE, "0", 0, 10), 1),
+                    _field("to", _number(Admin.RULE_MAX_SCORE, "6", 0, 10), 1),
+                    _field("Drop threshold (points)", _number(Admin.RULE_DROP_POINTS, "0", 0, 200)),
+                    _field("Min n", _number(Admin.RULE_MIN_N, "settings' min n", 0, 1_000_000)),
+                    _field("Window (days)", _number(Admin.RULE_WINDOW, "7", 1, 90)),
+                    _field("Cooldown (minutes)", _number(Admin.RULE_COOLDOWN, "0", 0, 10080)),
+                ],
+                className="g-2 mb-2",
+            ),
+            dbc.Row(
+                [
+                    _field(
+                        "Channel",
+                        dbc.Select(id=Admin.RULE_CHANNEL, options=CHANNELS, value="slack"),
+                    ),
+                    _field(
+                        "Webhook URL or e-mail addresses",
+                        dbc.Input(id=Admin.RULE_TARGET, placeholder="https://hooks.slack.com/…"),
+                        5,
+                    ),
+                    _field(
+                        "Secret (webhook)",
+                        dbc.Input(
+                            id=Admin.RULE_SECRET,
+                            type="password",
+                            autocomplete="new-password",
+                            placeholder="16+ characters",
+                        ),
+                        3,
+                    ),
+                    dbc.Col(
+                        [
+                            dbc.Button("Save rule", id=Admin.RULE_SAVE, n_clicks=0),
+                            dbc.Button(
+                                "New",
+                                id=Admin.RULE_NEW,
+                                n_clicks=0,
+                                color="secondary",
+                                className="ms-1",
+                            ),
+                        ],
+                        md=2,
+                        className="d-flex align-items-end",
+                    ),
+                ],
+                className="g-2",
+            ),
+        ]
+    )
+
+
 def layout(**_query: str) -> html.Div:
     """The admin page; every table is filled by callbacks/admin.py."""
     screens = _section(
@@ -64,6 +156,23 @@ def layout(**_query: str) -> html.Div:
         hint="API tokens act with their owner's role (Authorization: Bearer fwa_...); ingest "
         "tokens let one source push responses (`feedbackwall sources token NAME`).",
     )
+    rules = _section(
+        "Alert rules",
+        rule_form(),
+        html.Div(id=Admin.RULE_MESSAGE, className="mt-2"),
+        html.Div(id=Admin.RULES, className="mt-2"),
+        hint="Rules made here alert like those of the configuration file (listed read-only). "
+        "A response rule alerts for each response in its score range; a drop rule when a "
+        "brand × country cell's NPS falls significantly (and by at least the drop threshold) "
+        "over the window. Secrets and channel URLs are write-only: leave them blank when "
+        "editing to keep them.",
+    )
+    subscriptions = _section(
+        "Report subscriptions",
+        html.Div(id=Admin.SUBSCRIPTIONS),
+        hint="People subscribe themselves at /subscriptions (daily or weekly, narrowed to "
+        "brands and countries); every mail carries a one-click unsubscribe link.",
+    )
     deliveries = _section(
         "Alert deliveries, newest first",
         html.Div(id=Admin.DELIVERIES),
@@ -72,7 +181,7 @@ def layout(**_query: str) -> html.Div:
         [
             navbar(),
             dcc.Store(id=Admin.CHANGED, data=0),
-            dbc.Container([screens, people, tokens, deliveries], fluid=True),
+            dbc.Container([screens, people, tokens, rules, subscriptions, deliveries], fluid=True),
         ],
         className="fw-page",
     )

@@ -35,6 +35,37 @@ def _values(text: str | None) -> list[str]:
     return [v for v in (text or "").split(",") if v]
 
 
+def trend_row() -> html.Div:
+    """The selection's rolling 7-day NPS with its annotations, and a form to mark an event.
+
+    Clicking the chart puts the clicked day in the form; the scope is the brand,
+    country and touchpoint chosen above when one of each is.
+    """
+    form = dbc.Row(
+        [
+            dbc.Col(dbc.Input(id=Explore.MARK_FROM, type="date"), md=2),
+            dbc.Col(dbc.Input(id=Explore.MARK_TO, type="date", placeholder="to (optional)"), md=2),
+            dbc.Col(
+                dbc.Input(id=Explore.MARK_TEXT, placeholder="What happened, e.g. carrier switched"),
+                md=5,
+            ),
+            dbc.Col(dbc.Button("Mark this event", id=Explore.MARK_ADD, n_clicks=0), width="auto"),
+        ],
+        className="g-2 align-items-center",
+    )
+    return html.Div(
+        [
+            dcc.Store(id=Explore.MARKED, data=0),
+            dcc.Graph(
+                id=Explore.TREND, config={"displayModeBar": False}, style={"height": "260px"}
+            ),
+            form,
+            html.Div(id=Explore.MARK_MESSAGE, className="mt-2"),
+        ],
+        className="fw-card p-3 mb-3",
+    )
+
+
 def layout(**query: str) -> html.Div:
     """The explore page; the controls start from the URL's values."""
     try:
@@ -119,6 +150,7 @@ def layout(**query: str) -> html.Div:
                 ],
                 className="g-3 mb-3",
             ),
+            trend_row(),
             html.Div(id=Explore.EXPORTS, className="mb-2"),
             html.Div(id=Explore.LIST, className="fw-feed"),
             html.Div(id=Explore.PAGER, className="my-3"),

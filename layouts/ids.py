@@ -130,6 +130,15 @@ class Explore:
     LIST = "explore-list"
     PAGER = "explore-pager"
     EXPORTS = "explore-exports"
+    #: The selection's trend chart (annotations on it) and marking an event from it.
+    TREND = "explore-trend"
+    MARK_FROM = "explore-mark-from"
+    MARK_TO = "explore-mark-to"
+    MARK_TEXT = "explore-mark-text"
+    MARK_ADD = "explore-mark-add"
+    MARK_MESSAGE = "explore-mark-message"
+    #: Bumped when an annotation is made, so the chart and summary redraw.
+    MARKED = "explore-marked"
 
 
 class Admin:
@@ -150,6 +159,43 @@ class Admin:
     TOKEN_MESSAGE = "admin-token-message"
     TOKENS = "admin-tokens"
     DELIVERIES = "admin-deliveries"
+    #: Alert rules: the form (one field per rule setting), its buttons, the table.
+    RULES = "admin-rules"
+    RULE_MESSAGE = "admin-rule-message"
+    RULE_EDITING = "admin-rule-editing"
+    RULE_NAME = "admin-rule-name"
+    RULE_KIND = "admin-rule-kind"
+    RULE_BRAND = "admin-rule-brand"
+    RULE_COUNTRY = "admin-rule-country"
+    RULE_TOUCHPOINT = "admin-rule-touchpoint"
+    RULE_MIN_SCORE = "admin-rule-min-score"
+    RULE_MAX_SCORE = "admin-rule-max-score"
+    RULE_DROP_POINTS = "admin-rule-drop-points"
+    RULE_MIN_N = "admin-rule-min-n"
+    RULE_WINDOW = "admin-rule-window"
+    RULE_COOLDOWN = "admin-rule-cooldown"
+    RULE_CHANNEL = "admin-rule-channel"
+    RULE_TARGET = "admin-rule-target"
+    RULE_SECRET = "admin-rule-secret"
+    RULE_SAVE = "admin-rule-save"
+    RULE_NEW = "admin-rule-new"
+
+    SUBSCRIPTIONS = "admin-subscriptions"
+
+    @staticmethod
+    def unsubscribe(subscription: object) -> dict[str, object]:
+        """The remove button of one report subscription (ALL matches every one)."""
+        return {"type": "admin-unsubscribe", "subscription": subscription}
+
+    @staticmethod
+    def rule_action(action: object, rule: object) -> dict[str, object]:
+        """A rule's button: *action* "pause", "resume", "delete" or "test" (ALL matches all)."""
+        return {"type": "admin-rule-action", "action": action, "rule": rule}
+
+    @staticmethod
+    def rule_edit(rule: object) -> dict[str, object]:
+        """The edit button of one stored rule (ALL matches every one)."""
+        return {"type": "admin-rule-edit", "rule": rule}
 
     @staticmethod
     def revoke(kind: object, token_id: object) -> dict[str, object]:

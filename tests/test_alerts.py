@@ -217,7 +217,7 @@ def test_alert005_email_action(sessions: sessionmaker[Session]) -> None:
 def test_alert006_a_rule_needs_one_action() -> None:
     from pydantic import ValidationError
 
-    with pytest.raises(ValidationError, match="either 'webhook'"):
+    with pytest.raises(ValidationError, match="exactly one of 'webhook'"):
         AlertRule(name="x")
     with pytest.raises(ValidationError, match="needs a 'secret'"):
         AlertRule(name="x", webhook="https://hooks.example/x")

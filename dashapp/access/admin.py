@@ -6,14 +6,21 @@ as detached rows whose columns are loaded (nothing is loaded lazily later).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.access import ingest_tokens, tokens, users
 from dashapp.access.tokens import Kind
 from dashapp.access.users import Role
-from dashapp.store.models import AccessToken, IngestToken, User
+from dashapp.config import AlertRule
+from dashapp.store import rules
+from dashapp.store.models import AccessToken, IngestToken, StoredAlertRule, User
+
+# Re-exported: callbacks catch it without importing the store.
+from dashapp.store.rules import RuleError as RuleError
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +81,50 @@ def revoke(sessions: sessionmaker[Session], kind: str, token_id: int) -> None:
             ingest_tokens.revoke(session, token_id)
         else:
             tokens.revoke(session, token_id)
+
+
+def alert_rules(sessions: sessionmaker[Session]) -> list[StoredAlertRule]:
+    """The rules made on /admin or through the API, by name."""
+    with sessions() as session:
+        return rules.listing(session)
+
+
+def alert_rule(sessions: sessionmaker[Session], name: str) -> tuple[AlertRule, bool] | None:
+    """Stored rule *name* (secret included, for sending) and whether it is paused."""
+    with sessions() as session:
+        row = rules.by_name(session, name)
+        return None if row is None else (AlertRule.model_validate(row.definition), row.paused)
+
+
+def save_alert_rule(
+    sessions: sessionmaker[Session],
+    values: dict[str, Any],
+    *,
+    original: str | None,
+    reserved: set[str],
+    who: str | None,
+    paused: bool | None = None,
+) -> AlertRule:
+    """Create (*original* None) or replace a stored rule; RuleError naming the field."""
+    with sessions.begin() as session:
+        return rules.put(
+            session,
+            values,
+            original=original,
+            reserved=reserved,
+            who=who,
+            now=dt.datetime.now(dt.UTC),
+            paused=paused,
+        )
+
+
+def pause_alert_rule(sessions: sessionmaker[Session], name: str, paused: bool) -> bool:
+    """Pause or resume stored rule *name*; whether it exists."""
+    with sessions.begin() as session:
+        return rules.set_paused(session, name, paused, dt.datetime.now(dt.UTC))
+
+
+def delete_alert_rule(sessions: sessionmaker[Session], name: str) -> bool:
+    """Delete stored rule *name*; whether it existed."""
+    with sessions.begin() as session:
+        return rules.delete(session, name)

@@ -8,6 +8,7 @@ colours come from the screen's theme (dark or light, :data:`THEMES`).
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,7 +16,9 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from dashapp.figures.nps_engine import GroupNps, RollingPoint
+from dashapp.ingest.validation import safe_text
 from dashapp.labels.stats import LabelStat
+from dashapp.metrics.annotations import Mark
 from dashapp.metrics.nps import Nps
 from dashapp.metrics.queries import Counts
 
@@ -345,9 +348,14 @@ def trends(
     short: Sequence[RollingPoint],
     scale: float = 1.0,
     theme: str = DEFAULT_THEME,
+    marks: Sequence[Mark] = (),
 ) -> go.Figure:
     """Rolling NPS per brand: the *long* window's points as solid lines, the *short* one's as
-    dotted ones in the same colour."""
+    dotted ones in the same colour.
+
+    *marks* (annotations) are drawn as in Grafana: a dashed line for a day, a shaded
+    band for a range, each with a marker at the top whose hover gives its text.
+    """
     if not long:
         return empty("No history yet", scale, theme)
     brands = sorted({p.group["brand"] for p in long})
@@ -371,6 +379,83 @@ def trends(
             )
     fig = _layout(fig, scale, theme)
     fig.update_yaxes(title=None, tickformat="+d")
+    first, last = min(p.day for p in long), max(p.day for p in long)
+    annotate(fig, [m for m in marks if m.ends_on >= first and m.starts_on <= last], scale)
+    return fig
+
+
+#: Annotation colour, and how much of its text a chart prints beside the line.
+MARK_COLOUR = "#8e6bd8"
+MARK_LABEL = 32
+
+
+def annotate(fig: go.Figure, marks: Sequence[Mark], scale: float = 1.0) -> go.Figure:
+    """Draw *marks* on a date-axis *fig*: lines or bands, hover markers, short labels."""
+    if not marks:
+        return fig
+    for mark in marks:
+        if mark.starts_on == mark.ends_on:
+            fig.add_shape(
+                type="line",
+                x0=mark.starts_on,
+                x1=mark.starts_on,
+                y0=0,
+                y1=1,
+                yref="paper",
+                line={"color": MARK_COLOUR, "width": 1.5 * scale, "dash": "dash"},
+                layer="below",
+            )
+        else:
+            fig.add_shape(
+                type="rect",
+                x0=mark.starts_on,
+                x1=mark.ends_on,
+                y0=0,
+                y1=1,
+                yref="paper",
+                fillcolor=MARK_COLOUR,
+                opacity=0.12,
+                line={"width": 0},
+                layer="below",
+            )
+        # Plotly reads <b>, <br> and the like in text: typed markup is shown, not applied.
+        plain = safe_text(mark.text)
+        plain = plain if len(plain) <= MARK_LABEL else plain[: MARK_LABEL - 1] + "…"
+        short = html.escape(plain, quote=False)
+        fig.add_annotation(
+            x=mark.starts_on,
+            y=1,
+            yref="paper",
+            text=short,
+            showarrow=False,
+            xanchor="left",
+            yanchor="top",
+            font={"size": 11 * scale, "color": MARK_COLOUR},
+        )
+    when = [
+        m.starts_on.isoformat()
+        if m.starts_on == m.ends_on
+        else f"{m.starts_on.isoformat()} – {m.ends_on.isoformat()}"
+        for m in marks
+    ]
+    # The hover: one marker per annotation on a hidden axis at the top of the plot.
+    fig.add_scatter(
+        x=[m.starts_on for m in marks],
+        y=[1.0] * len(marks),
+        yaxis="y2",
+        mode="markers",
+        marker={"symbol": "triangle-down", "size": 12 * scale, "color": MARK_COLOUR},
+        hovertext=[
+            f"{w}<br>{html.escape(safe_text(m.text), quote=False)}<br>({html.escape(m.scope)})"
+            for w, m in zip(when, marks, strict=True)
+        ],
+        hoverinfo="text",
+        showlegend=False,
+        name="annotations",
+    )
+    fig.update_layout(
+        yaxis2={"overlaying": "y", "range": [0, 1.02], "visible": False, "fixedrange": True}
+    )
     return fig
 
 

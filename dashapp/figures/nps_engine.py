@@ -26,7 +26,9 @@ from dashapp.labels.discovered import ThemeView
 from dashapp.labels.discovered import latest as latest_themes
 from dashapp.labels.stats import LabelStat, label_stats
 from dashapp.labels.taxonomy import Taxonomy
+from dashapp.metrics import annotations as marks
 from dashapp.metrics import nps, queries
+from dashapp.metrics.annotations import Mark
 from dashapp.metrics.params import resolve_filters
 from dashapp.metrics.queries import Counts, Filters
 from dashapp.metrics.windows import (
@@ -225,6 +227,32 @@ class NpsEngine:
         """NPS over everything the filters select in the window."""
         rows = self.nps_by((), window=window, as_of=as_of, filters=filters)
         return rows[0].nps if rows else self._nps((0, 0, 0))
+
+    def annotations(
+        self, *, days: int = 90, as_of: dt.datetime | None = None, filters: Filters = Filters()
+    ) -> list[Mark]:
+        """Annotations over the *days* UTC days to as_of's day that charts of *filters* show."""
+        last = (as_of or dt.datetime.now(dt.UTC)).date()
+        first = last - dt.timedelta(days=days - 1)
+        return self._cached(
+            "annotations",
+            (first, last, filters),
+            lambda session: marks.between(session, first, last, filters),
+        )
+
+    def around(
+        self, mark: Mark, *, days: int = 14, filters: Filters = Filters()
+    ) -> tuple[nps.Nps, nps.Nps, nps.Change]:
+        """NPS of the *days* days before *mark* against the *days* after it, and the test.
+
+        Before: the days up to its first day (excluded); after: from the day after its
+        last. The annotated days themselves count on neither side.
+        """
+        start = dt.datetime.combine(mark.starts_on, dt.time(), dt.UTC)
+        end = dt.datetime.combine(mark.ends_on, dt.time(), dt.UTC) + dt.timedelta(days=1)
+        before = self.total(window=days, as_of=start, filters=filters)
+        after = self.total(window=days, as_of=end + dt.timedelta(days=days), filters=filters)
+        return before, after, nps.compare(after, before)
 
     def rolling(
         self,

@@ -65,7 +65,8 @@ def chart(
         cells = engine.nps_by(("brand", "country"), window=MAIN_DAYS, as_of=as_of, filters=filters)
         return charts.heatmap(cells, scale, theme)
     if name == "trends":
-        return charts.trends(*trend_points(engine, filters, as_of), scale, theme)
+        marks = engine.annotations(days=TREND_DAYS, as_of=as_of, filters=filters)
+        return charts.trends(*trend_points(engine, filters, as_of), scale, theme, marks)
     if name == "volume":
         return charts.volume(volume_days(engine, filters, as_of), scale, theme)
     raise KeyError(name)

@@ -10,23 +10,29 @@ rule must not cost the day its report.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.utils import make_msgid
 from pathlib import Path
 
 from jinja2 import Environment, select_autoescape
+from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp.access import subscriptions
 from dashapp.config import MailServer, ReportConfig
+from dashapp.figures import charts
 from dashapp.figures.charts import signed
-from dashapp.figures.nps_engine import NpsEngine
+from dashapp.figures.nps_engine import NpsEngine, RollingPoint
 from dashapp.ingest.validation import safe_text
 from dashapp.jobs import mail
 from dashapp.labels.discovered import ThemeView
 from dashapp.labels.stats import LabelStat
 from dashapp.masking import mask
 from dashapp.metrics import nps
+from dashapp.metrics.annotations import Mark
 from dashapp.metrics.queries import FeedItem, Filters
 from dashapp.metrics.windows import MAIN_DAYS, REPORT_DAYS, SHORT_DAYS, start_of
 
@@ -60,6 +66,19 @@ class Report:
     themes: list[ThemeView]
     #: "" for the whole business, else e.g. "Velora" or "DE".
     scope: str = ""
+    #: Rolling 30- and 7-day NPS per brand over the 90 days to *day* (the chart in the mail).
+    trend_30: list[RollingPoint] = field(default_factory=list)
+    trend_7: list[RollingPoint] = field(default_factory=list)
+    #: Annotations over the chart's 90 days.
+    marks: list[Mark] = field(default_factory=list)
+    #: "daily" (the day) or "weekly" (the 7 days to *day*), and the days the cells cover.
+    cadence: str = "daily"
+    cell_days: int = 30
+
+    @property
+    def days(self) -> int:
+        """Days the report is about: 1, or 7 for the weekly one."""
+        return 7 if self.cadence == "weekly" else 1
 
 
 def _line(scope: str, current: nps.Nps, previous: nps.Nps, before: str = "") -> Line:
@@ -71,27 +90,37 @@ LABEL_MOVERS = 5
 LABEL_MIN_VOLUME = 10
 
 
-def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: str = "") -> Report:
+def build(
+    engine: NpsEngine,
+    day: dt.date,
+    filters: Filters = Filters(),
+    scope: str = "",
+    cadence: str = "daily",
+) -> Report:
     """The report of UTC *day*: the day, 7 and 30 days against the periods before, per cell.
 
     *filters* narrow it to a brand or country (for that brand's or country's recipients).
+    The weekly one is about the 7 days to *day*: the week and 30 days against the
+    periods before, each cell's week against the week before, the week's comments.
     """
     end = dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(days=1)
+    weekly = cadence == "weekly"
+    cell_days = SHORT_DAYS if weekly else MAIN_DAYS
     totals = []
-    for window in REPORT_DAYS:
+    for window in (SHORT_DAYS, MAIN_DAYS) if weekly else REPORT_DAYS:
         current = engine.total(window=window, as_of=end, filters=filters)
         previous = engine.total(window=window, as_of=start_of(end, window), filters=filters)
         totals.append(_line(period(day, window), current, previous, before(day, window)))
     now = {
         tuple(r.group.values()): r.nps
-        for r in engine.nps_by(("brand", "country"), window=MAIN_DAYS, as_of=end, filters=filters)
+        for r in engine.nps_by(("brand", "country"), window=cell_days, as_of=end, filters=filters)
     }
     earlier = {
         tuple(r.group.values()): r.nps
         for r in engine.nps_by(
             ("brand", "country"),
-            window=MAIN_DAYS,
-            as_of=start_of(end, MAIN_DAYS),
+            window=cell_days,
+            as_of=start_of(end, cell_days),
             filters=filters,
         )
     }
@@ -101,7 +130,7 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     cells.sort(key=lambda c: (not c.change.significant, -abs(c.change.delta or 0)))
     # The day's own comments, asked of the day itself: (end - 1 day, end], the window
     # its figures count, however many responses came in on the day or since.
-    start = start_of(end, 1)
+    start = start_of(end, SHORT_DAYS if weekly else 1)
     detractors = engine.comments_between(
         start, end, filters=filters, max_score=nps.DETRACTOR_MAX, limit=3
     )
@@ -124,6 +153,11 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
         labels=movers[:LABEL_MOVERS],
         themes=themes[:5],
         scope=scope,
+        trend_30=engine.rolling(("brand",), window=30, days=90, as_of=end, filters=filters),
+        trend_7=engine.rolling(("brand",), window=7, days=90, as_of=end, filters=filters),
+        marks=engine.annotations(days=90, as_of=end, filters=filters),
+        cadence=cadence,
+        cell_days=cell_days,
     )
 
 
@@ -179,48 +213,137 @@ def _fmt(value: float | None) -> str:
     return "–" if value is None else signed(value)
 
 
-def html(report: Report) -> str:
-    """The e-mail body (autoescaped: comments are text; no control characters); printed, the PDF."""
+def html(report: Report, chart: str | None = None, unsubscribe: str | None = None) -> str:
+    """The e-mail body (autoescaped: comments are text; no control characters); printed, the PDF.
+
+    *chart* is the trend image's address: ``cid:...`` in the mail, a data URL in the PDF;
+    *unsubscribe* the subscriber's one-click link.
+    """
     return safe_text(
-        _TEMPLATE.render(r=report, fmt=_fmt, move=_move, masked=mask, period=period, before=before)
+        _TEMPLATE.render(
+            r=report,
+            fmt=_fmt,
+            move=_move,
+            masked=mask,
+            period=period,
+            before=before,
+            chart=chart,
+            unsubscribe=unsubscribe,
+        )
     )
 
 
-def pdf(report: Report) -> bytes:
-    """The report as a PDF: the mail's HTML, printed by headless Chromium."""
+def text(report: Report) -> str:
+    """The report as plain text (the mail's text/plain part): the same figures, no markup."""
+    scope = f" · {report.scope}" if report.scope else ""
+    title = f"Feedback Wall · {report.cadence} report for {period(report.day, report.days)}"
+    lines = [f"{title}{scope}", ""]
+    lines += [
+        f"{t.scope}: NPS {_fmt(t.current.nps)} (n {t.current.n}), {_move(t)} against {t.before}"
+        for t in report.totals
+    ]
+    lines += ["", f"Brand × country, {period(report.day, report.cell_days)}:"]
+    lines += [
+        f"  {c.scope}: {_fmt(c.current.nps)} (n {c.current.n}), {_move(c)}" for c in report.cells
+    ]
+    if report.labels:
+        lines += ["", f"Labels that moved most, {period(report.day, 7)}:"]
+        lines += [
+            f"  {s.path}: {_fmt(s.nps.nps)} (n {s.volume}), {s.change.delta:+.1f}"
+            f" ({'significant' if s.change.significant else 'within noise'})"
+            for s in report.labels
+        ]
+    lines += ["", f"In their words, {period(report.day, report.days)}:"]
+    for item in report.detractors + report.promoters:
+        lines.append(f"  {item.score} · {item.brand} · {item.country} · {item.touchpoint}")
+        lines.append(f"    {mask(item.comment or '')}")
+    return safe_text("\n".join(lines) + "\n")
+
+
+#: The trend chart in the mail, in pixels: readable in a mail client's column.
+CHART_SIZE = (900, 420)
+
+
+def chart_png(report: Report) -> bytes | None:
+    """The report's trend chart as PNG, or None (no history, or no browser to draw it)."""
+    from dashapp.web.chart_export import PRINT_THEME, ExportFailed, render
+
+    if not report.trend_30:
+        return None
+    figure = charts.trends(report.trend_30, report.trend_7, theme=PRINT_THEME, marks=report.marks)
+    try:
+        return render(figure, "png", CHART_SIZE)
+    except ExportFailed as exc:
+        log.warning("daily report %s goes without its chart: %s", report.day, exc)
+        return None
+
+
+def pdf(report: Report, png: bytes | None = None) -> bytes:
+    """The report as a PDF: the mail's HTML (the chart inline), printed by headless Chromium."""
     from dashapp.web.chart_export import print_pdf
 
-    return print_pdf(html(report))
+    chart = f"data:image/png;base64,{base64.b64encode(png).decode()}" if png else None
+    return print_pdf(html(report, chart))
 
 
-def send(report: Report, recipients: list[str], server: MailServer) -> None:
-    """Mail the report as HTML with the PDF attached to *recipients*.
+def message(report: Report, recipients: list[str], unsubscribe: str | None = None) -> EmailMessage:
+    """The report's mail: text and HTML alternatives, the chart inline, the PDF attached.
 
-    Without a PDF (no browser, a failed render) the mail still goes and says
-    why: the day's figures matter more than their attachment.
+    multipart/mixed [multipart/alternative [text/plain, multipart/related [text/html,
+    image/png]], application/pdf]. Without a PDF (no browser, a failed render)
+    the mail still goes and says why: the day's figures matter more than their
+    attachment. A subscriber's mail carries *unsubscribe*, the one-click link, in
+    RFC 8058's List-Unsubscribe and List-Unsubscribe-Post headers and in both bodies.
     """
     from dashapp.web.chart_export import ExportFailed
 
-    message = EmailMessage()
+    mail_message = EmailMessage()
+    note = ""
     scope = f" · {report.scope}" if report.scope else ""
-    message["Subject"] = f"Feedback Wall daily report {report.day.isoformat()}{scope}"
-    message["To"] = ", ".join(recipients)
+    what = f"{report.cadence} report {report.day.isoformat()}"
+    mail_message["Subject"] = f"Feedback Wall {what}{scope}"
+    mail_message["To"] = ", ".join(recipients)
+    if unsubscribe:
+        mail_message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        mail_message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        note += f"\nUnsubscribe (one click, no sign-in): {unsubscribe}\n"
+    png = chart_png(report)
     try:
-        attachment: bytes | None = pdf(report)
-        message.set_content("This report is HTML; the PDF is attached.")
+        attachment: bytes | None = pdf(report, png)
+        note = "The PDF is attached." + note
     except ExportFailed as exc:
         log.warning("daily report %s goes without its PDF: %s", report.day, exc)
         attachment = None
-        message.set_content(f"This report is HTML; its PDF could not be made: {exc}")
-    message.add_alternative(html(report), subtype="html")
+        note = f"No PDF this time: its PDF could not be made: {exc}" + note
+    mail_message.set_content(f"{text(report)}\n{note}\n")
+    cid = make_msgid("chart", domain="feedbackwall")
+    mail_message.add_alternative(
+        html(report, f"cid:{cid[1:-1]}" if png else None, unsubscribe), subtype="html"
+    )
+    if png is not None:
+        html_part = mail_message.get_body(("html",))
+        assert html_part is not None
+        html_part.add_related(
+            png, "image", "png", cid=cid, disposition="inline", filename="trend.png"
+        )
     if attachment is not None:
-        message.add_attachment(
+        mail_message.add_attachment(
             attachment,
             maintype="application",
             subtype="pdf",
             filename=f"feedbackwall-{report.day}.pdf",
         )
-    mail.send(server, message)
+    return mail_message
+
+
+def send(
+    report: Report,
+    recipients: list[str],
+    server: MailServer,
+    unsubscribe: str | None = None,
+) -> None:
+    """Mail the report (see :func:`message`) to *recipients*."""
+    mail.send(server, message(report, recipients, unsubscribe))
 
 
 def send_all(
@@ -231,4 +354,42 @@ def send_all(
     for scope, filters, recipients in routes(config):
         send(build(engine, day, filters, scope), recipients, server)
         sent.append((scope, recipients))
+    return sent
+
+
+def cadences_on(today: dt.date) -> tuple[str, ...]:
+    """The subscriptions whose report goes out on *today*: daily ones, weekly ones on Mondays."""
+    return ("daily", "weekly") if today.weekday() == 0 else ("daily",)
+
+
+def send_subscriptions(
+    engine: NpsEngine,
+    sessions: sessionmaker[Session],
+    today: dt.date,
+    server: MailServer,
+    key: str,
+    base_url: str,
+) -> int:
+    """Mail each subscription due *today* its report of yesterday (the week to Sunday on
+    Mondays), narrowed to its brands and countries, with its one-click unsubscribe link.
+
+    One subscriber's refused address never stops the others; how many were sent.
+    """
+    day = today - dt.timedelta(days=1)
+    built: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Report] = {}
+    sent = 0
+    for sub in subscriptions.due(sessions, cadences_on(today)):
+        brands, countries = tuple(sub.brands), tuple(sub.countries)
+        key_of = (sub.cadence, brands, countries)
+        if key_of not in built:
+            scope = " · ".join(p for p in (", ".join(brands), ", ".join(countries)) if p)
+            built[key_of] = build(engine, day, Filters(brands, countries), scope, sub.cadence)
+        link = f"{base_url.rstrip('/')}/unsubscribe?t={subscriptions.token(key, sub.id)}"
+        try:
+            send(built[key_of], [sub.email], server, unsubscribe=link)
+        except OSError as exc:
+            log.warning("subscription %s (%s) not sent: %s", sub.id, sub.email, exc)
+            continue
+        subscriptions.mark_sent(sessions, sub.id, dt.datetime.now(dt.UTC))
+        sent += 1
     return sent

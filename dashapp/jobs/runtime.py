@@ -19,10 +19,11 @@ from dashapp.figures.nps_engine import NpsEngine
 from dashapp.ingest.erasure import apply_retention
 from dashapp.ingest.pipeline import Retention, ingest
 from dashapp.ingest.validation import TimeBounds
-from dashapp.jobs.alerts import Deliverer, scan, scan_drops
+from dashapp.jobs.alerts import Deliverer, rules_in_force, scan, scan_drops
 from dashapp.jobs.scheduler import Poller, add_poller, build_scheduler, when_leased
 from dashapp.labels import store as label_store
 from dashapp.labels.discovered import run_discovery
+from dashapp.masking import Masker
 from dashapp.store.db import make_engine, make_sessionmaker
 from dashapp.store.lease import Lease
 from dashapp.store.models import Response
@@ -73,28 +74,40 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     if not lease.renew():
         log.info("another process holds the scheduler lease; this one stands by")
     scheduler = build_scheduler(pollers(settings, sessions), lease)
-    if settings.alerts:
-        deliverer = Deliverer(sessions, settings.alerts, settings.mail_server())
-        # Drops are rare and cheap to recompute; no cache to keep coherent.
-        engine = NpsEngine(sessions, NullCache())
-        jobs = {
-            "alerts:scan": (
-                lambda: scan(
-                    sessions,
-                    settings.alerts,
-                    dt.datetime.now(dt.UTC),
-                    dt.timedelta(hours=settings.alert_horizon_hours),
-                ),
-                ALERT_INTERVAL,
+    # Rules come from the configuration and from /admin: asked again every round, so a
+    # rule made, paused or deleted there takes effect without a restart.
+    rules = partial(rules_in_force, sessions, settings.alerts)
+    deliverer = Deliverer(
+        sessions,
+        rules,
+        settings.mail_server(),
+        mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
+        base_url=settings.public_url,
+    )
+    # Drops are rare and cheap to recompute; no cache to keep coherent.
+    engine = NpsEngine(
+        sessions,
+        NullCache(),
+        min_n=settings.min_n,
+    )
+    jobs = {
+        "alerts:scan": (
+            lambda: scan(
+                sessions,
+                rules,
+                dt.datetime.now(dt.UTC),
+                dt.timedelta(hours=settings.alert_horizon_hours),
             ),
-            "alerts:drops": (
-                lambda: scan_drops(engine, settings.alerts, dt.datetime.now(dt.UTC)),
-                DROP_INTERVAL,
-            ),
-            "alerts:deliver": (deliverer.deliver, ALERT_INTERVAL),
-        }
-        for job_id, (job, seconds) in jobs.items():
-            _every(scheduler, lease, job_id, job, seconds)
+            ALERT_INTERVAL,
+        ),
+        "alerts:drops": (
+            lambda: scan_drops(engine, rules, dt.datetime.now(dt.UTC)),
+            DROP_INTERVAL,
+        ),
+        "alerts:deliver": (deliverer.deliver, ALERT_INTERVAL),
+    }
+    for job_id, (job, seconds) in jobs.items():
+        _every(scheduler, lease, job_id, job, seconds)
     if settings.report is not None:
         hour, minute = (int(part) for part in settings.report.time.split(":"))
         scheduler.add_job(
@@ -109,6 +122,19 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             coalesce=True,
             misfire_grace_time=3600,
         )
+    hour, minute = (int(part) for part in settings.subscriptions_time.split(":"))
+    scheduler.add_job(
+        when_leased(partial(_send_subscriptions, settings), lease),
+        "cron",
+        hour=hour,
+        minute=minute,
+        timezone=settings.subscriptions_timezone,
+        id="report:subscriptions",
+        name="subscribed reports",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=3600,
+    )
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
     _every(
         scheduler,
@@ -238,6 +264,22 @@ def _send_report(settings: Settings) -> None:
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     engine = build_services(settings).nps
     report.send_all(engine, yesterday, settings.report, settings.mail_server())
+
+
+def _send_subscriptions(settings: Settings) -> None:
+    from dashapp.access.subscriptions import signing_key
+    from dashapp.jobs import report
+    from dashapp.services import build_services
+
+    services = build_services(settings)
+    report.send_subscriptions(
+        services.nps,
+        services.sessions,
+        dt.datetime.now(dt.UTC).date(),
+        settings.mail_server(),
+        signing_key(settings, services.sessions),
+        settings.public_url,
+    )
 
 
 def _start_demo(

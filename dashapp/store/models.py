@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     Index,
     Integer,
@@ -321,6 +323,61 @@ class AlertDelivery(Base):
     failed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_status: Mapped[int | None] = mapped_column(Integer)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class StoredAlertRule(Base):
+    """An alert rule made on /admin or through the API (TOML rules are not stored).
+
+    *definition* is the rule as :class:`dashapp.config.AlertRule` validates it,
+    secret included (write-only: never shown back).
+    """
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    #: Who made the last change (a user name; "api" for a token without one).
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Subscription(Base):
+    """A person's own subscription to the daily or weekly report, narrowed as they chose."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("user_id", "cadence", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    #: "daily" or "weekly" (Mondays, the week to Sunday).
+    cadence: Mapped[str] = mapped_column(String(16))
+    brands: Mapped[list[str]] = mapped_column(JSONType)
+    countries: Mapped[list[str]] = mapped_column(JSONType)
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class Annotation(Base):
+    """An event marked on the trend charts: a day or a range, a text, a scope."""
+
+    __tablename__ = "annotations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: UTC days, inclusive; one day when they are equal.
+    starts_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    text: Mapped[str] = mapped_column(String(500))
+    #: The scope: None for each means everything.
+    brand: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str | None] = mapped_column(String(2))
+    touchpoint: Mapped[str | None] = mapped_column(String(100))
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 class SchedulerLease(Base):

@@ -90,14 +90,14 @@ def browser_path() -> str | None:
     return next((found for name in BROWSERS if (found := shutil.which(name))), None)
 
 
-def render(fig: go.Figure, fmt: str) -> bytes:
-    """*fig* as *fmt* bytes, through this process's one browser.
+def render(fig: go.Figure, fmt: str, size: tuple[int, int] = SIZE) -> bytes:
+    """*fig* as *fmt* bytes of *size* pixels, through this process's one browser.
 
     Raises :class:`ExportUnavailable` when there is no browser (or it does not
     start) and :class:`ExportFailed` for any other failure, each saying what.
     """
     global _browser
-    opts = {"format": fmt, "width": SIZE[0], "height": SIZE[1], "scale": 1}
+    opts = {"format": fmt, "width": size[0], "height": size[1], "scale": 1}
     # One browser per process, shared by all requests; kaleido is not made
     # for concurrent calls, so they take turns.
     with _lock:

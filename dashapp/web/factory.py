@@ -19,10 +19,13 @@ from dashapp.config import Settings
 from dashapp.services import attach, build_services
 from dashapp.store.db import SERVING
 from dashapp.web import answer_cache, dash_requests, errors, security
+from dashapp.web.annotations_api import annotations_api
 from dashapp.web.api import MAX_BODY_BYTES, api
 from dashapp.web.build import BUILD, CONFIG_KEY, build_of
 from dashapp.web.chart_export import charts
 from dashapp.web.exports import exports
+from dashapp.web.rules_api import rules_api
+from dashapp.web.subscriptions import pages as subscription_pages
 from layouts.not_found import is_page
 from layouts.shell import shell
 
@@ -73,13 +76,22 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     csrf = CSRFProtect(server)
     # Token-authenticated (no cookies to abuse) and JSON-only: not form posts.
     csrf.exempt(api)
+    csrf.exempt(rules_api)
+    csrf.exempt(annotations_api)
+    # RFC 8058: a mail client posts the one-click unsubscribe without any token of ours.
+    csrf.exempt("dashapp.web.subscriptions.unsubscribe")
     server.register_blueprint(api)
+    server.register_blueprint(rules_api)
+    server.register_blueprint(annotations_api)
+    server.register_blueprint(subscription_pages)
     server.register_blueprint(views)
     ratelimit.install(server, settings)
     server.register_blueprint(exports)
     server.register_blueprint(charts)
     errors.install(server)
     auth.protect(server, api.name, Role.analyst)
+    auth.protect(server, rules_api.name, Role.admin)
+    auth.protect(server, annotations_api.name, Role.analyst)
     auth.protect(server, exports.name, Role.analyst)
     auth.protect(server, charts.name, Role.analyst)
 

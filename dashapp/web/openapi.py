@@ -148,6 +148,214 @@ def _figures(extra: list[dict[str, Any]], key: str) -> dict[str, Any]:
     }
 
 
+ALERT_RULE = {
+    "type": "object",
+    "description": "An alert rule, as an [[alerts]] table of the TOML configuration takes it"
+    " (README, Alerts); exactly one of webhook (with secret), email, slack, teams.",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+$", "maxLength": 64},
+        "kind": {"type": "string", "enum": ["response", "drop"]},
+        "min_score": {"type": "integer", "minimum": 0, "maximum": 10},
+        "max_score": {"type": "integer", "minimum": 0, "maximum": 10},
+        "brand": {"type": "array", "items": {"type": "string"}},
+        "country": {"type": "array", "items": {"type": "string"}},
+        "touchpoint": {"type": "array", "items": {"type": "string"}},
+        "labels": {"type": "array", "items": {"type": "string"}},
+        "with_comment": {"type": "boolean"},
+        "window": {"type": "integer", "minimum": 1, "maximum": 90},
+        "drop_points": {"type": "number", "minimum": 0, "maximum": 200},
+        "min_n": {"type": "integer", "minimum": 0},
+        "cooldown_minutes": {"type": "integer", "minimum": 0, "maximum": 10080},
+        "webhook": {"type": "string", "pattern": "^https?://"},
+        "secret": {"type": "string", "minLength": 16, "writeOnly": True},
+        "email": {"type": "array", "items": {"type": "string"}},
+        "slack": {"type": "string", "pattern": "^https?://"},
+        "teams": {"type": "string", "pattern": "^https?://"},
+        "paused": {"type": "boolean"},
+    },
+}
+_ADMIN: list[dict[str, list[str]]] = [{"token": []}, {"session": []}]
+_RULE_ERRORS = {
+    "401": _json(ERROR, "not signed in and no valid API token"),
+    "403": _json(ERROR, "the user is not an admin"),
+}
+_NAME = {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _rule_paths() -> dict[str, Any]:
+    body = {"required": True, "content": {"application/json": {"schema": ALERT_RULE}}}
+    invalid = _json(ERROR, "not a valid rule: `error` names the field")
+    return {
+        "/api/v1/alert-rules": {
+            "get": {
+                "security": _ADMIN,
+                "responses": {
+                    "200": _json({"type": "object"}, "every rule, secrets left out"),
+                    **_RULE_ERRORS,
+                },
+            },
+            "post": {
+                "security": _ADMIN,
+                "requestBody": body,
+                "responses": {
+                    "201": _json({"type": "object"}, "made"),
+                    "400": _json(ERROR, "the body is not a JSON object"),
+                    "422": invalid,
+                    **_RULE_ERRORS,
+                },
+            },
+        },
+        "/api/v1/alert-rules/{name}": {
+            "parameters": [_NAME],
+            "put": {
+                "security": _ADMIN,
+                "requestBody": body,
+                "responses": {
+                    "200": _json({"type": "object"}, "replaced; a secret not given is kept"),
+                    "400": _json(ERROR, "the body is not a JSON object"),
+                    "404": _json(ERROR, "no such stored rule"),
+                    "409": _json(ERROR, "a rule of the configuration file (read-only)"),
+                    "422": invalid,
+                    **_RULE_ERRORS,
+                },
+            },
+            "patch": {
+                "security": _ADMIN,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["paused"],
+                                "properties": {"paused": {"type": "boolean"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {
+                    "200": _json({"type": "object"}, "paused or resumed"),
+                    "400": _json(ERROR, "the body is not a JSON object"),
+                    "404": _json(ERROR, "no such stored rule"),
+                    "422": invalid,
+                    **_RULE_ERRORS,
+                },
+            },
+            "delete": {
+                "security": _ADMIN,
+                "responses": {
+                    "200": _json({"type": "object"}, "deleted; its deliveries stay in the log"),
+                    "404": _json(ERROR, "no such stored rule"),
+                    **_RULE_ERRORS,
+                },
+            },
+        },
+        "/api/v1/alert-rules/{name}/test": {
+            "parameters": [_NAME],
+            "post": {
+                "security": _ADMIN,
+                "responses": {
+                    "200": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "ok": {"type": "boolean"},
+                                "status": {"type": "integer", "nullable": True},
+                                "answer": {"type": "string"},
+                                "error": {"type": "string", "nullable": True},
+                            },
+                        },
+                        "a sample alert was sent now: what the receiver answered",
+                    ),
+                    "404": _json(ERROR, "no such rule"),
+                    **_RULE_ERRORS,
+                },
+            },
+        },
+    }
+
+
+ANNOTATION = {
+    "type": "object",
+    "description": "An event marked on the trend charts: a UTC day or range, a text, a scope.",
+    "required": ["starts_on", "text"],
+    "properties": {
+        "starts_on": {"type": "string", "format": "date"},
+        "ends_on": {"type": "string", "format": "date", "description": "default: starts_on"},
+        "text": {"type": "string", "minLength": 1, "maxLength": 500},
+        "brand": {"type": "string", "minLength": 1, "maxLength": 100},
+        "country": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        "touchpoint": {"type": "string", "minLength": 1, "maxLength": 100},
+    },
+}
+
+
+def _annotation_paths() -> dict[str, Any]:
+    errors = {
+        "401": _json(ERROR, "not signed in and no valid API token"),
+        "403": _json(ERROR, "the user's role is below analyst"),
+    }
+    listed = {
+        "type": "object",
+        "required": ["annotations"],
+        "properties": {"annotations": {"type": "array"}},
+    }
+    return {
+        "/api/v1/annotations": {
+            "get": {
+                "security": [{"token": []}, {"session": []}],
+                "parameters": [
+                    {
+                        "name": "days",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "example": "90"},
+                    },
+                    AS_OF,
+                    *FILTERS,
+                ],
+                "responses": {
+                    "200": _json(listed, "annotations a chart of these filters shows"),
+                    "400": _json(ERROR, "a parameter that cannot be used"),
+                    **errors,
+                },
+            },
+            "post": {
+                "security": [{"token": []}, {"session": []}],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": ANNOTATION}},
+                },
+                "responses": {
+                    "201": _json({"type": "object"}, "marked"),
+                    "400": _json(ERROR, "the body is not a JSON object"),
+                    "422": _json(ERROR, "not an annotation: `error` names the field"),
+                    **errors,
+                },
+            },
+        },
+        "/api/v1/annotations/{annotation_id}": {
+            "parameters": [
+                {
+                    "name": "annotation_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            ],
+            "delete": {
+                "security": [{"token": []}, {"session": []}],
+                "responses": {
+                    "200": _json({"type": "object"}, "deleted"),
+                    "404": _json(ERROR, "no such annotation"),
+                    **errors,
+                },
+            },
+        },
+    }
+
+
 def spec() -> dict[str, Any]:
     """The OpenAPI document of the HTTP API."""
     status = {"type": "object"}
@@ -160,7 +368,12 @@ def spec() -> dict[str, Any]:
                 "token": {"type": "http", "scheme": "bearer"},
                 "session": {"type": "apiKey", "in": "cookie", "name": "fw_session"},
             },
-            "schemas": {"Response": RESPONSE, "Report": REPORT, "Error": ERROR},
+            "schemas": {
+                "Response": RESPONSE,
+                "Report": REPORT,
+                "Error": ERROR,
+                "AlertRule": ALERT_RULE,
+            },
         },
         "paths": {
             "/healthz": {"get": {"responses": {"200": _json(status, "the worker serves")}}},
@@ -236,5 +449,7 @@ def spec() -> dict[str, Any]:
                 )
             },
             "/api/v1/labels": {"get": _figures([], "labels")},
+            **_rule_paths(),
+            **_annotation_paths(),
         },
     }

@@ -1,0 +1,83 @@
+"""Report subscriptions on the web: people manage their own, and a one-click unsubscribe.
+
+``/subscriptions`` (signed in) lists your subscriptions and makes new ones.
+``/unsubscribe?t=TOKEN`` needs no sign-in: GET asks, POST unsubscribes — the
+POST is RFC 8058's one-click (a mail client posts ``List-Unsubscribe=One-Click``
+to it), so it takes no CSRF token; the signed token is the authority.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+
+from dashapp.access import subscriptions
+from dashapp.access.gate import current_person, public, requires
+from dashapp.access.users import Role
+from dashapp.services import services_of
+
+pages = Blueprint("feedbackwall_subscriptions", __name__)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+@pages.route("/subscriptions", methods=["GET", "POST"])
+@requires(Role.viewer)
+def manage() -> tuple[str, int]:
+    """Your own subscriptions: subscribe (daily or weekly, narrowed) and unsubscribe."""
+    person = current_person()
+    if person is None or person.user_id is None:
+        return render_template("forbidden.html", person=person, needed="signed-in user"), 403
+    sessions = services_of().sessions
+    form = {k: request.form.get(k, "") for k in ("email", "cadence", "brands", "countries")}
+    done, error, status = None, None, 200
+    if request.method == "POST" and request.form.get("action") == "remove":
+        raw = request.form.get("id", "")
+        if raw.isdigit() and subscriptions.remove(sessions, int(raw), person.user_id):
+            done = "Unsubscribed."
+        else:
+            error, status = "id: not one of your subscriptions.", 400
+    elif request.method == "POST":
+        try:
+            made = subscriptions.subscribe(
+                sessions,
+                person.user_id,
+                form["email"],
+                form["cadence"],
+                _split(form["brands"]),
+                _split(form["countries"]),
+                request.form.get("language", "en"),
+            )
+            done = f"Subscribed {made.email} to the {made.cadence} report."
+            form = dict.fromkeys(form, "")
+        except subscriptions.SubscriptionError as exc:
+            error, status = f"{exc}.", 400
+    return render_template(
+        "subscriptions.html",
+        person=person,
+        mine=subscriptions.of_user(sessions, person.user_id),
+        form=form,
+        languages=subscriptions.LANGUAGES,
+        done=done,
+        error=error,
+    ), status
+
+
+@pages.route("/unsubscribe", methods=["GET", "POST"])
+@public
+def unsubscribe() -> tuple[str, int]:
+    """One-click unsubscribe by a signed token: GET asks, POST does it (no sign-in)."""
+    svc = services_of()
+    token = request.args.get("t", "")
+    found = subscriptions.read_token(subscriptions.signing_key(svc.settings, svc.sessions), token)
+    if found is None:
+        return render_template("unsubscribe.html", invalid=True), 400
+    sub = subscriptions.by_id(svc.sessions, found)
+    if request.method == "POST":
+        # Gone already is fine: mail clients may post twice.
+        subscriptions.remove(svc.sessions, found)
+        return render_template("unsubscribe.html", gone=True, cadence=sub and sub.cadence), 200
+    if sub is None:
+        return render_template("unsubscribe.html", gone=True), 200
+    return render_template("unsubscribe.html", sub=sub, token=token), 200
