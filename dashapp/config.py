@@ -19,6 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dashapp.i18n.core import LANGUAGES
+from dashapp.i18n.days import zone
 from dashapp.records import EARLIEST_SUBMITTED_AT, MAX_FUTURE_SKEW, TimeBounds
 
 ENV_PREFIX = "FEEDBACKWALL_"
@@ -91,6 +93,13 @@ class AlertRule(BaseModel):
     secret: str | None = Field(default=None, min_length=16)
     #: ... or whom to mail it to (through the SMTP server in the settings).
     email: list[str] = Field(default_factory=list)
+    #: The language its mails are written in ("en", "de"; default: the app's language).
+    language: str | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, value: str | None) -> str | None:
+        return _known_language(value)
 
     @model_validator(mode="after")
     def _one_action(self) -> AlertRule:
@@ -114,6 +123,20 @@ class ReportConfig(BaseModel):
     #: ``by_brand = { Velora = ["cx-velora@example.com"] }``.
     by_brand: dict[str, list[str]] = Field(default_factory=dict)
     by_country: dict[str, list[str]] = Field(default_factory=dict)
+    #: The language of the report ("en", "de"; default: the app's language), and of
+    #: single recipients who read another, e.g. ``languages = { "cx@example.com" = "de" }``.
+    language: str | None = None
+    languages: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, value: str | None) -> str | None:
+        return _known_language(value)
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        return {address: _known_language(lang) or "" for address, lang in value.items()}
 
 
 class Settings(BaseSettings):
@@ -173,6 +196,28 @@ class Settings(BaseSettings):
     smtp_port: int = Field(default=25, ge=1, le=65535)
     mail_from: str = "feedbackwall@localhost"
     report: ReportConfig | None = None
+    #: The language of screens, mails and exports when neither ?lang, a person's own
+    #: setting nor the browser's Accept-Language picks one: "en" or "de".
+    language: str = "en"
+    #: The display time zone (IANA name, e.g. Europe/Berlin): the days of charts, "today"
+    #: on the wall, the report's "yesterday", the explore pickers and the exports' from/to.
+    #: The store stays UTC.
+    timezone: str = "UTC"
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, value: str | None) -> str | None:
+        return _known_language(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    def zone(self) -> dt.tzinfo:
+        """The display time zone."""
+        return zone(self.timezone)
 
     @field_validator("database_url")
     @classmethod
@@ -236,6 +281,14 @@ class Settings(BaseSettings):
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called *name*, if any."""
         return next((s for s in self.sources if s.name == name), None)
+
+
+def _known_language(value: str | None) -> str | None:
+    if value is not None and value not in LANGUAGES:
+        raise ValueError(
+            f"{value!r} is not a language of the app; choose from {', '.join(LANGUAGES)}"
+        )
+    return value
 
 
 def _check_unknown_variables() -> None:

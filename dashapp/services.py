@@ -51,7 +51,7 @@ def build_services(
         engine=engine,
         sessions=sessions,
         cache=cache,
-        nps=NpsEngine(sessions, cache, min_n=settings.min_n, watch=watch),
+        nps=NpsEngine(sessions, cache, min_n=settings.min_n, watch=watch, zone=settings.timezone),
         versions=watch,
         mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
     )

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.config import Settings
 from dashapp.figures.nps_engine import NpsEngine
+from dashapp.i18n import days as local_days
 from dashapp.ingest.erasure import apply_retention
 from dashapp.ingest.pipeline import Retention, ingest
 from dashapp.ingest.validation import TimeBounds
@@ -82,6 +83,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             Cache(
                 Flask(__name__), config={"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
             ),
+            zone=settings.timezone,
         )
         jobs = {
             "alerts:scan": (
@@ -243,9 +245,10 @@ def _send_report(settings: Settings) -> None:
     from dashapp.services import build_services
 
     assert settings.report is not None
-    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    # Yesterday in the display zone: the report goes out in the morning of a local day.
+    yesterday = local_days.today(settings.zone()) - dt.timedelta(days=1)
     engine = build_services(settings, Flask(__name__)).nps
-    report.send_all(engine, yesterday, settings.report, settings.mail_server())
+    report.send_all(engine, yesterday, settings.report, settings.mail_server(), settings.language)
 
 
 def _start_demo(
