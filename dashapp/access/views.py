@@ -47,7 +47,7 @@ def safe_next(target: str | None) -> str:
     if not target or not _plain_path(target):
         return "/"
     path = target.split("?", 1)[0].split("#", 1)[0]
-    for _ in range(DECODE_ROUNDS):
+    for _round in range(DECODE_ROUNDS):
         decoded = unquote(path)
         if decoded == path:
             break
@@ -100,7 +100,7 @@ def login() -> Response | tuple[str, int]:
 
 def login_breached(retry_after: int) -> Response:
     """The answer to too many sign-in attempts: the form again, with why, as 429."""
-    page, _ = _login_page(
+    page, _status = _login_page(
         429,
         next=request.form.get("next"),
         name=request.form.get("name", "")[:200],

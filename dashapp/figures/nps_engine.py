@@ -159,6 +159,14 @@ class NpsEngine:
         self.cache.set(key, value, timeout=CACHE_TTL)
         return value
 
+    def memo_key(self, name: str, version: int | str, params: tuple[Any, ...]) -> str:
+        """The cache key of :meth:`memo`'s result for *params* under *version*.
+
+        Panels hold text and days: the reader's language and the display zone are
+        part of every panel's key, whatever the caller passed.
+        """
+        return self._key(name, version, (*params, i18n.current(), self.zone_name))
+
     def memo(self, name: str, params: tuple[Any, ...], build: Callable[[], T]) -> T:
         """*build()*, computed once per data version and *params*, then shared by every caller.
 
@@ -171,14 +179,11 @@ class NpsEngine:
         request is marked so that its answer is not kept as the new version's,
         see :func:`watch_freshness`). With nothing built before, they build too.
         """
-        # Panels hold text and days: the reader's language and the display zone are part
-        # of every panel's key, whatever the caller passed.
-        params = (*params, i18n.current(), self.zone_name)
-        key = self._key(name, self.data_version(), params)
+        key = self.memo_key(name, self.data_version(), params)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        latest = self._key(name, LATEST, params)
+        latest = self.memo_key(name, LATEST, params)
         building = f"{key}:building"
         if self.cache.add(building, 1, timeout=BUILD_SECONDS):
             try:
