@@ -7,13 +7,16 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.access.users import Role
+from dashapp.i18n.core import N_, options
+from dashapp.i18n.core import gettext as _
 from layouts.ids import Labels
 from layouts.nav import navbar
 from layouts.panels import filters_store, labels_body
 
+TREEMAP_TITLE = N_("Labels · area = comments, colour = NPS · click to read them")
 SCOPES = [
-    {"label": "Comments no label covers", "value": "unlabelled"},
-    {"label": "All comments", "value": "all"},
+    {"label": N_("Comments no label covers"), "value": "unlabelled"},
+    {"label": N_("All comments"), "value": "all"},
 ]
 
 
@@ -31,7 +34,7 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
                         html.Div(
                             [
                                 html.Div(
-                                    "Labels · area = comments, colour = NPS · click to read them",
+                                    _(TREEMAP_TITLE),
                                     className="fw-label",
                                 ),
                                 dcc.Graph(
@@ -49,7 +52,7 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
                         html.Div(
                             [
                                 html.Div(
-                                    "Labels over 30 days against the 30 before",
+                                    _("Labels over 30 days against the 30 before"),
                                     className="fw-label",
                                 ),
                                 html.Div(id=Labels.TABLE, className="fw-label-table"),
@@ -63,9 +66,9 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
             ),
             html.Div(
                 [
-                    html.Div("Discovered themes, last 14 days", className="fw-label"),
+                    html.Div(_("Discovered themes, last 14 days"), className="fw-label"),
                     dbc.RadioItems(
-                        id=Labels.SCOPE, options=SCOPES, value="unlabelled", inline=True
+                        id=Labels.SCOPE, options=options(SCOPES), value="unlabelled", inline=True
                     ),
                     html.Div(id=Labels.MESSAGE, className="my-2"),
                     html.Div(id=Labels.THEMES, className="fw-themes"),
@@ -83,8 +86,8 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/labels",
-        name="Labels",
-        title="Labels · Feedback Wall",
+        name=N_("Labels"),
+        title=lambda **_path: _("Labels") + " · Feedback Wall",
         order=2,
         layout=layout,
         role=Role.analyst,

@@ -16,8 +16,8 @@ def test_fig001_signed_nps_never_shows_minus_zero() -> None:
         "0",
         "0",
         "+13",
-        "-12",
-        "-100",
+        "\u221212",  # a real minus (#18), not a hyphen
+        "\u2212100",
     ]
 
 

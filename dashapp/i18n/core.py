@@ -118,6 +118,11 @@ def lazy_gettext(message: str, **values: object) -> LazyProxy:
     return LazyProxy(gettext, message, enable_cache=False, **values)
 
 
+def options(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Dropdown or radio options whose labels were marked with :func:`N_`, translated now."""
+    return [{**item, "label": gettext(item["label"])} for item in items]
+
+
 def N_(message: str) -> str:
     """Mark *message* for the catalog without translating it (translated where it is shown)."""
     return message
