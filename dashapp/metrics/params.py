@@ -204,8 +204,9 @@ def parse_selection(
     """A drill-down selection from URL parameters.
 
     ``from``/``to`` are inclusive local days of *tz*, the display zone (see
-    :func:`selection_days`: the last 30 days by default), ``class`` one of promoter/passive/detractor, ``q`` words the
-    comment contains, ``label`` a label id, ``sort`` new/low/high.
+    :func:`selection_days`: the last 30 days by default), ``class`` one of
+    promoter/passive/detractor, ``q`` words the comment contains, ``label`` a label id,
+    ``sort`` new/low/high.
     """
     lookup = get.get if isinstance(get, Mapping) else get
     first, last = selection_days(lookup, tz=tz)
