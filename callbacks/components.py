@@ -16,7 +16,7 @@ from dashapp.metrics.params import selection_days
 from dashapp.services import services_of
 
 
-def _zone() -> Any:
+def display_zone() -> Any:
     """The display time zone (UTC outside a request)."""
     return zone_named(services_of().settings.timezone if has_request_context() else "UTC")
 
@@ -48,7 +48,7 @@ def explore_href(params: dict[str, Any]) -> str:
     A link without dates would mean "the last 30 days" on whatever day it is opened;
     named days reopen the very view it was made from.
     """
-    first, last = selection_days(params, tz=_zone())
+    first, last = selection_days(params, tz=display_zone())
     rest = {k: v for k, v in params.items() if k not in ("from", "to")}
     return "/explore" + query_string({"from": first.isoformat(), "to": last.isoformat(), **rest})
 

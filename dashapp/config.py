@@ -209,6 +209,15 @@ class Settings(BaseSettings):
     def _language_known(cls, value: str | None) -> str | None:
         return _known_language(value)
 
+    @model_validator(mode="after")
+    def _languages_default(self) -> Settings:
+        # Alert mails and reports without a language of their own are in the app's.
+        for rule in self.alerts:
+            rule.language = rule.language or self.language
+        if self.report is not None:
+            self.report.language = self.report.language or self.language
+        return self
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:

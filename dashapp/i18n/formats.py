@@ -58,10 +58,10 @@ def signed(value: float) -> str:
     return f"{MINUS}{-whole}" if whole else "0"
 
 
-def signed_decimal(value: float, language: str | None = None) -> str:
-    """A change in points with one decimal and its sign: +3.5 / −2.0 (en), +3,5 / −2,0 (de)."""
-    text = decimal(abs(value), 1, language)
-    if round(value, 1) == 0:
+def signed_decimal(value: float, digits: int = 1, language: str | None = None) -> str:
+    """A change with *digits* decimals and its sign: +3.5 / −2.0 (en), +3,5 / −2,0 (de)."""
+    text = decimal(abs(value), digits, language)
+    if round(value, digits) == 0:
         return text
     return f"+{text}" if value > 0 else f"{MINUS}{text}"
 

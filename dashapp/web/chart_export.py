@@ -40,6 +40,9 @@ from flask import Blueprint, Response, jsonify, request
 
 from dashapp.figures import charts as figures
 from dashapp.figures import comparison
+from dashapp.i18n import formats
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.ingest.validation import safe_text
 from dashapp.metrics.params import parse_as_of, parse_filters
 from dashapp.metrics.queries import Filters
@@ -51,11 +54,11 @@ charts = Blueprint("feedbackwall_charts", __name__)
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 SIZE = (1600, 900)
 TITLES = {
-    "heatmap": "NPS by brand and country, last 30 days",
-    "trends": "Rolling 30-day NPS by brand (dotted: 7-day)",
-    "volume": "Responses per day",
-    "labels": "Labels: area = comments, colour = NPS, last 30 days",
-    "compare": "Comparison",
+    "heatmap": N_("NPS by brand and country, last 30 days"),
+    "trends": N_("Rolling 30-day NPS by brand (dotted: 7-day)"),
+    "volume": N_("Responses per day"),
+    "labels": N_("Labels: area = comments, colour = NPS, last 30 days"),
+    "compare": N_("Comparison"),
 }
 #: Seconds the browser may take to start, and to render one chart.
 START_SECONDS = 30.0
@@ -295,8 +298,8 @@ def _comparison_figure(as_of: dt.datetime | None) -> go.Figure:
     ask = comparison.require_ask(request.args.get)
     found = comparison.build(services_of().nps, ask, as_of)
     verdict = comparison.verdict(found.first, found.second)
-    when = found.end.strftime("%Y-%m-%d %H:%M UTC")
-    subtitle = f"{verdict} · as of {when} · Feedback Wall"
+    subtitle = _("%(what)s · as of %(when)s", what=verdict, when=_moment(found.end))
+    subtitle += " · Feedback Wall"
     return figures.for_print(comparison.trends_figure(found), comparison.title(found), subtitle)
 
 
@@ -307,9 +310,15 @@ def describe(filters: Filters, as_of: dt.datetime | None) -> str:
         for values in (filters.brand, filters.country, filters.touchpoint)
         if values
     ]
-    when = (as_of or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
-    scope = " · ".join(chosen) or "All brands, countries and touchpoints"
-    return f"{scope} · as of {when} · Feedback Wall"
+    when = _moment(as_of or dt.datetime.now(dt.UTC))
+    scope = " · ".join(chosen) or _("All brands, countries and touchpoints")
+    return _("%(what)s · as of %(when)s", what=scope, when=when) + " · Feedback Wall"
+
+
+def _moment(moment: dt.datetime) -> str:
+    """An instant in the display zone, in the reader's words, with the zone's abbreviation."""
+    local = moment.astimezone(services_of().settings.zone())
+    return f"{formats.datetime(local)} {local.tzname()}"
 
 
 @charts.get("/export/dashboard.pdf")
@@ -320,7 +329,7 @@ def export_dashboard() -> Response | tuple[Response, int]:
     as_of = parse_as_of(request.args.get("as_of"))
     total = services_of().nps.total(window=30, as_of=as_of, filters=filters)
     big = "–" if total.nps is None else figures.signed(total.nps)
-    detail = figures.interval_line(total) or "no responses"
+    detail = figures.interval_line(total) or _("no responses")
     heat, trend, vol = (figure(name, filters, as_of) for name in ("heatmap", "trends", "volume"))
     fig = figures.dashboard(
         big,
@@ -346,7 +355,7 @@ def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
         fig = _comparison_figure(as_of)
     else:
         fig = figures.for_print(
-            figure(name, filters, as_of), TITLES[name], describe(filters, as_of)
+            figure(name, filters, as_of), _(TITLES[name]), describe(filters, as_of)
         )
     return _download(fig, fmt, name)
 
