@@ -11,14 +11,8 @@ from dash import html
 from flask import has_request_context, request
 
 from dashapp.i18n import core as i18n
-from dashapp.i18n.days import zone as zone_named
 from dashapp.metrics.params import selection_days
-from dashapp.services import services_of
-
-
-def display_zone() -> Any:
-    """The display time zone (UTC outside a request)."""
-    return zone_named(services_of().settings.timezone if has_request_context() else "UTC")
+from dashapp.services import display_zone
 
 
 def chosen_language() -> str | None:

@@ -49,6 +49,7 @@ def layout(**_query: str) -> html.Div:
         dbc.InputGroup(
             [
                 dbc.Input(id=Admin.USER_NAME, placeholder=_("Name")),
+                html.Label(_("Role"), htmlFor=Admin.USER_ROLE, className="visually-hidden"),
                 dbc.Select(id=Admin.USER_ROLE, options=ROLES, value=Role.analyst.name),
                 dbc.Button(_("Add user"), id=Admin.USER_ADD, n_clicks=0),
             ],

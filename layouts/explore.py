@@ -15,7 +15,7 @@ from dashapp.access.users import Role
 from dashapp.i18n.core import N_, options
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.params import BadParameter, selection_days
-from dashapp.services import services_of
+from dashapp.services import display_zone
 from layouts.ids import Explore
 from layouts.nav import navbar
 
@@ -40,7 +40,7 @@ def _values(text: str | None) -> list[str]:
 
 def layout(**query: str) -> html.Div:
     """The explore page; the controls start from the URL's values."""
-    zone = services_of().settings.zone()
+    zone = display_zone()
     try:
         first, last = selection_days(query, tz=zone)
     except BadParameter:
@@ -98,11 +98,15 @@ def layout(**query: str) -> html.Div:
                 md=2,
             ),
             dbc.Col(
-                dbc.Select(
-                    id=Explore.SORT,
-                    options=options(SORTS),
-                    value=query.get("sort", "new"),
-                ),
+                [
+                    # A select needs a name a screen reader can say (axe: select-name).
+                    html.Label(_("Order"), htmlFor=Explore.SORT, className="visually-hidden"),
+                    dbc.Select(
+                        id=Explore.SORT,
+                        options=options(SORTS),
+                        value=query.get("sort", "new"),
+                    ),
+                ],
                 width="auto",
             ),
             dbc.Col(
