@@ -20,6 +20,7 @@ from dashapp.figures.charts import interval_line, signed, to_range
 from dashapp.figures.nps_engine import default_as_of
 from dashapp.i18n import formats
 from dashapp.i18n.core import N_
+from dashapp.i18n.core import current as current_language
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.params import (
     BadParameter,
@@ -143,7 +144,10 @@ def register(app: Dash, services: Services) -> None:
     def options(_path: str | None, search: str | None) -> tuple[Any, ...]:
         dims = services.nps.dimensions()
         taxonomy = services.nps.taxonomy()
-        labels = [{"label": taxonomy.path_name(i), "value": i} for i in taxonomy.labels]
+        labels = [
+            {"label": taxonomy.path_name(i, current_language()), "value": i}
+            for i in taxonomy.labels
+        ]
         params = dict(parse_qsl((search or "").lstrip("?")))
         resolved, _ = services.nps.resolve(parse_filters(params))
         offered, chosen = [], []

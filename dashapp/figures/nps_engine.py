@@ -401,7 +401,8 @@ class NpsEngine:
             total = queries.counts(session, (), start, end, filters).get((), (0, 0, 0))
             return label_stats(taxonomy, now, earlier, total, min_n=self.min_n)
 
-        return self._cached("labels", (start, end, filters), compute)
+        # Label names are in the reader's language.
+        return self._cached("labels", (start, end, filters, i18n.current()), compute)
 
     def response_labels(self, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
         """The stored (label, sentiment) pairs of each response id (labelled ones only)."""
