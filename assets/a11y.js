@@ -1,8 +1,8 @@
 /* Repairs of Dash 4 component markup that screen readers and axe-core stumble on (#18):
    - a dropdown's keyboard focus target is focusable but marked aria-hidden: a keyboard
      user lands on something a screen reader says nothing about. It is named instead.
-   - the date range's wrapper carries aria-expanded/aria-haspopup without a role:
-     it opens a dialog when pressed, so it is a button.
+   - the date range's wrapper carries aria-expanded/aria-haspopup without a role, around
+     the two date inputs (which are the controls people use): it becomes a named group.
    Runs on every change of the page (Dash renders late and re-renders). */
 (function () {
   "use strict";
@@ -20,8 +20,10 @@
         if (name && !el.getAttribute("aria-label")) el.setAttribute("aria-label", name);
       }
     });
-    root.querySelectorAll("div[aria-haspopup='dialog']:not([role])").forEach(function (el) {
-      el.setAttribute("role", "button");
+    root.querySelectorAll("div[aria-haspopup='dialog']").forEach(function (el) {
+      el.removeAttribute("aria-haspopup");
+      el.removeAttribute("aria-expanded");
+      el.setAttribute("role", "group");
     });
   }
   let queued = false;
@@ -36,7 +38,7 @@
   function start() {
     repair(document);
     observer.observe(document.body, {childList: true, subtree: true, attributes: true,
-      attributeFilter: ["aria-hidden"]});
+      attributeFilter: ["aria-hidden", "aria-haspopup"]});
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
