@@ -122,3 +122,22 @@ def plotly_separators(language: str | None = None) -> str:
     """Plotly's ``layout.separators`` (decimal mark, then grouping) for the language."""
     lang = _locale(language)
     return babel_numbers.get_decimal_symbol(lang) + babel_numbers.get_group_symbol(lang)
+
+
+def plotly_locale(language: str | None = None) -> dict[str, object]:
+    """The language's month and day names and marks as plotly.js wants a locale's ``format``
+    (registered in the browser by assets/locale.js: Dash's bundle has English only)."""
+    lang = _locale(language)
+    cldr = Locale.parse(lang)
+    months, days = cldr.months["format"], cldr.days["format"]
+    # CLDR counts days from Monday (0); plotly from Sunday.
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]
+    return {
+        "months": [months["wide"][m] for m in range(1, 13)],
+        "shortMonths": [months["abbreviated"][m].rstrip(".") for m in range(1, 13)],
+        "days": [days["wide"][d] for d in sunday_first],
+        "shortDays": [days["abbreviated"][d].rstrip(".") for d in sunday_first],
+        "decimal": babel_numbers.get_decimal_symbol(lang),
+        "thousands": babel_numbers.get_group_symbol(lang),
+        "date": "%d.%m.%Y" if lang.startswith("de") else "%d/%m/%Y",
+    }

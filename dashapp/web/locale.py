@@ -8,6 +8,7 @@ configured default (``FEEDBACKWALL_LANGUAGE``).
 
 from __future__ import annotations
 
+import json
 from contextlib import suppress
 
 from dash import Dash
@@ -15,7 +16,7 @@ from flask import Flask, Response, g, request
 
 from dashapp.access.gate import current_person
 from dashapp.config import Settings
-from dashapp.i18n import core
+from dashapp.i18n import core, formats
 
 #: Remembers a ?lang choice for the pages and callbacks that follow.
 COOKIE = core.LANGUAGE_COOKIE
@@ -82,6 +83,11 @@ def html_lang(app: Dash) -> None:
 
     def interpolate_index(**values: str) -> str:
         page = plain(**values)
-        return page.replace("<html>", f'<html lang="{core.current()}">', 1)
+        language = core.current()
+        # The chart locale of this language, from CLDR, for assets/locale.js.
+        names = json.dumps({"name": language, "format": formats.plotly_locale(language)})
+        script = f'<script id="fw-locale" type="application/json">{names}</script>'
+        page = page.replace("</head>", f"{script}\n</head>", 1)
+        return page.replace("<html>", f'<html lang="{language}">', 1)
 
     app.interpolate_index = interpolate_index
