@@ -16,16 +16,18 @@ import dash
 from dash import dcc, html
 
 from dashapp.access.users import Role
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.services import services_of
 from layouts.ids import Kiosk, Shell
 from layouts.panels import alert_body, feed_body, filters_store, labels_body, overview_body
 
 BODIES = {"overview": overview_body, "feed": feed_body, "labels": labels_body}
 TITLES = {
-    "overview": "NPS overview",
-    "feed": "Live comments",
-    "labels": "What customers talk about",
-    "alert": "Significant drop",
+    "overview": N_("NPS overview"),
+    "feed": N_("Live comments"),
+    "labels": N_("What customers talk about"),
+    "alert": N_("Significant drop"),
 }
 DEFAULT_INTERVAL = 30.0
 MIN_INTERVAL = 5.0
@@ -80,7 +82,7 @@ def layout(**query: str) -> html.Div:
     pages = [
         html.Div(
             [
-                html.Div(TITLES[name], className="fw-kiosk-title"),
+                html.Div(_(TITLES[name]), className="fw-kiosk-title"),
                 # The overview's charts are drawn in the screen's theme.
                 overview_body(config["theme"]) if name == "overview" else BODIES[name](),
             ],
@@ -94,7 +96,7 @@ def layout(**query: str) -> html.Div:
     # Shown only while a brand x country cell has dropped significantly (assets/kiosk.js).
     pages.append(
         html.Div(
-            [html.Div(TITLES["alert"], className="fw-kiosk-title fw-alert-title"), alert_body()],
+            [html.Div(_(TITLES["alert"]), className="fw-kiosk-title fw-alert-title"), alert_body()],
             id=Kiosk.page("alert"),
             className="fw-kiosk-page",
             style={"display": "none"},
@@ -121,7 +123,7 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/kiosk",
-        name="Kiosk",
+        name=N_("Kiosk"),
         title="Feedback Wall",
         order=100,
         layout=layout,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from dashapp.i18n.core import gettext as _
 from dashapp.services import services_of
 from layouts.ids import Panels
 
@@ -58,7 +59,7 @@ def overview_body(theme: str = "dark") -> html.Div:
     kpi = dbc.Card(
         dbc.CardBody(
             [
-                html.Div("NPS · last 30 days", className="fw-label"),
+                html.Div(_("NPS · last 30 days"), className="fw-label"),
                 html.Div("–", id=Panels.NPS, className="fw-kpi"),
                 html.Div(id=Panels.NPS_DETAIL, className="fw-detail"),
                 html.Div(id=Panels.CHANGE, className="fw-change"),
@@ -78,7 +79,8 @@ def overview_body(theme: str = "dark") -> html.Div:
                             dbc.CardBody(
                                 [
                                     html.Div(
-                                        "NPS by brand and country · 30 days", className="fw-label"
+                                        _("NPS by brand and country · 30 days"),
+                                        className="fw-label",
                                     ),
                                     _graph(Panels.HEATMAP, "100%"),
                                 ]
@@ -98,7 +100,7 @@ def overview_body(theme: str = "dark") -> html.Div:
                             dbc.CardBody(
                                 [
                                     html.Div(
-                                        "Rolling 30-day NPS by brand (dotted: 7-day)",
+                                        _("Rolling 30-day NPS by brand (dotted: 7-day)"),
                                         className="fw-label",
                                     ),
                                     _graph(Panels.TRENDS, "100%"),
@@ -113,7 +115,7 @@ def overview_body(theme: str = "dark") -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div("Responses per day", className="fw-label"),
+                                    html.Div(_("Responses per day"), className="fw-label"),
                                     _graph(Panels.VOLUME, "100%"),
                                 ]
                             ),
@@ -136,7 +138,7 @@ def feed_body() -> html.Div:
     return html.Div(
         [
             *_polled(Panels.TICK_FEED, Panels.POLL_FEED),
-            html.Div("Live comments", className="fw-label"),
+            html.Div(_("Live comments"), className="fw-label"),
             html.Div(id=Panels.FEED, className="fw-feed"),
         ],
         className="fw-body fw-feed-body",
@@ -157,7 +159,7 @@ def labels_body() -> html.Div:
     return html.Div(
         [
             *_polled(Panels.TICK_LABELS, Panels.POLL_LABELS),
-            html.Div("What customers talk about · 30 days", className="fw-label"),
+            html.Div(_("What customers talk about · 30 days"), className="fw-label"),
             html.Div(id=Panels.LABELS, className="fw-tiles"),
         ],
         className="fw-body fw-labels-body",

@@ -107,10 +107,17 @@ def datetime(moment: dt.datetime, language: str | None = None) -> str:
     return f"{date(moment.date(), lang)}, {babel_dates.format_time(moment, 'short', locale=lang)}"
 
 
-def relative(then: dt.datetime, now: dt.datetime, language: str | None = None) -> str:
-    """How long ago: "3 minutes ago" (en), "vor 3 Minuten" (de)."""
+def relative(
+    then: dt.datetime, now: dt.datetime, language: str | None = None, *, short: bool = False
+) -> str:
+    """How long ago: "3 minutes ago" (en), "vor 3 Minuten" (de); *short*: "3 min ago",
+    "vor 3 Min." (the wall's cards)."""
     return babel_dates.format_timedelta(
-        then - now, add_direction=True, threshold=1, locale=_locale(language)
+        then - now,
+        add_direction=True,
+        threshold=1,
+        format="short" if short else "long",
+        locale=_locale(language),
     )
 
 
