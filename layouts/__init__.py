@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dashapp.config import Playlist
 from layouts import admin, compare, explore, feed, kiosk, labels, not_found, overview
 
 
-def register_pages() -> None:
-    """Register every page with Dash Pages; call after the Dash app exists."""
+def register_pages(playlists: dict[str, Playlist]) -> None:
+    """Register every page with Dash Pages; call after the Dash app exists.
+
+    Raises ConfigError when one of *playlists* names a page no wall panel declares.
+    """
+    kiosk.check_playlists(playlists)
     for page in (overview, feed, labels, explore, compare, admin, kiosk, not_found):
         page.register()
