@@ -12,7 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from dashapp.i18n import days as local_days
@@ -20,6 +31,8 @@ from dashapp.metrics.nps import BOUNDS
 from dashapp.store.models import Response, ResponseLabel, Rollup
 
 GROUP_COLUMNS = ("brand", "country", "touchpoint")
+#: Raw part-hours read by one statement (local days of a zone off the whole hour).
+RAW_PARTS_PER_STATEMENT = 200
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 
@@ -282,7 +295,6 @@ def _span_counts(
             raw.append((index, lo, h1))
         if h2 < hi:
             raw.append((index, h2, hi))
-    cols = [getattr(Rollup, c) for c in by]
     if hour_of:
         stmt = (
             _rollup_counts([*by, "bucket"])
@@ -295,31 +307,19 @@ def _span_counts(
                 acc = found[index][key]
                 for j in range(3):
                     acc[j] += int(row[len(by) + 1 + j] or 0)
-    if raw:
-        which = case(
-            *(
-                (and_(Response.submitted_at >= lo, Response.submitted_at < hi), index)
-                for index, lo, hi in raw
-            ),
-            else_=-1,
-        )
-        cols = [getattr(Response, c) for c in by]
-        stmt = (
-            select(which, *cols, *class_sums(Response.score))
-            .where(
-                or_(
-                    *(
-                        and_(Response.submitted_at >= lo, Response.submitted_at < hi)
-                        for _, lo, hi in raw
-                    )
-                ),
-                *filters.clauses(Response),
-            )
-            .group_by(which, *cols)
-        )
-        for row in session.execute(stmt):
-            if row[0] < 0:
-                continue
+    cols = [getattr(Response, c) for c in by]
+    # One index range scan per part-hour (an OR of them all made SQLite scan the table),
+    # as UNION ALLs of at most RAW_PARTS_PER_STATEMENT (SQLite allows 500 compound terms).
+    for first in range(0, len(raw), RAW_PARTS_PER_STATEMENT):
+        parts = [
+            # The part's index as a plain integer (typed: PostgreSQL must know it in a UNION).
+            select(literal_column(str(int(index))), *cols, *class_sums(Response.score))
+            .where(Response.submitted_at >= lo, Response.submitted_at < hi)
+            .where(*filters.clauses(Response))
+            .group_by(*cols)
+            for index, lo, hi in raw[first : first + RAW_PARTS_PER_STATEMENT]
+        ]
+        for row in session.execute(union_all(*parts)):
             acc = found[row[0]][tuple(row[1 : 1 + len(by)])]
             for j in range(3):
                 acc[j] += int(row[1 + len(by) + j] or 0)
