@@ -12,6 +12,11 @@ languages, with the language as ingest stores it):
 - discovery: one ``run_discovery`` over that store (both scopes).
 
     python -m benchmarks.label_speed --comments 50000 --store-rows 100000
+    python -m benchmarks.label_speed --store-rows 0     # labelling only
+
+Before/after a change to labelling, run the labelling-only form against both
+checkouts (the old one with PYTHONPATH at its tree), alternating, and compare
+the medians and each run's labelling-to-tokenising ratio (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000, help="benchmark CSV size")
     parser.add_argument("--comments", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--store-rows", type=int, default=100_000)
+    parser.add_argument("--store-rows", type=int, default=100_000, help="0: measure labelling only")
     args = parser.parse_args()
     path = csv_for(args.rows)
     comments = [
@@ -79,6 +84,9 @@ def main() -> None:
         result["label_cold_per_s"] >= TARGET_PER_S,
         f"labelling {result['label_cold_per_s']}/s is below {TARGET_PER_S}/s",
     )
+    if args.store_rows <= 0:
+        save("label_speed", result)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         url = fresh_store(Path(tmp))
         sessions = db.make_sessionmaker(db.make_engine(url))

@@ -17,11 +17,11 @@ from callbacks.wall import comment_card, filter_note, label_chips
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures.charts import interval_line, signed, to_range
-from dashapp.figures.nps_engine import default_as_of
 from dashapp.i18n import formats
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import current as current_language
 from dashapp.i18n.core import gettext as _
+from dashapp.metrics import windows
 from dashapp.metrics.params import (
     BadParameter,
     format_before,
@@ -57,8 +57,7 @@ def _row_card(row: ResponseRow, labels: Sequence[tuple[str, int]], zone: dt.tzin
 
 def _label_breakdown(services: Services, selection: Selection, base: dict[str, str]) -> list[Any]:
     """Labels of the selection (or the chosen label's children), each a link one level down."""
-    end = selection.end or default_as_of()
-    start = selection.start or end - dt.timedelta(days=30)
+    start, end = windows.span(selection.start, selection.end)
     stats = services.nps.labels_between(start, end, filters=selection.filters)
     if selection.label:
         stats = [s for s in stats if s.label.rpartition("/")[0] == selection.label]

@@ -153,7 +153,7 @@ def register(app: Dash, services: Services) -> None:
     )
     def refresh(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, ...]:
         filters = filters_of(filter_data, services.nps)
-        stats = services.nps.labels(window=30, filters=filters)
+        stats = services.nps.labels(filters=filters)
         progress = services.nps.relabel_progress()
         note = (
             dbc.Alert(

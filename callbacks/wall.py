@@ -20,8 +20,9 @@ from callbacks.components import export_links
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures import charts as figures
+from dashapp.figures import overview
 from dashapp.figures.charts import signed
-from dashapp.figures.nps_engine import NpsEngine, default_as_of
+from dashapp.figures.nps_engine import NpsEngine
 from dashapp.i18n import formats
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import current as current_language
@@ -31,6 +32,7 @@ from dashapp.masking import mask
 from dashapp.metrics.nps import DETRACTOR_MAX, Nps, classify, compare
 from dashapp.metrics.params import parse_filters
 from dashapp.metrics.queries import FeedItem, Filters, ResponseRow, Selection
+from dashapp.metrics.windows import MAIN_DAYS, SHORT_DAYS, default_as_of
 from dashapp.services import Services
 from layouts.ids import Kiosk, Panels, Shell
 from layouts.panels import PANELS, WallPanel
@@ -69,7 +71,7 @@ def relative_time(at: dt.datetime, now: dt.datetime) -> str:
 def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     """The big number, its interval line and the change line."""
     if current.nps is None:
-        return "–", _("No responses in the last 30 days yet"), ""
+        return "–", _("No responses in the last %(days)s days yet", days=MAIN_DAYS), ""
     detail = figures.interval_line(current)
     if current.too_small:
         detail += " · " + _("too few responses to read much into")
@@ -88,7 +90,11 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     line = [
         html.Span(
             f"{arrow} "
-            + _("%(delta)s vs previous 30 days", delta=formats.signed_decimal(change.delta))
+            + _(
+                "%(delta)s vs previous %(days)s days",
+                delta=formats.signed_decimal(change.delta),
+                days=MAIN_DAYS,
+            )
             + " ",
             className="me-2",
         ),
@@ -144,19 +150,11 @@ def overview_panel(
     svc: Services, filters: Filters, scale: float, theme: str = figures.DEFAULT_THEME
 ) -> tuple[Any, ...]:
     """The overview's texts and figures in *theme*'s colours (as plain dicts, cheap to send)."""
-    current, previous, _ = svc.nps.change(window=30, filters=filters)
-    big, detail, change = kpi_texts(current, previous)
-    heat = figures.heatmap(
-        svc.nps.nps_by(("brand", "country"), window=30, filters=filters), scale, theme
+    texts = kpi_texts(*overview.headline(svc.nps, filters))
+    charts = (
+        overview.chart(svc.nps, name, filters, None, scale, theme) for name in overview.TITLES
     )
-    trend = figures.trends(
-        svc.nps.rolling(("brand",), window=30, days=90, filters=filters),
-        svc.nps.rolling(("brand",), window=7, days=90, filters=filters),
-        scale,
-        theme,
-    )
-    volume = figures.volume(svc.nps.daily_volume(days=30, filters=filters), scale, theme)
-    return big, detail, change, heat.to_dict(), trend.to_dict(), volume.to_dict()
+    return (*texts, *(chart.to_dict() for chart in charts))
 
 
 def feed_panel(svc: Services, filters: Filters) -> list[Any]:
@@ -213,9 +211,14 @@ def feed_card(
 
 def label_tiles(svc: Services, filters: Filters) -> list[Any]:
     """A tile per top-level label, sized by volume: NPS, share, sentiment, impact, a quote."""
-    stats = [s for s in svc.nps.labels(window=30, filters=filters) if s.depth == 1 and s.volume]
+    stats = [s for s in svc.nps.labels(filters=filters) if s.depth == 1 and s.volume]
     if not stats:
-        return [html.Div(_("No labelled comments in the last 30 days yet."), className="fw-empty")]
+        return [
+            html.Div(
+                _("No labelled comments in the last %(days)s days yet.", days=MAIN_DAYS),
+                className="fw-empty",
+            )
+        ]
     total = sum(s.volume for s in stats) or 1
     tiles = []
     used: set[int] = set()
@@ -298,7 +301,7 @@ def _telling_quote(svc: Services, selection: Selection, used: set[int]) -> Respo
 def alert_cards(svc: Services, filters: Filters) -> list[Any]:
     """The worst two significant drops of the last 7 days, each with its detractors' words."""
     cards = []
-    for drop in svc.nps.drops(("brand", "country"), window=7, filters=filters)[:2]:
+    for drop in svc.nps.drops(("brand", "country"), filters=filters)[:2]:
         brand, country = drop.group["brand"], drop.group["country"]
         quotes = svc.nps.feed(
             limit=3,
@@ -313,7 +316,7 @@ def alert_cards(svc: Services, filters: Filters) -> list[Any]:
                         f"NPS {signed(drop.previous.nps or 0)} → {signed(drop.current.nps or 0)}"
                         f" (n {formats.number(drop.previous.n)} → "
                         f"{formats.number(drop.current.n)}), "
-                        + _("last 7 days against the 7 before"),
+                        + _("last %(days)s days against the %(days)s before", days=SHORT_DAYS),
                         className="fw-alert-figures",
                     ),
                     *[html.Blockquote(svc.mask(q.comment), className="fw-quote") for q in quotes],

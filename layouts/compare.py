@@ -15,6 +15,7 @@ from dashapp.access.users import Role
 from dashapp.figures.comparison import DIMENSIONS as COMPARABLE
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import gettext as _
+from dashapp.metrics.windows import COMPARE_DAYS, MAIN_DAYS
 from layouts.ids import Compare
 from layouts.nav import navbar
 from layouts.panels import GRAPH_CONFIG
@@ -28,11 +29,11 @@ def _dimensions() -> list[dict[str, str]]:
 
 
 def _windows() -> list[dict[str, str]]:
-    return [{"label": _("%(days)s days", days=d), "value": str(d)} for d in (7, 30, 90)]
+    return [{"label": _("%(days)s days", days=d), "value": str(d)} for d in COMPARE_DAYS]
 
 
 def layout(
-    by: str = "brand", a: str = "", b: str = "", window: str = "30", **_query: str
+    by: str = "brand", a: str = "", b: str = "", window: str = str(MAIN_DAYS), **_query: str
 ) -> html.Div:
     """The comparison page; controls start from the URL."""
     by = by if by in COMPARABLE else "brand"

@@ -9,6 +9,7 @@ from dash import dcc, html
 from dashapp.access.users import Role
 from dashapp.i18n.core import N_, options
 from dashapp.i18n.core import gettext as _
+from dashapp.metrics.windows import MAIN_DAYS
 from layouts.ids import Labels
 from layouts.nav import navbar
 from layouts.panels import filters_store, labels_body
@@ -52,7 +53,10 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
                         html.Div(
                             [
                                 html.Div(
-                                    _("Labels over 30 days against the 30 before"),
+                                    _(
+                                        "Labels over %(days)s days against the %(days)s before",
+                                        days=MAIN_DAYS,
+                                    ),
                                     className="fw-label",
                                 ),
                                 html.Div(id=Labels.TABLE, className="fw-label-table"),

@@ -17,8 +17,10 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 from dash.development.base_component import Component
 
+from dashapp.figures import overview
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import gettext as _
+from dashapp.metrics.windows import MAIN_DAYS
 from dashapp.services import services_of
 from layouts.ids import Panels
 
@@ -72,7 +74,7 @@ def overview_body() -> html.Div:
     kpi = dbc.Card(
         dbc.CardBody(
             [
-                html.Div(_("NPS · last 30 days"), className="fw-label"),
+                html.Div(overview.headline_caption(), className="fw-label"),
                 html.Div("–", id=Panels.NPS, className="fw-kpi"),
                 html.Div(id=Panels.NPS_DETAIL, className="fw-detail"),
                 html.Div(id=Panels.CHANGE, className="fw-change"),
@@ -90,10 +92,7 @@ def overview_body() -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div(
-                                        _("NPS by brand and country · 30 days"),
-                                        className="fw-label",
-                                    ),
+                                    html.Div(overview.title("heatmap"), className="fw-label"),
                                     _graph(Panels.HEATMAP, "100%"),
                                 ]
                             ),
@@ -111,10 +110,7 @@ def overview_body() -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div(
-                                        _("Rolling 30-day NPS by brand (dotted: 7-day)"),
-                                        className="fw-label",
-                                    ),
+                                    html.Div(overview.title("trends"), className="fw-label"),
                                     _graph(Panels.TRENDS, "100%"),
                                 ]
                             ),
@@ -127,7 +123,7 @@ def overview_body() -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div(_("Responses per day"), className="fw-label"),
+                                    html.Div(overview.title("volume"), className="fw-label"),
                                     _graph(Panels.VOLUME, "100%"),
                                 ]
                             ),
@@ -171,7 +167,10 @@ def labels_body() -> html.Div:
     return html.Div(
         [
             *_polled("labels"),
-            html.Div(_("What customers talk about · 30 days"), className="fw-label"),
+            html.Div(
+                _("What customers talk about · %(days)s days", days=MAIN_DAYS),
+                className="fw-label",
+            ),
             html.Div(id=Panels.LABELS, className="fw-tiles"),
         ],
         className="fw-body fw-labels-body",

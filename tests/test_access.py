@@ -639,7 +639,7 @@ def test_acc023_an_answer_built_from_the_last_version_is_not_kept_as_the_new(app
     """While another worker builds the feed for new data, a screen gets the last feed at once;
     once it is built, the very next poll has the new comment (the stale answer was not kept)."""
     from callbacks.wall import filters_of
-    from dashapp.figures.nps_engine import default_as_of
+    from dashapp.metrics.windows import default_as_of
 
     screen, _ = screen_client(app)
     svc = services_of(app.server)

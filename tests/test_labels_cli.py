@@ -91,7 +91,7 @@ def test_lcli003_export_edit_import_and_try_before_saving(store_url: str, tmp_pa
     assert "Payment" in out
     code, out, _ = invoke(store_url, "labels", "import", str(changed))
     assert code == 0
-    assert "taxonomy version 1 in force: 22 labels in 9 languages" in out
+    assert "taxonomy version 1 in force: 22 labels in 11 languages" in out
     _, out, _ = invoke(store_url, "labels", "export", "-")
     assert 'name = "Paying"' in out
     # A broken file is refused whole, every problem named with its place.

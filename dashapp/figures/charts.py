@@ -174,6 +174,10 @@ def interval_line(figure: Nps) -> str:
     )
 
 
+def _days(count: int) -> str:
+    return _("%(days)s days", days=count)
+
+
 def to_range(low: float, high: float) -> str:
     """An interval of two NPS values: "−3 to +12" (en), "−3 bis +12" (de)."""
     return _("%(low)s to %(high)s", low=signed(low), high=signed(high))
@@ -220,9 +224,14 @@ def for_print(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
 
 
 def dashboard(
-    big: str, detail: str, heat: go.Figure, trend: go.Figure, vol: go.Figure, subtitle: str
+    headline: tuple[str, str, str],
+    panels: Sequence[tuple[str, go.Figure]],
+    subtitle: str,
 ) -> go.Figure:
-    """The overview on one landscape page: the big number, heatmap, trends and volume."""
+    """The overview on one landscape page: the heatmap, trends and volume as (title, figure)
+    *panels*, and the (caption, big number, interval line) *headline* top right."""
+    (heat_title, heat), (trend_title, trend), (vol_title, vol) = panels
+    caption, big, detail = headline
     from plotly.subplots import make_subplots
 
     fig = make_subplots(
@@ -230,12 +239,7 @@ def dashboard(
         cols=2,
         column_widths=[0.62, 0.38],
         row_heights=[0.5, 0.5],
-        subplot_titles=(
-            _("NPS by brand and country, 30 days"),
-            "",
-            _("Rolling 30-day NPS by brand"),
-            _("Responses per day"),
-        ),
+        subplot_titles=(heat_title, "", trend_title, vol_title),
         vertical_spacing=0.14,
         horizontal_spacing=0.08,
     )
@@ -256,7 +260,7 @@ def dashboard(
         font={"size": 96},
     )
     fig.add_annotation(
-        text=_("NPS, last 30 days") + f"<br>{detail}",
+        text=f"{caption}<br>{detail}",
         x=0.84,
         y=0.66,
         xref="paper",
@@ -287,7 +291,7 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_T
     grey cells with too few responses. Each cell's hover says its NPS, n and interval.
     """
     if not rows:
-        return empty(_("No responses in the last 30 days"), scale, theme)
+        return empty(_("No responses in this window"), scale, theme)
     colours = THEMES[theme_of(theme)]
     brands = sorted({r.group["brand"] for r in rows}, reverse=True)
     countries = sorted({r.group["country"] for r in rows})
@@ -363,21 +367,22 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_T
 
 
 def trends(
-    points_30: Sequence[RollingPoint],
-    points_7: Sequence[RollingPoint],
+    long: Sequence[RollingPoint],
+    short: Sequence[RollingPoint],
     scale: float = 1.0,
     theme: str = DEFAULT_THEME,
 ) -> go.Figure:
-    """Rolling 30-day NPS per brand as solid lines, 7-day as dotted ones in the same colour."""
-    if not points_30:
+    """Rolling NPS per brand: the *long* window's points as solid lines, the *short* one's as
+    dotted ones in the same colour."""
+    if not long:
         return empty(_("No history yet"), scale, theme)
-    brands = sorted({p.group["brand"] for p in points_30})
+    brands = sorted({p.group["brand"] for p in long})
     fig = go.Figure()
     for i, brand in enumerate(brands):
         colour = PALETTE[i % len(PALETTE)]
         for points, dash, width, show in (
-            (points_30, "solid", 3, True),
-            (points_7, "dot", 1.5, False),
+            (long, "solid", 3, True),
+            (short, "dot", 1.5, False),
         ):
             mine = [p for p in points if p.group["brand"] == brand and p.nps.nps is not None]
             fig.add_scatter(
@@ -388,10 +393,12 @@ def trends(
                 legendgroup=brand,
                 showlegend=show,
                 line={"color": colour, "dash": dash, "width": width * scale},
-                customdata=[[formats.day_month(p.day), signed(p.nps.nps or 0)] for p in mine],
+                customdata=[
+                    [formats.day_month(p.day), signed(p.nps.nps or 0), _days(p.window)]
+                    for p in mine
+                ],
                 hovertemplate=f"{brand}: %{{customdata[1]}} · %{{customdata[0]}} · "
-                + (_("30 days") if dash == "solid" else _("7 days"))
-                + "<extra></extra>",
+                "%{customdata[2]}<extra></extra>",
             )
     fig = _layout(fig, scale, theme)
     # Signed ticks with a real minus: plotly writes its own; the sign carries meaning.

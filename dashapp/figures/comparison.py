@@ -14,13 +14,14 @@ from typing import Any
 import plotly.graph_objects as go
 
 from dashapp.figures import charts as figures
-from dashapp.figures.nps_engine import NpsEngine, RollingPoint, default_as_of, rounded
+from dashapp.figures.nps_engine import NpsEngine, RollingPoint, rounded
 from dashapp.figures.table import FIGURE_COLUMNS
 from dashapp.i18n import formats
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.nps import Change, Nps, compare
 from dashapp.metrics.params import BadParameter, parse_window, reader
 from dashapp.metrics.queries import Filters
+from dashapp.metrics.windows import default_as_of, start_of
 
 DIMENSIONS = ("brand", "country", "touchpoint")
 TREND_DAYS = 90
@@ -92,7 +93,7 @@ def build(engine: NpsEngine, ask: Ask, end: dt.datetime | None = None) -> Compar
             _("A: %(side)s, last %(days)s days", side=ask.a, days=ask.window),
             _("B: %(side)s, the %(days)s days before", side=ask.a, days=ask.window),
         )
-        before = end - dt.timedelta(days=ask.window)
+        before = start_of(end, ask.window)
         second = engine.total(window=ask.window, as_of=before, filters=one)
         sides = ((ask.a, one),)
     trends = tuple(

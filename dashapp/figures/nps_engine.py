@@ -31,6 +31,14 @@ from dashapp.labels.taxonomy import Taxonomy
 from dashapp.metrics import nps, queries
 from dashapp.metrics.params import resolve_filters
 from dashapp.metrics.queries import Counts, Filters
+from dashapp.metrics.windows import (
+    MAIN_DAYS,
+    SHORT_DAYS,
+    VOLUME_DAYS,
+    default_as_of,
+    span,
+    start_of,
+)
 from dashapp.store import counters as versions
 
 T = TypeVar("T")
@@ -59,13 +67,6 @@ def watch_freshness() -> Freshness:
     marker = Freshness()
     _freshness.set(marker)
     return marker
-
-
-def default_as_of(now: dt.datetime | None = None) -> dt.datetime:
-    """The next whole UTC minute: fresh responses are inside, and cache keys last a minute."""
-    now = now or dt.datetime.now(dt.UTC)
-    floor = now.replace(second=0, microsecond=0)
-    return floor if floor == now else floor + dt.timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,7 +208,7 @@ class NpsEngine:
         self,
         by: Sequence[str] = (),
         *,
-        window: int = 30,
+        window: int = MAIN_DAYS,
         as_of: dt.datetime | None = None,
         filters: Filters = Filters(),
         start: dt.datetime | None = None,
@@ -219,7 +220,7 @@ class NpsEngine:
         than min_n are present and marked ``too_small``.
         """
         end = as_of or default_as_of()
-        start = start or end - dt.timedelta(days=window)
+        start = start or start_of(end, window)
         counts = self._cached(
             "counts",
             (tuple(by), start, end, filters),
@@ -233,7 +234,7 @@ class NpsEngine:
     def total(
         self,
         *,
-        window: int = 30,
+        window: int = MAIN_DAYS,
         as_of: dt.datetime | None = None,
         filters: Filters = Filters(),
         start: dt.datetime | None = None,
@@ -246,7 +247,7 @@ class NpsEngine:
         self,
         by: Sequence[str] = (),
         *,
-        window: int = 30,
+        window: int = MAIN_DAYS,
         days: int = 120,
         as_of: dt.datetime | None = None,
         filters: Filters = Filters(),
@@ -277,16 +278,24 @@ class NpsEngine:
         )
 
     def change(
-        self, *, window: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+        self,
+        *,
+        window: int = MAIN_DAYS,
+        as_of: dt.datetime | None = None,
+        filters: Filters = Filters(),
     ) -> tuple[nps.Nps, nps.Nps, nps.Change]:
         """This window's NPS, the previous window's, and whether the move is significant."""
         end = as_of or default_as_of()
         current = self.total(window=window, as_of=end, filters=filters)
-        previous = self.total(window=window, as_of=end - dt.timedelta(days=window), filters=filters)
+        previous = self.total(window=window, as_of=start_of(end, window), filters=filters)
         return current, previous, nps.compare(current, previous)
 
     def daily_volume(
-        self, *, days: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+        self,
+        *,
+        days: int = VOLUME_DAYS,
+        as_of: dt.datetime | None = None,
+        filters: Filters = Filters(),
     ) -> list[tuple[dt.date, Counts]]:
         """(local day, counts) for the *days* days up to as_of's local day (display zone),
         oldest first, gaps as zeros."""
@@ -357,8 +366,7 @@ class NpsEngine:
 
     def selection_nps(self, selection: queries.Selection, by: Sequence[str] = ()) -> list[GroupNps]:
         """NPS per group over the selection's time range, filters and label (not class or words)."""
-        end = selection.end or default_as_of()
-        start = selection.start or end - dt.timedelta(days=30)
+        start, end = span(selection.start, selection.end)
 
         def compute(session: Session) -> dict[tuple[str, ...], Counts]:
             if not selection.label:
@@ -377,11 +385,15 @@ class NpsEngine:
         ]
 
     def labels(
-        self, *, window: int = 30, as_of: dt.datetime | None = None, filters: Filters = Filters()
+        self,
+        *,
+        window: int = MAIN_DAYS,
+        as_of: dt.datetime | None = None,
+        filters: Filters = Filters(),
     ) -> list[LabelStat]:
         """Figures per label over (as_of - window days, as_of], against the window before."""
         end = as_of or default_as_of()
-        return self.labels_between(end - dt.timedelta(days=window), end, filters=filters)
+        return self.labels_between(start_of(end, window), end, filters=filters)
 
     def labels_between(
         self, start: dt.datetime, end: dt.datetime, *, filters: Filters = Filters()
@@ -426,7 +438,7 @@ class NpsEngine:
         self,
         by: Sequence[str] = ("brand", "country"),
         *,
-        window: int = 7,
+        window: int = SHORT_DAYS,
         as_of: dt.datetime | None = None,
         filters: Filters = Filters(),
     ) -> list[Drop]:
@@ -435,7 +447,7 @@ class NpsEngine:
         Uses the engine's difference test; cells below min_n never qualify.
         """
         end = as_of or default_as_of()
-        before = end - dt.timedelta(days=window)
+        before = start_of(end, window)
         current = {
             tuple(r.group.values()): r
             for r in self.nps_by(by, window=window, as_of=end, filters=filters)

@@ -33,6 +33,7 @@ from dashapp.labels.stats import LabelStat
 from dashapp.masking import mask
 from dashapp.metrics import nps
 from dashapp.metrics.queries import FeedItem, Filters
+from dashapp.metrics.windows import MAIN_DAYS, REPORT_DAYS, SHORT_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -94,18 +95,23 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
 
     end = edge(1)
     totals = []
-    for window in (1, 7, 30):
+    for window in REPORT_DAYS:
         current = engine.total(start=edge(1 - window), as_of=end, filters=filters)
         previous = engine.total(start=edge(1 - 2 * window), as_of=edge(1 - window), filters=filters)
         totals.append(_line(period(day, window), current, previous, before(day, window)))
     now = {
         tuple(r.group.values()): r.nps
-        for r in engine.nps_by(("brand", "country"), start=edge(-29), as_of=end, filters=filters)
+        for r in engine.nps_by(
+            ("brand", "country"), start=edge(1 - MAIN_DAYS), as_of=end, filters=filters
+        )
     }
     earlier = {
         tuple(r.group.values()): r.nps
         for r in engine.nps_by(
-            ("brand", "country"), start=edge(-59), as_of=edge(-29), filters=filters
+            ("brand", "country"),
+            start=edge(1 - 2 * MAIN_DAYS),
+            as_of=edge(1 - MAIN_DAYS),
+            filters=filters,
         )
     }
     empty = nps.compute(0, 0, 0)
@@ -123,7 +129,7 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     )
     movers = [
         s
-        for s in engine.labels(window=7, as_of=end, filters=filters)
+        for s in engine.labels(window=SHORT_DAYS, as_of=end, filters=filters)
         if s.change.delta is not None and s.volume >= LABEL_MIN_VOLUME
     ]
     movers.sort(key=lambda s: (not s.change.significant, -abs(s.change.delta or 0)))

@@ -153,7 +153,7 @@ def with_theme(taxonomy: Taxonomy, theme: ThemeView, name: str, parent: str | No
         f"From discovered theme {theme.id}: {theme.name}",
         {theme.language: tuple(theme.terms)},
     )
-    return Taxonomy(labels, digest="")
+    return Taxonomy(labels, digest="", compounds=taxonomy.compounds)
 
 
 def label_from_theme(sessions: sessionmaker[Session], theme_id: int, name: str) -> str:

@@ -5,15 +5,23 @@ The syntax, shared by the taxonomy and the sentiment lexicon:
 - ``delivery``: a word, matching every word with the same Snowball stem
   (delivery, deliveries, delivered -> "deliveri"/"deliv" as the stemmer has it);
 - ``liefer*``: words beginning with "liefer" (Lieferung, Lieferzeit);
-- ``*verpackung``: words ending with it, for compound heads (Kartonverpackung);
+- ``*verpackung``: words ending with it (Kartonverpackung);
 - ``*paket*``: words containing it;
 - ``took too long``: a phrase, its words (each of the forms above) in a row;
 - ``~jacket``: a weak keyword (any of the forms above): it counts only in a
   clause where no other label's keyword is found, so "the jacket arrived two
   weeks late" is about delivery and "the jacket is warm" about the product.
 
-Matching is case- and accent-insensitive. One index answers "which tags do
-the keywords found in these tokens carry", in time linear in the tokens.
+In languages that glue words together (German, Dutch, the Nordic languages,
+Finnish) an index built with a :class:`Compounding` also matches a one-word
+keyword as the *head* of a compound, the part at the end that says what the
+word is: "qualität" in "Verarbeitungsqualität", "kosten" in "Versandkosten",
+"kvalitet*" in "byggkvaliteten". See :meth:`Compounding.heads` for the rule.
+
+Matching is case- and accent-insensitive. What each distinct word matches is
+worked out once per index and remembered (words repeat; comments do not, so
+nothing is remembered per comment), which makes a clause cost one dictionary
+lookup per word plus the phrases that may start there.
 """
 
 from __future__ import annotations
@@ -29,13 +37,57 @@ Pattern = tuple[str, str]
 #: Marks a weak keyword (see the module docstring).
 WEAK = "~"
 #: Words whose matches are remembered per index, before the memory starts afresh.
-_CACHE_LIMIT = 100_000
+_CACHE_LIMIT = 200_000
+#: Heads of compounds this long are also stemmed apart from the compound.
+_LONG_HEAD = 6
+#: Loose keywords this long or longer also match words one typo away.
+TYPO_MIN = 7
+#: ... and by a wrong letter only from this length.
+TYPO_SUBSTITUTION_MIN = 9
 #: A keyword found in a token list: (first token, token after the last, tag).
 Match = tuple[int, int, Hashable]
+_Phrase = tuple[tuple[Pattern, ...], Hashable]
 
 
 class KeywordSyntaxError(ValueError):
     """A keyword that cannot be compiled; the message says what is wrong with it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Compounding:
+    """How one-word keywords match as the head of a compound in one language.
+
+    A keyword of at least *min_head* letters (its stem, or the text before a
+    trailing '*') matches a word that ends in it, or whose last part begins
+    with it, when at least *min_part* letters come before: "preis" matches
+    "Kaufpreise", not "Reis"; "kvalitet*" matches "byggkvaliteten". Short
+    parts are left alone because they are mostly prefixes ("un", "ge", "be")
+    rather than words. *exceptions* are longer words, or word endings, that
+    merely contain a keyword (matched without case or accents): where one of
+    them covers the start of the head, the head does not count ("rücksendung"
+    is a return, not a "sendung"; "angebote" are offers, not "bote"; Danish
+    "ering" keeps "levering" from ending in "ring").
+    """
+
+    min_part: int = 3
+    min_head: int = 4
+    #: As written (the taxonomy file shows them so); matched folded.
+    exceptions: tuple[str, ...] = ()
+    _folded: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        folded = tuple(dict.fromkeys(fold(w.casefold()) for w in self.exceptions))
+        object.__setattr__(self, "_folded", folded)
+
+    def heads(self, word: str) -> list[int]:
+        """Where a compound's head may start in folded *word*, exceptions applied."""
+        blocked: set[int] = set()
+        for exception in self._folded:
+            at = word.find(exception)
+            while at >= 0:
+                blocked.update(range(at + 1, at + len(exception)))
+                at = word.find(exception, at + 1)
+        return [i for i in range(self.min_part, len(word) - self.min_head + 1) if i not in blocked]
 
 
 def parse(keyword: str, language: str) -> tuple[Pattern, ...]:
@@ -68,29 +120,64 @@ def parse(keyword: str, language: str) -> tuple[Pattern, ...]:
     return tuple(patterns)
 
 
-@dataclass(slots=True)
+#: What one lower-cased word is: (folded, folded stem, tags of the one-word
+#: keywords it matches, phrases that may start with it).
+WordInfo = tuple[str, str, tuple[Hashable, ...], tuple[_Phrase, ...]]
+
+
 class KeywordIndex:
-    """Keyword phrases of one language, each carrying tags, ready to match token lists."""
+    """Keyword phrases of one language, each carrying tags, ready to match token lists.
 
-    language: str
-    _stem: dict[str, set[Hashable]] = field(default_factory=lambda: defaultdict(set))
-    _prefix: dict[str, set[Hashable]] = field(default_factory=lambda: defaultdict(set))
-    _suffix: dict[str, set[Hashable]] = field(default_factory=lambda: defaultdict(set))
-    _infix: list[tuple[str, Hashable]] = field(default_factory=list)
-    _phrases: dict[Pattern, list[tuple[tuple[Pattern, ...], Hashable]]] = field(
-        default_factory=lambda: defaultdict(list)
+    Safe to share between threads: the memory of words only ever gains
+    complete entries (or is emptied), and a lost race recomputes one word.
+    """
+
+    __slots__ = (
+        "_cache",
+        "_fuzzy",
+        "_fuzzy_prefix_lengths",
+        "_head_prefix",
+        "_head_prefix_lengths",
+        "_head_stem",
+        "_infix",
+        "_phrases",
+        "_prefix",
+        "_prefix_lengths",
+        "_stem",
+        "_suffix",
+        "_suffix_lengths",
+        "_wild_firsts",
+        "compounding",
+        "language",
     )
-    #: First words of phrases that are not plain stems (prefix, suffix, infix).
-    _wild_firsts: list[Pattern] = field(default_factory=list)
-    _prefix_lengths: tuple[int, ...] = ()
-    #: folded word -> (its single-word tags, the phrases that may start with it).
-    _cache: dict[
-        str, tuple[tuple[Hashable, ...], tuple[tuple[tuple[Pattern, ...], Hashable], ...]]
-    ] = field(default_factory=dict)
-    _suffix_lengths: tuple[int, ...] = ()
 
-    def add(self, keyword: str, tag: Hashable) -> None:
-        """Index *keyword* with *tag*; raises KeywordSyntaxError."""
+    def __init__(self, language: str, compounding: Compounding | None = None) -> None:
+        self.language = language
+        self.compounding = compounding
+        self._stem: dict[str, set[Hashable]] = defaultdict(set)
+        self._prefix: dict[str, set[Hashable]] = defaultdict(set)
+        self._suffix: dict[str, set[Hashable]] = defaultdict(set)
+        self._infix: list[tuple[str, Hashable]] = []
+        self._head_stem: dict[str, set[Hashable]] = defaultdict(set)
+        self._head_prefix: dict[str, set[Hashable]] = defaultdict(set)
+        self._phrases: dict[Pattern, list[_Phrase]] = defaultdict(list)
+        #: First words of phrases that are not plain stems (prefix, suffix, infix).
+        self._wild_firsts: list[Pattern] = []
+        self._prefix_lengths: tuple[int, ...] = ()
+        self._suffix_lengths: tuple[int, ...] = ()
+        self._head_prefix_lengths: tuple[int, ...] = ()
+        #: one-typo variants -> (kind, keyword text) of the loose keywords they may be.
+        self._fuzzy: dict[str, set[Pattern]] = defaultdict(set)
+        self._fuzzy_prefix_lengths: tuple[int, ...] = ()
+        self._cache: dict[str, WordInfo] = {}
+
+    def add(self, keyword: str, tag: Hashable, *, loose: bool = True) -> None:
+        """Index *keyword* with *tag*; raises KeywordSyntaxError.
+
+        With *loose*, a one-word stem or prefix keyword also matches as the
+        head of compounds (given a :class:`Compounding`) and, from
+        :data:`TYPO_MIN` letters, misspelt by one letter (:func:`one_typo`).
+        """
         patterns = parse(keyword, self.language)
         self._cache.clear()
         if len(patterns) > 1:
@@ -99,44 +186,92 @@ class KeywordIndex:
                 self._wild_firsts.append(patterns[0])
             return
         kind, text = patterns[0]
+        as_head = loose and self.compounding is not None
+        as_head = as_head and len(text) >= self.compounding.min_head  # type: ignore[union-attr]
         if kind == "stem":
-            self._stem[text].add(tag)
+            # The keyword's unaccented spelling stems apart at times ("qualità"
+            # -> "qualit", "qualita" -> "qual"): customers type both.
+            plain = fold(keyword.removeprefix(WEAK).strip().casefold())
+            for form in {text, stems([plain], self.language)[0]}:
+                self._stem[form].add(tag)
+                if as_head and len(form) >= self.compounding.min_head:  # type: ignore[union-attr]
+                    self._head_stem[form].add(tag)
+                if loose:
+                    self._add_fuzzy(("stem", form))
         elif kind == "prefix":
             self._prefix[text].add(tag)
             self._prefix_lengths = tuple(sorted({*self._prefix_lengths, len(text)}))
+            if as_head:
+                self._head_prefix[text].add(tag)
+                self._head_prefix_lengths = tuple(sorted({*self._head_prefix_lengths, len(text)}))
+            if loose and self._add_fuzzy(("prefix", text)):
+                self._fuzzy_prefix_lengths = tuple(sorted({*self._fuzzy_prefix_lengths, len(text)}))
         elif kind == "suffix":
             self._suffix[text].add(tag)
             self._suffix_lengths = tuple(sorted({*self._suffix_lengths, len(text)}))
         else:
             self._infix.append((text, tag))
 
+    def _add_fuzzy(self, pattern: Pattern) -> bool:
+        """Remember *pattern* under its one-deletion variants; whether it is long enough."""
+        text = pattern[1]
+        if len(text) < TYPO_MIN:
+            return False
+        for variant in _deletions(text):
+            self._fuzzy[variant].add(pattern)
+        return True
+
     def __bool__(self) -> bool:
         return bool(self._stem or self._prefix or self._suffix or self._infix or self._phrases)
 
-    def find(self, words: Sequence[str], stemmed: Sequence[str]) -> list[Match]:
-        """(start, end, tag) of every keyword found, end exclusive; *stemmed* = stems(words)."""
+    def info(self, word: str) -> WordInfo:
+        """What lower-cased *word* is and matches (worked out once, then remembered)."""
+        known = self._cache.get(word)
+        if known is None:
+            folded = fold(word)
+            stem = stems([word], self.language)[0]
+            phrases = tuple(
+                entry
+                for first in self._forms(folded, stem)
+                for entry in self._phrases.get(first, ())
+            )
+            found = list(self._word_tags(folded, stem))
+            if folded != word:
+                # Customers drop accents ("qualita"); the stemmer may then cut
+                # the word differently, so its unaccented form is tried too.
+                found += self._word_tags(folded, stems([folded], self.language)[0])
+            if not found and self._fuzzy:
+                found += self._typo_tags(folded, stem)
+            tags = tuple(dict.fromkeys(found))
+            known = (folded, stem, tags, phrases)
+            if len(self._cache) > _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[word] = known
+        return known
+
+    def find(self, words: Sequence[str]) -> list[Match]:
+        """(start, end, tag) of every keyword found in lower-cased *words*, end exclusive."""
+        return self.find_in(self.infos(words))
+
+    def infos(self, words: Sequence[str]) -> list[WordInfo]:
+        """:meth:`info` of each of *words* (the remembered ones without a call each)."""
+        known = self._cache.get
+        return [known(w) or self.info(w) for w in words]
+
+    def find_in(self, infos: Sequence[WordInfo]) -> list[Match]:
+        """:meth:`find` over words already looked up with :meth:`info`."""
         found: list[Match] = []
-        folded = [fold(w) for w in words]
-        cache = self._cache
-        for i, (word, stem) in enumerate(zip(folded, stemmed, strict=True)):
-            known = cache.get(word)
-            if known is None:
-                # Words repeat (Zipf): what one word matches is worked out once.
-                phrases = tuple(
-                    entry
-                    for first in self._forms(word, stem)
-                    for entry in self._phrases.get(first, ())
-                )
-                known = (tuple(self._word_tags(word, stem)), phrases)
-                if len(cache) > _CACHE_LIMIT:
-                    cache.clear()
-                cache[word] = known
-            tags, phrases = known
+        n = len(infos)
+        for i, (_, _, tags, phrases) in enumerate(infos):
             for tag in tags:
                 found.append((i, i + 1, tag))
             for patterns, tag in phrases:
-                if _phrase_at(patterns, folded, stemmed, i):
-                    found.append((i, i + len(patterns), tag))
+                end = i + len(patterns)
+                if end <= n and all(
+                    _matches(p, *infos[k][:2])
+                    for k, p in zip(range(i + 1, end), patterns[1:], strict=True)
+                ):
+                    found.append((i, end, tag))
         return found
 
     def _word_tags(self, word: str, stem: str) -> Iterable[Hashable]:
@@ -152,6 +287,45 @@ class KeywordIndex:
         for text, tag in self._infix:
             if text in word:
                 yield tag
+        if self.compounding is not None and (self._head_stem or self._head_prefix):
+            yield from self._head_tags(word, stem, self.compounding)
+
+    def _typo_tags(self, word: str, stem: str) -> Iterable[Hashable]:
+        """Tags of loose keywords *word* is one typo away from ("delivry", "webiste")."""
+        pieces = {("stem", stem)}
+        for n in self._fuzzy_prefix_lengths:
+            pieces.update(("prefix", word[:m]) for m in (n - 1, n, n + 1) if m <= len(word))
+        for kind, piece in pieces:
+            if len(piece) < TYPO_MIN - 1:
+                continue
+            candidates = {p for v in _deletions(piece) for p in self._fuzzy.get(v, ())}
+            for pattern in candidates:
+                if pattern[0] == kind and one_typo(piece, pattern[1]):
+                    source = self._stem if kind == "stem" else self._prefix
+                    yield from source.get(pattern[1], ())
+
+    def _head_tags(self, word: str, stem: str, rule: Compounding) -> Iterable[Hashable]:
+        starts = rule.heads(word)
+        if self._head_stem and starts:
+            # Mostly the stem of a compound is its modifier plus the stem of
+            # its head, which is then a suffix of it ("versandkost").
+            for i in starts:
+                if i + rule.min_head <= len(stem):
+                    yield from self._head_stem.get(stem[i:], ())
+            # But Snowball's regions count from the start of the word, so
+            # "warensendung" stems to "warensend" while "sendung" stays whole:
+            # long heads are stemmed on their own too. Short ones are not, as
+            # the ends of words stem to short words by chance ("jatkuvasti"
+            # would hold "vast", "børneskoene" "køen").
+            tails = stems([word[i:] for i in starts], self.language, remember=False)
+            for head in tails:
+                if len(head) >= _LONG_HEAD:
+                    yield from self._head_stem.get(head, ())
+        for i in starts:
+            for n in self._head_prefix_lengths:
+                if i + n > len(word):
+                    break
+                yield from self._head_prefix.get(word[i : i + n], ())
 
     def _forms(self, word: str, stem: str) -> Iterable[Pattern]:
         """The first-word patterns a phrase starting at this word could be keyed by."""
@@ -159,6 +333,32 @@ class KeywordIndex:
         for pattern in self._wild_firsts:
             if _matches(pattern, word, stem):
                 yield pattern
+
+
+def _deletions(text: str) -> set[str]:
+    """*text* and every string one letter shorter."""
+    return {text, *(text[:i] + text[i + 1 :] for i in range(len(text)))}
+
+
+def one_typo(typed: str, meant: str) -> bool:
+    """Whether *typed* is *meant* with one letter missing, extra or swapped with its neighbour.
+
+    A letter typed in place of another counts only in words of
+    :data:`TYPO_SUBSTITUTION_MIN` letters or more: shorter ones too often
+    make another word ("shopping" is not "shipping").
+    """
+    if typed == meant:
+        return False
+    if abs(len(typed) - len(meant)) > 1:
+        return False
+    if len(typed) != len(meant):
+        short, long_ = sorted((typed, meant), key=len)
+        return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    diff = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
+    if len(diff) == 2 and diff[1] == diff[0] + 1:
+        i = diff[0]
+        return typed[i] == meant[i + 1] and typed[i + 1] == meant[i]
+    return len(diff) == 1 and len(meant) >= TYPO_SUBSTITUTION_MIN
 
 
 def _matches(pattern: Pattern, word: str, stem: str) -> bool:
@@ -170,14 +370,6 @@ def _matches(pattern: Pattern, word: str, stem: str) -> bool:
     if kind == "suffix":
         return word.endswith(text)
     return text in word
-
-
-def _phrase_at(
-    patterns: tuple[Pattern, ...], words: Sequence[str], stemmed: Sequence[str], i: int
-) -> bool:
-    if i + len(patterns) > len(words):
-        return False
-    return all(_matches(p, words[i + k], stemmed[i + k]) for k, p in enumerate(patterns) if k > 0)
 
 
 def longest(matches: Sequence[Match]) -> list[Match]:

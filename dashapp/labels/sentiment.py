@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import cast
 
-from dashapp.labels.keywords import KeywordIndex, longest
+from dashapp.labels.keywords import Match, longest
 from dashapp.labels.text import fold
 
 POSITIVE, NEUTRAL, NEGATIVE = 1, 0, -1
@@ -28,21 +28,30 @@ NEGATION_SCOPE = 3
 
 @dataclass(frozen=True, slots=True)
 class LanguageLexicon:
-    """Sentiment words, negators and contrast words of one language."""
+    """Sentiment words, negators and contrast words of one language.
 
-    words: KeywordIndex
+    The labeller indexes the sentiment words together with the taxonomy's
+    keywords, so a clause is read once for both.
+    """
+
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
     negators: frozenset[str]
     contrast: frozenset[str]
 
-    def polarity(self, words: Sequence[str], stemmed: Sequence[str]) -> int:
-        """The summed polarity of one clause (positive > 0 > negative)."""
-        total = 0
-        negator_at = [i for i, w in enumerate(words) if fold(w) in self.negators]
-        for i, _, tag in longest(self.words.find(words, stemmed)):
-            value = cast(int, tag)
-            negated = any(0 < i - j <= NEGATION_SCOPE for j in negator_at)
-            total += -value if negated else value
-        return total
+
+def polarity(hits: Sequence[Match], negator_at: Sequence[int]) -> int:
+    """The summed polarity of one clause's sentiment *hits* (tag = +1 or -1).
+
+    *negator_at* are the positions of negators in the clause; a hit inside a
+    longer one does not count ("no problem" is not a problem).
+    """
+    total = 0
+    for i, _, tag in longest(hits):
+        value = cast(int, tag)
+        negated = any(0 < i - j <= NEGATION_SCOPE for j in negator_at)
+        total += -value if negated else value
+    return total
 
 
 def sign(value: int) -> int:
@@ -56,13 +65,9 @@ def lexicon(language: str) -> LanguageLexicon | None:
     data = _data().get(language)
     if data is None:
         return None
-    index = KeywordIndex(language)
-    for word in data.get("positive", []):
-        index.add(word, POSITIVE)
-    for word in data.get("negative", []):
-        index.add(word, NEGATIVE)
     return LanguageLexicon(
-        index,
+        tuple(data.get("positive", [])),
+        tuple(data.get("negative", [])),
         frozenset(fold(w) for w in data.get("negators", [])),
         frozenset(w.casefold() for w in data.get("contrast", [])),
     )

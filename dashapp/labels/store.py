@@ -234,7 +234,7 @@ def stored(session: Session, ids: Sequence[int]) -> dict[int, Labelled]:
 
 
 #: Bump when the labelling code changes what it finds, so stored comments are relabelled.
-LABELLER_VERSION = 2
+LABELLER_VERSION = 3
 LABELLER_KEY = "labeller_version"
 
 

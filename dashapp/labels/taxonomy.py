@@ -6,6 +6,8 @@ label has a display name, an optional description, keyword lists per language
 (ISO 639-1 codes as keys) and optional ``exclude`` lists: a clause holding an
 exclusion phrase does not count as mentioning the label ("feels cheap" is
 about quality, not price). The keyword syntax is in :mod:`dashapp.labels.keywords`.
+Optional ``[compounds.<language>]`` tables turn on matching keywords as the
+heads of compounds in that language (:class:`~dashapp.labels.keywords.Compounding`).
 
 Loading checks everything and names the label, key and list position of each
 problem, so a team editing the file learns what to fix without a traceback.
@@ -22,12 +24,12 @@ from typing import Any
 
 import tomli_w
 
-from dashapp.labels.keywords import KeywordSyntaxError, parse
+from dashapp.labels.keywords import Compounding, KeywordSyntaxError, parse
 from dashapp.labels.text import SNOWBALL
 
 MAX_DEPTH = 3
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-_LABEL_KEYS = {"name", "description", "exclude"}
+_LABEL_KEYS = {"name", "description", "exclude", "yields"}
 #: ``name_de = "Lieferung"``: a label's name in another language.
 NAME_PREFIX = "name_"
 HEADER = """\
@@ -40,11 +42,21 @@ HEADER = """\
 #   <language>   keyword phrases in that language (ISO 639-1: de, en, fr, ...)
 #   exclude      { <language> = [...] }: a clause with one of these phrases does
 #                not count for this label
+#   yields       [label ids]: a clause naming one of these labels counts for
+#                this one only through a child ("shipping costs a fortune" is
+#                price, not delivery; "fast shipping, free returns" is both)
 # Keywords: "word" matches every form with the same stem (Snowball),
 # "liefer*" word beginnings, "*verpackung" word endings, "*paket*" any part of
 # a word; several words are a phrase, in a row. Case and accents are ignored.
 # "~jacket" is a weak keyword: it counts only in a clause naming no other label.
 # A comment that mentions a child label also carries its parent.
+#
+# [compounds.<language>] (de, nl, sv, da, nb, fi ...): a one-word keyword also
+# matches as the end of a compound ("qualität" in "Verarbeitungsqualität"):
+#   min_part    letters that must come before the keyword (default 3)
+#   min_head    shortest keyword that matches so (default 4)
+#   exceptions  longer words that merely contain a keyword ("rücksendung" is
+#               not a "sendung"): a keyword starting inside them does not count
 """
 
 
@@ -65,6 +77,10 @@ class Label:
     description: str = ""
     keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     exclude: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Labels this one gives way to: a clause naming one of them counts for
+    #: this label only through one of its children ("the postage costs a
+    #: fortune" is about price, "fast delivery, free postage" about both).
+    yields: tuple[str, ...] = ()
     #: The name in other languages (``name_de`` in the file); *name* for any other.
     names: dict[str, str] = field(default_factory=dict)
 
@@ -97,6 +113,8 @@ class Taxonomy:
 
     labels: dict[str, Label]
     digest: str
+    #: Compound matching per language (none: keywords match whole words only).
+    compounds: dict[str, Compounding] = field(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Taxonomy) and other.digest == self.digest
@@ -145,9 +163,51 @@ def parse_taxonomy(text: str) -> Taxonomy:
     for label in labels.values():
         if label.parent is not None and label.parent not in labels:
             problems.append(f'labels."{label.id}": its parent "{label.parent}" is not defined')
+        problems.extend(
+            f'labels."{label.id}".yields: "{other}" is not a label'
+            for other in label.yields
+            if other not in labels
+        )
+    compounds = _compounds(data.get("compounds", {}), problems)
     if problems:
         raise TaxonomyError(problems)
-    return Taxonomy(labels, hashlib.sha256(text.encode()).hexdigest()[:16])
+    return Taxonomy(labels, hashlib.sha256(text.encode()).hexdigest()[:16], compounds)
+
+
+def _compounds(raw: Any, problems: list[str]) -> dict[str, Compounding]:
+    if not isinstance(raw, dict):
+        problems.append("compounds: must be tables [compounds.<language>]")
+        return {}
+    result: dict[str, Compounding] = {}
+    for lang, body in raw.items():
+        where = f"compounds.{lang}"
+        if lang not in SNOWBALL:
+            problems.append(
+                f"{where}: unknown language; languages are {', '.join(sorted(SNOWBALL))}"
+            )
+            continue
+        if not isinstance(body, dict) or set(body) - {"min_part", "min_head", "exceptions"}:
+            problems.append(f"{where}: keys are min_part, min_head and exceptions")
+            continue
+        sizes = {k: body.get(k, 3 if k == "min_part" else 4) for k in ("min_part", "min_head")}
+        bad = [
+            k for k, v in sizes.items() if not isinstance(v, int) or isinstance(v, bool) or v < 1
+        ]
+        exceptions = body.get("exceptions", [])
+        if not isinstance(exceptions, list) or not all(
+            isinstance(w, str) and w.strip() for w in exceptions
+        ):
+            bad.append("exceptions")
+        if bad:
+            problems.append(
+                f"{where}.{bad[0]}: min_part and min_head are whole numbers from 1, "
+                "exceptions a list of words"
+            )
+            continue
+        result[lang] = Compounding(
+            sizes["min_part"], sizes["min_head"], tuple(w.strip() for w in exceptions)
+        )
+    return result
 
 
 def _label(label_id: str, body: Any, problems: list[str]) -> Label | None:
@@ -189,7 +249,19 @@ def _label(label_id: str, body: Any, problems: list[str]) -> Label | None:
         exclude_raw = {}
     exclude = _keyword_lists(f"{where}.exclude", exclude_raw)
     problems.extend(keywords.problems + exclude.problems)
-    return Label(label_id, name.strip(), description.strip(), keywords.lists, exclude.lists, names)
+    yields = body.get("yields", [])
+    if not isinstance(yields, list) or not all(isinstance(y, str) for y in yields):
+        problems.append(f"{where}.yields: must be a list of label ids")
+        yields = []
+    return Label(
+        label_id,
+        name.strip(),
+        description.strip(),
+        keywords.lists,
+        exclude.lists,
+        tuple(yields),
+        names,
+    )
 
 
 @dataclass(slots=True)
@@ -229,8 +301,16 @@ def dump_taxonomy(taxonomy: Taxonomy) -> str:
         body.update({lang: list(words) for lang, words in label.keywords.items()})
         if label.exclude:
             body["exclude"] = {lang: list(words) for lang, words in label.exclude.items()}
+        if label.yields:
+            body["yields"] = list(label.yields)
         labels[label.id] = body
-    return HEADER + "\n" + tomli_w.dumps({"labels": labels}, multiline_strings=False)
+    document: dict[str, Any] = {"labels": labels}
+    if taxonomy.compounds:
+        document["compounds"] = {
+            lang: {"min_part": c.min_part, "min_head": c.min_head, "exceptions": list(c.exceptions)}
+            for lang, c in taxonomy.compounds.items()
+        }
+    return HEADER + "\n" + tomli_w.dumps(document, multiline_strings=False)
 
 
 def default_text() -> str:

@@ -33,7 +33,11 @@ SNOWBALL = {
     "pt": "portuguese",
     "sv": "swedish",
 }
-_WORD = re.compile(r"\w+")
+#: Codes a record may carry for a language the taxonomy keys otherwise:
+#: Norwegian as "no" (macrolanguage) or "nn" (Nynorsk) is labelled with "nb".
+ALIASES = {"no": "nb", "nn": "nb"}
+#: Words, and currency signs, which name a price as well as a word would ("£5").
+_WORD = re.compile(r"\w+|[$£€¥]")
 # Letters NFKD does not decompose but customers often type without.
 _FOLD_EXTRA = str.maketrans({"ø": "o", "æ": "ae", "ß": "ss", "ł": "l", "đ": "d", "œ": "oe"})
 _local = threading.local()
@@ -41,7 +45,7 @@ _CACHE_LIMIT = 200_000
 
 
 def tokens(text: str) -> list[str]:
-    """Lower-cased word tokens of *text* (letters and digits; punctuation dropped)."""
+    """Lower-cased word tokens of *text*: letters and digits, currency signs; no punctuation."""
     return _WORD.findall(text.casefold())
 
 
@@ -52,8 +56,15 @@ def fold(word: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def stems(words: Sequence[str], language: str) -> list[str]:
-    """The folded Snowball stems of lower-cased *words* in *language* (folded words if none)."""
+def stems(words: Sequence[str], language: str, *, remember: bool = True) -> list[str]:
+    """The folded Snowball stems of lower-cased *words* in *language* (folded words if none).
+
+    Stems are remembered per thread and language; pass ``remember=False`` for
+    words unlikely to come again (the tails of compounds tried as heads).
+    """
+    if not remember:
+        stemmer = _stemmer(language)
+        return [fold(w) for w in (stemmer.stemWords(words) if stemmer is not None else words)]
     memo = _memo(language)
     missing = [w for w in words if w not in memo]
     if missing:
@@ -85,24 +96,25 @@ def _stemmer(language: str) -> Stemmer.Stemmer | None:
 
 
 #: Sentence punctuation that ends a clause (commas too: "fast delivery, broken box").
-_CLAUSE_BREAK = re.compile(r"[.!?;:,()\[\]\n–—]+|\s-\s")
+#: One pass over a comment: a word (a number keeps its decimals: "6.95"), a
+#: currency sign, or punctuation that ends a clause (commas too: "fast
+#: delivery, broken box"; a dash between spaces).
+_CLAUSE_TOKEN = re.compile(r"(\d+(?:[.,]\d+)+|\w+|[$£€¥])|[.!?;:,()\[\]\n–—]|\s-\s")
 
 
 def clauses(text: str, contrast: frozenset[str]) -> list[list[str]]:
-    """*text* as clauses of tokens, split at punctuation and at *contrast* words.
+    """*text* as clauses of lower-cased tokens, split at punctuation and at *contrast* words.
 
     The contrast word itself ("but", "aber") is dropped: it belongs to neither side.
     """
     result: list[list[str]] = []
-    for part in _CLAUSE_BREAK.split(text):
-        current: list[str] = []
-        for token in tokens(part):
-            if token in contrast:
-                if current:
-                    result.append(current)
-                current = []
-            else:
-                current.append(token)
-        if current:
+    current: list[str] = []
+    for token in _CLAUSE_TOKEN.findall(text.casefold()):
+        if token and token not in contrast:
+            current.append(token)
+        elif current:
             result.append(current)
+            current = []
+    if current:
+        result.append(current)
     return result

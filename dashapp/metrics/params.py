@@ -15,6 +15,7 @@ from dashapp.metrics.queries import (
     Position,
     Selection,
 )
+from dashapp.metrics.windows import MAIN_DAYS
 
 _LABEL_ID = re.compile(r"^[a-z0-9][a-z0-9_/-]*$")
 #: The days a parameter may name, from..to inclusive: any real question fits, and windows
@@ -77,7 +78,7 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
     return value
 
 
-def parse_window(text: str | None, default: int = 30) -> int:
+def parse_window(text: str | None, default: int = MAIN_DAYS) -> int:
     """Days from ``30d`` or ``30``."""
     if not text:
         return default
@@ -170,7 +171,6 @@ def parse_day(text: str | None, name: str) -> dt.date | None:
 
 
 #: Days a drill-down selection covers when its URL names none: its date pickers show them too.
-DEFAULT_DAYS = 30
 
 
 def selection_days(
@@ -190,7 +190,7 @@ def selection_days(
         last = today or local_days.today(tz)
     if first is None:
         try:
-            first = last - dt.timedelta(days=DEFAULT_DAYS - 1)
+            first = last - dt.timedelta(days=MAIN_DAYS - 1)
         except OverflowError:  # to=0001-01-05: there are no 30 days before it
             raise BadParameter("to", f"{last} is out of range") from None
     if first > last:

@@ -39,13 +39,14 @@ from choreographer.errors import (
 from flask import Blueprint, Response, jsonify, request
 
 from dashapp.figures import charts as figures
-from dashapp.figures import comparison
+from dashapp.figures import comparison, overview
 from dashapp.i18n import formats
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import gettext as _
 from dashapp.ingest.validation import safe_text
 from dashapp.metrics.params import parse_as_of, parse_filters
 from dashapp.metrics.queries import Filters
+from dashapp.metrics.windows import MAIN_DAYS, SHORT_DAYS
 from dashapp.services import services_of
 
 log = logging.getLogger(__name__)
@@ -54,10 +55,8 @@ charts = Blueprint("feedbackwall_charts", __name__)
 MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}
 SIZE = (1600, 900)
 TITLES = {
-    "heatmap": N_("NPS by brand and country, last 30 days"),
-    "trends": N_("Rolling 30-day NPS by brand (dotted: 7-day)"),
-    "volume": N_("Responses per day"),
-    "labels": N_("Labels: area = comments, colour = NPS, last 30 days"),
+    **overview.TITLES,
+    "labels": N_("Labels: area = comments, colour = NPS, last %(main)s days"),
     "compare": N_("Comparison"),
 }
 #: Seconds the browser may take to start, and to render one chart.
@@ -275,22 +274,9 @@ def figure(name: str, filters: Filters, as_of: dt.datetime | None) -> go.Figure:
     """The chart *name* for these filters, as the wall shows it (in the light theme: print is
     on white paper)."""
     engine = services_of().nps
-    if name == "heatmap":
-        return figures.heatmap(
-            engine.nps_by(("brand", "country"), window=30, as_of=as_of, filters=filters),
-            theme=PRINT_THEME,
-        )
-    if name == "trends":
-        return figures.trends(
-            engine.rolling(("brand",), window=30, days=90, as_of=as_of, filters=filters),
-            engine.rolling(("brand",), window=7, days=90, as_of=as_of, filters=filters),
-            theme=PRINT_THEME,
-        )
     if name == "labels":
-        return figures.label_treemap(engine.labels(window=30, as_of=as_of, filters=filters))
-    return figures.volume(
-        engine.daily_volume(days=30, as_of=as_of, filters=filters), theme=PRINT_THEME
-    )
+        return figures.label_treemap(engine.labels(as_of=as_of, filters=filters))
+    return overview.chart(engine, name, filters, as_of, theme=PRINT_THEME)
 
 
 def _comparison_figure(as_of: dt.datetime | None) -> go.Figure:
@@ -327,17 +313,12 @@ def export_dashboard() -> Response | tuple[Response, int]:
     # A bad parameter raises BadParameter: a 400 naming it (dashapp.web.errors).
     filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
     as_of = parse_as_of(request.args.get("as_of"))
-    total = services_of().nps.total(window=30, as_of=as_of, filters=filters)
+    total, _previous = overview.headline(services_of().nps, filters, as_of)
     big = "–" if total.nps is None else figures.signed(total.nps)
     detail = figures.interval_line(total) or _("no responses")
-    heat, trend, vol = (figure(name, filters, as_of) for name in ("heatmap", "trends", "volume"))
+    panels = [(overview.title(name), figure(name, filters, as_of)) for name in overview.TITLES]
     fig = figures.dashboard(
-        big,
-        detail,
-        heat,
-        trend,
-        vol,
-        subtitle=describe(filters, as_of),
+        (overview.headline_caption(), big, detail), panels, subtitle=describe(filters, as_of)
     )
     return _download(fig, "pdf", "dashboard")
 
@@ -355,7 +336,9 @@ def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
         fig = _comparison_figure(as_of)
     else:
         fig = figures.for_print(
-            figure(name, filters, as_of), _(TITLES[name]), describe(filters, as_of)
+            figure(name, filters, as_of),
+            _(TITLES[name], main=MAIN_DAYS, short=SHORT_DAYS),
+            describe(filters, as_of),
         )
     return _download(fig, fmt, name)
 

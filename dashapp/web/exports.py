@@ -23,7 +23,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from dashapp.figures import comparison
+from dashapp.figures import comparison, overview
 from dashapp.figures.nps_engine import rounded
 from dashapp.figures.table import FIGURE_COLUMNS, to_records
 from dashapp.i18n.core import N_
@@ -233,17 +233,11 @@ def chart_table(name: str) -> tuple[list[str], Iterator[list[Any]]]:
     filters = request_filters()
     as_of = parse_as_of(request.args.get("as_of"))
     if name == "volume":
-        days = engine.daily_volume(days=30, as_of=as_of, filters=filters)
+        days = overview.volume_days(engine, filters, as_of)
         header = ["day", "n", "promoters", "passives", "detractors"]
         return header, ([day.isoformat(), sum(c), *c] for day, c in days)
     header = ["brand", "day", "window_days", "n", "nps", "ci_low", "ci_high", "too_small"]
-    points = [
-        point
-        for window in (30, 7)
-        for point in engine.rolling(
-            ("brand",), window=window, days=90, as_of=as_of, filters=filters
-        )
-    ]
+    points = [point for line in overview.trend_points(engine, filters, as_of) for point in line]
     return header, (
         [
             p.group["brand"],
