@@ -148,7 +148,7 @@ def register(app: Dash, services: Services) -> None:
             for i in taxonomy.labels
         ]
         params = dict(parse_qsl((search or "").lstrip("?")))
-        resolved, _ = services.nps.resolve(parse_filters(params))
+        resolved, _notes = services.nps.resolve(parse_filters(params))
         offered, chosen = [], []
         for name in LEVELS:
             known, values = dims[name], list(getattr(resolved, name))

@@ -45,7 +45,7 @@ def headline(
     engine: NpsEngine, filters: Filters, as_of: dt.datetime | None = None
 ) -> tuple[Nps, Nps]:
     """The last MAIN_DAYS days' NPS and the MAIN_DAYS before."""
-    current, previous, _ = engine.change(window=MAIN_DAYS, as_of=as_of, filters=filters)
+    current, previous, _change = engine.change(window=MAIN_DAYS, as_of=as_of, filters=filters)
     return current, previous
 
 

@@ -262,7 +262,7 @@ def scan(
             .limit(SCAN_BATCH)
         ).all()
         labels = label_store.labels_of(session, [r.id for r in fresh])
-        _, taxonomy = label_store.current(session)
+        _digest, taxonomy = label_store.current(session)
         rows = [
             {
                 "rule": rule.name,

@@ -257,7 +257,7 @@ def print_pdf(html: str) -> bytes:
             start_new_session=True,
         )
         try:
-            _, err = proc.communicate(timeout=PRINT_TIMEOUT)
+            _out, err = proc.communicate(timeout=PRINT_TIMEOUT)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
