@@ -77,7 +77,7 @@ def register(app: Dash, services: Services) -> None:
         except BadParameter as exc:
             return dbc.Alert(str(exc), color="warning"), figures.empty(""), None
         if ask is None:
-            choose = html.Div("Choose what to compare.", className="fw-empty")
+            choose = html.Div(_("Choose what to compare."), className="fw-empty")
             return choose, figures.empty(_("Choose A (and B)")), None
         found = comparison.build(services.nps, ask)
         result = dbc.Row(
@@ -97,7 +97,7 @@ def register(app: Dash, services: Services) -> None:
             result = html.Div([filter_note(found.notes), result])
         suffix = query_string({"by": ask.by, "a": ask.a, "b": ask.b, "window": str(ask.window)})
         exports = [
-            html.Span("Export: ", className="text-muted me-2"),
+            html.Span(_("Export:") + " ", className="text-muted me-2"),
             *export_links("compare", suffix),
         ]
         return result, comparison.trends_figure(found), exports
