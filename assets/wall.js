@@ -9,7 +9,16 @@
   function hhmm(date, seconds) {
     var opts = { hour: "2-digit", minute: "2-digit", hour12: false };
     if (seconds) opts.second = "2-digit";
-    return date.toLocaleTimeString([], opts);
+    // The page's language (<html lang>), not the browser's: a German wall says 14:05.
+    return date.toLocaleTimeString(document.documentElement.lang || [], opts);
+  }
+
+  /* A text of the page's language, given by the server (layouts/shell.py), with
+   * {time} filled in; the English words when the page carries none. */
+  function say(name, fallback, time) {
+    var el = document.getElementById("fw-settings");
+    var text = (el && el.dataset[name]) || fallback;
+    return text.replace("{time}", time);
   }
 
   function settings() {
@@ -26,7 +35,7 @@
       updated: function (stamp) {
         if (!stamp) return window.dash_clientside.no_update;
         wall.lastData = Date.now();
-        return "updated " + hhmm(new Date(stamp), true);
+        return say("textUpdated", "updated {time}", hhmm(new Date(stamp), true));
       },
       /* Panels.TICK_* -> Panels.POLL_*: a panel asks the server only while it is
        * on screen. A panel on a hidden kiosk page waits; the rotation asks for
@@ -83,11 +92,13 @@
         beat.failingSince = null;
         beat.delay = cfg.pollMs;
         var stale = wall.lastData && Date.now() - wall.lastData > 3 * cfg.pollMs;
-        banner(stale ? "Data stale since " + hhmm(new Date(wall.lastData)) : "", "stale");
+        var since = stale ? hhmm(new Date(wall.lastData)) : "";
+        banner(stale ? say("textStale", "⚠ Data stale since {time}", since) : "", "stale");
       })
       .catch(function () {
         if (!beat.failingSince) beat.failingSince = new Date();
-        banner("Offline since " + hhmm(beat.failingSince) + " · showing the last data · retrying", "offline");
+        var offline = "⛔ Offline since {time} · showing the last data · retrying";
+        banner(say("textOffline", offline, hhmm(beat.failingSince)), "offline");
         beat.delay = Math.min(beat.delay * 2, 60000);
       })
       .finally(function () {

@@ -17,12 +17,14 @@ from dash import ALL, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 from flask import request
 
-from callbacks.components import figure_table
+from callbacks.components import display_zone, figure_table
 from dashapp.access import admin, subscriptions
 from dashapp.access.admin import RuleError
 from dashapp.access.gate import current_person
 from dashapp.access.tokens import TokenError
 from dashapp.access.users import Role, User, UserError
+from dashapp.i18n import formats
+from dashapp.i18n.core import gettext as _
 from dashapp.jobs import alerts
 from dashapp.services import Services
 from dashapp.web import rules_api
@@ -30,7 +32,8 @@ from layouts.ids import Admin
 
 
 def _when(value: dt.datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "never"
+    # In the display zone, as every time a person reads.
+    return formats.datetime(value.astimezone(display_zone())) if value else _("never")
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str) -> Any:
@@ -43,14 +46,14 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str) -> A
 
 def _revoke_button(kind: str, token_id: int) -> dbc.Button:
     return dbc.Button(
-        "Revoke", id=Admin.revoke(kind, token_id), color="danger", size="sm", n_clicks=0
+        _("Revoke"), id=Admin.revoke(kind, token_id), color="danger", size="sm", n_clicks=0
     )
 
 
 def _once(label: str, secret: str) -> dbc.Alert:
     return dbc.Alert(
         [
-            html.Div(f"{label} (shown once; copy it now):"),
+            html.Div(_("%(what)s (shown once; copy it now):", what=label)),
             html.Code(secret, className="fw-secret user-select-all"),
         ],
         color="success",
@@ -144,7 +147,8 @@ def render(services: Services) -> tuple[Any, Any, Any, Any, Any]:
     ]
     me = current_person()
     user_rows = [
-        [*_user_row(u), "you" if me and me.user_id == u.id else _toggle_button(u)] for u in people
+        [*_user_row(u), _("you") if me and me.user_id == u.id else _toggle_button(u)]
+        for u in people
     ]
     token_rows = [
         [
@@ -169,7 +173,7 @@ def render(services: Services) -> tuple[Any, Any, Any, Any, Any]:
         [
             f"#{d.id}",
             d.rule,
-            f"response {d.response_id}" if d.response_id else d.event or "",
+            _("response %(id)s", id=d.response_id) if d.response_id else d.event or "",
             _when(d.created_at),
             d.attempts,
             alerts.delivery_state(d),
@@ -178,31 +182,49 @@ def render(services: Services) -> tuple[Any, Any, Any, Any, Any]:
         for d in log
     ]
     return (
-        table(("Screen", "Made", "Last seen", ""), screen_rows, "No display links yet."),
-        table(("Name", "Role", "Made", "Last sign-in", "State", ""), user_rows, "No users yet."),
-        table(("Token", "Name", "Made", "Last used", ""), token_rows, "No tokens yet."),
         table(
-            ("Rule", "Alerts on", "Channel", "Last fired", "Deliveries", "State", ""),
-            rule_rows(services),
-            "No alert rules yet.",
+            (_("Screen"), _("Made"), _("Last seen"), ""), screen_rows, _("No display links yet.")
         ),
         table(
-            ("", "Rule", "About", "Queued", "Tries", "State", "Last problem"),
+            (_("Name"), _("Role"), _("Made"), _("Last sign-in"), _("State"), ""),
+            user_rows,
+            _("No users yet."),
+        ),
+        table(
+            (_("Token"), _("Name"), _("Made"), _("Last used"), ""),
+            token_rows,
+            _("No tokens yet."),
+        ),
+        table(
+            (
+                _("Rule"),
+                _("Alerts on"),
+                _("Channel"),
+                _("Last fired"),
+                _("Deliveries"),
+                _("State"),
+                "",
+            ),
+            rule_rows(services),
+            _("No alert rules yet."),
+        ),
+        table(
+            ("", _("Rule"), _("About"), _("Queued"), _("Tries"), _("State"), _("Last problem")),
             delivery_rows,
-            "No alerts yet.",
+            _("No alerts yet."),
         ),
     )
 
 
 def _user_row(user: User) -> list[str]:
-    state = "disabled" if user.disabled_at else "active"
+    state = _("disabled") if user.disabled_at else _("active")
     return [user.name, user.role, _when(user.created_at), _when(user.last_login_at), state]
 
 
 def _toggle_button(user: User) -> dbc.Button:
     disabled = user.disabled_at is not None
     return dbc.Button(
-        "Enable" if disabled else "Disable",
+        _("Enable") if disabled else _("Disable"),
         id=Admin.toggle(user.name),
         color="secondary" if disabled else "warning",
         size="sm",
@@ -243,7 +265,7 @@ def register(app: Dash, services: Services) -> None:
         except TokenError as exc:
             return dbc.Alert(str(exc), color="warning", dismissable=True), changed
         link = f"{request.host_url}kiosk?token={token}"
-        return _once(f"Display link for {name.strip()}", link), changed + 1  # type: ignore[union-attr]
+        return _once(_("Display link for %(name)s", name=name.strip()), link), changed + 1  # type: ignore[union-attr]
 
     @app.callback(
         Output(Admin.USER_MESSAGE, "children"),
@@ -260,7 +282,7 @@ def register(app: Dash, services: Services) -> None:
             made = admin.add_user(services.sessions, name or "", password, Role.parse(role or ""))
         except (UserError, ValueError) as exc:
             return dbc.Alert(str(exc), color="warning", dismissable=True), changed
-        return _once(f"Password for {made}", password), changed + 1
+        return _once(_("Password for %(name)s", name=made), password), changed + 1
 
     @app.callback(
         Output(Admin.TOKEN_MESSAGE, "children"),
@@ -272,10 +294,10 @@ def register(app: Dash, services: Services) -> None:
     def add_token(_clicks: int, changed: int) -> Any:
         person = current_person()
         if person is None or person.user_id is None:
-            message = "API tokens belong to a user; the local demo sign-in has none."
+            message = _("API tokens belong to a user; the local demo sign-in has none.")
             return dbc.Alert(message, color="warning", dismissable=True), changed
         token = admin.add_api_token(services.sessions, person.user_id)
-        return _once("API token", token), changed + 1
+        return _once(_("API token"), token), changed + 1
 
     @app.callback(
         Output(Admin.CHANGED, "data", allow_duplicate=True),

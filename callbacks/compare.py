@@ -13,6 +13,7 @@ from callbacks.components import export_links, query_string
 from callbacks.wall import filter_note
 from dashapp.figures import charts as figures
 from dashapp.figures import comparison
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.nps import Nps
 from dashapp.metrics.params import BadParameter
 from dashapp.services import Services
@@ -21,13 +22,13 @@ from layouts.ids import Compare
 
 def _card(title: str, figure: Nps) -> dbc.Col:
     body = (
-        [html.Div("No responses", className="fw-empty")]
+        [html.Div(_("No responses"), className="fw-empty")]
         if figure.nps is None
         else [
             html.Div(figures.signed(figure.nps), className="fw-kpi"),
             html.Div(
                 figures.interval_line(figure)
-                + (" · too few to read much into" if figure.too_small else ""),
+                + (" · " + _("too few to read much into") if figure.too_small else ""),
                 className="fw-detail",
             ),
         ]
@@ -76,8 +77,8 @@ def register(app: Dash, services: Services) -> None:
         except BadParameter as exc:
             return dbc.Alert(str(exc), color="warning"), figures.empty(""), None
         if ask is None:
-            choose = html.Div("Choose what to compare.", className="fw-empty")
-            return choose, figures.empty("Choose A (and B)"), None
+            choose = html.Div(_("Choose what to compare."), className="fw-empty")
+            return choose, figures.empty(_("Choose A (and B)")), None
         found = comparison.build(services.nps, ask)
         result = dbc.Row(
             [
@@ -96,7 +97,7 @@ def register(app: Dash, services: Services) -> None:
             result = html.Div([filter_note(found.notes), result])
         suffix = query_string({"by": ask.by, "a": ask.a, "b": ask.b, "window": str(ask.window)})
         exports = [
-            html.Span("Export: ", className="text-muted me-2"),
+            html.Span(_("Export:") + " ", className="text-muted me-2"),
             *export_links("compare", suffix),
         ]
         return result, comparison.trends_figure(found), exports

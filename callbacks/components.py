@@ -8,12 +8,26 @@ from urllib.parse import urlencode
 
 import dash_bootstrap_components as dbc
 from dash import html
+from flask import has_request_context, request
 
+from dashapp.i18n import core as i18n
 from dashapp.metrics.params import selection_days
+from dashapp.services import display_zone
+
+
+def chosen_language() -> str | None:
+    """The language this reader chose with ?lang= (remembered), for the links made for them:
+    a drill-down link shared from a German screen opens German."""
+    if not has_request_context():
+        return None
+    return i18n.pick(request.args.get("lang") or request.cookies.get(i18n.LANGUAGE_COOKIE))
 
 
 def query_string(params: dict[str, Any]) -> str:
-    """``?a=1&b=x,y`` from a dict, leaving out empty values (pure)."""
+    """``?a=1&b=x,y`` from a dict, leaving out empty values; a ?lang= choice is kept."""
+    lang = chosen_language()
+    if lang and "lang" not in params:
+        params = {**params, "lang": lang}
     flat = {
         key: ",".join(value) if isinstance(value, list | tuple) else value
         for key, value in params.items()
@@ -28,7 +42,7 @@ def explore_href(params: dict[str, Any]) -> str:
     A link without dates would mean "the last 30 days" on whatever day it is opened;
     named days reopen the very view it was made from.
     """
-    first, last = selection_days(params)
+    first, last = selection_days(params, tz=display_zone())
     rest = {k: v for k, v in params.items() if k not in ("from", "to")}
     return "/explore" + query_string({"from": first.isoformat(), "to": last.isoformat(), **rest})
 

@@ -17,7 +17,11 @@ from callbacks.components import explore_href, figure_table, query_string
 from callbacks.wall import comment_card, filter_note, label_chips
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
-from dashapp.figures.charts import interval_line, signed, trends
+from dashapp.figures.charts import interval_line, signed, to_range, trends
+from dashapp.i18n import formats
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import current as current_language
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics import annotations as marks
 from dashapp.metrics import windows
 from dashapp.metrics.annotations import Mark
@@ -37,6 +41,8 @@ from layouts.ids import Explore, Panels, Shell
 
 PAGE_SIZE = 50
 LEVELS = ("brand", "country", "touchpoint")
+#: The levels as people read them.
+LEVEL_NAMES = {"brand": N_("brand"), "country": N_("country"), "touchpoint": N_("touchpoint")}
 
 
 def next_level(selection: Selection) -> str:
@@ -47,11 +53,11 @@ def next_level(selection: Selection) -> str:
     return "touchpoint"
 
 
-def _row_card(row: ResponseRow, labels: Sequence[tuple[str, int]]) -> html.Div:
+def _row_card(row: ResponseRow, labels: Sequence[tuple[str, int]], zone: dt.tzinfo) -> html.Div:
     # Analysts see the comment as written: no masking here.
     facts = (row.brand, row.country, row.touchpoint, (row.language or "").upper())
-    when = f"{row.submitted_at:%Y-%m-%d %H:%M} UTC"
-    return comment_card(row.id, row.score, row.comment or "(no comment)", facts, when, labels)
+    when = formats.datetime(row.submitted_at.astimezone(zone))
+    return comment_card(row.id, row.score, row.comment or _("(no comment)"), facts, when, labels)
 
 
 def _label_breakdown(services: Services, selection: Selection, base: dict[str, str]) -> list[Any]:
@@ -69,8 +75,8 @@ def _label_breakdown(services: Services, selection: Selection, base: dict[str, s
         html.Tr(
             [
                 html.Td(html.A(s.name, href="/explore" + query_string({**base, "label": s.label}))),
-                html.Td(f"{s.volume:,}"),
-                html.Td(f"{100 * s.share:.0f}%"),
+                html.Td(formats.number(s.volume)),
+                html.Td(formats.percent(s.share)),
                 html.Td(signed(s.nps.nps or 0) + (" *" if s.nps.too_small else "")),
                 html.Td(f"{s.positive} / {s.neutral} / {s.negative}"),
             ]
@@ -79,10 +85,10 @@ def _label_breakdown(services: Services, selection: Selection, base: dict[str, s
     ]
     return [
         html.Div(
-            "By label" + (" (inside the chosen label)" if selection.label else ""),
+            _("By label (inside the chosen label)") if selection.label else _("By label"),
             className="fw-label mt-3",
         ),
-        figure_table(["Label", "n", "Share of comments", "NPS", "+ / · / −"], rows),
+        figure_table([_("Label"), "n", _("Share of comments"), "NPS", "+ / · / −"], rows),
     ]
 
 
@@ -132,6 +138,7 @@ def annotation_lines(
 
 def register(app: Dash, services: Services) -> None:
     """Register the explore page's callbacks."""
+    zone = services.settings.zone()
 
     @app.callback(
         Output(Explore.URL, "search"),
@@ -185,9 +192,12 @@ def register(app: Dash, services: Services) -> None:
     def options(_path: str | None, search: str | None) -> tuple[Any, ...]:
         dims = services.nps.dimensions()
         taxonomy = services.nps.taxonomy()
-        labels = [{"label": taxonomy.path_name(i), "value": i} for i in taxonomy.labels]
+        labels = [
+            {"label": taxonomy.path_name(i, current_language()), "value": i}
+            for i in taxonomy.labels
+        ]
         params = dict(parse_qsl((search or "").lstrip("?")))
-        resolved, _ = services.nps.resolve(parse_filters(params))
+        resolved, _notes = services.nps.resolve(parse_filters(params))
         offered, chosen = [], []
         for name in LEVELS:
             known, values = dims[name], list(getattr(resolved, name))
@@ -212,7 +222,7 @@ def register(app: Dash, services: Services) -> None:
     def show(search: str | None, _marked: int = 0) -> tuple[Any, ...]:
         params = dict(parse_qsl((search or "").lstrip("?")))
         try:
-            selection = parse_selection(params)
+            selection = parse_selection(params, zone)
             before = parse_before(params.get("before"), selection.sort)
         except BadParameter as exc:
             return dbc.Alert(str(exc), color="warning"), "", "", "", ""
@@ -222,10 +232,10 @@ def register(app: Dash, services: Services) -> None:
         total = found[0] if found else None
         summary: list[Any] = [
             *([filter_note(notes)] if notes else []),
-            html.Div("NPS of this selection", className="fw-label"),
+            html.Div(_("NPS of this selection"), className="fw-label"),
         ]
         if total is None:
-            summary.append(html.Div("No responses in this range.", className="fw-empty"))
+            summary.append(html.Div(_("No responses in this range."), className="fw-empty"))
         else:
             n = total.nps
             summary += [
@@ -238,13 +248,13 @@ def register(app: Dash, services: Services) -> None:
             if selection.score_class or selection.text:
                 summary.append(
                     html.Div(
-                        "The list below is narrowed further by class and words.",
+                        _("The list below is narrowed further by class and words."),
                         className="fw-detail",
                     )
                 )
         level = next_level(selection)
         # Every link from here names the days shown (the pickers' window when the URL has none).
-        first_day, last_day = selection_days(params)
+        first_day, last_day = selection_days(params, tz=zone)
         summary += annotation_lines(services, first_day, last_day, filters)
         base = {
             **{k: v for k, v in params.items() if k != "before"},
@@ -260,32 +270,35 @@ def register(app: Dash, services: Services) -> None:
                             href="/explore" + query_string({**base, level: g.group[level]}),
                         )
                     ),
-                    html.Td(f"{g.nps.n:,}"),
+                    html.Td(formats.number(g.nps.n)),
                     html.Td(signed(g.nps.nps or 0) + (" *" if g.nps.too_small else "")),
-                    html.Td(f"{signed(g.nps.ci_low or 0)} to {signed(g.nps.ci_high or 0)}"),
+                    html.Td(to_range(g.nps.ci_low or 0, g.nps.ci_high or 0)),
                 ]
             )
             for g in services.nps.selection_nps(selection, (level,))
         ]
         breakdown = [
             html.Div(
-                f"By {level}: click to drill down"
-                f" (* fewer than {services.settings.min_n} responses)",
+                _(
+                    "By %(level)s: click to drill down (* fewer than %(n)s responses)",
+                    level=_(LEVEL_NAMES[level]),
+                    n=formats.number(services.settings.min_n),
+                ),
                 className="fw-label",
             ),
-            figure_table([level.capitalize(), "n", "NPS", "95% CI"], rows),
+            figure_table([_(LEVEL_NAMES[level]).capitalize(), "n", "NPS", _("95% CI")], rows),
         ]
         breakdown += _label_breakdown(services, selection, base)
         page = services.nps.responses(selection, limit=PAGE_SIZE, before=before)
         labels = label_chips(services, [r.id for r in page], deepest=True)
-        listing = [_row_card(r, labels.get(r.id, ())) for r in page] or [
-            html.Div("No responses match.", className="fw-empty")
+        listing = [_row_card(r, labels.get(r.id, ()), zone) for r in page] or [
+            html.Div(_("No responses match."), className="fw-empty")
         ]
         pager = []
         if before is not None:
             pager.append(
                 dbc.Button(
-                    "Newest",
+                    _("Newest"),
                     href="/explore" + query_string(base),
                     color="secondary",
                     className="me-2",
@@ -294,10 +307,10 @@ def register(app: Dash, services: Services) -> None:
         if len(page) == PAGE_SIZE:
             last = page[-1]
             older = query_string({**base, "before": format_before(position(last, selection.sort))})
-            pager.append(dbc.Button("Older responses", href="/explore" + older, color="primary"))
+            pager.append(dbc.Button(_("Older responses"), href="/explore" + older, color="primary"))
         export_query = query_string(base)
         exports = [
-            html.Span("Download this selection: ", className="text-muted me-2"),
+            html.Span(_("Download this selection:") + " ", className="text-muted me-2"),
             html.A("CSV", href=f"/export/data/responses.csv{export_query}", className="me-3"),
             html.A("XLSX", href=f"/export/data/responses.xlsx{export_query}"),
         ]

@@ -14,6 +14,8 @@ from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures import charts as figures
 from dashapp.figures.charts import signed
+from dashapp.i18n import formats
+from dashapp.i18n.core import gettext as _
 from dashapp.labels import discovered as themes
 from dashapp.labels.stats import LabelStat
 from dashapp.services import Services
@@ -23,11 +25,11 @@ from layouts.ids import Labels, Panels, Shell
 def label_rows(stats: list[LabelStat], min_n: int) -> html.Div:
     """The labels as a table: volume, share, NPS, change, impact, most problematic, sentiment."""
     if not any(s.volume for s in stats):
-        return html.Div("No labelled comments in this period yet.", className="fw-empty")
+        return html.Div(_("No labelled comments in this period yet."), className="fw-empty")
 
     def change(s: LabelStat) -> str:
         if s.change.delta is None:
-            return "new" if s.new_in_window else "–"
+            return _("new") if s.new_in_window else "–"
         return signed(s.change.delta) + (" *" if s.change.significant else "")
 
     rows = [
@@ -37,26 +39,29 @@ def label_rows(stats: list[LabelStat], min_n: int) -> html.Div:
                     html.A(s.name, href=explore_href({"label": s.label})),
                     style={"paddingLeft": f"{0.3 + 1.1 * (s.depth - 1)}rem"},
                 ),
-                html.Td(f"{s.volume:,}"),
-                html.Td(f"{100 * s.share:.0f}%"),
+                html.Td(formats.number(s.volume)),
+                html.Td(formats.percent(s.share)),
                 html.Td(signed(s.nps.nps or 0) + (" ·" if s.nps.too_small else "")),
                 html.Td(change(s)),
                 html.Td(signed(s.impact) if s.impact is not None else "–"),
-                html.Td(f"{100 * s.problematic:.0f}%" if s.problematic is not None else "–"),
+                html.Td(formats.percent(s.problematic) if s.problematic is not None else "–"),
                 html.Td(f"{s.positive} / {s.neutral} / {s.negative}"),
             ]
         )
         for s in stats
         if s.volume
     ]
-    head = ["Label", "n", "Share", "NPS", "Δ", "Impact", "Of detractors", "+ / · / −"]
+    head = [_("Label"), "n", _("Share"), "NPS", "Δ", _("Impact"), _("Of detractors"), "+ / · / −"]
     return html.Div(
         [
             figure_table(head, rows, "mb-1"),
             html.Div(
-                f"* significant change at 95% · fewer than {min_n} responses · Impact ="
-                " NPS(all) − NPS(all without the label) · Of detractors = share of detractor"
-                " comments that carry the label",
+                _(
+                    "* significant change at 95%% · fewer than %(n)s responses · Impact ="
+                    " NPS(all) − NPS(all without the label) · Of detractors = share of detractor"
+                    " comments that carry the label",
+                    n=formats.number(min_n),
+                ),
                 className="fw-detail small",
             ),
         ]
@@ -71,20 +76,22 @@ def theme_cards(found: list[themes.ThemeView], can_make: bool = True) -> list[An
     if not found:
         return [
             html.Div(
-                "No themes yet: discovery runs every hour over the last 14 days of comments.",
+                _("No themes yet: discovery runs every hour over the last 14 days of comments."),
                 className="fw-empty",
             )
         ]
     cards = []
     for theme in found:
         badge = (
-            [dbc.Badge(theme.status, color="warning" if theme.status == "new" else "info")]
+            [dbc.Badge(_(theme.status), color="warning" if theme.status == "new" else "info")]
             if theme.status
             else []
         )
         action: Any
         if theme.label:
-            action = html.Div(f"Label {theme.label} made from this theme", className="fw-detail")
+            action = html.Div(
+                _("Label %(label)s made from this theme", label=theme.label), className="fw-detail"
+            )
         elif not can_make:
             action = None
         else:
@@ -93,11 +100,11 @@ def theme_cards(found: list[themes.ThemeView], can_make: bool = True) -> list[An
                     dbc.Input(
                         id=Labels.theme_name(theme.id),
                         value=" ".join(theme.terms[:2]).capitalize(),
-                        placeholder="Label name",
+                        placeholder=_("Label name"),
                         size="sm",
                     ),
                     dbc.Button(
-                        "Make a label",
+                        _("Make a label"),
                         id=Labels.theme_make(theme.id),
                         color="secondary",
                         size="sm",
@@ -115,8 +122,13 @@ def theme_cards(found: list[themes.ThemeView], can_make: bool = True) -> list[An
                         className="d-flex align-items-center",
                     ),
                     html.Div(
-                        f"{theme.language.upper()} · {theme.size} comments · "
-                        f"{theme.this_week} this week, {theme.last_week} the week before",
+                        f"{theme.language.upper()} · "
+                        + _(
+                            "%(size)s comments · %(now)s this week, %(before)s the week before",
+                            size=formats.number(theme.size),
+                            now=formats.number(theme.this_week),
+                            before=formats.number(theme.last_week),
+                        ),
                         className="fw-detail",
                     ),
                     *[html.Blockquote(text, className="fw-quote") for text in theme.examples],
@@ -145,8 +157,11 @@ def register(app: Dash, services: Services) -> None:
         progress = services.nps.relabel_progress()
         note = (
             dbc.Alert(
-                f"The taxonomy changed: relabelling stored comments, {100 * progress:.0f}% done."
-                " Figures fill in as it goes.",
+                _(
+                    "The taxonomy changed: relabelling stored comments, %(done)s done."
+                    " Figures fill in as it goes.",
+                    done=formats.percent(progress),
+                ),
                 color="info",
                 className="my-2",
             )
@@ -155,7 +170,7 @@ def register(app: Dash, services: Services) -> None:
         )
         query = query_string({"brand": list(filters.brand), "country": list(filters.country)})
         exports = [
-            html.Span("Export: ", className="text-muted me-2"),
+            html.Span(_("Export:") + " ", className="text-muted me-2"),
             *export_links("labels", query),
         ]
         return (
@@ -220,7 +235,11 @@ def register_admin(app: Dash, services: Services) -> None:
         except themes.ThemeError as exc:
             return dbc.Alert(str(exc), color="warning", dismissable=True)
         return dbc.Alert(
-            f"Label “{name}” ({label_id}) added; stored comments are being relabelled.",
+            _(
+                "Label “%(name)s” (%(id)s) added; stored comments are being relabelled.",
+                name=name,
+                id=label_id,
+            ),
             color="success",
             dismissable=True,
         )

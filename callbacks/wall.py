@@ -23,6 +23,10 @@ from dashapp.figures import charts as figures
 from dashapp.figures import overview
 from dashapp.figures.charts import signed
 from dashapp.figures.nps_engine import NpsEngine
+from dashapp.i18n import formats
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import current as current_language
+from dashapp.i18n.core import gettext as _
 from dashapp.labels.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.masking import mask
 from dashapp.metrics.nps import DETRACTOR_MAX, Nps, classify, compare
@@ -34,6 +38,10 @@ from layouts.ids import Kiosk, Panels, Shell
 from layouts.panels import PANELS, WallPanel
 
 FEED_LENGTH = 30
+#: The overview's charts as the download line names them.
+CHART_NAMES = {"heatmap": N_("heatmap"), "trends": N_("trends"), "volume": N_("volume")}
+#: The overview's charts as the download line names them.
+CHART_NAMES = {"heatmap": N_("heatmap"), "trends": N_("trends"), "volume": N_("volume")}
 SENTIMENT_MARK = {1: "+", 0: "·", -1: "−"}
 
 
@@ -54,29 +62,24 @@ def filter_note(notes: Sequence[str]) -> Any:
 
 
 def relative_time(at: dt.datetime, now: dt.datetime) -> str:
-    """'just now', '2 min ago', '3 h ago', '2 d ago' (pure)."""
-    seconds = max(0, int((now - at).total_seconds()))
-    if seconds < 60:
-        return "just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        return f"{seconds // 3600} h ago"
-    return f"{seconds // 86400} d ago"
+    """'just now', '2 minutes ago', 'vor 3 Stunden' (CLDR, the reader's language; pure)."""
+    if (now - at).total_seconds() < 60:
+        return _("just now")
+    return formats.relative(at, now, short=True)
 
 
 def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     """The big number, its interval line and the change line."""
     if current.nps is None:
-        return "–", f"No responses in the last {MAIN_DAYS} days yet", ""
+        return "–", _("No responses in the last %(days)s days yet", days=MAIN_DAYS), ""
     detail = figures.interval_line(current)
     if current.too_small:
-        detail += " · too few responses to read much into"
+        detail += " · " + _("too few responses to read much into")
     change = compare(current, previous)
     if change.delta is None:
-        return signed(current.nps), detail, "No previous period to compare"
+        return signed(current.nps), detail, _("No previous period to compare")
     arrow = "▲" if change.delta > 0 else "▼" if change.delta < 0 else "■"
-    verdict = "significant" if change.significant else "within noise"
+    verdict = _("significant") if change.significant else _("within noise")
     badge = (
         "success"
         if change.significant and change.delta > 0
@@ -85,7 +88,16 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
         else "secondary"
     )
     line = [
-        html.Span(f"{arrow} {change.delta:+.1f} vs previous {MAIN_DAYS} days ", className="me-2"),
+        html.Span(
+            f"{arrow} "
+            + _(
+                "%(delta)s vs previous %(days)s days",
+                delta=formats.signed_decimal(change.delta),
+                days=MAIN_DAYS,
+            )
+            + " ",
+            className="me-2",
+        ),
         dbc.Badge(verdict, color=badge, className="fw-badge"),
     ]
     return signed(current.nps), detail, line
@@ -110,7 +122,7 @@ def comment_card(
         html.Span(
             f"{SENTIMENT_MARK[sentiment]} {name}",
             className=f"fw-chip fw-chip-{SENTIMENT_NAMES[sentiment]}",
-            title=f"{name}: {SENTIMENT_NAMES[sentiment]}",
+            title=f"{name}: {_(SENTIMENT_NAMES[sentiment])}",
         )
         for name, sentiment in labels
     ]
@@ -149,7 +161,9 @@ def feed_panel(svc: Services, filters: Filters) -> list[Any]:
     """The live feed's cards, newest first."""
     items = svc.nps.feed(limit=FEED_LENGTH, filters=filters)
     if not items:
-        return [html.Div("No comments yet. They appear here as they arrive.", className="fw-empty")]
+        return [
+            html.Div(_("No comments yet. They appear here as they arrive."), className="fw-empty")
+        ]
     now = dt.datetime.now(dt.UTC)
     labels = label_chips(svc, [item.id for item in items])
     return [feed_card(item, now, labels.get(item.id, ()), svc.mask) for item in items]
@@ -169,7 +183,11 @@ def label_chips(
             ]
         else:
             shown = [(lbl, s) for lbl, s in pairs if "/" not in lbl]
-        chips[rid] = [(taxonomy.labels[lbl].name, s) for lbl, s in shown if lbl in taxonomy.labels]
+        chips[rid] = [
+            (taxonomy.labels[lbl].name_in(current_language()), s)
+            for lbl, s in shown
+            if lbl in taxonomy.labels
+        ]
     return chips
 
 
@@ -197,7 +215,8 @@ def label_tiles(svc: Services, filters: Filters) -> list[Any]:
     if not stats:
         return [
             html.Div(
-                f"No labelled comments in the last {MAIN_DAYS} days yet.", className="fw-empty"
+                _("No labelled comments in the last %(days)s days yet.", days=MAIN_DAYS),
+                className="fw-empty",
             )
         ]
     total = sum(s.volume for s in stats) or 1
@@ -216,7 +235,8 @@ def label_tiles(svc: Services, filters: Filters) -> list[Any]:
                 [
                     html.Div(stat.name, className="fw-tile-name"),
                     html.Div(
-                        f"NPS {signed(score)}{change} · {100 * stat.share:.0f}% of comments",
+                        f"NPS {signed(score)}{change} · "
+                        + _("%(share)s of comments", share=formats.percent(stat.share)),
                         className="fw-tile-figures",
                     ),
                     html.Div(
@@ -232,11 +252,16 @@ def label_tiles(svc: Services, filters: Filters) -> list[Any]:
                             )
                         ],
                         className="fw-sentiment",
-                        title=f"{stat.positive} positive, {stat.neutral} neutral, "
-                        f"{stat.negative} negative",
+                        title=_(
+                            "%(positive)s positive, %(neutral)s neutral, %(negative)s negative",
+                            positive=stat.positive,
+                            neutral=stat.neutral,
+                            negative=stat.negative,
+                        ),
                     ),
                     html.Div(
-                        f"impact {signed(stat.impact or 0)} · n = {stat.volume:,}",
+                        _("impact %(impact)s", impact=signed(stat.impact or 0))
+                        + f" · n = {formats.number(stat.volume)}",
                         className="fw-tile-detail",
                     ),
                     *(
@@ -289,8 +314,9 @@ def alert_cards(svc: Services, filters: Filters) -> list[Any]:
                     html.Div(f"{brand} · {country}", className="fw-alert-cell"),
                     html.Div(
                         f"NPS {signed(drop.previous.nps or 0)} → {signed(drop.current.nps or 0)}"
-                        f" (n {drop.previous.n:,} → {drop.current.n:,}),"
-                        f" last {SHORT_DAYS} days against the {SHORT_DAYS} before",
+                        f" (n {formats.number(drop.previous.n)} → "
+                        f"{formats.number(drop.current.n)}), "
+                        + _("last %(days)s days against the %(days)s before", days=SHORT_DAYS),
                         className="fw-alert-figures",
                     ),
                     *[html.Blockquote(svc.mask(q.comment), className="fw-quote") for q in quotes],
@@ -410,15 +436,15 @@ def register(app: Dash, services: Services) -> None:
             return []
         query = urlencode({k: v for k, v in (filter_data or {}).items() if v})
         suffix = f"?{query}" if query else ""
-        links: list[Any] = [html.Span("Download: ", className="text-muted me-2")]
+        links: list[Any] = [html.Span(_("Download:") + " ", className="text-muted me-2")]
         tables = {"heatmap": "nps", "trends": "trends", "volume": "volume"}
         for chart, table in tables.items():
             data_query = (
                 f"{suffix}{'&' if suffix else '?'}by=brand,country" if table == "nps" else suffix
             )
-            links.append(html.Span(f"{chart} ", className="ms-3 text-muted"))
+            links.append(html.Span(f"{_(CHART_NAMES[chart])} ", className="ms-3 text-muted"))
             links += export_links(chart, suffix, table, data_query)
-        links.append(html.Span("whole page ", className="ms-3 text-muted"))
+        links.append(html.Span(_("whole page") + " ", className="ms-3 text-muted"))
         links.append(html.A("PDF", href=f"/export/dashboard.pdf{suffix}", className="me-2"))
         return links
 

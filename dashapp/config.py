@@ -19,6 +19,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dashapp.i18n.core import LANGUAGES
+from dashapp.i18n.days import zone
 from dashapp.records import EARLIEST_SUBMITTED_AT, MAX_FUTURE_SKEW, TimeBounds
 
 ENV_PREFIX = "FEEDBACKWALL_"
@@ -129,6 +131,14 @@ class AlertRule(BaseModel):
                 return name
         raise AssertionError("validated rules have a channel")
 
+    #: The language its mails are written in ("en", "de"; default: the app's language).
+    language: str | None = None
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, value: str | None) -> str | None:
+        return _known_language(value)
+
     @model_validator(mode="after")
     def _one_action(self) -> AlertRule:
         if sum(bool(getattr(self, name)) for name in CHANNELS) != 1:
@@ -155,6 +165,20 @@ class ReportConfig(BaseModel):
     #: ``by_brand = { Velora = ["cx-velora@example.com"] }``.
     by_brand: dict[str, list[str]] = Field(default_factory=dict)
     by_country: dict[str, list[str]] = Field(default_factory=dict)
+    #: The language of the report ("en", "de"; default: the app's language), and of
+    #: single recipients who read another, e.g. ``languages = { "cx@example.com" = "de" }``.
+    language: str | None = None
+    languages: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, value: str | None) -> str | None:
+        return _known_language(value)
+
+    @field_validator("languages")
+    @classmethod
+    def _known_languages(cls, value: dict[str, str]) -> dict[str, str]:
+        return {address: _known_language(lang) or "" for address, lang in value.items()}
 
 
 class Settings(BaseSettings):
@@ -237,6 +261,38 @@ class Settings(BaseSettings):
             raise ValueError("give smtp_username and smtp_password together")
         return self
 
+    #: The language of screens, mails and exports when neither ?lang, a person's own
+    #: setting nor the browser's Accept-Language picks one: "en" or "de".
+    language: str = "en"
+    #: The display time zone (IANA name, e.g. Europe/Berlin): the days of charts, "today"
+    #: on the wall, the report's "yesterday", the explore pickers and the exports' from/to.
+    #: The store stays UTC.
+    timezone: str = "UTC"
+
+    @field_validator("language")
+    @classmethod
+    def _language_known(cls, value: str | None) -> str | None:
+        return _known_language(value)
+
+    @model_validator(mode="after")
+    def _languages_default(self) -> Settings:
+        # Alert mails and reports without a language of their own are in the app's.
+        for rule in self.alerts:
+            rule.language = rule.language or self.language
+        if self.report is not None:
+            self.report.language = self.report.language or self.language
+        return self
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+    def zone(self) -> dt.tzinfo:
+        """The display time zone."""
+        return zone(self.timezone)
+
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
@@ -307,6 +363,14 @@ class Settings(BaseSettings):
     def source(self, name: str) -> SourceConfig | None:
         """The configured source called *name*, if any."""
         return next((s for s in self.sources if s.name == name), None)
+
+
+def _known_language(value: str | None) -> str | None:
+    if value is not None and value not in LANGUAGES:
+        raise ValueError(
+            f"{value!r} is not a language of the app; choose from {', '.join(LANGUAGES)}"
+        )
+    return value
 
 
 def _check_unknown_variables() -> None:

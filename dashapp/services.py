@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 from flask_caching.backends import BaseCache
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,7 +51,7 @@ def build_services(settings: Settings, *, deadlines: Deadlines | None = None) ->
         engine=engine,
         sessions=sessions,
         cache=cache,
-        nps=NpsEngine(sessions, cache, min_n=settings.min_n, watch=watch),
+        nps=NpsEngine(sessions, cache, min_n=settings.min_n, watch=watch, zone=settings.timezone),
         versions=watch,
         mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
     )
@@ -67,3 +68,10 @@ def services_of(server: Flask | None = None) -> Services:
     """The Services attached to *server* (default: the current Flask app)."""
     app = server or current_app
     return app.extensions[EXTENSION]
+
+
+def display_zone() -> dt.tzinfo:
+    """The configured display time zone of the current app (UTC outside one: a unit test)."""
+    if not has_app_context():
+        return dt.UTC
+    return services_of().settings.zone()

@@ -7,6 +7,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.access.users import Role
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from layouts.ids import Admin
 from layouts.nav import navbar
 
@@ -119,42 +121,49 @@ def rule_form() -> html.Div:
 def layout(**_query: str) -> html.Div:
     """The admin page; every table is filled by callbacks/admin.py."""
     screens = _section(
-        "Wall screens",
+        _("Wall screens"),
         dbc.InputGroup(
             [
-                dbc.Input(id=Admin.SCREEN_NAME, placeholder="Screen name, e.g. lobby-berlin"),
-                dbc.Button("Make display link", id=Admin.SCREEN_ADD, n_clicks=0),
+                dbc.Input(id=Admin.SCREEN_NAME, placeholder=_("Screen name, e.g. lobby-berlin")),
+                dbc.Button(_("Make display link"), id=Admin.SCREEN_ADD, n_clicks=0),
             ],
             className="mb-2",
         ),
         html.Div(id=Admin.SCREEN_MESSAGE),
         html.Div(id=Admin.SCREENS),
-        hint="Open a screen's display link once on that screen: it stays signed in to the wall "
-        "pages (never analyst pages) until you revoke it here.",
+        hint=_(
+            "Open a screen's display link once on that screen: it stays signed in to the wall "
+            "pages (never analyst pages) until you revoke it here."
+        ),
     )
     people = _section(
-        "Users",
+        _("Users"),
         dbc.InputGroup(
             [
-                dbc.Input(id=Admin.USER_NAME, placeholder="Name"),
+                dbc.Input(id=Admin.USER_NAME, placeholder=_("Name")),
+                html.Label(_("Role"), htmlFor=Admin.USER_ROLE, className="visually-hidden"),
                 dbc.Select(id=Admin.USER_ROLE, options=ROLES, value=Role.analyst.name),
-                dbc.Button("Add user", id=Admin.USER_ADD, n_clicks=0),
+                dbc.Button(_("Add user"), id=Admin.USER_ADD, n_clicks=0),
             ],
             className="mb-2",
         ),
         html.Div(id=Admin.USER_MESSAGE),
         html.Div(id=Admin.USERS),
-        hint="A new user gets a password shown once here; they change it on their account page "
-        "(their name, top right). Roles: viewer (wall pages), analyst (drill-down, exports, "
-        "unmasked comments), admin (this page).",
+        hint=_(
+            "A new user gets a password shown once here; they change it on their account page "
+            "(their name, top right). Roles: viewer (wall pages), analyst (drill-down, exports, "
+            "unmasked comments), admin (this page)."
+        ),
     )
     tokens = _section(
-        "API and ingest tokens",
-        dbc.Button("Make an API token for me", id=Admin.TOKEN_ADD, n_clicks=0, className="mb-2"),
+        _("API and ingest tokens"),
+        dbc.Button(_("Make an API token for me"), id=Admin.TOKEN_ADD, n_clicks=0, className="mb-2"),
         html.Div(id=Admin.TOKEN_MESSAGE),
         html.Div(id=Admin.TOKENS),
-        hint="API tokens act with their owner's role (Authorization: Bearer fwa_...); ingest "
-        "tokens let one source push responses (`feedbackwall sources token NAME`).",
+        hint=_(
+            "API tokens act with their owner's role (Authorization: Bearer fwa_...); ingest "
+            "tokens let one source push responses (`feedbackwall sources token NAME`)."
+        ),
     )
     rules = _section(
         "Alert rules",
@@ -174,7 +183,7 @@ def layout(**_query: str) -> html.Div:
         "brands and countries); every mail carries a one-click unsubscribe link.",
     )
     deliveries = _section(
-        "Alert deliveries, newest first",
+        _("Alert deliveries, newest first"),
         html.Div(id=Admin.DELIVERIES),
     )
     return html.Div(
@@ -192,8 +201,8 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/admin",
-        name="Admin",
-        title="Admin · Feedback Wall",
+        name=N_("Admin"),
+        title=lambda **_path: _("Admin") + " · Feedback Wall",
         order=5,
         layout=layout,
         role=Role.admin,

@@ -13,13 +13,23 @@ from dash import dcc, html
 
 from dashapp.access.users import Role
 from dashapp.figures.comparison import DIMENSIONS as COMPARABLE
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.windows import COMPARE_DAYS, MAIN_DAYS
 from layouts.ids import Compare
 from layouts.nav import navbar
 from layouts.panels import GRAPH_CONFIG
 
-DIMENSIONS = [{"label": d.capitalize(), "value": d} for d in COMPARABLE]
-WINDOWS = [{"label": f"{d} days", "value": str(d)} for d in COMPARE_DAYS]
+#: The dimensions' names as people read them (the values stay the URL's).
+DIMENSION_NAMES = {"brand": N_("Brand"), "country": N_("Country"), "touchpoint": N_("Touchpoint")}
+
+
+def _dimensions() -> list[dict[str, str]]:
+    return [{"label": _(DIMENSION_NAMES.get(d, d)), "value": d} for d in COMPARABLE]
+
+
+def _windows() -> list[dict[str, str]]:
+    return [{"label": _("%(days)s days", days=d), "value": str(d)} for d in COMPARE_DAYS]
 
 
 def layout(
@@ -37,7 +47,7 @@ def layout(
                 [
                     dbc.Col(
                         dcc.Dropdown(
-                            id=Compare.DIMENSION, options=DIMENSIONS, value=by, clearable=False
+                            id=Compare.DIMENSION, options=_dimensions(), value=by, clearable=False
                         ),
                         md=2,
                     ),
@@ -47,19 +57,21 @@ def layout(
                         ),
                         md=3,
                     ),
-                    dbc.Col(html.Div("against", className="text-muted text-center"), width="auto"),
+                    dbc.Col(
+                        html.Div(_("against"), className="text-muted text-center"), width="auto"
+                    ),
                     dbc.Col(
                         dcc.Dropdown(
                             id=Compare.B,
                             options=options,
                             value=b or None,
-                            placeholder="B (empty: A's previous period)",
+                            placeholder=_("B (empty: A's previous period)"),
                         ),
                         md=3,
                     ),
                     dbc.Col(
                         dcc.Dropdown(
-                            id=Compare.WINDOW, options=WINDOWS, value=window, clearable=False
+                            id=Compare.WINDOW, options=_windows(), value=window, clearable=False
                         ),
                         md=2,
                     ),
@@ -84,8 +96,8 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/compare",
-        name="Compare",
-        title="Compare · Feedback Wall",
+        name=N_("Compare"),
+        title=lambda **_path: _("Compare") + " · Feedback Wall",
         order=4,
         layout=layout,
         role=Role.analyst,

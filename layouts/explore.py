@@ -12,22 +12,25 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.access.users import Role
+from dashapp.i18n.core import N_, options
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.params import BadParameter, selection_days
+from dashapp.services import display_zone
 from layouts.ids import Explore
 from layouts.nav import navbar
 
 CLASSES = [
-    {"label": "All", "value": ""},
-    {"label": "Promoters", "value": "promoter"},
-    {"label": "Passives", "value": "passive"},
-    {"label": "Detractors", "value": "detractor"},
+    {"label": N_("All"), "value": ""},
+    {"label": N_("Promoters"), "value": "promoter"},
+    {"label": N_("Passives"), "value": "passive"},
+    {"label": N_("Detractors"), "value": "detractor"},
 ]
 
 
 SORTS = [
-    {"label": "Newest first", "value": "new"},
-    {"label": "Lowest score first", "value": "low"},
-    {"label": "Highest score first", "value": "high"},
+    {"label": N_("Newest first"), "value": "new"},
+    {"label": N_("Lowest score first"), "value": "low"},
+    {"label": N_("Highest score first"), "value": "high"},
 ]
 
 
@@ -68,11 +71,12 @@ def trend_row() -> html.Div:
 
 def layout(**query: str) -> html.Div:
     """The explore page; the controls start from the URL's values."""
+    zone = display_zone()
     try:
-        first, last = selection_days(query)
+        first, last = selection_days(query, tz=zone)
     except BadParameter:
         # The page says what is wrong with the URL's dates; the pickers start from the default.
-        first, last = selection_days({})
+        first, last = selection_days({}, tz=zone)
     controls = dbc.Row(
         [
             dbc.Col(
@@ -81,6 +85,10 @@ def layout(**query: str) -> html.Div:
                     start_date=first.isoformat(),
                     end_date=last.isoformat(),
                     display_format="YYYY-MM-DD",
+                    # Weeks from Monday in both languages (ISO 8601).
+                    first_day_of_week=1,
+                    start_date_placeholder_text=_("From"),
+                    end_date_placeholder_text=_("To"),
                 ),
                 width="auto",
             ),
@@ -92,19 +100,22 @@ def layout(**query: str) -> html.Div:
                         options=_values(query.get(name)),
                         value=_values(query.get(name)),
                         multi=True,
-                        placeholder=f"All {label}",
+                        placeholder=_(label),
                     ),
                     md=2,
                 )
                 for ident, name, label in (
-                    (Explore.BRAND, "brand", "brands"),
-                    (Explore.COUNTRY, "country", "countries"),
-                    (Explore.TOUCHPOINT, "touchpoint", "touchpoints"),
+                    (Explore.BRAND, "brand", N_("All brands")),
+                    (Explore.COUNTRY, "country", N_("All countries")),
+                    (Explore.TOUCHPOINT, "touchpoint", N_("All touchpoints")),
                 )
             ],
             dbc.Col(
                 dbc.RadioItems(
-                    id=Explore.CLASS, options=CLASSES, value=query.get("class", ""), inline=True
+                    id=Explore.CLASS,
+                    options=options(CLASSES),
+                    value=query.get("class", ""),
+                    inline=True,
                 ),
                 width="auto",
             ),
@@ -113,23 +124,27 @@ def layout(**query: str) -> html.Div:
                     id=Explore.LABEL,
                     options=[query["label"]] if query.get("label") else [],
                     value=query.get("label") or None,
-                    placeholder="Any label",
+                    placeholder=_("Any label"),
                 ),
                 md=2,
             ),
             dbc.Col(
-                dbc.Select(
-                    id=Explore.SORT,
-                    options=SORTS,
-                    value=query.get("sort", "new"),
-                ),
+                [
+                    # A select needs a name a screen reader can say (axe: select-name).
+                    html.Label(_("Order"), htmlFor=Explore.SORT, className="visually-hidden"),
+                    dbc.Select(
+                        id=Explore.SORT,
+                        options=options(SORTS),
+                        value=query.get("sort", "new"),
+                    ),
+                ],
                 width="auto",
             ),
             dbc.Col(
                 dbc.Input(
                     id=Explore.TEXT,
                     value=query.get("q", ""),
-                    placeholder="Words in the comment",
+                    placeholder=_("Words in the comment"),
                     debounce=True,
                     type="search",
                 ),
@@ -164,8 +179,8 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/explore",
-        name="Explore",
-        title="Explore · Feedback Wall",
+        name=N_("Explore"),
+        title=lambda **_path: _("Explore") + " · Feedback Wall",
         order=3,
         layout=layout,
         role=Role.analyst,

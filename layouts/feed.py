@@ -6,6 +6,8 @@ import dash
 from dash import html
 
 from dashapp.access.users import Role
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from layouts.nav import navbar
 from layouts.panels import feed_body, filters_store
 
@@ -20,8 +22,8 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/feed",
-        name="Live feed",
-        title="Live feed · Feedback Wall",
+        name=N_("Live feed"),
+        title=lambda **_path: _("Live feed") + " · Feedback Wall",
         order=1,
         layout=layout,
         role=Role.viewer,

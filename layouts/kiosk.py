@@ -17,6 +17,8 @@ from dash import dcc, html
 
 from dashapp.access.users import Role
 from dashapp.config import ConfigError, Playlist
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.services import services_of
 from layouts.ids import Kiosk, Shell
 from layouts.panels import DEFAULT_ROTATION, PANELS, WallPanel, filters_store, unknown_pages
@@ -99,7 +101,7 @@ def _page(panel: WallPanel, *, shown: bool) -> html.Div:
     """One page of the rotation: the panel's title over its body."""
     title_class = "fw-kiosk-title" if panel.rotation else f"fw-kiosk-title fw-{panel.name}-title"
     return html.Div(
-        [html.Div(panel.title, className=title_class), panel.body()],
+        [html.Div(_(panel.title), className=title_class), panel.body()],
         id=Kiosk.page(panel.name),
         className="fw-kiosk-page",
         style={"display": "block" if shown else "none"},
@@ -126,7 +128,7 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/kiosk",
-        name="Kiosk",
+        name=N_("Kiosk"),
         title="Feedback Wall",
         order=100,
         layout=layout,

@@ -7,14 +7,17 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.access.users import Role
+from dashapp.i18n.core import N_, options
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.windows import MAIN_DAYS
 from layouts.ids import Labels
 from layouts.nav import navbar
 from layouts.panels import filters_store, labels_body
 
+TREEMAP_TITLE = N_("Labels · area = comments, colour = NPS · click to read them")
 SCOPES = [
-    {"label": "Comments no label covers", "value": "unlabelled"},
-    {"label": "All comments", "value": "all"},
+    {"label": N_("Comments no label covers"), "value": "unlabelled"},
+    {"label": N_("All comments"), "value": "all"},
 ]
 
 
@@ -32,7 +35,7 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
                         html.Div(
                             [
                                 html.Div(
-                                    "Labels · area = comments, colour = NPS · click to read them",
+                                    _(TREEMAP_TITLE),
                                     className="fw-label",
                                 ),
                                 dcc.Graph(
@@ -50,7 +53,10 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
                         html.Div(
                             [
                                 html.Div(
-                                    f"Labels over {MAIN_DAYS} days against the {MAIN_DAYS} before",
+                                    _(
+                                        "Labels over %(days)s days against the %(days)s before",
+                                        days=MAIN_DAYS,
+                                    ),
                                     className="fw-label",
                                 ),
                                 html.Div(id=Labels.TABLE, className="fw-label-table"),
@@ -64,9 +70,9 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
             ),
             html.Div(
                 [
-                    html.Div("Discovered themes, last 14 days", className="fw-label"),
+                    html.Div(_("Discovered themes, last 14 days"), className="fw-label"),
                     dbc.RadioItems(
-                        id=Labels.SCOPE, options=SCOPES, value="unlabelled", inline=True
+                        id=Labels.SCOPE, options=options(SCOPES), value="unlabelled", inline=True
                     ),
                     html.Div(id=Labels.MESSAGE, className="my-2"),
                     html.Div(id=Labels.THEMES, className="fw-themes"),
@@ -84,8 +90,8 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/labels",
-        name="Labels",
-        title="Labels · Feedback Wall",
+        name=N_("Labels"),
+        title=lambda **_path: _("Labels") + " · Feedback Wall",
         order=2,
         layout=layout,
         role=Role.analyst,

@@ -10,6 +10,8 @@ from flask_wtf.csrf import generate_csrf
 
 from dashapp.access.gate import current_person
 from dashapp.access.users import Person, Role
+from dashapp.i18n import core as i18n
+from dashapp.i18n.core import gettext as _
 from layouts.ids import Shell
 
 
@@ -24,7 +26,7 @@ def _account(person: Person | None) -> list[object]:
     sign_out = html.Form(
         [
             dcc.Input(type="hidden", name="csrf_token", value=generate_csrf()),
-            html.Button("Sign out", type="submit", className="btn btn-sm btn-outline-light"),
+            html.Button(_("Sign out"), type="submit", className="btn btn-sm btn-outline-light"),
         ],
         action="/logout",
         method="POST",
@@ -33,12 +35,31 @@ def _account(person: Person | None) -> list[object]:
     return [who, sign_out]
 
 
+def _language_switch() -> html.Span:
+    """Links to this page in the other languages (a full load: ?lang= is remembered)."""
+    here = i18n.current()
+    return html.Span(
+        [
+            html.A(
+                i18n.NATIVE_NAMES[code],
+                href=f"?lang={code}",
+                lang=code,
+                hrefLang=code,
+                className="text-light me-3 fw-lang-link",
+            )
+            for code in i18n.LANGUAGES
+            if code != here
+        ]
+    )
+
+
 def navbar() -> dbc.Navbar:
     """Links to the registered pages this person may open, the "updated" stamp and the account."""
     person = current_person() if has_request_context() else None
     role = person.role if person else Role.viewer
     links = [
-        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        # Page names are marked with N_ where each page registers; read in this language.
+        dbc.NavItem(dbc.NavLink(_(page["name"]), href=page["relative_path"], active="exact"))
         for page in dash.page_registry.values()
         if page.get("order") is not None
         and page["order"] < 100
@@ -52,6 +73,7 @@ def navbar() -> dbc.Navbar:
                 ),
                 dbc.Nav(links, navbar=True, className="me-auto"),
                 html.Span(id=Shell.UPDATED, className="fw-updated text-muted me-3"),
+                _language_switch(),
                 *_account(person),
             ],
             fluid=True,

@@ -12,6 +12,8 @@ import dash_bootstrap_components as dbc
 from dash import html
 
 from dashapp.access.users import Role
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 
 #: Dash Pages draws the page registered under a name ending so for unknown paths.
 MODULE = f"{__name__}_404"
@@ -21,7 +23,10 @@ PATH = "/404"
 def layout(**_query: str) -> dbc.Container:
     """A friendly not-found page."""
     return dbc.Container(
-        [html.H1("Page not found", className="mt-5"), dbc.Button("Back to the overview", href="/")]
+        [
+            html.H1(_("Page not found"), className="mt-5"),
+            dbc.Button(_("Back to the overview"), href="/"),
+        ]
     )
 
 
@@ -40,8 +45,8 @@ def register() -> None:
     dash.register_page(
         MODULE,
         path=PATH,
-        name="Not found",
-        title="Page not found · Feedback Wall",
+        name=N_("Not found"),
+        title=lambda **_path: _("Page not found") + " · Feedback Wall",
         order=999,
         layout=layout,
         role=Role.viewer,

@@ -6,6 +6,7 @@ import dash
 from dash import html
 
 from dashapp.access.users import Role
+from dashapp.i18n.core import N_
 from layouts.ids import Panels
 from layouts.nav import navbar
 from layouts.panels import filters_store, overview_body
@@ -29,7 +30,7 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/",
-        name="Overview",
+        name=N_("Overview"),
         title="Feedback Wall",
         order=0,
         layout=layout,

@@ -18,6 +18,8 @@ from dash import dcc, html
 from dash.development.base_component import Component
 
 from dashapp.figures import overview
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.windows import MAIN_DAYS
 from dashapp.services import services_of
 from layouts.ids import Panels
@@ -72,7 +74,7 @@ def overview_body() -> html.Div:
     kpi = dbc.Card(
         dbc.CardBody(
             [
-                html.Div(overview.HEADLINE, className="fw-label"),
+                html.Div(overview.headline_caption(), className="fw-label"),
                 html.Div("–", id=Panels.NPS, className="fw-kpi"),
                 html.Div(id=Panels.NPS_DETAIL, className="fw-detail"),
                 html.Div(id=Panels.CHANGE, className="fw-change"),
@@ -90,7 +92,7 @@ def overview_body() -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div(overview.TITLES["heatmap"], className="fw-label"),
+                                    html.Div(overview.title("heatmap"), className="fw-label"),
                                     _graph(Panels.HEATMAP, "100%"),
                                 ]
                             ),
@@ -108,7 +110,7 @@ def overview_body() -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div(overview.TITLES["trends"], className="fw-label"),
+                                    html.Div(overview.title("trends"), className="fw-label"),
                                     _graph(Panels.TRENDS, "100%"),
                                 ]
                             ),
@@ -121,7 +123,7 @@ def overview_body() -> html.Div:
                         dbc.Card(
                             dbc.CardBody(
                                 [
-                                    html.Div(overview.TITLES["volume"], className="fw-label"),
+                                    html.Div(overview.title("volume"), className="fw-label"),
                                     _graph(Panels.VOLUME, "100%"),
                                 ]
                             ),
@@ -144,7 +146,7 @@ def feed_body() -> html.Div:
     return html.Div(
         [
             *_polled("feed"),
-            html.Div("Live comments", className="fw-label"),
+            html.Div(_("Live comments"), className="fw-label"),
             html.Div(id=Panels.FEED, className="fw-feed"),
         ],
         className="fw-body fw-feed-body",
@@ -165,7 +167,10 @@ def labels_body() -> html.Div:
     return html.Div(
         [
             *_polled("labels"),
-            html.Div(f"What customers talk about · {MAIN_DAYS} days", className="fw-label"),
+            html.Div(
+                _("What customers talk about · %(days)s days", days=MAIN_DAYS),
+                className="fw-label",
+            ),
             html.Div(id=Panels.LABELS, className="fw-tiles"),
         ],
         className="fw-body fw-labels-body",
@@ -193,10 +198,11 @@ class WallPanel:
 #: Every wall panel, in the default rotation's order. A new panel is one entry here, its
 #: body above (ids from ``Panels.part``) and its builder in callbacks/wall.py (``FILLS``).
 PANELS: tuple[WallPanel, ...] = (
-    WallPanel("overview", "NPS overview", overview_body),
-    WallPanel("feed", "Live comments", feed_body),
-    WallPanel("labels", "What customers talk about", labels_body),
-    WallPanel("alert", "Significant drop", alert_body, gated=False, rotation=False),
+    # Titles are marked for the catalog; the kiosk shows them in the reader's language.
+    WallPanel("overview", N_("NPS overview"), overview_body),
+    WallPanel("feed", N_("Live comments"), feed_body),
+    WallPanel("labels", N_("What customers talk about"), labels_body),
+    WallPanel("alert", N_("Significant drop"), alert_body, gated=False, rotation=False),
 )
 BY_NAME = {panel.name: panel for panel in PANELS}
 #: The pages a kiosk rotates through when its URL or playlist names none.

@@ -6,6 +6,7 @@ import dash
 from dash import dcc, html
 
 from dashapp.config import Settings
+from dashapp.i18n.core import gettext as _
 from layouts.ids import Shell
 
 
@@ -26,6 +27,12 @@ def shell(settings: Settings, build: str) -> html.Div:
                 **{
                     "data-poll-ms": str(int(settings.poll_interval * 1000)),
                     "data-version": build,
+                    # The status lines assets/wall.js writes, in the page's language; the
+                    # sign before each says it without colour.
+                    "data-text-updated": _("updated {time}"),
+                    "data-text-stale": "⚠ " + _("Data stale since {time}"),
+                    "data-text-offline": "⛔ "
+                    + _("Offline since {time} · showing the last data · retrying"),
                 },
             ),
             dash.page_container,

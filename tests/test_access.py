@@ -652,7 +652,7 @@ def test_acc023_an_answer_built_from_the_last_version_is_not_kept_as_the_new(app
     now = dt.datetime.now(dt.UTC)
     # "Another worker" is building this version's feed (for this minute and the next).
     building = [
-        svc.nps._key("panel:feed", version, (filters_of(None), default_as_of(at))) + ":building"
+        svc.nps.memo_key("panel:feed", version, (filters_of(None), default_as_of(at))) + ":building"
         for at in (now, now + dt.timedelta(minutes=1))
     ]
     for key in building:

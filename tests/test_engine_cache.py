@@ -219,7 +219,7 @@ def test_cache009_one_builder_per_version_others_get_the_last_built(store_url: s
     assert builds == ["new"]  # built once
     assert svc.nps.memo("panel", ("x",), lambda: "unused") == "new"
     # With nothing built before, a caller builds rather than wait with nothing to show.
-    other = svc.nps._key("other", svc.nps.data_version(), ("y",)) + ":building"
+    other = svc.nps.memo_key("other", svc.nps.data_version(), ("y",)) + ":building"
     assert svc.cache.add(other, 1, timeout=60)  # someone else is building it
     assert svc.nps.memo("other", ("y",), lambda: "built") == "built"
 

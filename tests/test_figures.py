@@ -16,8 +16,8 @@ def test_fig001_signed_nps_never_shows_minus_zero() -> None:
         "0",
         "0",
         "+13",
-        "-12",
-        "-100",
+        "\u221212",  # a real minus (#18), not a hyphen
+        "\u2212100",
     ]
 
 
@@ -46,7 +46,7 @@ def test_fig003_kpi_says_whether_a_change_is_noise() -> None:
 def test_fig004_relative_time() -> None:
     now = dt.datetime(2026, 11, 24, 12, tzinfo=dt.UTC)
     ago = [relative_time(now - dt.timedelta(seconds=s), now) for s in (5, 125, 7300, 200000)]
-    assert ago == ["just now", "2 min ago", "2 h ago", "2 d ago"]
+    assert ago == ["just now", "2 min ago", "2 hr ago", "2 days ago"]  # CLDR en_GB, short
 
 
 def test_fig005_comparison_verdicts() -> None:

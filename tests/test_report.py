@@ -92,7 +92,7 @@ def test_rep001_report_arrives_with_figures_and_pdf(smtp: tuple[Inbox, int], sto
         .get_payload(decode=True)
         .decode()
     )
-    assert "Fri 20 Nov 2026" in html  # the day, named by its date
+    assert "Fri, 20 Nov 2026" in html  # the day, named by its date (CLDR en_GB)
     assert "+20" in html  # 6 promoters, 4 detractors of 10
     assert "Paket &lt;b&gt;kam&lt;/b&gt; nie an" in html  # comments are text in the mail too
     [pdf] = [p for p in parsed.walk() if p.get_content_type() == "application/pdf"]
@@ -252,7 +252,7 @@ def test_rep004_the_days_own_comments_and_a_pdf_carrying_the_mail(
     text = pdf_text(report.pdf(built))
     for shown in (
         "20 Nov 2026",
-        "14–20 Nov 2026",  # the 7 days
+        "14 – 20 Nov 2026",  # the 7 days (CLDR en_GB)
         "22 Oct – 20 Nov 2026",  # the 30 days
         "Velora · DE",  # a cell
         built.labels[0].path,  # a label mover

@@ -235,7 +235,7 @@ def identify(gate: Gate, req: Request, db: Session) -> Identity:
         owner = db.get(User, found.user_id) if found and found.user_id else None
         if found is None or owner is None or owner.disabled_at is not None:
             return Identity(None)
-        person = Person(owner.name, Role[owner.role], "api", owner.id)
+        person = Person(owner.name, Role[owner.role], "api", owner.id, owner.language)
         return Identity(person, token_id=found.id, last_used_at=found.last_used_at)
     ended = False
     if "sid" in session or "uid" in session:
@@ -243,7 +243,7 @@ def identify(gate: Gate, req: Request, db: Session) -> Identity:
         row = access_tokens.lookup(db, Kind.session, sid).token if isinstance(sid, str) else None
         user = db.get(User, row.user_id) if row and row.user_id else None
         if row and user and user.disabled_at is None:
-            person = Person(user.name, Role[user.role], "session", user.id)
+            person = Person(user.name, Role[user.role], "session", user.id, user.language)
             return Identity(person, token_id=row.id, last_used_at=row.last_used_at)
         # Signed out, ended by a change to the user, or a cookie from before sessions
         # were kept on the server: cleared from the browser.

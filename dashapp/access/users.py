@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashapp.access import tokens as access_tokens
+from dashapp.i18n.core import pick
 from dashapp.store import counters as versions
 from dashapp.store.models import User
 
@@ -55,6 +56,8 @@ class Person:
     #: "session", "display", "api" or "demo".
     via: str
     user_id: int | None = None
+    #: The language chosen on /account (None: the browser's, then the app's default).
+    language: str | None = None
 
 
 def check_password(name: str, password: str) -> None:
@@ -161,6 +164,16 @@ def reset_password(session: Session, name: str, password: str) -> User:
     user.password_hash = _hasher.hash(password)
     _end_sessions(session, user)
     return user
+
+
+def set_language(session: Session, user_id: int, language: str | None) -> None:
+    """Set the language the user reads the app in (None: the browser's); seen on the next
+    request, in every worker (the access version moves, so remembered identities go)."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise UserError("no such user")
+    user.language = pick(language)
+    versions.bump(session, versions.ACCESS)
 
 
 def set_role(session: Session, name: str, role: Role) -> User:

@@ -14,6 +14,8 @@ from dashapp.access import tokens as access_tokens
 from dashapp.access.gate import public, requires
 from dashapp.access.tokens import Kind
 from dashapp.access.users import Role, UserError
+from dashapp.i18n import core as i18n
+from dashapp.i18n.core import gettext as _
 from dashapp.services import services_of
 
 views = Blueprint("feedbackwall_auth", __name__)
@@ -45,7 +47,7 @@ def safe_next(target: str | None) -> str:
     if not target or not _plain_path(target):
         return "/"
     path = target.split("?", 1)[0].split("#", 1)[0]
-    for _ in range(DECODE_ROUNDS):
+    for _round in range(DECODE_ROUNDS):
         decoded = unquote(path)
         if decoded == path:
             break
@@ -91,18 +93,18 @@ def login() -> Response | tuple[str, int]:
         if user is not None:
             auth.sign_in(db, user)
     if user is None:
-        return _login_page(401, next=nxt, name=name, error="Wrong name or password.")
+        return _login_page(401, next=nxt, name=name, error=_("Wrong name or password."))
     slot.release()  # only failures count: a team behind one address signs in freely
     return redirect(nxt)  # type: ignore[return-value]
 
 
 def login_breached(retry_after: int) -> Response:
     """The answer to too many sign-in attempts: the form again, with why, as 429."""
-    page, _ = _login_page(
+    page, _status = _login_page(
         429,
         next=request.form.get("next"),
         name=request.form.get("name", "")[:200],
-        error="Too many sign-in attempts. Wait a minute, then try again.",
+        error=_("Too many sign-in attempts. Wait a minute, then try again."),
     )
     return Response(page, 429, headers={"Retry-After": str(retry_after)})
 
@@ -118,7 +120,7 @@ def logout() -> Response | tuple[str, int]:
     except SQLAlchemyError:
         # The cookie stays, so signing out again works once the store is back; a
         # browser that forgot it while the session lives on would be a false promise.
-        return "Could not sign out: the store is unavailable. Try again shortly.", 503
+        return _("Could not sign out: the store is unavailable. Try again shortly."), 503
     session.clear()
     return redirect("/login")  # type: ignore[return-value]
 
@@ -140,7 +142,7 @@ def setup() -> tuple[str, int] | Response:
     password = request.form.get("password", "")
     form["name"] = name
     if password != request.form.get("again", ""):
-        return render_template("setup.html", error="The passwords differ.", **form), 400
+        return render_template("setup.html", error=_("The passwords differ."), **form), 400
     try:
         with svc.sessions.begin() as db:
             if users.count(db) or not access_tokens.consume_setup(db, token):
@@ -159,13 +161,14 @@ def account() -> tuple[str, int]:
     person = auth.current_person()
     assert person is not None
     if person.via != "session" or person.user_id is None:
-        return render_template("forbidden.html", person=person, needed="signed-in user"), 403
-    form = {"person": person, "min_password": users.MIN_PASSWORD}
+        return render_template("forbidden.html", person=person, needed=_("signed-in user")), 403
+    form = {"person": person, "min_password": users.MIN_PASSWORD, "languages": _languages()}
     if request.method == "GET":
-        return render_template("account.html", **form), 200
+        saved = request.args.get("saved") == "language"
+        return render_template("account.html", language_done=saved, **form), 200
     password = request.form.get("password", "")
     if password != request.form.get("again", ""):
-        return render_template("account.html", error="The new passwords differ.", **form), 400
+        return render_template("account.html", error=_("The new passwords differ."), **form), 400
     try:
         with services_of().sessions.begin() as db:
             user = users.authenticate(db, person.name, request.form.get("current", ""))
@@ -176,3 +179,28 @@ def account() -> tuple[str, int]:
     except UserError as exc:
         return render_template("account.html", error=str(exc).capitalize() + ".", **form), 400
     return render_template("account.html", done=True, **form), 200
+
+
+def _languages() -> list[tuple[str, str]]:
+    return [(code, i18n.NATIVE_NAMES[code]) for code in i18n.LANGUAGES]
+
+
+@views.post("/account/language")
+@requires(Role.viewer)
+def account_language() -> tuple[str, int] | Response:
+    """Choose the language you read the app in ("" = as the browser asks); 400 for another."""
+    person = auth.current_person()
+    assert person is not None
+    if person.via != "session" or person.user_id is None:
+        return render_template("forbidden.html", person=person, needed=_("signed-in user")), 403
+    chosen = request.form.get("language", "")[:16]
+    if chosen and i18n.pick(chosen) != chosen:
+        form = {"person": person, "min_password": users.MIN_PASSWORD, "languages": _languages()}
+        error = _("Language: choose one of the list.")
+        return render_template("account.html", error=error, **form), 400
+    with services_of().sessions.begin() as db:
+        users.set_language(db, person.user_id, chosen or None)
+    # The chosen language wins over a ?lang remembered before: forget that one.
+    response = redirect("/account?saved=language")
+    response.delete_cookie(i18n.LANGUAGE_COOKIE)
+    return response  # type: ignore[return-value]

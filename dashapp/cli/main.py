@@ -262,7 +262,12 @@ def nps(by_text: str, query: FigureQuery, fmt: str) -> None:
 
 
 @main.command()
-@click.option("--day", "day_text", default=None, help="UTC day, YYYY-MM-DD (default: yesterday).")
+@click.option(
+    "--day",
+    "day_text",
+    default=None,
+    help="Local day (FEEDBACKWALL_TIMEZONE), YYYY-MM-DD (default: yesterday).",
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -272,25 +277,30 @@ def nps(by_text: str, query: FigureQuery, fmt: str) -> None:
 @click.option("--send", "send_mail", is_flag=True, help="Mail it to the configured recipients.")
 def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
     """The daily report: NPS of the day and trailing periods, movers and comments."""
+    from dashapp.i18n import days as local_days
+    from dashapp.i18n import use_locale
     from dashapp.jobs import report as daily
     from dashapp.metrics.params import parse_day
     from dashapp.web.chart_export import ExportFailed
 
+    settings = load_settings()
     try:
-        day = parse_day(day_text, "day") or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+        day = parse_day(day_text, "day") or local_days.today(settings.zone()) - dt.timedelta(days=1)
     except BadParameter as exc:
         raise click.BadParameter(str(exc)) from None
-    settings = load_settings()
     if send_mail and settings.report is None:
         raise click.ClickException(
             "--send needs a [report] table in the configuration (recipients, SMTP)"
         )
     services = open_services(settings)
-    built = daily.build(services.nps, day)
+    language = (settings.report.language if settings.report else None) or settings.language
+    with use_locale(language):
+        built = daily.build(services.nps, day)
     no_pdf = None
     if out is not None:
         try:
-            out.write_bytes(daily.pdf(built))
+            with use_locale(language):
+                out.write_bytes(daily.pdf(built))
             click.echo(f"wrote {out}")
         except ExportFailed as exc:
             no_pdf = str(exc)  # said at the end: the mail still goes (without its PDF)
@@ -298,7 +308,7 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
         assert settings.report is not None
         try:
             for scope, recipients in daily.send_all(
-                services.nps, day, settings.report, settings.mail_server()
+                services.nps, day, settings.report, settings.mail_server(), settings.language
             ):
                 click.echo(f"sent{' (' + scope + ')' if scope else ''} to {', '.join(recipients)}")
         except OSError as exc:

@@ -2,7 +2,10 @@
 
 SVG traces only (no WebGL: plotly.js #6365 leaks contexts on long-running
 screens); font sizes scale with the screen so 4K walls stay legible; text
-colours come from the screen's theme (dark or light, :data:`THEMES`).
+colours come from the screen's theme (dark or light, :data:`THEMES`). Colours are safe
+for colour-blind eyes (a blue–orange NPS scale, Okabe–Ito categories) and never carry
+meaning alone: every NPS is written with its sign, every series is named. Every word
+is in the reader's language (:mod:`dashapp.i18n`), numbers with its separators.
 """
 
 from __future__ import annotations
@@ -16,22 +19,28 @@ import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from dashapp.figures.nps_engine import GroupNps, RollingPoint
+from dashapp.i18n import formats
+from dashapp.i18n.core import gettext as _
 from dashapp.ingest.validation import safe_text
 from dashapp.labels.stats import LabelStat
 from dashapp.metrics.annotations import Mark
 from dashapp.metrics.nps import Nps
 from dashapp.metrics.queries import Counts
 
-#: Red through amber to green over the NPS range walls actually see.
+#: Orange (low) through a light grey to blue (high) over the NPS range walls actually see:
+#: a diverging scale that red–green colour blindness (8% of men) reads as it is meant.
 NPS_SCALE = [
-    [0.0, "#c0392b"],
-    [0.35, "#e67e22"],
-    [0.55, "#f1c40f"],
-    [0.75, "#7dbb42"],
-    [1.0, "#1e9e58"],
+    [0.0, "#b35806"],
+    [0.25, "#f1a340"],
+    [0.5, "#e8e8e8"],
+    [0.75, "#6baed6"],
+    [1.0, "#08519c"],
 ]
 NPS_RANGE = (-40, 80)
-PALETTE = ("#4cc9f0", "#f72585", "#ffd166", "#06d6a0", "#b388ff", "#ff8c42", "#90be6d")
+#: Okabe–Ito: categories any eye tells apart (black left out: it vanishes on dark screens).
+PALETTE = ("#56B4E9", "#E69F00", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+#: Promoters, passives, detractors: blue, grey, orange (the NPS scale's ends), always named.
+CLASS_COLOURS = ("#0072B2", "#999999", "#E69F00")
 #: Heatmap cell labels: black or white, whichever stands out more from the cell's colour
 #: (one of the two always reaches 4.5:1, whatever the colour).
 CELL_TEXT = ("#000000", "#ffffff")
@@ -154,10 +163,8 @@ def style(fig: go.Figure, scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.
     return _layout(fig, scale, theme)
 
 
-def signed(value: float) -> str:
-    """An NPS as published on the wall: whole points with a sign, and never "-0"."""
-    whole = round(value)
-    return f"{whole:+d}" if whole else "0"
+#: An NPS as published: whole points, "+" or a real minus (U+2212), never "−0".
+signed = formats.signed
 
 
 def interval_line(figure: Nps) -> str:
@@ -165,7 +172,18 @@ def interval_line(figure: Nps) -> str:
     if figure.nps is None:
         return ""
     low, high = signed(figure.ci_low or 0), signed(figure.ci_high or 0)
-    return f"95% CI {low} to {high} · n = {figure.n:,}"
+    return _(
+        "95%% CI %(low)s to %(high)s · n = %(n)s", low=low, high=high, n=formats.number(figure.n)
+    )
+
+
+def _days(count: int) -> str:
+    return _("%(days)s days", days=count)
+
+
+def to_range(low: float, high: float) -> str:
+    """An interval of two NPS values: "−3 to +12" (en), "−3 bis +12" (de)."""
+    return _("%(low)s to %(high)s", low=signed(low), high=signed(high))
 
 
 def _layout(fig: go.Figure, scale: float, theme: str = DEFAULT_THEME) -> go.Figure:
@@ -184,6 +202,8 @@ def _layout(fig: go.Figure, scale: float, theme: str = DEFAULT_THEME) -> go.Figu
             "b": round(10 * scale),
         },
         legend={"orientation": "h", "y": -0.15, "font": {"size": size, "color": THEMES[name].text}},
+        # Decimal mark and grouping of the reader's language (axes, hovers, exports).
+        separators=formats.plotly_separators(),
         autosize=True,
         uirevision="static",
     )
@@ -197,6 +217,7 @@ def for_print(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
         paper_bgcolor="white",
         plot_bgcolor="white",
         font={"color": "#212529", "size": 14},
+        separators=formats.plotly_separators(),
         title={"text": f"{title}<br><sup>{subtitle}</sup>", "x": 0.01},
         margin={"t": 90, "l": 60, "r": 30, "b": 60},
     )
@@ -249,7 +270,7 @@ def dashboard(
         yref="paper",
         showarrow=False,
     )
-    return for_print(fig, "Feedback Wall · overview", subtitle)
+    return for_print(fig, _("Feedback Wall · overview"), subtitle)
 
 
 def empty(message: str, scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.Figure:
@@ -273,7 +294,7 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_T
     grey cells with too few responses. Each cell's hover says its NPS, n and interval.
     """
     if not rows:
-        return empty("No responses in this window", scale, theme)
+        return empty(_("No responses in this window"), scale, theme)
     colours = THEMES[theme_of(theme)]
     brands = sorted({r.group["brand"] for r in rows}, reverse=True)
     countries = sorted({r.group["country"] for r in rows})
@@ -298,14 +319,15 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_T
                     text[-1].append("")
                     data[-1].append(["", "", ""])
                     continue
-                interval = f"{signed(figures.ci_low or 0)} to {signed(figures.ci_high or 0)}"
-                data[-1].append([f"{figures.n:,}", signed(figures.nps), interval])
+                interval = to_range(figures.ci_low or 0, figures.ci_high or 0)
+                n = formats.number(figures.n)
+                data[-1].append([n, signed(figures.nps), interval])
                 if name == "small":
                     z[-1].append(0)
-                    text[-1].append(f"n={figures.n:,}")
+                    text[-1].append(f"n={n}")
                 else:
                     z[-1].append(figures.nps)
-                    text[-1].append(f"{signed(figures.nps)}<br>n={figures.n:,}")
+                    text[-1].append(f"{signed(figures.nps)}<br>n={n}")
     size = round(15 * scale)
     common = {"x": countries, "y": brands, "xgap": 3, "ygap": 3, "showscale": False}
     traces = [
@@ -318,8 +340,9 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_T
             colorscale=NPS_SCALE,
             zmin=NPS_RANGE[0],
             zmax=NPS_RANGE[1],
-            hovertemplate="%{y} · %{x}<br>NPS %{customdata[1]} · n = %{customdata[0]}"
-            "<br>95% CI %{customdata[2]}<extra></extra>",
+            hovertemplate="%{y} · %{x}<br>NPS %{customdata[1]} · n = %{customdata[0]}<br>"
+            + _("95% CI")
+            + " %{customdata[2]}<extra></extra>",
             **common,
         )
         for layer in CELL_TEXT
@@ -332,8 +355,11 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_T
             texttemplate="%{text}",
             textfont={"size": round(size * 0.8), "color": colours.muted},
             colorscale=[[0, colours.small_cell], [1, colours.small_cell]],
-            hovertemplate="%{y} · %{x}: too few responses to read (n = %{customdata[0]})"
-            "<br>NPS %{customdata[1]} · 95% CI %{customdata[2]}<extra></extra>",
+            hovertemplate="%{y} · %{x}: "
+            + _("too few responses to read")
+            + " (n = %{customdata[0]})<br>NPS %{customdata[1]} · "
+            + _("95% CI")
+            + " %{customdata[2]}<extra></extra>",
             **common,
         )
     )
@@ -357,7 +383,7 @@ def trends(
     band for a range, each with a marker at the top whose hover gives its text.
     """
     if not long:
-        return empty("No history yet", scale, theme)
+        return empty(_("No history yet"), scale, theme)
     brands = sorted({p.group["brand"] for p in long})
     fig = go.Figure()
     for i, brand in enumerate(brands):
@@ -375,9 +401,15 @@ def trends(
                 legendgroup=brand,
                 showlegend=show,
                 line={"color": colour, "dash": dash, "width": width * scale},
-                hovertemplate=f"{brand}: %{{y:.0f}} on %{{x|%d %b}}<extra></extra>",
+                customdata=[
+                    [formats.day_month(p.day), signed(p.nps.nps or 0), _days(p.window)]
+                    for p in mine
+                ],
+                hovertemplate=f"{brand}: %{{customdata[1]}} · %{{customdata[0]}} · "
+                "%{customdata[2]}<extra></extra>",
             )
     fig = _layout(fig, scale, theme)
+    # Signed ticks with a real minus: plotly writes its own; the sign carries meaning.
     fig.update_yaxes(title=None, tickformat="+d")
     first, last = min(p.day for p in long), max(p.day for p in long)
     annotate(fig, [m for m in marks if m.ends_on >= first and m.starts_on <= last], scale)
@@ -462,15 +494,21 @@ def annotate(fig: go.Figure, marks: Sequence[Mark], scale: float = 1.0) -> go.Fi
 def volume(
     days: Sequence[tuple[dt.date, Counts]], scale: float = 1.0, theme: str = DEFAULT_THEME
 ) -> go.Figure:
-    """Responses per UTC day, stacked by promoters, passives and detractors."""
-    if not any(sum(c) for _, c in days):
-        return empty("No responses yet", scale, theme)
-    x = [day for day, _ in days]
+    """Responses per local day, stacked by promoters, passives and detractors (each named)."""
+    if not any(sum(c) for _day, c in days):
+        return empty(_("No responses yet"), scale, theme)
+    x = [day for day, _counts in days]
     fig = go.Figure()
-    for index, (name, colour) in enumerate(
-        (("Promoters", "#1e9e58"), ("Passives", "#f1c40f"), ("Detractors", "#c0392b"))
-    ):
-        fig.add_bar(x=x, y=[c[index] for _, c in days], name=name, marker_color=colour)
+    names = (_("Promoters"), _("Passives"), _("Detractors"))
+    for index, (name, colour) in enumerate(zip(names, CLASS_COLOURS, strict=True)):
+        fig.add_bar(
+            x=x,
+            y=[c[index] for _day, c in days],
+            name=name,
+            marker_color=colour,
+            customdata=[formats.date(day) for day, _counts in days],
+            hovertemplate=f"{name}: %{{y:,}} · %{{customdata}}<extra></extra>",
+        )
     fig = _layout(fig, scale, theme)
     fig.update_layout(barmode="stack", bargap=0.15)
     return fig
@@ -483,7 +521,7 @@ def label_treemap(stats: Sequence[LabelStat], scale: float = 1.0) -> go.Figure:
     """
     shown = [s for s in stats if s.volume]
     if not shown:
-        return empty("No labelled comments in this period yet.", scale)
+        return empty(_("No labelled comments in this period yet."), scale)
     ids = {s.label for s in shown}
     fig = go.Figure(
         go.Treemap(
@@ -503,7 +541,7 @@ def label_treemap(stats: Sequence[LabelStat], scale: float = 1.0) -> go.Figure:
                 "colorbar": {"title": {"text": "NPS"}, "thickness": round(12 * scale)},
             },
             text=[
-                f"NPS {signed(s.nps.nps or 0)} · {100 * s.share:.0f}%"
+                f"NPS {signed(s.nps.nps or 0)} · {formats.percent(s.share)}"
                 + (" *" if s.nps.too_small else "")
                 for s in shown
             ],

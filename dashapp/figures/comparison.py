@@ -16,6 +16,8 @@ import plotly.graph_objects as go
 from dashapp.figures import charts as figures
 from dashapp.figures.nps_engine import NpsEngine, RollingPoint, rounded
 from dashapp.figures.table import FIGURE_COLUMNS
+from dashapp.i18n import formats
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.nps import Change, Nps, compare
 from dashapp.metrics.params import BadParameter, parse_window, reader
 from dashapp.metrics.queries import Filters
@@ -80,13 +82,16 @@ def build(engine: NpsEngine, ask: Ask, end: dt.datetime | None = None) -> Compar
     )
     first = engine.total(window=ask.window, as_of=end, filters=one)
     if ask.b:
-        titles = (f"A: {ask.a}, last {ask.window} days", f"B: {ask.b}, last {ask.window} days")
+        titles = (
+            _("A: %(side)s, last %(days)s days", side=ask.a, days=ask.window),
+            _("B: %(side)s, last %(days)s days", side=ask.b, days=ask.window),
+        )
         second = engine.total(window=ask.window, as_of=end, filters=other)
         sides: tuple[tuple[str, Filters], ...] = ((ask.a, one), (ask.b, other))
     else:
         titles = (
-            f"A: {ask.a}, last {ask.window} days",
-            f"B: {ask.a}, the {ask.window} days before",
+            _("A: %(side)s, last %(days)s days", side=ask.a, days=ask.window),
+            _("B: %(side)s, the %(days)s days before", side=ask.a, days=ask.window),
         )
         before = start_of(end, ask.window)
         second = engine.total(window=ask.window, as_of=before, filters=one)
@@ -104,13 +109,14 @@ def verdict(first: Nps, second: Nps) -> str:
     """What a person should conclude from A against B (pure)."""
     change = compare(first, second)
     if change.delta is None:
-        return "Nothing to compare yet."
-    gap = f"A − B = {change.delta:+.1f} points"
+        return _("Nothing to compare yet.")
+    gap = _("A − B = %(delta)s points", delta=formats.signed_decimal(change.delta))
+    z = formats.signed_decimal(change.z or 0.0, digits=2)
     if first.too_small or second.too_small:
-        return f"{gap}, but one side has too few responses to tell."
+        return _("%(gap)s, but one side has too few responses to tell.", gap=gap)
     if change.significant:
-        return f"{gap}: a real difference (z = {change.z:+.2f}, 95% level)."
-    return f"{gap}: within noise (z = {change.z:+.2f}); do not read a winner into it."
+        return _("%(gap)s: a real difference (z = %(z)s, 95%% level).", gap=gap, z=z)
+    return _("%(gap)s: within noise (z = %(z)s); do not read a winner into it.", gap=gap, z=z)
 
 
 def trends_figure(comparison: Comparison) -> go.Figure:
@@ -125,7 +131,7 @@ def trends_figure(comparison: Comparison) -> go.Figure:
 
 def title(comparison: Comparison) -> str:
     """A chart title naming both sides."""
-    return f"{comparison.titles[0]} vs {comparison.titles[1]}"
+    return _("%(a)s vs %(b)s", a=comparison.titles[0], b=comparison.titles[1])
 
 
 HEADER = ["side", "what", *FIGURE_COLUMNS]

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 from flask_caching.backends import BaseCache
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp import i18n
+from dashapp.i18n import days as local_days
 from dashapp.labels import queries as label_queries
 from dashapp.labels import store as label_store
 from dashapp.labels.discovered import ThemeView
@@ -129,11 +131,15 @@ class NpsEngine:
         *,
         min_n: int = 10,
         watch: versions.Watch | None = None,
+        zone: str = local_days.UTC_NAME,
     ) -> None:
         self.sessions = sessions
         self.cache = cache
         self.watch = watch or versions.Watch(sessions)
         self.min_n = min_n
+        #: The display time zone: the days of rolling and volume series.
+        self.zone_name = zone
+        self.zone = local_days.zone(zone)
 
     def data_version(self) -> int:
         """The store's data version as this process last read it (at most a second ago)."""
@@ -156,6 +162,14 @@ class NpsEngine:
         self.cache.set(key, value, timeout=CACHE_TTL)
         return value
 
+    def memo_key(self, name: str, version: int | str, params: tuple[Any, ...]) -> str:
+        """The cache key of :meth:`memo`'s result for *params* under *version*.
+
+        Panels hold text and days: the reader's language and the display zone are
+        part of every panel's key, whatever the caller passed.
+        """
+        return self._key(name, version, (*params, i18n.current(), self.zone_name))
+
     def memo(self, name: str, params: tuple[Any, ...], build: Callable[[], T]) -> T:
         """*build()*, computed once per data version and *params*, then shared by every caller.
 
@@ -168,11 +182,11 @@ class NpsEngine:
         request is marked so that its answer is not kept as the new version's,
         see :func:`watch_freshness`). With nothing built before, they build too.
         """
-        key = self._key(name, self.data_version(), params)
+        key = self.memo_key(name, self.data_version(), params)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        latest = self._key(name, LATEST, params)
+        latest = self.memo_key(name, LATEST, params)
         building = f"{key}:building"
         if self.cache.add(building, 1, timeout=BUILD_SECONDS):
             try:
@@ -199,14 +213,16 @@ class NpsEngine:
         window: int = MAIN_DAYS,
         as_of: dt.datetime | None = None,
         filters: Filters = Filters(),
+        start: dt.datetime | None = None,
     ) -> list[GroupNps]:
         """NPS per group over (as_of - window days, as_of], sorted by group.
 
-        Groups without responses are absent; groups with fewer than min_n are
-        present and marked ``too_small``.
+        *start*, if given, replaces as_of - window days (local days: a daylight-saving
+        day is 23 or 25 hours). Groups without responses are absent; groups with fewer
+        than min_n are present and marked ``too_small``.
         """
         end = as_of or default_as_of()
-        start = start_of(end, window)
+        start = start or start_of(end, window)
         counts = self._cached(
             "counts",
             (tuple(by), start, end, filters),
@@ -223,9 +239,10 @@ class NpsEngine:
         window: int = MAIN_DAYS,
         as_of: dt.datetime | None = None,
         filters: Filters = Filters(),
+        start: dt.datetime | None = None,
     ) -> nps.Nps:
-        """NPS over everything the filters select in the window."""
-        rows = self.nps_by((), window=window, as_of=as_of, filters=filters)
+        """NPS over everything the filters select in the window (or (start, as_of])."""
+        rows = self.nps_by((), window=window, as_of=as_of, filters=filters, start=start)
         return rows[0].nps if rows else self._nps((0, 0, 0))
 
     def annotations(
@@ -263,17 +280,18 @@ class NpsEngine:
         as_of: dt.datetime | None = None,
         filters: Filters = Filters(),
     ) -> list[RollingPoint]:
-        """Daily points of the trailing *window*-day NPS for the *days* UTC days up to as_of.
+        """Daily points of the trailing *window*-day NPS for the *days* local days up to as_of.
 
-        The point for day D covers the UTC days D-window+1..D; the last day may be partial.
+        The point for day D covers the local days (display zone) D-window+1..D; the last
+        day may be partial.
         """
-        last = (as_of or dt.datetime.now(dt.UTC)).date()
+        last = local_days.today(self.zone, as_of)
         first = last - dt.timedelta(days=days - 1)
         lookback = first - dt.timedelta(days=window - 1)
         span = [first + dt.timedelta(days=i) for i in range(days)]
 
         def compute(session: Session) -> list[RollingPoint]:
-            per_group = queries.daily_counts(session, by, lookback, last, filters)
+            per_group = queries.local_daily_counts(session, by, lookback, last, self.zone, filters)
             points = []
             for key, by_day in sorted(per_group.items()):
                 group = dict(zip(by, key, strict=True))
@@ -283,7 +301,9 @@ class NpsEngine:
             return points
 
         # The finished points are cached, not the day counts: a cached call costs a lookup.
-        return self._cached("rolling", (tuple(by), window, first, last, filters), compute)
+        return self._cached(
+            "rolling", (tuple(by), window, first, last, filters, self.zone_name), compute
+        )
 
     def change(
         self,
@@ -305,16 +325,18 @@ class NpsEngine:
         as_of: dt.datetime | None = None,
         filters: Filters = Filters(),
     ) -> list[tuple[dt.date, Counts]]:
-        """(UTC day, counts) for the *days* days up to as_of's day, oldest first, gaps as zeros."""
-        last = (as_of or dt.datetime.now(dt.UTC)).date()
+        """(local day, counts) for the *days* days up to as_of's local day (display zone),
+        oldest first, gaps as zeros."""
+        last = local_days.today(self.zone, as_of)
         first = last - dt.timedelta(days=days - 1)
 
         def compute(session: Session) -> list[tuple[dt.date, Counts]]:
-            by_day = queries.daily_counts(session, (), first, last, filters).get((), {})
+            found = queries.local_daily_counts(session, (), first, last, self.zone, filters)
+            by_day = found.get((), {})
             span = (first + dt.timedelta(days=i) for i in range(days))
             return [(day, by_day.get(day, (0, 0, 0))) for day in span]
 
-        return self._cached("volume", (first, last, filters), compute)
+        return self._cached("volume", (first, last, filters, self.zone_name), compute)
 
     def feed(
         self, *, limit: int = 50, filters: Filters = Filters(), max_score: int | None = None
@@ -419,7 +441,8 @@ class NpsEngine:
             total = queries.counts(session, (), start, end, filters).get((), (0, 0, 0))
             return label_stats(taxonomy, now, earlier, total, min_n=self.min_n)
 
-        return self._cached("labels", (start, end, filters), compute)
+        # Label names are in the reader's language.
+        return self._cached("labels", (start, end, filters, i18n.current()), compute)
 
     def response_labels(self, ids: Sequence[int]) -> dict[int, list[tuple[str, int]]]:
         """The stored (label, sentiment) pairs of each response id (labelled ones only)."""

@@ -13,25 +13,39 @@ import plotly.graph_objects as go
 
 from dashapp.figures import charts
 from dashapp.figures.nps_engine import NpsEngine, RollingPoint
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.nps import Nps
 from dashapp.metrics.queries import Counts, Filters
 from dashapp.metrics.windows import MAIN_DAYS, SHORT_DAYS, TREND_DAYS, VOLUME_DAYS
 
-#: The overview's charts by name (as in ``/export/chart/<name>.<fmt>``), with their titles.
+#: The overview's charts by name (as in ``/export/chart/<name>.<fmt>``), with their titles
+#: as catalog texts: :func:`title` says them in the reader's language, windows filled in.
 TITLES = {
-    "heatmap": f"NPS by brand and country, last {MAIN_DAYS} days",
-    "trends": f"Rolling {MAIN_DAYS}-day NPS by brand (dotted: {SHORT_DAYS}-day)",
-    "volume": "Responses per day",
+    "heatmap": N_("NPS by brand and country, last %(main)s days"),
+    "trends": N_("Rolling %(main)s-day NPS by brand (dotted: %(short)s-day)"),
+    "volume": N_("Responses per day"),
 }
-#: The headline figure's caption.
-HEADLINE = f"NPS · last {MAIN_DAYS} days"
+#: The headline figure's caption (see :func:`headline_caption`).
+HEADLINE = N_("NPS · last %(main)s days")
+_WINDOWS = {"main": MAIN_DAYS, "short": SHORT_DAYS}
+
+
+def title(name: str) -> str:
+    """The title of the overview's chart *name*, in the reader's language."""
+    return _(TITLES[name], **_WINDOWS)
+
+
+def headline_caption() -> str:
+    """The headline figure's caption, in the reader's language."""
+    return _(HEADLINE, **_WINDOWS)
 
 
 def headline(
     engine: NpsEngine, filters: Filters, as_of: dt.datetime | None = None
 ) -> tuple[Nps, Nps]:
     """The last MAIN_DAYS days' NPS and the MAIN_DAYS before."""
-    current, previous, _ = engine.change(window=MAIN_DAYS, as_of=as_of, filters=filters)
+    current, previous, _change = engine.change(window=MAIN_DAYS, as_of=as_of, filters=filters)
     return current, previous
 
 
@@ -48,7 +62,7 @@ def trend_points(
 def volume_days(
     engine: NpsEngine, filters: Filters, as_of: dt.datetime | None = None
 ) -> list[tuple[dt.date, Counts]]:
-    """Responses per UTC day (promoters, passives, detractors) over the last VOLUME_DAYS."""
+    """Responses per local day (promoters, passives, detractors) over the last VOLUME_DAYS."""
     return engine.daily_volume(days=VOLUME_DAYS, as_of=as_of, filters=filters)
 
 

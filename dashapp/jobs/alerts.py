@@ -35,6 +35,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.config import AlertRule, MailServer
 from dashapp.figures.nps_engine import Drop, NpsEngine, rounded
+from dashapp.i18n.core import current as current_language
+from dashapp.i18n.core import gettext as _
+from dashapp.i18n.core import use_locale
 from dashapp.jobs import channels
 from dashapp.jobs import mail as smtp
 from dashapp.labels import store as label_store
@@ -117,27 +120,47 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def mail_message(rule: AlertRule, delivery: int, body: dict[str, Any]) -> EmailMessage:
-    """The e-mail for an alert: what happened in the subject, the words in the body."""
+    """The e-mail for an alert: what happened in the subject, the words in the body; in the
+    rule's language (``language``; the settings fill in the app's default)."""
+    with use_locale(rule.language):
+        return _mail_message(rule, delivery, body)
+
+
+def _mail_message(rule: AlertRule, delivery: int, body: dict[str, Any]) -> EmailMessage:
     message = EmailMessage()
     message["To"] = ", ".join(rule.email)
     message[DELIVERY_HEADER] = str(delivery)
+    message["Content-Language"] = current_language()
     if "drop" in body:
         d = body["drop"]
         cell = f"{d['brand']} {d['country']}"
-        message["Subject"] = f"[Feedback Wall] NPS drop: {cell} {d['nps_before']} -> {d['nps_now']}"
-        text = (
-            f"NPS of {cell} over the last {d['window_days']} days: {d['nps_now']} (n {d['n_now']}),"
-            f" against {d['nps_before']} (n {d['n_before']}) before; z = {d['z']}."
+        drop = _(
+            "NPS drop: %(cell)s %(before)s -> %(now)s",
+            cell=cell,
+            before=d["nps_before"],
+            now=d["nps_now"],
+        )
+        message["Subject"] = f"[Feedback Wall] {drop}"
+        text = _(
+            "NPS of %(cell)s over the last %(days)s days: %(now)s (n %(n_now)s),"
+            " against %(before)s (n %(n_before)s) before; z = %(z)s.",
+            cell=cell,
+            days=d["window_days"],
+            now=d["nps_now"],
+            n_now=d["n_now"],
+            before=d["nps_before"],
+            n_before=d["n_before"],
+            z=d["z"],
         )
     else:
         r = body["response"]
         where = f"{r['brand']} · {r['country']} · {r['touchpoint']}"
         message["Subject"] = f"[Feedback Wall] {r['score']}/10: {where}"
         about = ", ".join(f"{lbl['name']} ({lbl['sentiment']})" for lbl in body.get("labels", []))
-        text = f"{r['comment'] or '(no comment)'}\n\n{where} · {r['submitted_at']}"
+        text = f"{r['comment'] or _('(no comment)')}\n\n{where} · {r['submitted_at']}"
         if about:
-            text += f"\nLabels: {about}"
-    message.set_content(f"{text}\n\nAlert rule: {rule.name}")
+            text += "\n" + _("Labels: %(labels)s", labels=about)
+    message.set_content(f"{text}\n\n" + _("Alert rule: %(name)s", name=rule.name))
     return message
 
 
@@ -157,10 +180,10 @@ def recent_deliveries(sessions: sessionmaker[Session], limit: int = 50) -> list[
 def delivery_state(row: AlertDelivery) -> str:
     """A delivery's fate in words: delivered, failed or pending (times in UTC)."""
     if row.delivered_at:
-        return f"delivered {row.delivered_at:%Y-%m-%d %H:%M:%S} UTC"
+        return _("delivered %(when)s", when=f"{row.delivered_at:%Y-%m-%d %H:%M:%S} UTC")
     if row.failed_at:
-        return f"FAILED {row.failed_at:%Y-%m-%d %H:%M:%S} UTC"
-    return f"pending, next try {row.next_attempt_at:%H:%M:%S} UTC"
+        return _("FAILED %(when)s", when=f"{row.failed_at:%Y-%m-%d %H:%M:%S} UTC")
+    return _("pending, next try %(when)s", when=f"{row.next_attempt_at:%H:%M:%S} UTC")
 
 
 def last_problem(row: AlertDelivery) -> str:
@@ -386,7 +409,7 @@ def scan(
             .limit(SCAN_BATCH)
         ).all()
         labels = label_store.labels_of(session, [r.id for r in fresh])
-        _, taxonomy = label_store.current(session)
+        _digest, taxonomy = label_store.current(session)
         rows = [
             {
                 "rule": rule.name,

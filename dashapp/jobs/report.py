@@ -1,6 +1,7 @@
 """The daily report: yesterday and the trailing periods, as an HTML e-mail with a PDF attached.
 
-Days are UTC days; the report is sent at the configured local time. Figures
+Days are local days of the display time zone (``FEEDBACKWALL_TIMEZONE``); the report
+is sent at the configured local time, in each recipient's language. Figures
 come from the NPS engine, so they are the wall's figures. The PDF is the mail's
 HTML printed, so it says everything the mail says; every period is named by its
 dates. Text passes the ingest text rule on the way out
@@ -24,8 +25,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashapp.access import subscriptions
 from dashapp.config import MailServer, ReportConfig
 from dashapp.figures import charts
-from dashapp.figures.charts import signed
 from dashapp.figures.nps_engine import NpsEngine, RollingPoint
+from dashapp.i18n import core as i18n
+from dashapp.i18n import days as local_days
+from dashapp.i18n import formats
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.ingest.validation import safe_text
 from dashapp.jobs import mail
 from dashapp.labels.discovered import ThemeView
@@ -34,7 +39,7 @@ from dashapp.masking import mask
 from dashapp.metrics import nps
 from dashapp.metrics.annotations import Mark
 from dashapp.metrics.queries import FeedItem, Filters
-from dashapp.metrics.windows import MAIN_DAYS, REPORT_DAYS, SHORT_DAYS, start_of
+from dashapp.metrics.windows import MAIN_DAYS, REPORT_DAYS, SHORT_DAYS, TREND_DAYS
 
 log = logging.getLogger(__name__)
 
@@ -73,12 +78,14 @@ class Report:
     marks: list[Mark] = field(default_factory=list)
     #: "daily" (the day) or "weekly" (the 7 days to *day*), and the days the cells cover.
     cadence: str = "daily"
-    cell_days: int = 30
+    cell_days: int = MAIN_DAYS
+    #: The display time zone whose day *day* is.
+    zone: str = local_days.UTC_NAME
 
     @property
     def days(self) -> int:
         """Days the report is about: 1, or 7 for the weekly one."""
-        return 7 if self.cadence == "weekly" else 1
+        return SHORT_DAYS if self.cadence == "weekly" else 1
 
 
 def _line(scope: str, current: nps.Nps, previous: nps.Nps, before: str = "") -> Line:
@@ -88,6 +95,10 @@ def _line(scope: str, current: nps.Nps, previous: nps.Nps, before: str = "") -> 
 #: Labels listed as "moved most", and the fewest responses a label needs to be one.
 LABEL_MOVERS = 5
 LABEL_MIN_VOLUME = 10
+#: What a discovered theme's status and a report's cadence read as (msgids; translated
+#: where shown).
+STATUS_NAMES = {"new": N_("new"), "growing": N_("growing")}
+CADENCE_NAMES = {"daily": N_("daily"), "weekly": N_("weekly")}
 
 
 def build(
@@ -97,30 +108,39 @@ def build(
     scope: str = "",
     cadence: str = "daily",
 ) -> Report:
-    """The report of UTC *day*: the day, 7 and 30 days against the periods before, per cell.
+    """The report of local *day* (display zone): the day, 7 and 30 days against the periods
+    before, per cell.
 
     *filters* narrow it to a brand or country (for that brand's or country's recipients).
     The weekly one is about the 7 days to *day*: the week and 30 days against the
     periods before, each cell's week against the week before, the week's comments.
+    Every period is whole local days, so a daylight-saving day counts its 23 or 25 hours.
     """
-    end = dt.datetime.combine(day, dt.time(), dt.UTC) + dt.timedelta(days=1)
+    zone = engine.zone
+
+    def edge(days_after: int) -> dt.datetime:
+        return local_days.midnight(day + dt.timedelta(days=days_after), zone)
+
+    end = edge(1)
     weekly = cadence == "weekly"
     cell_days = SHORT_DAYS if weekly else MAIN_DAYS
     totals = []
     for window in (SHORT_DAYS, MAIN_DAYS) if weekly else REPORT_DAYS:
-        current = engine.total(window=window, as_of=end, filters=filters)
-        previous = engine.total(window=window, as_of=start_of(end, window), filters=filters)
+        current = engine.total(start=edge(1 - window), as_of=end, filters=filters)
+        previous = engine.total(start=edge(1 - 2 * window), as_of=edge(1 - window), filters=filters)
         totals.append(_line(period(day, window), current, previous, before(day, window)))
     now = {
         tuple(r.group.values()): r.nps
-        for r in engine.nps_by(("brand", "country"), window=cell_days, as_of=end, filters=filters)
+        for r in engine.nps_by(
+            ("brand", "country"), start=edge(1 - cell_days), as_of=end, filters=filters
+        )
     }
     earlier = {
         tuple(r.group.values()): r.nps
         for r in engine.nps_by(
             ("brand", "country"),
-            window=cell_days,
-            as_of=start_of(end, cell_days),
+            start=edge(1 - 2 * cell_days),
+            as_of=edge(1 - cell_days),
             filters=filters,
         )
     }
@@ -130,7 +150,7 @@ def build(
     cells.sort(key=lambda c: (not c.change.significant, -abs(c.change.delta or 0)))
     # The day's own comments, asked of the day itself: (end - 1 day, end], the window
     # its figures count, however many responses came in on the day or since.
-    start = start_of(end, SHORT_DAYS if weekly else 1)
+    start = edge(1 - SHORT_DAYS) if weekly else edge(0)
     detractors = engine.comments_between(
         start, end, filters=filters, max_score=nps.DETRACTOR_MAX, limit=3
     )
@@ -153,34 +173,31 @@ def build(
         labels=movers[:LABEL_MOVERS],
         themes=themes[:5],
         scope=scope,
-        trend_30=engine.rolling(("brand",), window=30, days=90, as_of=end, filters=filters),
-        trend_7=engine.rolling(("brand",), window=7, days=90, as_of=end, filters=filters),
-        marks=engine.annotations(days=90, as_of=end, filters=filters),
+        trend_30=engine.rolling(
+            ("brand",), window=MAIN_DAYS, days=TREND_DAYS, as_of=end, filters=filters
+        ),
+        trend_7=engine.rolling(
+            ("brand",), window=SHORT_DAYS, days=TREND_DAYS, as_of=end, filters=filters
+        ),
+        marks=engine.annotations(days=TREND_DAYS, as_of=end, filters=filters),
         cadence=cadence,
         cell_days=cell_days,
+        zone=engine.zone_name,
     )
 
 
-def _date(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
 def span(first: dt.date, last: dt.date) -> str:
-    """Days *first* to *last* in words: "14–20 Nov 2026", "22 Oct – 20 Nov 2026"."""
-    if first == last:
-        return _date(last)
-    if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{_date(last)}"
-    if first.year == last.year:
-        return f"{first.day} {first:%b} – {_date(last)}"
-    return f"{_date(first)} – {_date(last)}"
+    """Days *first* to *last* in the reader's words: "14–20 Nov 2026", "22 Oct – 20 Nov 2026"."""
+    return formats.span(first, last)
 
 
 def period(day: dt.date, days: int) -> str:
-    """The *days* days ending with *day*, named: "Fri 20 Nov 2026", "7 days, 14–20 Nov 2026"."""
+    """The *days* days ending with *day*, named: "Fri, 20 Nov 2026", "7 days, 14–20 Nov 2026"."""
     if days == 1:
-        return f"{day:%a} {_date(day)}"
-    return f"{days} days, {span(day - dt.timedelta(days=days - 1), day)}"
+        return formats.day_named(day)
+    return _(
+        "%(days)s days, %(span)s", days=days, span=span(day - dt.timedelta(days=days - 1), day)
+    )
 
 
 def before(day: dt.date, days: int) -> str:
@@ -197,36 +214,58 @@ def routes(config: ReportConfig) -> list[tuple[str, Filters, list[str]]]:
     return found
 
 
-_TEMPLATE = Environment(autoescape=select_autoescape(default=True)).from_string(
+_ENVIRONMENT = Environment(
+    autoescape=select_autoescape(default=True), extensions=["jinja2.ext.i18n"]
+)
+_ENVIRONMENT.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
+_TEMPLATE = _ENVIRONMENT.from_string(
     (Path(__file__).parent / "report.html.j2").read_text(encoding="utf-8")
 )
 
 
-def _move(line: Line) -> str:
-    if line.change.delta is None:
-        return "no previous period"
-    verdict = "significant" if line.change.significant else "within noise"
-    return f"{line.change.delta:+.1f} ({verdict})"
+def _move(delta: float | None, significant: bool) -> str:
+    if delta is None:
+        return _("no previous period")
+    verdict = _("significant") if significant else _("within noise")
+    return f"{formats.signed_decimal(delta)} ({verdict})"
+
+
+def _line_move(line: Line) -> str:
+    return _move(line.change.delta, line.change.significant)
 
 
 def _fmt(value: float | None) -> str:
-    return "–" if value is None else signed(value)
+    return "–" if value is None else formats.signed(value)
+
+
+def zone_of(report: Report) -> dt.tzinfo:
+    """The display zone the report's days are days of."""
+    return local_days.zone(report.zone)
 
 
 def html(report: Report, chart: str | None = None, unsubscribe: str | None = None) -> str:
     """The e-mail body (autoescaped: comments are text; no control characters); printed, the PDF.
 
     *chart* is the trend image's address: ``cid:...`` in the mail, a data URL in the PDF;
-    *unsubscribe* the subscriber's one-click link.
+    *unsubscribe* the subscriber's one-click link. In the current language
+    (:func:`dashapp.i18n.use_locale`).
     """
     return safe_text(
         _TEMPLATE.render(
             r=report,
             fmt=_fmt,
-            move=_move,
+            move=_line_move,
+            label_move=lambda s: _move(s.change.delta, s.change.significant),
             masked=mask,
             period=period,
             before=before,
+            percent=formats.percent,
+            number=formats.number,
+            clock=lambda moment: formats.time(moment.astimezone(zone_of(report)))[:5],
+            zone_name=report.zone,
+            lang=i18n.current(),
             chart=chart,
             unsubscribe=unsubscribe,
         )
@@ -236,24 +275,36 @@ def html(report: Report, chart: str | None = None, unsubscribe: str | None = Non
 def text(report: Report) -> str:
     """The report as plain text (the mail's text/plain part): the same figures, no markup."""
     scope = f" · {report.scope}" if report.scope else ""
-    title = f"Feedback Wall · {report.cadence} report for {period(report.day, report.days)}"
+    title = _(
+        "Feedback Wall · %(cadence)s report for %(period)s",
+        cadence=_(CADENCE_NAMES.get(report.cadence, report.cadence)),
+        period=period(report.day, report.days),
+    )
     lines = [f"{title}{scope}", ""]
     lines += [
-        f"{t.scope}: NPS {_fmt(t.current.nps)} (n {t.current.n}), {_move(t)} against {t.before}"
+        _(
+            "%(scope)s: NPS %(nps)s (n %(n)s), %(move)s against %(before)s",
+            scope=t.scope,
+            nps=_fmt(t.current.nps),
+            n=formats.number(t.current.n),
+            move=_line_move(t),
+            before=t.before,
+        )
         for t in report.totals
     ]
-    lines += ["", f"Brand × country, {period(report.day, report.cell_days)}:"]
+    lines += ["", _("Brand × country, %(period)s", period=period(report.day, report.cell_days))]
     lines += [
-        f"  {c.scope}: {_fmt(c.current.nps)} (n {c.current.n}), {_move(c)}" for c in report.cells
+        f"  {c.scope}: {_fmt(c.current.nps)} (n {formats.number(c.current.n)}), {_line_move(c)}"
+        for c in report.cells
     ]
     if report.labels:
-        lines += ["", f"Labels that moved most, {period(report.day, 7)}:"]
+        lines += ["", _("Labels that moved most, %(period)s", period=period(report.day, 7))]
         lines += [
-            f"  {s.path}: {_fmt(s.nps.nps)} (n {s.volume}), {s.change.delta:+.1f}"
-            f" ({'significant' if s.change.significant else 'within noise'})"
+            f"  {s.path}: {_fmt(s.nps.nps)} (n {formats.number(s.volume)}),"
+            f" {_move(s.change.delta, s.change.significant)}"
             for s in report.labels
         ]
-    lines += ["", f"In their words, {period(report.day, report.days)}:"]
+    lines += ["", _("In their words, %(day)s", day=period(report.day, report.days))]
     for item in report.detractors + report.promoters:
         lines.append(f"  {item.score} · {item.brand} · {item.country} · {item.touchpoint}")
         lines.append(f"    {mask(item.comment or '')}")
@@ -300,21 +351,26 @@ def message(report: Report, recipients: list[str], unsubscribe: str | None = Non
     mail_message = EmailMessage()
     note = ""
     scope = f" · {report.scope}" if report.scope else ""
-    what = f"{report.cadence} report {report.day.isoformat()}"
-    mail_message["Subject"] = f"Feedback Wall {what}{scope}"
+    title = _(
+        "Feedback Wall %(cadence)s report %(day)s",
+        cadence=_(CADENCE_NAMES.get(report.cadence, report.cadence)),
+        day=report.day.isoformat(),
+    )
+    mail_message["Subject"] = f"{title}{scope}"
     mail_message["To"] = ", ".join(recipients)
+    mail_message["Content-Language"] = i18n.current()
     if unsubscribe:
         mail_message["List-Unsubscribe"] = f"<{unsubscribe}>"
         mail_message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        note += f"\nUnsubscribe (one click, no sign-in): {unsubscribe}\n"
+        note += "\n" + _("Unsubscribe (one click, no sign-in): %(link)s", link=unsubscribe) + "\n"
     png = chart_png(report)
     try:
         attachment: bytes | None = pdf(report, png)
-        note = "The PDF is attached." + note
+        note = _("The PDF is attached.") + note
     except ExportFailed as exc:
         log.warning("daily report %s goes without its PDF: %s", report.day, exc)
         attachment = None
-        note = f"No PDF this time: its PDF could not be made: {exc}" + note
+        note = _("No PDF this time: its PDF could not be made: %(why)s", why=exc) + note
     mail_message.set_content(f"{text(report)}\n{note}\n")
     cid = make_msgid("chart", domain="feedbackwall")
     mail_message.add_alternative(
@@ -346,14 +402,30 @@ def send(
     mail.send(server, message(report, recipients, unsubscribe))
 
 
+def languages(config: ReportConfig, recipients: list[str], default: str) -> dict[str, list[str]]:
+    """*recipients* by the language each reads: their own, else the report's, else *default*."""
+    found: dict[str, list[str]] = {}
+    for address in recipients:
+        language = config.languages.get(address) or config.language or default
+        found.setdefault(language, []).append(address)
+    return found
+
+
 def send_all(
-    engine: NpsEngine, day: dt.date, config: ReportConfig, server: MailServer
+    engine: NpsEngine,
+    day: dt.date,
+    config: ReportConfig,
+    server: MailServer,
+    default_language: str = i18n.DEFAULT_LANGUAGE,
 ) -> list[tuple[str, list[str]]]:
-    """Build and mail the report of *day* for every route; (scope, recipients) of each sent."""
+    """Build and mail the report of *day* for every route, one mail per language its
+    recipients read; (scope, recipients) of each sent."""
     sent = []
     for scope, filters, recipients in routes(config):
-        send(build(engine, day, filters, scope), recipients, server)
-        sent.append((scope, recipients))
+        for language, readers in languages(config, recipients, default_language).items():
+            with i18n.use_locale(language):
+                send(build(engine, day, filters, scope), readers, server)
+            sent.append((scope, readers))
     return sent
 
 
@@ -376,17 +448,20 @@ def send_subscriptions(
     One subscriber's refused address never stops the others; how many were sent.
     """
     day = today - dt.timedelta(days=1)
-    built: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Report] = {}
+    built: dict[tuple[str, tuple[str, ...], tuple[str, ...], str], Report] = {}
     sent = 0
     for sub in subscriptions.due(sessions, cadences_on(today)):
         brands, countries = tuple(sub.brands), tuple(sub.countries)
-        key_of = (sub.cadence, brands, countries)
-        if key_of not in built:
-            scope = " · ".join(p for p in (", ".join(brands), ", ".join(countries)) if p)
-            built[key_of] = build(engine, day, Filters(brands, countries), scope, sub.cadence)
+        # Built once per narrowing and language: a report names its periods in words.
+        key_of = (sub.cadence, brands, countries, sub.language)
         link = f"{base_url.rstrip('/')}/unsubscribe?t={subscriptions.token(key, sub.id)}"
         try:
-            send(built[key_of], [sub.email], server, unsubscribe=link)
+            with i18n.use_locale(sub.language):
+                if key_of not in built:
+                    scope = " · ".join(p for p in (", ".join(brands), ", ".join(countries)) if p)
+                    filters = Filters(brands, countries)
+                    built[key_of] = build(engine, day, filters, scope, sub.cadence)
+                send(built[key_of], [sub.email], server, unsubscribe=link)
         except OSError as exc:
             log.warning("subscription %s (%s) not sent: %s", sub.id, sub.email, exc)
             continue

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.config import Settings
 from dashapp.figures.nps_engine import NpsEngine
+from dashapp.i18n import days as local_days
 from dashapp.ingest.erasure import apply_retention
 from dashapp.ingest.pipeline import Retention, ingest
 from dashapp.ingest.validation import TimeBounds
@@ -89,6 +90,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         sessions,
         NullCache(),
         min_n=settings.min_n,
+        zone=settings.timezone,
     )
     jobs = {
         "alerts:scan": (
@@ -261,9 +263,10 @@ def _send_report(settings: Settings) -> None:
     from dashapp.services import build_services
 
     assert settings.report is not None
-    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    # Yesterday in the display zone: the report goes out in the morning of a local day.
+    yesterday = local_days.today(settings.zone()) - dt.timedelta(days=1)
     engine = build_services(settings).nps
-    report.send_all(engine, yesterday, settings.report, settings.mail_server())
+    report.send_all(engine, yesterday, settings.report, settings.mail_server(), settings.language)
 
 
 def _send_subscriptions(settings: Settings) -> None:
@@ -275,7 +278,7 @@ def _send_subscriptions(settings: Settings) -> None:
     report.send_subscriptions(
         services.nps,
         services.sessions,
-        dt.datetime.now(dt.UTC).date(),
+        local_days.today(settings.zone()),
         settings.mail_server(),
         signing_key(settings, services.sessions),
         settings.public_url,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dashapp.i18n.core import current as current_language
 from dashapp.labels.queries import LabelCounts
 from dashapp.labels.store import ALL_COMMENTS
 from dashapp.labels.taxonomy import Taxonomy
@@ -91,8 +92,9 @@ def label_stats(
         stats.append(
             LabelStat(
                 label=label.id,
-                name=label.name,
-                path=taxonomy.path_name(label.id),
+                # In the reader's language (the engine keys its cache by it).
+                name=label.name_in(current_language()),
+                path=taxonomy.path_name(label.id, current_language()),
                 depth=label.depth,
                 volume=volume,
                 share=volume / comments if comments else 0.0,

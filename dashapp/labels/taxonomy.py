@@ -30,6 +30,8 @@ from dashapp.labels.text import SNOWBALL
 MAX_DEPTH = 3
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _LABEL_KEYS = {"name", "description", "exclude", "yields"}
+#: ``name_de = "Lieferung"``: a label's name in another language.
+NAME_PREFIX = "name_"
 HEADER = """\
 # Feedback Wall label taxonomy.
 #
@@ -79,6 +81,12 @@ class Label:
     #: this label only through one of its children ("the postage costs a
     #: fortune" is about price, "fast delivery, free postage" about both).
     yields: tuple[str, ...] = ()
+    #: The name in other languages (``name_de`` in the file); *name* for any other.
+    names: dict[str, str] = field(default_factory=dict)
+
+    def name_in(self, language: str) -> str:
+        """The label's name in *language*, English (*name*) when it has none of its own."""
+        return self.names.get(language, self.name)
 
     @property
     def parent(self) -> str | None:
@@ -121,9 +129,11 @@ class Taxonomy:
             chain.append(chain[-1].rpartition("/")[0])
         return chain
 
-    def path_name(self, label_id: str) -> str:
-        """Display path, e.g. "Delivery > Delivery time"."""
-        return " > ".join(self.labels[i].name for i in reversed(self.ancestors(label_id)))
+    def path_name(self, label_id: str, language: str = "en") -> str:
+        """Display path in *language*, e.g. "Delivery > Delivery time"."""
+        return " > ".join(
+            self.labels[i].name_in(language) for i in reversed(self.ancestors(label_id))
+        )
 
     def top_level(self) -> list[Label]:
         """The top-level labels, in file order."""
@@ -222,7 +232,17 @@ def _label(label_id: str, body: Any, problems: list[str]) -> Label | None:
     if not isinstance(description, str):
         problems.append(f"{where}.description: must be text")
         description = ""
-    keywords = _keyword_lists(where, {k: v for k, v in body.items() if k not in _LABEL_KEYS})
+    names: dict[str, str] = {}
+    for key, value in body.items():
+        if key.startswith(NAME_PREFIX):
+            if isinstance(value, str) and value.strip():
+                names[key.removeprefix(NAME_PREFIX)] = value.strip()
+            else:
+                problems.append(f"{where}.{key}: must be a non-empty name")
+    keywords = _keyword_lists(
+        where,
+        {k: v for k, v in body.items() if k not in _LABEL_KEYS and not k.startswith(NAME_PREFIX)},
+    )
     exclude_raw = body.get("exclude", {})
     if not isinstance(exclude_raw, dict):
         problems.append(f"{where}.exclude: must be a table of language = [phrases]")
@@ -234,7 +254,13 @@ def _label(label_id: str, body: Any, problems: list[str]) -> Label | None:
         problems.append(f"{where}.yields: must be a list of label ids")
         yields = []
     return Label(
-        label_id, name.strip(), description.strip(), keywords.lists, exclude.lists, tuple(yields)
+        label_id,
+        name.strip(),
+        description.strip(),
+        keywords.lists,
+        exclude.lists,
+        tuple(yields),
+        names,
     )
 
 
@@ -269,6 +295,7 @@ def dump_taxonomy(taxonomy: Taxonomy) -> str:
     labels: dict[str, Any] = {}
     for label in taxonomy.labels.values():
         body: dict[str, Any] = {"name": label.name}
+        body.update({f"{NAME_PREFIX}{lang}": name for lang, name in sorted(label.names.items())})
         if label.description:
             body["description"] = label.description
         body.update({lang: list(words) for lang, words in label.keywords.items()})

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 
+from dashapp.i18n import days as local_days
 from dashapp.metrics.queries import (
     GROUP_COLUMNS,
     SCORE_CLASSES,
@@ -173,9 +174,12 @@ def parse_day(text: str | None, name: str) -> dt.date | None:
 
 
 def selection_days(
-    get: Callable[[str], str | None] | Mapping[str, str], today: dt.date | None = None
+    get: Callable[[str], str | None] | Mapping[str, str],
+    today: dt.date | None = None,
+    tz: dt.tzinfo = dt.UTC,
 ) -> tuple[dt.date, dt.date]:
-    """The inclusive UTC days of a drill-down selection: ``from``/``to``, else the last 30 days.
+    """The inclusive local days (of *tz*, the display zone) of a drill-down selection:
+    ``from``/``to``, else the last 30 days.
 
     The one place the default window is decided: the explore page's pickers, its
     list, summary and export links, and every link into it take their days from here.
@@ -183,7 +187,7 @@ def selection_days(
     lookup = reader(get)
     first, last = parse_day(lookup("from"), "from"), parse_day(lookup("to"), "to")
     if last is None:
-        last = today or dt.datetime.now(dt.UTC).date()
+        last = today or local_days.today(tz)
     if first is None:
         try:
             first = last - dt.timedelta(days=MAIN_DAYS - 1)
@@ -194,22 +198,25 @@ def selection_days(
     return first, last
 
 
-def parse_selection(get: Callable[[str], str | None] | Mapping[str, str]) -> Selection:
+def parse_selection(
+    get: Callable[[str], str | None] | Mapping[str, str], tz: dt.tzinfo = dt.UTC
+) -> Selection:
     """A drill-down selection from URL parameters.
 
-    ``from``/``to`` are inclusive UTC days (see :func:`selection_days`: the last 30
-    days by default), ``class`` one of promoter/passive/detractor, ``q`` words the
-    comment contains, ``label`` a label id, ``sort`` new/low/high.
+    ``from``/``to`` are inclusive local days of *tz*, the display zone (see
+    :func:`selection_days`: the last 30 days by default), ``class`` one of
+    promoter/passive/detractor, ``q`` words the comment contains, ``label`` a label id,
+    ``sort`` new/low/high.
     """
     lookup = get.get if isinstance(get, Mapping) else get
-    first, last = selection_days(lookup)
+    first, last = selection_days(lookup, tz=tz)
     tick = dt.timedelta(microseconds=1)
     try:
-        start = dt.datetime.combine(first, dt.time(), dt.UTC) - tick
+        start = local_days.midnight(first, tz) - tick
     except OverflowError:
         raise BadParameter("from", f"{first} is out of range") from None
     try:
-        end = dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=1) - tick
+        end = local_days.midnight(last + dt.timedelta(days=1), tz) - tick
     except OverflowError:
         raise BadParameter("to", f"{last} is out of range") from None
     score_class = (lookup("class") or "").strip().lower()

@@ -12,13 +12,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, tuple_
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from dashapp.i18n import days as local_days
 from dashapp.metrics.nps import BOUNDS
 from dashapp.store.models import Response, ResponseLabel, Rollup
 
 GROUP_COLUMNS = ("brand", "country", "touchpoint")
+#: Raw part-hours read by one statement (local days of a zone off the whole hour).
+RAW_PARTS_PER_STATEMENT = 200
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 
@@ -204,6 +218,112 @@ def daily_counts(
         if p + pa + d:
             result[key][bucket.date()] = (p, pa, d)
     return dict(result)
+
+
+def local_daily_counts(
+    session: Session,
+    by: Sequence[str],
+    first_day: dt.date,
+    last_day: dt.date,
+    tz: dt.tzinfo,
+    filters: Filters = Filters(),
+) -> dict[GroupKey, dict[dt.date, Counts]]:
+    """Counts per group and local day of *tz* for first_day..last_day inclusive.
+
+    A local day is [midnight, next midnight) in *tz* (23 or 25 hours across a
+    clock change). Each is read as the UTC days between the UTC midnights nearest
+    its two ends (daily rollups), corrected at each end by the few hours between
+    the local and the UTC midnight (hourly rollups) and, in a zone off the whole
+    hour, the part-hours there (raw rows). So a zone costs a few hourly buckets per
+    day more than UTC, whatever the number of responses.
+    """
+    if local_days.is_utc(tz):
+        return daily_counts(session, by, first_day, last_day, filters)
+    span = [first_day + DAY * i for i in range((last_day - first_day).days + 1)]
+    edges = [local_days.midnight(day, tz) for day in [*span, last_day + DAY]]
+    # The UTC midnight nearest each edge: ends differ from it by 12 hours at most.
+    anchors = [_floor(edge + dt.timedelta(hours=12), DAY) for edge in edges]
+    utc = daily_counts(session, by, anchors[0].date(), anchors[-1].date() - DAY, filters)
+    # A local day = its UTC days [a_i, a_i+1), plus [e_i, a_i), minus [e_i+1, a_i+1):
+    # pieces with e < a are added, with a < e subtracted (telescoping, exact).
+    pieces = [(min(e, a), max(e, a)) for e, a in zip(edges, anchors, strict=True)]
+    signs = [1 if e <= a else -1 for e, a in zip(edges, anchors, strict=True)]
+    piece_counts = _span_counts(session, by, pieces, filters)
+    result: dict[GroupKey, dict[dt.date, Counts]] = defaultdict(dict)
+    keys = set(utc) | {key for found in piece_counts for key in found}
+    for key in keys:
+        by_utc_day = utc.get(key, {})
+        for i, day in enumerate(span):
+            acc = [0, 0, 0]
+            utc_day = anchors[i].date()
+            while utc_day < anchors[i + 1].date():
+                for j, value in enumerate(by_utc_day.get(utc_day, (0, 0, 0))):
+                    acc[j] += value
+                utc_day += DAY
+            for index, sign in ((i, signs[i]), (i + 1, -signs[i + 1])):
+                for j, value in enumerate(piece_counts[index].get(key, (0, 0, 0))):
+                    acc[j] += sign * value
+            if any(acc):
+                result[key][day] = (acc[0], acc[1], acc[2])
+    return dict(result)
+
+
+def _span_counts(
+    session: Session,
+    by: Sequence[str],
+    spans: Sequence[tuple[dt.datetime, dt.datetime]],
+    filters: Filters,
+) -> list[dict[GroupKey, Counts]]:
+    """Counts per group of each half-open span [lo, hi): whole hours from hourly rollups,
+    the part-hours at the ends from raw rows; two statements for all spans together."""
+    found: list[dict[GroupKey, list[int]]] = [defaultdict(lambda: [0, 0, 0]) for _ in spans]
+    hour_of: dict[dt.datetime, list[int]] = defaultdict(list)
+    raw: list[tuple[int, dt.datetime, dt.datetime]] = []
+    for index, (lo, hi) in enumerate(spans):
+        if lo >= hi:
+            continue
+        h1 = lo if _floor(lo, HOUR) == lo else _after(lo, HOUR)
+        h2 = _floor(hi, HOUR)
+        if h1 >= h2:
+            raw.append((index, lo, hi))
+            continue
+        hour = h1
+        while hour < h2:
+            hour_of[hour].append(index)
+            hour += HOUR
+        if lo < h1:
+            raw.append((index, lo, h1))
+        if h2 < hi:
+            raw.append((index, h2, hi))
+    if hour_of:
+        stmt = (
+            _rollup_counts([*by, "bucket"])
+            .where(Rollup.grain == "h", Rollup.bucket.in_(sorted(hour_of)))
+            .where(*filters.clauses(Rollup))
+        )
+        for row in session.execute(stmt):
+            key, bucket = tuple(row[: len(by)]), row[len(by)]
+            for index in hour_of.get(bucket, ()):
+                acc = found[index][key]
+                for j in range(3):
+                    acc[j] += int(row[len(by) + 1 + j] or 0)
+    cols = [getattr(Response, c) for c in by]
+    # One index range scan per part-hour (an OR of them all made SQLite scan the table),
+    # as UNION ALLs of at most RAW_PARTS_PER_STATEMENT (SQLite allows 500 compound terms).
+    for first in range(0, len(raw), RAW_PARTS_PER_STATEMENT):
+        parts = [
+            # The part's index as a plain integer (typed: PostgreSQL must know it in a UNION).
+            select(literal_column(str(int(index))), *cols, *class_sums(Response.score))
+            .where(Response.submitted_at >= lo, Response.submitted_at < hi)
+            .where(*filters.clauses(Response))
+            .group_by(*cols)
+            for index, lo, hi in raw[first : first + RAW_PARTS_PER_STATEMENT]
+        ]
+        for row in session.execute(union_all(*parts)):
+            acc = found[row[0]][tuple(row[1 : 1 + len(by)])]
+            for j in range(3):
+                acc[j] += int(row[1 + len(by) + j] or 0)
+    return [{key: (c[0], c[1], c[2]) for key, c in spans_found.items()} for spans_found in found]
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,6 +251,8 @@ class User(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     disabled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: The language this person reads the app in ("en", "de"); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class AccessToken(Base):

@@ -31,6 +31,7 @@ from flask import Flask, Response, current_app, g, request
 
 from dashapp.access.gate import current_person
 from dashapp.figures.nps_engine import watch_freshness
+from dashapp.i18n import current as current_language
 from dashapp.services import services_of
 
 EXTENSION = "feedbackwall.answers"
@@ -98,7 +99,9 @@ def _serve() -> Response | None:
         return None
     svc = services_of()
     bucket = int(time.time() // BUCKET_SECONDS)
-    key = f"fw:answer:{svc.versions.current().data}:{bucket}:{person.role.name}:{asked}"
+    # The language too: a German screen is never answered with an English panel.
+    language = current_language()
+    key = f"fw:answer:{svc.versions.current().data}:{bucket}:{person.role.name}:{language}:{asked}"
     kept = svc.cache.get(key)
     if kept is not None:
         return Response(kept, mimetype="application/json")

@@ -40,10 +40,13 @@ from flask import Blueprint, Response, jsonify, request
 
 from dashapp.figures import charts as figures
 from dashapp.figures import comparison, overview
+from dashapp.i18n import formats
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.ingest.validation import safe_text
 from dashapp.metrics.params import parse_as_of, parse_filters
 from dashapp.metrics.queries import Filters
-from dashapp.metrics.windows import MAIN_DAYS
+from dashapp.metrics.windows import MAIN_DAYS, SHORT_DAYS
 from dashapp.services import services_of
 
 log = logging.getLogger(__name__)
@@ -53,8 +56,8 @@ MIMETYPES = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf
 SIZE = (1600, 900)
 TITLES = {
     **overview.TITLES,
-    "labels": f"Labels: area = comments, colour = NPS, last {MAIN_DAYS} days",
-    "compare": "Comparison",
+    "labels": N_("Labels: area = comments, colour = NPS, last %(main)s days"),
+    "compare": N_("Comparison"),
 }
 #: Seconds the browser may take to start, and to render one chart.
 START_SECONDS = 30.0
@@ -254,7 +257,7 @@ def print_pdf(html: str) -> bytes:
             start_new_session=True,
         )
         try:
-            _, err = proc.communicate(timeout=PRINT_TIMEOUT)
+            _out, err = proc.communicate(timeout=PRINT_TIMEOUT)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
@@ -281,8 +284,8 @@ def _comparison_figure(as_of: dt.datetime | None) -> go.Figure:
     ask = comparison.require_ask(request.args.get)
     found = comparison.build(services_of().nps, ask, as_of)
     verdict = comparison.verdict(found.first, found.second)
-    when = found.end.strftime("%Y-%m-%d %H:%M UTC")
-    subtitle = f"{verdict} · as of {when} · Feedback Wall"
+    subtitle = _("%(what)s · as of %(when)s", what=verdict, when=_moment(found.end))
+    subtitle += " · Feedback Wall"
     return figures.for_print(comparison.trends_figure(found), comparison.title(found), subtitle)
 
 
@@ -293,9 +296,15 @@ def describe(filters: Filters, as_of: dt.datetime | None) -> str:
         for values in (filters.brand, filters.country, filters.touchpoint)
         if values
     ]
-    when = (as_of or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
-    scope = " · ".join(chosen) or "All brands, countries and touchpoints"
-    return f"{scope} · as of {when} · Feedback Wall"
+    when = _moment(as_of or dt.datetime.now(dt.UTC))
+    scope = " · ".join(chosen) or _("All brands, countries and touchpoints")
+    return _("%(what)s · as of %(when)s", what=scope, when=when) + " · Feedback Wall"
+
+
+def _moment(moment: dt.datetime) -> str:
+    """An instant in the display zone, in the reader's words, with the zone's abbreviation."""
+    local = moment.astimezone(services_of().settings.zone())
+    return f"{formats.datetime(local)} {local.tzname()}"
 
 
 @charts.get("/export/dashboard.pdf")
@@ -304,12 +313,12 @@ def export_dashboard() -> Response | tuple[Response, int]:
     # A bad parameter raises BadParameter: a 400 naming it (dashapp.web.errors).
     filters = services_of().nps.resolve(parse_filters(request.args.get))[0]
     as_of = parse_as_of(request.args.get("as_of"))
-    total, _ = overview.headline(services_of().nps, filters, as_of)
+    total, _previous = overview.headline(services_of().nps, filters, as_of)
     big = "–" if total.nps is None else figures.signed(total.nps)
-    detail = figures.interval_line(total) or "no responses"
-    panels = [(title, figure(name, filters, as_of)) for name, title in overview.TITLES.items()]
+    detail = figures.interval_line(total) or _("no responses")
+    panels = [(overview.title(name), figure(name, filters, as_of)) for name in overview.TITLES]
     fig = figures.dashboard(
-        (overview.HEADLINE, big, detail), panels, subtitle=describe(filters, as_of)
+        (overview.headline_caption(), big, detail), panels, subtitle=describe(filters, as_of)
     )
     return _download(fig, "pdf", "dashboard")
 
@@ -327,7 +336,9 @@ def export_chart(name: str, fmt: str) -> Response | tuple[Response, int]:
         fig = _comparison_figure(as_of)
     else:
         fig = figures.for_print(
-            figure(name, filters, as_of), TITLES[name], describe(filters, as_of)
+            figure(name, filters, as_of),
+            _(TITLES[name], main=MAIN_DAYS, short=SHORT_DAYS),
+            describe(filters, as_of),
         )
     return _download(fig, fmt, name)
 

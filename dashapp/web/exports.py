@@ -26,6 +26,8 @@ from openpyxl.cell import WriteOnlyCell
 from dashapp.figures import comparison, overview
 from dashapp.figures.nps_engine import rounded
 from dashapp.figures.table import FIGURE_COLUMNS, to_records
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.ingest.validation import safe_text
 from dashapp.labels.stats import to_records as label_records
 from dashapp.metrics import queries
@@ -121,7 +123,55 @@ def _xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> b
     return out.getvalue()
 
 
+#: Column and sheet names as a person reads them: English keeps the machine names (scripts
+#: read them), German names them in words. Every header and sheet is one of these.
+HEADINGS = {
+    **{name: N_(name) for name in ("responses", "nps", "trends", "volume", "labels", "compare")},
+    "source": N_("source"),
+    "id": N_("id"),
+    "submitted_at": N_("submitted_at"),
+    "brand": N_("brand"),
+    "country": N_("country"),
+    "touchpoint": N_("touchpoint"),
+    "score": N_("score"),
+    "comment": N_("comment"),
+    "language": N_("language"),
+    "n": N_("n"),
+    "promoters": N_("promoters"),
+    "passives": N_("passives"),
+    "detractors": N_("detractors"),
+    "nps": N_("nps"),
+    "ci_low": N_("ci_low"),
+    "ci_high": N_("ci_high"),
+    "too_small": N_("too_small"),
+    "day": N_("day"),
+    "window_days": N_("window_days"),
+    "side": N_("side"),
+    "what": N_("what"),
+    "label": N_("label"),
+    "path": N_("path"),
+    "depth": N_("depth"),
+    "volume": N_("volume"),
+    "share_pct": N_("share_pct"),
+    "previous_nps": N_("previous_nps"),
+    "previous_volume": N_("previous_volume"),
+    "change": N_("change"),
+    "significant": N_("significant"),
+    "impact": N_("impact"),
+    "problematic_pct": N_("problematic_pct"),
+    "positive": N_("positive"),
+    "neutral": N_("neutral"),
+    "negative": N_("negative"),
+}
+
+
+def heading(name: str) -> str:
+    """A column's or sheet's name in the reader's language (unknown names as they are)."""
+    return _(HEADINGS[name]) if name in HEADINGS else name
+
+
 def _send(name: str, fmt: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    header = [heading(h) for h in header]
     stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
     filename = f"feedbackwall-{name}-{stamp}.{fmt}"
     disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
@@ -130,7 +180,7 @@ def _send(name: str, fmt: str, header: Sequence[str], rows: Iterable[Sequence[An
             stream_with_context(_csv(header, rows)), mimetype="text/csv", headers=disposition
         )
     return Response(
-        _xlsx(name, header, rows),
+        _xlsx(heading(name), header, rows),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers=disposition,
     )
@@ -143,7 +193,7 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
         return jsonify(error=f"format {fmt!r}: choose csv or xlsx", parameter="format"), 400
     # A bad parameter raises BadParameter: a 400 naming it (dashapp.web.errors).
     if name == "responses":
-        selection = parse_selection(request.args.get)
+        selection = parse_selection(request.args.get, services_of().settings.zone())
         selection = replace(selection, filters=services_of().nps.resolve(selection.filters)[0])
         return _send(name, fmt, RESPONSE_COLUMNS, response_rows(selection))
     if name == "nps":

@@ -18,7 +18,7 @@ from dashapp.access.views import views
 from dashapp.config import Settings
 from dashapp.services import attach, build_services
 from dashapp.store.db import SERVING
-from dashapp.web import answer_cache, dash_requests, errors, security
+from dashapp.web import answer_cache, dash_requests, errors, locale, security
 from dashapp.web.annotations_api import annotations_api
 from dashapp.web.api import MAX_BODY_BYTES, api
 from dashapp.web.build import BUILD, CONFIG_KEY, build_of
@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     auth.install(server, settings, services.sessions, services.versions)
     if local_demo:
         auth.allow_local_demo(server, ["127.0.0.1"])  # the caller's word: see above
+    # The reader's language, before and after the gate (dashapp/web/locale.py).
+    locale.install(server, settings)
     # After the gate: only those it lets through get a kept answer.
     answer_cache.install(server)
     csrf = CSRFProtect(server)
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
         update_title=None,
     )
     layouts.register_pages(settings.playlists)
+    locale.html_lang(app)
     server.config[CONFIG_KEY] = BUILD
     # Built per page load, so a page carries the build id the server reports at that moment.
     app.layout = lambda: shell(services.settings, build_of(server))

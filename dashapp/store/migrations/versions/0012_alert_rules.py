@@ -1,7 +1,7 @@
 """alert_rules: alert rules made on /admin or through the API
 
-Revision ID: 0012_alert_rules
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01 06:30:00
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from dashapp.store.models import JSONType, UTCDateTime
 
-revision: str = "0012_alert_rules"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """subscriptions: people's own subscriptions to the daily and weekly report
 
-Revision ID: 0014_subscriptions
-Revises: 0012_alert_rules
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-01 06:50:00
 """
 
@@ -12,9 +12,8 @@ from alembic import op
 
 from dashapp.store.models import JSONType, UTCDateTime
 
-revision: str = "0014_subscriptions"
-# Chained after this branch's alert rules so the branch has one head; the lead re-chains.
-down_revision: str | None = "0012_alert_rules"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """annotations: events marked on the trend charts
 
-Revision ID: 0013_annotations
-Revises: 0014_subscriptions
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 07:00:00
 """
 
@@ -12,9 +12,8 @@ from alembic import op
 
 from dashapp.store.models import UTCDateTime
 
-revision: str = "0013_annotations"
-# Chained after this branch's other migrations so the branch has one head; the lead re-chains.
-down_revision: str | None = "0014_subscriptions"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

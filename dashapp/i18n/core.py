@@ -1,0 +1,128 @@
+"""The reader's language and gettext over the catalogs in ``dashapp/translations``.
+
+Babel directly, not Flask-Babel: charts (``dashapp.figures``) and the report and
+alert mails (``dashapp.jobs``) translate too, and may not import Flask. The locale
+is a context variable: the web layer sets it per request, mail per recipient.
+
+Catalogs: ``<lang>/LC_MESSAGES/messages.po`` in the repository; ``make translations``
+(run by ``make run`` and ``make test``) compiles them to ``.mo``. A catalog whose
+``.mo`` is missing or older than its ``.po`` (an installed wheel, a fresh clone)
+is compiled in memory when first used, so no screen ever shows a stale catalog.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import LazyProxy, NullTranslations, Translations
+
+#: Languages a person can read the app in; the first is the source language of the code.
+LANGUAGES = ("en", "de")
+DEFAULT_LANGUAGE = "en"
+#: Names of the languages in themselves (the language switch shows these).
+NATIVE_NAMES = {"en": "English", "de": "Deutsch"}
+#: The cookie that remembers a ?lang= choice (set by the web layer, cleared by /account).
+LANGUAGE_COOKIE = "fw_lang"
+CATALOGS = Path(__file__).resolve().parent.parent / "translations"
+DOMAIN = "messages"
+
+_locale: ContextVar[str] = ContextVar("feedbackwall_locale", default=DEFAULT_LANGUAGE)
+
+
+def pick(candidate: str | None) -> str | None:
+    """*candidate* ("de", "de-AT", "DE_ch") as one of :data:`LANGUAGES`, or None."""
+    if not candidate:
+        return None
+    base = candidate.strip().replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else None
+
+
+def best_match(choices: Iterable[str | None], default: str = DEFAULT_LANGUAGE) -> str:
+    """The first of *choices* that names a known language, else *default*."""
+    for choice in choices:
+        found = pick(choice)
+        if found:
+            return found
+    return pick(default) or DEFAULT_LANGUAGE
+
+
+def current() -> str:
+    """The language text is produced in now ("en" or "de")."""
+    return _locale.get()
+
+
+def set_current(language: str) -> object:
+    """Make *language* current in this context; returns a token for :func:`reset`."""
+    return _locale.set(pick(language) or DEFAULT_LANGUAGE)
+
+
+def reset(token: object) -> None:
+    """Undo :func:`set_current`."""
+    _locale.reset(token)  # type: ignore[arg-type]
+
+
+@contextmanager
+def use_locale(language: str | None) -> Iterator[str]:
+    """Produce text in *language* inside the block (a mail to one recipient, a test)."""
+    token = _locale.set(pick(language) or DEFAULT_LANGUAGE)
+    try:
+        yield _locale.get()
+    finally:
+        _locale.reset(token)
+
+
+def _compiled(po: Path) -> Translations:
+    """The catalog of *po*: its ``.mo`` when up to date, else compiled from the ``.po`` now."""
+    mo = po.with_suffix(".mo")
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        with mo.open("rb") as fh:
+            return Translations(fh, domain=DOMAIN)
+    with po.open("rb") as fh:
+        catalog = read_po(fh)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+@functools.cache
+def translations(language: str) -> NullTranslations:
+    """The compiled catalog of *language* (English, the source language, has none)."""
+    po = CATALOGS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language == LANGUAGES[0] or not po.exists():
+        return NullTranslations()
+    return _compiled(po)
+
+
+def gettext(message: str, **values: object) -> str:
+    """*message* in the current language, with ``%(name)s`` placeholders filled from *values*."""
+    text = translations(current()).ugettext(message)
+    return text % values if values else text
+
+
+def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
+    """The singular or plural form for *n* in the current language; ``%(num)s`` is *n*."""
+    text = translations(current()).ungettext(singular, plural, n)
+    return text % {"num": n, **values}
+
+
+def lazy_gettext(message: str, **values: object) -> LazyProxy:
+    """*message*, translated when it is read (for text defined at import time)."""
+    return LazyProxy(gettext, message, enable_cache=False, **values)
+
+
+def options(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Dropdown or radio options whose labels were marked with :func:`N_`, translated now."""
+    return [{**item, "label": gettext(item["label"])} for item in items]
+
+
+def N_(message: str) -> str:
+    """Mark *message* for the catalog without translating it (translated where it is shown)."""
+    return message

@@ -1,0 +1,150 @@
+"""Numbers, percentages, dates and relative times as CLDR writes them (Babel), per language.
+
+Every figure a person reads goes through here, so German screens say 1.234 and
+12,5 %, "1. Dez. 2026" and "vor 3 Minuten", and English ones 1,234, 12.5%,
+"Dec 1, 2026" and "3 minutes ago". The NPS sign is a real minus (U+2212).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel import Locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+
+from dashapp.i18n.core import current
+
+#: The minus sign of published figures (U+2212): a hyphen reads as a dash on a wall.
+MINUS = "\u2212"
+
+
+#: The CLDR locale of each language: British English (day before month, 24-hour
+#: clock, weeks from Monday) and German as written in Germany.
+CLDR = {"en": "en_GB", "de": "de_DE"}
+
+
+def _locale(language: str | None) -> str:
+    lang = language or current()
+    return CLDR.get(lang, lang)
+
+
+def number(value: int | float, language: str | None = None) -> str:
+    """A count with the language's grouping: 1,234 (en), 1.234 (de)."""
+    return babel_numbers.format_decimal(value, locale=_locale(language))
+
+
+def decimal(value: float, digits: int = 1, language: str | None = None) -> str:
+    """A number with *digits* decimals: 12.5 (en), 12,5 (de)."""
+    pattern = "#,##0." + "0" * digits if digits else "#,##0"
+    return babel_numbers.format_decimal(value, format=pattern, locale=_locale(language))
+
+
+def percent(fraction: float, digits: int = 0, language: str | None = None) -> str:
+    """A share 0..1 as a percentage: 12% (en), 12 % (de)."""
+    lang = _locale(language)
+    # The language's own pattern ("#,##0 %" in German, a no-break space before the sign).
+    pattern = Locale.parse(lang).percent_formats[None].pattern
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    return babel_numbers.format_percent(fraction, format=pattern, locale=lang)
+
+
+def signed(value: float) -> str:
+    """An NPS as published: whole points with a sign (+12, −3, a real minus), never "−0"."""
+    whole = round(value)
+    if whole > 0:
+        return f"+{whole}"
+    return f"{MINUS}{-whole}" if whole else "0"
+
+
+def signed_decimal(value: float, digits: int = 1, language: str | None = None) -> str:
+    """A change with *digits* decimals and its sign: +3.5 / −2.0 (en), +3,5 / −2,0 (de)."""
+    text = decimal(abs(value), digits, language)
+    if round(value, digits) == 0:
+        return text
+    return f"+{text}" if value > 0 else f"{MINUS}{text}"
+
+
+def date(day: dt.date, language: str | None = None) -> str:
+    """A day, short: "Dec 1, 2026" (en), "1. Dez. 2026" (de)."""
+    return babel_dates.format_skeleton("yMMMd", day, locale=_locale(language))
+
+
+def day_named(day: dt.date, language: str | None = None) -> str:
+    """A day with its weekday: "Fri 20 Nov 2026" (en), "Fr., 20. Nov. 2026" (de)."""
+    return babel_dates.format_skeleton("yMMMEd", day, locale=_locale(language))
+
+
+def span(first: dt.date, last: dt.date, language: str | None = None) -> str:
+    """Days *first* to *last*: "14–20 Nov 2026", "22 Oct – 20 Nov 2026" (en);
+    "14.–20. Nov. 2026" (de)."""
+    if first == last:
+        return date(last, language)
+    # CLDR sets the dash between thin spaces; plain ones read the same and survive PDF text.
+    text = babel_dates.format_interval(first, last, "yMMMd", locale=_locale(language))
+    return text.replace("\u2009", " ")
+
+
+def day_month(day: dt.date, language: str | None = None) -> str:
+    """A day without its year: "Dec 1" (en), "1. Dez." (de)."""
+    return babel_dates.format_skeleton("MMMd", day, locale=_locale(language))
+
+
+def weekday(day: dt.date, language: str | None = None) -> str:
+    """The day's name: "Tuesday" (en), "Dienstag" (de)."""
+    return babel_dates.format_date(day, "EEEE", locale=_locale(language))
+
+
+def time(moment: dt.datetime, language: str | None = None) -> str:
+    """A time of day with seconds, 24-hour in German: "14:05:09"."""
+    return babel_dates.format_time(moment, "medium", tzinfo=moment.tzinfo, locale=_locale(language))
+
+
+def datetime(moment: dt.datetime, language: str | None = None) -> str:
+    """A day and time: "Dec 1, 2026, 14:05" (en), "1. Dez. 2026, 14:05" (de)."""
+    lang = _locale(language)
+    return f"{date(moment.date(), lang)}, {babel_dates.format_time(moment, 'short', locale=lang)}"
+
+
+def relative(
+    then: dt.datetime, now: dt.datetime, language: str | None = None, *, short: bool = False
+) -> str:
+    """How long ago: "3 minutes ago" (en), "vor 3 Minuten" (de); *short*: "3 min ago",
+    "vor 3 Min." (the wall's cards)."""
+    return babel_dates.format_timedelta(
+        then - now,
+        add_direction=True,
+        threshold=1,
+        format="short" if short else "long",
+        locale=_locale(language),
+    )
+
+
+#: Weeks start on Monday in both languages (ISO 8601; CLDR's "en" is the US, Sunday).
+FIRST_WEEKDAY = 0
+
+
+def plotly_separators(language: str | None = None) -> str:
+    """Plotly's ``layout.separators`` (decimal mark, then grouping) for the language."""
+    lang = _locale(language)
+    return babel_numbers.get_decimal_symbol(lang) + babel_numbers.get_group_symbol(lang)
+
+
+def plotly_locale(language: str | None = None) -> dict[str, object]:
+    """The language's month and day names and marks as plotly.js wants a locale's ``format``
+    (registered in the browser by assets/locale.js: Dash's bundle has English only)."""
+    lang = _locale(language)
+    cldr = Locale.parse(lang)
+    months, days = cldr.months["format"], cldr.days["format"]
+    # CLDR counts days from Monday (0); plotly from Sunday.
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]
+    return {
+        "months": [months["wide"][m] for m in range(1, 13)],
+        "shortMonths": [months["abbreviated"][m].rstrip(".") for m in range(1, 13)],
+        "days": [days["wide"][d] for d in sunday_first],
+        "shortDays": [days["abbreviated"][d].rstrip(".") for d in sunday_first],
+        "decimal": babel_numbers.get_decimal_symbol(lang),
+        "thousands": babel_numbers.get_group_symbol(lang),
+        "date": "%d.%m.%Y" if lang.startswith("de") else "%d/%m/%Y",
+    }

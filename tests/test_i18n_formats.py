@@ -1,0 +1,56 @@
+"""Formats from CLDR (#18 item 3): numbers, decimals, percentages, dates, times ago, the sign."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dashapp.figures.charts import interval_line
+from dashapp.i18n import formats, use_locale
+from dashapp.metrics.nps import compute
+
+MINUS = "\u2212"
+NBSP = "\xa0"
+
+
+@pytest.mark.parametrize(
+    ("lang", "number", "decimal", "percent", "day", "ago", "separators"),
+    [
+        ("en", "1,234", "12.5", "12.5%", "1 Dec 2026", "3 minutes ago", ".,"),
+        ("de", "1.234", "12,5", f"12,5{NBSP}%", "1. Dez. 2026", "vor 3 Minuten", ",."),
+    ],
+)
+def test_i18n040_cldr_formats(
+    lang: str, number: str, decimal: str, percent: str, day: str, ago: str, separators: str
+) -> None:
+    assert formats.number(1234, lang) == number
+    assert formats.decimal(12.5, 1, lang) == decimal
+    assert formats.percent(0.125, 1, lang) == percent
+    assert formats.date(dt.date(2026, 12, 1), lang) == day
+    now = dt.datetime(2026, 12, 1, 12, 3, tzinfo=dt.UTC)
+    assert formats.relative(now - dt.timedelta(minutes=3), now, lang) == ago
+    assert formats.plotly_separators(lang) == separators
+
+
+def test_i18n041_nps_sign_is_a_real_minus() -> None:
+    assert [formats.signed(v) for v in (-12.4, -0.4, 0, 0.6, 33)] == [
+        f"{MINUS}12",
+        "0",
+        "0",
+        "+1",
+        "+33",
+    ]
+    assert formats.signed_decimal(-2.04) == f"{MINUS}2.0"
+    assert formats.signed_decimal(0.04) == "0.0"
+    with use_locale("de"):
+        assert formats.signed_decimal(3.25) == "+3,2"  # CLDR rounds half to even
+        line = interval_line(compute(600, 300, 100))
+        assert line.startswith("95-%-KI +") and "n = 1.000" in line
+
+
+def test_i18n042_weeks_start_on_monday_and_spans_read_naturally() -> None:
+    assert formats.FIRST_WEEKDAY == 0
+    assert formats.span(dt.date(2026, 11, 14), dt.date(2026, 11, 20), "en") == "14 – 20 Nov 2026"
+    assert formats.span(dt.date(2026, 11, 14), dt.date(2026, 11, 20), "de") == "14.–20. Nov. 2026"
+    assert formats.day_named(dt.date(2026, 11, 20), "de") == "Fr., 20. Nov. 2026"
