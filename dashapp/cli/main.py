@@ -202,6 +202,7 @@ def import_file(file: Path, source: str, strict: bool) -> None:
             strict=strict,
             retention=Retention.of(settings),
             bounds=settings.time_bounds(),
+            followups=settings.followups,
         )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None

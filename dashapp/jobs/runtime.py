@@ -15,12 +15,12 @@ from flask_caching import Cache
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.config import Settings
+from dashapp.config import FollowupConfig, Settings
 from dashapp.figures.nps_engine import NpsEngine
 from dashapp.ingest.erasure import apply_retention
 from dashapp.ingest.pipeline import Retention, ingest
 from dashapp.ingest.validation import TimeBounds
-from dashapp.jobs.alerts import Deliverer, scan, scan_drops
+from dashapp.jobs.alerts import Deliverer, delivery_rules, scan, scan_drops
 from dashapp.jobs.scheduler import Poller, add_poller, build_scheduler, when_leased
 from dashapp.labels import store as label_store
 from dashapp.labels.discovered import run_discovery
@@ -74,8 +74,8 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     if not lease.renew():
         log.info("another process holds the scheduler lease; this one stands by")
     scheduler = build_scheduler(pollers(settings, sessions), lease)
-    if settings.alerts:
-        deliverer = Deliverer(sessions, settings.alerts, settings.mail_server())
+    if settings.alerts or settings.followups.webhook:
+        deliverer = Deliverer(sessions, delivery_rules(settings), settings.mail_server())
         # Drops are rare and cheap to recompute; no cache to keep coherent.
         engine = NpsEngine(
             sessions,
@@ -153,6 +153,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
                     lease,
                     settings.time_bounds(),
                     Retention.of(settings),
+                    settings.followups,
                 ),
                 lease,
             ),
@@ -168,7 +169,14 @@ def pollers(settings: Settings, sessions: sessionmaker[Session]) -> list[Poller]
     """A poller for each configured source that is polled (push sources are not)."""
     retention, bounds = Retention.of(settings), settings.time_bounds()
     return [
-        Poller(build(s.kind, s.name, s.options), sessions, s.interval, retention, bounds)
+        Poller(
+            build(s.kind, s.name, s.options),
+            sessions,
+            s.interval,
+            retention,
+            bounds,
+            settings.followups,
+        )
         for s in settings.sources
         if s.kind != "push"
     ]
@@ -255,6 +263,7 @@ def _start_demo(
     lease: Lease,
     bounds: TimeBounds,
     retention: Retention | None = None,
+    followups: FollowupConfig | None = None,
 ) -> None:
     from data_sources.demo import DemoSource, history
 
@@ -272,6 +281,10 @@ def _start_demo(
         log.info("demo history: %s", report.summary())
         # The hourly discovery may have run on the empty store: a new wall shows themes at once.
         discover_themes(sessions)
+    # The seeded history opens no follow-ups (the rule's horizon passes it over); new
+    # demo responses do.
     add_poller(
-        scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds), lease
+        scheduler,
+        Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds, followups),
+        lease,
     )
