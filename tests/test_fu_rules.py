@@ -78,7 +78,9 @@ def test_fu_rule004_status_moves_forward_closes_with_a_reason_and_reopens() -> N
     check_move(Status.resolved, Status.in_progress, None)
     with pytest.raises(ChangeError, match="reason"):
         check_move(Status.new, Status.closed, "  ")
-    with pytest.raises(ChangeError, match="can become in_progress, contacted, closed, not resolved"):
+    with pytest.raises(
+        ChangeError, match="can become in_progress, contacted, closed, not resolved"
+    ):
         check_move(Status.new, Status.resolved, None)
     with pytest.raises(ChangeError, match="status"):
         check_move(Status.contacted, Status.new, None)

@@ -55,11 +55,12 @@ class Conflict(Exception):
     """The follow-up changed since the version the writer read; nothing was written."""
 
     def __init__(self, current: Followup) -> None:
+        #: Who changed it last, when, and the version they left (plain values: the
+        #: transaction that read them is rolled back).
+        self.by, self.at, self.version = current.updated_by, current.updated_at, current.version
         super().__init__(
-            f"changed meanwhile by {current.updated_by} at {current.updated_at:%H:%M:%S} UTC"
-            f" (now version {current.version})"
+            f"changed meanwhile by {self.by} at {self.at:%H:%M:%S} UTC (now version {self.version})"
         )
-        self.current = current
 
 
 class NotFound(LookupError):
@@ -605,7 +606,10 @@ def _names(session: Session, ids: Iterable[int]) -> dict[int, str]:
     wanted = list(ids)
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).tuples())
+    return {
+        row.id: row.name
+        for row in session.execute(select(User.id, User.name).where(User.id.in_(wanted)))
+    }
 
 
 def _notify(
