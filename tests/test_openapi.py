@@ -49,6 +49,9 @@ OPERATIONS = [
     "POST /api/v1/responses",
     "GET /api/v1/nps",
     "GET /api/v1/labels",
+    "GET /api/v1/followups",
+    "GET /api/v1/followups/{id}",
+    "PATCH /api/v1/followups/{id}",
 ]
 
 

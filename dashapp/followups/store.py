@@ -48,6 +48,8 @@ from dashapp.store.models import (
 HOOK = "followup.updated"
 #: Who opens follow-ups at ingest and in the backfill, in the history.
 RULE_ACTOR = "rule"
+#: Ids are 32-bit integers: a larger one names nothing (and no store could compare it).
+MAX_ID = 2**31 - 1
 _CHUNK = 500
 
 
@@ -461,6 +463,8 @@ def queue(
 
 def get(session: Session, followup_id: int) -> Row:
     """Follow-up *followup_id* with its response and labels; NotFound if there is none."""
+    if not 0 < followup_id <= MAX_ID:
+        raise NotFound(f"no follow-up {followup_id}")
     found = session.execute(_rows_query().where(Followup.id == followup_id)).first()
     if found is None:
         raise NotFound(f"no follow-up {followup_id}")
@@ -534,7 +538,9 @@ def change(
     an owner who does not exist) or Conflict (someone else changed it first:
     nothing is written, the caller still holds what they typed).
     """
-    current = session.get(Followup, followup_id, with_for_update=False)
+    if not 0 < followup_id <= MAX_ID:
+        raise NotFound(f"no follow-up {followup_id}")
+    current = session.get(Followup, followup_id)
     if current is None:
         raise NotFound(f"no follow-up {followup_id}")
     session.refresh(current)

@@ -23,6 +23,7 @@ from dashapp.web.api import MAX_BODY_BYTES, api
 from dashapp.web.build import BUILD, CONFIG_KEY, build_of
 from dashapp.web.chart_export import charts
 from dashapp.web.exports import exports
+from dashapp.web.followups_api import followups_api
 from layouts.not_found import is_page
 from layouts.shell import shell
 
@@ -72,13 +73,18 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     csrf = CSRFProtect(server)
     # Token-authenticated (no cookies to abuse) and JSON-only: not form posts.
     csrf.exempt(api)
+    # PATCH with JSON: no HTML form can send it, and another origin needs a CORS
+    # preflight this server never grants.
+    csrf.exempt(followups_api)
     server.register_blueprint(api)
+    server.register_blueprint(followups_api)
     server.register_blueprint(views)
     ratelimit.install(server, settings)
     server.register_blueprint(exports)
     server.register_blueprint(charts)
     errors.install(server)
     auth.protect(server, api.name, Role.analyst)
+    auth.protect(server, followups_api.name, Role.analyst)
     auth.protect(server, exports.name, Role.analyst)
     auth.protect(server, charts.name, Role.analyst)
 
