@@ -254,3 +254,20 @@ def test_fu_store007_figures_per_brand_and_country_with_n(
     assert (total.group, total.open, total.contact.n) == ({}, 3, 1)
     (empty,) = service.figures(sessions, end - dt.timedelta(days=60), days=1, by=(), now=end)
     assert (empty.contact.n, empty.contact.median_hours) == (0, None)
+
+
+def test_fu_store008_cli_backfill_and_erase(
+    store_url: str, sessions: sessionmaker[Session]
+) -> None:
+    from tests.test_cli import invoke
+
+    ingest(sessions, "shop", located([fresh(1, score=2), fresh(2, score=3), fresh(3, score=9)]))
+    code, out, _ = invoke(store_url, "followups", "backfill", "--days", "7")
+    assert code == 0 and "opened 2 follow-up(s)" in out
+    code, out, _ = invoke(store_url, "followups", "backfill")
+    assert "opened 0 follow-up(s)" in out
+    code, out, _ = invoke(store_url, "erase", "--source", "shop", "--id", "r1")
+    assert code == 0 and "follow-ups" in out
+    assert [r.external_id for r in service.queue(sessions, QueueFilter())] == ["r2"]
+    code, _, err = invoke(store_url, "followups", "backfill", "--days", "0")
+    assert code != 0 and "--days" in err
