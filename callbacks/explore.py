@@ -46,7 +46,9 @@ def _row_card(row: ResponseRow, labels: Sequence[tuple[str, int]]) -> html.Div:
     # Analysts see the comment as written: no masking here.
     facts = (row.brand, row.country, row.touchpoint, (row.language or "").upper())
     when = f"{row.submitted_at:%Y-%m-%d %H:%M} UTC"
-    return comment_card(row.id, row.score, row.comment or "(no comment)", facts, when, labels)
+    return comment_card(
+        row.id, row.score, row.comment or "(no comment)", facts, when, labels, followup=True
+    )
 
 
 def _label_breakdown(services: Services, selection: Selection, base: dict[str, str]) -> list[Any]:

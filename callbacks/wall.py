@@ -95,11 +95,13 @@ def comment_card(
     facts: tuple[str | None, ...],
     when: str,
     labels: Sequence[tuple[str, int]] = (),
+    followup: bool = False,
 ) -> html.Div:
     """A response as a card: coloured score, the comment as text (never markup), facts, time.
 
     The caller decides whether *text* is masked (wall screens) or not (analysts).
-    *labels* are (display name, sentiment) chips shown under the comment.
+    *labels* are (display name, sentiment) chips shown under the comment; with
+    *followup*, a link opens the response's follow-up (hidden on kiosks by CSS).
     """
     cls = classify(score)
     meta = " · ".join(part for part in facts if part)
@@ -119,7 +121,22 @@ def comment_card(
                     html.Div(text, className="fw-comment"),
                     *([html.Div(chips, className="fw-chips")] if chips else []),
                     html.Div(
-                        [html.Span(meta), html.Span(when, className="fw-ago")], className="fw-meta"
+                        [
+                            html.Span(meta),
+                            html.Span(when, className="fw-ago"),
+                            *(
+                                [
+                                    html.A(
+                                        "follow-up",
+                                        href=f"/followups?response={ident}",
+                                        className="fw-followup-open ms-2",
+                                    )
+                                ]
+                                if followup
+                                else []
+                            ),
+                        ],
+                        className="fw-meta",
                     ),
                 ],
                 className="fw-feed-text",
@@ -193,6 +210,7 @@ def feed_card(
         facts,
         relative_time(item.submitted_at, now),
         labels,
+        followup=True,
     )
 
 
