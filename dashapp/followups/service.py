@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashapp.config import FollowupConfig
 from dashapp.followups.rules import ChangeError, Status, parse_status
 from dashapp.followups.store import (
+    FIGURE_COLUMNS,
     HOOK,
     UNSET,
     Change,
@@ -25,6 +26,7 @@ from dashapp.followups.store import (
     NotFound,
     QueueFilter,
     Row,
+    figure_cells,
 )
 from dashapp.followups.store import backfill as _backfill
 from dashapp.followups.store import change as _change
@@ -37,6 +39,7 @@ from dashapp.followups.store import people as _people
 from dashapp.followups.store import queue as _queue
 
 __all__ = [
+    "FIGURE_COLUMNS",
     "HOOK",
     "UNSET",
     "Change",
@@ -49,6 +52,7 @@ __all__ = [
     "QueueFilter",
     "Row",
     "Status",
+    "figure_cells",
     "parse_status",
 ]
 
@@ -146,6 +150,7 @@ def figures(
     brand: Collection[str] = (),
     country: Collection[str] = (),
     now: dt.datetime | None = None,
+    touchpoint: Collection[str] = (),
 ) -> list[Figures]:
     """Open/overdue now and answer times of follow-ups opened in (end - days, end]."""
     with sessions() as session:
@@ -157,6 +162,7 @@ def figures(
             by,
             brand,
             country,
+            touchpoint,
         )
 
 

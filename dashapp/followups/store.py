@@ -740,7 +740,38 @@ class Figures:
     resolution: Timing
 
 
-GROUPABLE = ("brand", "country")
+GROUPABLE = ("brand", "country", "touchpoint")
+#: The follow-up columns of a figures table (the overview's CSV/XLSX), hours rounded to 0.1.
+FIGURE_COLUMNS = (
+    "followups_open",
+    "followups_overdue",
+    "first_contact_n",
+    "first_contact_median_h",
+    "first_contact_p90_h",
+    "resolution_n",
+    "resolution_median_h",
+    "resolution_p90_h",
+)
+
+
+def figure_cells(f: Figures | None) -> list[Any]:
+    """The :data:`FIGURE_COLUMNS` of *f* (zeros and blanks for a group without follow-ups)."""
+    if f is None:
+        return [0, 0, 0, None, None, 0, None, None]
+
+    def r(value: float | None) -> float | None:
+        return None if value is None else round(value, 1)
+
+    return [
+        f.open,
+        f.overdue,
+        f.contact.n,
+        r(f.contact.median_hours),
+        r(f.contact.p90_hours),
+        f.resolution.n,
+        r(f.resolution.median_hours),
+        r(f.resolution.p90_hours),
+    ]
 
 
 def figures(
@@ -748,9 +779,10 @@ def figures(
     now: dt.datetime,
     start: dt.datetime,
     end: dt.datetime,
-    by: Sequence[str] = GROUPABLE,
+    by: Sequence[str] = ("brand", "country"),
     brand: Collection[str] = (),
     country: Collection[str] = (),
+    touchpoint: Collection[str] = (),
 ) -> list[Figures]:
     """Per group of *by*: open and overdue at *now*; answer times of those opened in (start, end].
 
@@ -766,6 +798,8 @@ def figures(
         scope.append(Followup.brand.in_(list(brand)))
     if country:
         scope.append(Followup.country.in_(list(country)))
+    if touchpoint:
+        scope.append(Followup.touchpoint.in_(list(touchpoint)))
     backlog: dict[tuple[str, ...], tuple[int, int]] = {}
     stmt = select(
         *keys,

@@ -29,6 +29,24 @@ class Timing:
     p90_hours: float | None
 
 
+def hours_text(hours: float | None) -> str:
+    """A duration in hours as people read it: "45 min", "3.5 h", "2.1 d"; "–" for none."""
+    if hours is None:
+        return "–"
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} d"
+
+
+def timing_text(t: Timing) -> str:
+    """ "median 3.5 h · p90 20.0 h · n 6", or "n 0" when nothing counts."""
+    if not t.n:
+        return "n 0"
+    return f"median {hours_text(t.median_hours)} · p90 {hours_text(t.p90_hours)} · n {t.n}"
+
+
 def percentile(sorted_values: Sequence[float], q: float) -> float:
     """The *q*-quantile (0..1) of non-empty ascending *sorted_values*, linearly interpolated."""
     if not sorted_values:

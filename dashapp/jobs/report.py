@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -21,6 +21,9 @@ from jinja2 import Environment, select_autoescape
 from dashapp.config import MailServer, ReportConfig
 from dashapp.figures.charts import signed
 from dashapp.figures.nps_engine import NpsEngine
+from dashapp.followups import service as followups
+from dashapp.followups.service import Figures as FollowupFigures
+from dashapp.followups.timing import timing_text
 from dashapp.ingest.validation import safe_text
 from dashapp.jobs import mail
 from dashapp.labels.discovered import ThemeView
@@ -59,6 +62,9 @@ class Report:
     themes: list[ThemeView]
     #: "" for the whole business, else e.g. "Velora" or "DE".
     scope: str = ""
+    #: Follow-ups per brand x country and in total (last): open and overdue when the
+    #: report is made, answer times of those opened in the 30 days.
+    followups: list[FollowupFigures] = field(default_factory=list)
 
 
 def _line(scope: str, current: nps.Nps, previous: nps.Nps, before: str = "") -> Line:
@@ -113,6 +119,12 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     ]
     movers.sort(key=lambda s: (not s.change.significant, -abs(s.change.delta or 0)))
     themes = [t for t in engine.themes("unlabelled") if t.status and not t.label]
+    loop = [
+        *followups.figures(engine.sessions, end, 30, brand=filters.brand, country=filters.country),
+        *followups.figures(
+            engine.sessions, end, 30, by=(), brand=filters.brand, country=filters.country
+        ),
+    ]
     return Report(
         day=day,
         totals=totals,
@@ -122,6 +134,7 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
         labels=movers[:LABEL_MOVERS],
         themes=themes[:5],
         scope=scope,
+        followups=loop,
     )
 
 
@@ -180,7 +193,15 @@ def _fmt(value: float | None) -> str:
 def html(report: Report) -> str:
     """The e-mail body (autoescaped: comments are text; no control characters); printed, the PDF."""
     return safe_text(
-        _TEMPLATE.render(r=report, fmt=_fmt, move=_move, masked=mask, period=period, before=before)
+        _TEMPLATE.render(
+            r=report,
+            fmt=_fmt,
+            move=_move,
+            masked=mask,
+            period=period,
+            before=before,
+            timing=timing_text,
+        )
     )
 
 
