@@ -271,3 +271,59 @@ def test_fu_store008_cli_backfill_and_erase(
     assert [r.external_id for r in service.queue(sessions, QueueFilter())] == ["r2"]
     code, _, err = invoke(store_url, "followups", "backfill", "--days", "0")
     assert code != 0 and "--days" in err
+
+
+def test_fu_store009_answer_times_on_either_store_match_the_hand_computed_fixture(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The fixture of test_fu_rule007 stored as follow-ups: PostgreSQL computes it in SQL,
+    SQLite in Python; both give contact (6, 4 h, 20 h) and resolution (4, 12 h, 31.6 h)."""
+    t0 = NOW - dt.timedelta(days=3)
+
+    def h(hours: float | None) -> dt.datetime | None:
+        return None if hours is None else t0 + dt.timedelta(hours=hours)
+
+    fixture = [  # (status, first contact after, done after)
+        ("resolved", 2, 3),
+        ("resolved", 2, 12),
+        ("contacted", 2, None),
+        ("resolved", 6, 12),
+        ("resolved", 10, 40),
+        ("closed", 30, 31),  # contacted, then closed without action
+        ("new", None, None),  # still open, no contact
+        ("closed", None, 1),  # closed without contact
+        ("in_progress", 1, None),  # reopened after a contact at 1 h ... and outside the window:
+    ]
+    rows = []
+    for i, (status, contact, done) in enumerate(fixture, start=1):
+        opened = t0 if i < len(fixture) else NOW - dt.timedelta(days=40)
+        rows.append(
+            Followup(
+                response_id=i,
+                status=status,
+                version=1,
+                opened_at=opened,
+                due_at=opened + dt.timedelta(hours=48),
+                first_contact_at=h(contact) if i < len(fixture) else opened,
+                done_at=h(done),
+                updated_at=opened,
+                updated_by="rule",
+                brand="Velora",
+                country="DE",
+                touchpoint="delivery",
+                score=2,
+                submitted_at=opened,
+            )
+        )
+    with sessions.begin() as s:
+        s.add_all(rows)
+    (total,) = service.figures(sessions, NOW, days=30, by=())
+    assert (total.open, total.overdue) == (3, 3)  # contacted, new, in progress; all past due
+    assert total.contact.n == 6
+    assert total.contact.median_hours == pytest.approx(4.0)
+    assert total.contact.p90_hours == pytest.approx(20.0)
+    assert total.resolution.n == 4
+    assert total.resolution.median_hours == pytest.approx(12.0)
+    assert total.resolution.p90_hours == pytest.approx(31.6)
+    (cell,) = service.figures(sessions, NOW, days=30)
+    assert cell.group == {"brand": "Velora", "country": "DE"} and cell.contact == total.contact

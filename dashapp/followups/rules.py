@@ -41,6 +41,7 @@ class Status(enum.StrEnum):
         return TITLES[self]
 
 
+#: Also written as SQL for the queue's partial index (store.models.OPEN_FOLLOWUP).
 OPEN = (Status.new, Status.in_progress, Status.contacted)
 DONE = (Status.resolved, Status.closed)
 TITLES = {

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -333,6 +334,10 @@ class SchedulerLease(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+#: The open statuses as SQL (dashapp.followups.rules.OPEN; the store sits below it).
+OPEN_FOLLOWUP = "status IN ('new', 'in_progress', 'contacted')"
+
+
 class Followup(Base):
     """A response someone has to answer: its status, owner and due time (one per response).
 
@@ -345,7 +350,16 @@ class Followup(Base):
     __tablename__ = "followups"
     __table_args__ = (
         UniqueConstraint("response_id"),
-        # The queue: open ones, oldest due first.
+        # The queue: open ones, oldest due first, walked in order (a partial index:
+        # done ones, which pile up for ever, are not in it) ...
+        Index(
+            "ix_followups_open_due",
+            "due_at",
+            "id",
+            postgresql_where=text(OPEN_FOLLOWUP),
+            sqlite_where=text(OPEN_FOLLOWUP),
+        ),
+        # ... and any one status, in the same order.
         Index("ix_followups_status_due", "status", "due_at", "id"),
         Index("ix_followups_opened", "opened_at", "brand", "country"),
         Index("ix_followups_owner", "owner_id", "status"),

@@ -12,6 +12,9 @@ from alembic import op
 
 from dashapp.store.models import UTCDateTime
 
+# The open statuses as they were at this revision (a later change needs a new index).
+OPEN_FOLLOWUP = "status IN ('new', 'in_progress', 'contacted')"
+
 revision: str = "0011_followups"
 down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
@@ -43,6 +46,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_followups")),
         sa.UniqueConstraint("response_id", name=op.f("uq_followups_response_id")),
     )
+    op.create_index(
+        "ix_followups_open_due",
+        "followups",
+        ["due_at", "id"],
+        postgresql_where=sa.text(OPEN_FOLLOWUP),
+        sqlite_where=sa.text(OPEN_FOLLOWUP),
+    )
     op.create_index("ix_followups_status_due", "followups", ["status", "due_at", "id"])
     op.create_index("ix_followups_opened", "followups", ["opened_at", "brand", "country"])
     op.create_index("ix_followups_owner", "followups", ["owner_id", "status"])
@@ -68,4 +78,5 @@ def downgrade() -> None:
     op.drop_index("ix_followups_owner", table_name="followups")
     op.drop_index("ix_followups_opened", table_name="followups")
     op.drop_index("ix_followups_status_due", table_name="followups")
+    op.drop_index("ix_followups_open_due", table_name="followups")
     op.drop_table("followups")
