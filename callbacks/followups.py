@@ -25,11 +25,14 @@ from dashapp.followups import service
 from dashapp.followups.params import format_after, parse_after, parse_queue
 from dashapp.followups.rules import TITLES, Status
 from dashapp.followups.service import Change, ChangeError, Conflict, NotFound, Row
+from dashapp.labels.taxonomy import Taxonomy
+from dashapp.metrics.nps import classify
 from dashapp.metrics.params import BadParameter
 from dashapp.services import Services
 from layouts.ids import FollowUps
 
-PAGE_SIZE = 50
+#: Rows per page of the queue (each is built and encoded on every refresh).
+PAGE_SIZE = 30
 #: Parameters of the page's URL that are the queue's filter (the rest: which one is shown).
 FILTER_KEYS = ("brand", "country", "touchpoint", "label", "status", "owner", "age")
 _SHOWN_ACTIONS = {"display": "block"}
@@ -42,12 +45,13 @@ def _reader() -> Person | None:
     return None if person is None or person.via == "display" else person
 
 
-def _due(row: Row, now: dt.datetime) -> html.Span:
+def _due(row: Row, now: dt.datetime) -> tuple[str, str]:
+    """When it is due, in words, and the class to show it with."""
     if not row.status.open:
-        return html.Span(TITLES[row.status], className="fw-detail")
+        return TITLES[row.status], "fw-detail"
     late = row.due_at < now
     words = ("overdue " if late else "due ") + _span(row.due_at - now)
-    return html.Span(words, className="fw-overdue" if late else "fw-detail")
+    return words, "fw-overdue" if late else "fw-detail"
 
 
 def _span(delta: dt.timedelta) -> str:
@@ -64,9 +68,16 @@ def _comment(services: Services, row: Row, person: Person) -> str:
 
 
 def _queue_row(
-    services: Services, row: Row, person: Person, base: dict[str, str], now: dt.datetime
+    row: Row,
+    comment: str,
+    labels: str,
+    analyst: bool,
+    base: dict[str, str],
+    now: dt.datetime,
 ) -> html.Tr:
-    comment = _comment(services, row, person)
+    # Few components per row: a page of them is built and encoded on every refresh.
+    due, due_class = _due(row, now)
+    where = f"{row.brand} · {row.country} · {row.touchpoint}" + (f" · {labels}" if labels else "")
     return html.Tr(
         [
             html.Td(
@@ -76,10 +87,10 @@ def _queue_row(
                     label_class_name="visually-hidden",
                     label=f"Select follow-up {row.id}",
                 )
-                if person.role >= Role.analyst
+                if analyst
                 else ""
             ),
-            html.Td(html.Span(str(row.score), className=f"fw-score-small fw-score-{row.score}")),
+            html.Td(str(row.score), className=f"fw-followup-score fw-{classify(row.score).value}"),
             html.Td(
                 html.A(
                     comment[:120] + ("…" if len(comment) > 120 else ""),
@@ -87,28 +98,29 @@ def _queue_row(
                     className="fw-followup-link",
                 )
             ),
-            html.Td(f"{row.brand} · {row.country} · {row.touchpoint}"),
-            html.Td(TITLES[row.status]),
-            html.Td(row.owner or "—"),
-            html.Td(_due(row, now)),
+            html.Td(where),
+            html.Td(f"{TITLES[row.status]} · {row.owner or 'nobody'}"),
+            html.Td(due, className=due_class),
         ],
         className="fw-followup-row",
-        **{"data-id": str(row.id)},
     )
+
+
+def _label_names(taxonomy: Taxonomy, row: Row) -> str:
+    """The row's most specific labels by name, comma-separated."""
+    ids = [lbl for lbl, _ in row.labels]
+    deepest = [i for i in ids if not any(o.startswith(i + "/") for o in ids)]
+    return ", ".join(taxonomy.labels[i].name for i in deepest if i in taxonomy.labels)
 
 
 def _detail(services: Services, detail: service.Detail, person: Person, now: dt.datetime) -> Any:
     row = detail.row
+    taxonomy = services.nps.taxonomy()
     labels = [
-        (
-            services.nps.taxonomy().path_name(lbl)
-            if lbl in services.nps.taxonomy().labels
-            else lbl,
-            s,
-        )
-        for lbl, s in row.labels
+        (taxonomy.path_name(lbl) if lbl in taxonomy.labels else lbl, s) for lbl, s in row.labels
     ]
     facts = (row.brand, row.country, row.touchpoint, f"{row.source} {row.external_id}")
+    due, due_class = _due(row, now)
     card = comment_card(
         row.response_id,
         row.score,
@@ -124,7 +136,7 @@ def _detail(services: Services, detail: service.Detail, person: Person, now: dt.
             [
                 html.Span(f"Status: {TITLES[row.status]}", className="me-3 fw-followup-status"),
                 html.Span(f"Owner: {row.owner or 'nobody'}", className="me-3 fw-followup-owner"),
-                _due(row, now),
+                html.Span(due, className=due_class),
             ],
             className="mt-2",
         ),
@@ -263,6 +275,8 @@ def register(app: Dash, services: Services) -> None:
             return warning, "", "", {}, "", "", None, _HIDDEN
         rows = service.queue(services.sessions, filters, limit=PAGE_SIZE, after=after)
         base = {k: v for k, v in params.items() if k in FILTER_KEYS}
+        # Once per refresh: without a cache, each ask reads and parses the taxonomy.
+        taxonomy = services.nps.taxonomy()
         table = (
             dbc.Table(
                 [
@@ -274,7 +288,19 @@ def register(app: Dash, services: Services) -> None:
                             ]
                         )
                     ),
-                    html.Tbody([_queue_row(services, r, person, base, now) for r in rows]),
+                    html.Tbody(
+                        [
+                            _queue_row(
+                                r,
+                                _comment(services, r, person),
+                                _label_names(taxonomy, r),
+                                person.role >= Role.analyst,
+                                base,
+                                now,
+                            )
+                            for r in rows
+                        ]
+                    ),
                 ],
                 size="sm",
                 hover=True,
