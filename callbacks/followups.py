@@ -10,6 +10,7 @@ overwritten, and what was typed stays in its field.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -37,6 +38,17 @@ PAGE_SIZE = 30
 FILTER_KEYS = ("brand", "country", "touchpoint", "label", "status", "owner", "age")
 _SHOWN_ACTIONS = {"display": "block"}
 _HIDDEN = {"display": "none"}
+
+
+def _number(value: Any, digits: int = 18) -> int | None:
+    """*value* as a whole number if it is one (an int, or ASCII digits), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value < 10**digits else None
+    if isinstance(value, str) and re.fullmatch(f"[0-9]{{1,{digits}}}", value):
+        return int(value)
+    return None
 
 
 def _reader() -> Person | None:
@@ -340,9 +352,10 @@ def register(app: Dash, services: Services) -> None:
         wanted = params.get("id", "")
         response = params.get("response", "")
         if response:
-            if not response.isdigit() or len(response) > 18:
+            response_id = _number(response)
+            if response_id is None:
                 return dbc.Alert("response: not a response id", color="warning"), "", None, _HIDDEN
-            found = service.of_response(services.sessions, int(response))
+            found = service.of_response(services.sessions, response_id)
             if found is None:
                 offer = []
                 if person.role >= Role.analyst:
@@ -357,7 +370,7 @@ def register(app: Dash, services: Services) -> None:
                 return (
                     [html.Div("This response has no follow-up.", className="fw-empty"), *offer],
                     "",
-                    {"response": int(response)},
+                    {"response": response_id},
                     _HIDDEN,
                 )
             wanted = str(found)
@@ -368,10 +381,11 @@ def register(app: Dash, services: Services) -> None:
                 None,
                 _HIDDEN,
             )
-        if not wanted.isdigit() or len(wanted) > 10:
+        followup_id = _number(wanted, 10)
+        if followup_id is None:
             return dbc.Alert("id: not a follow-up id", color="warning"), "", None, _HIDDEN
         try:
-            detail = service.detail(services.sessions, int(wanted))
+            detail = service.detail(services.sessions, followup_id)
         except NotFound:
             return (
                 html.Div("No such follow-up (erased, or never opened).", className="fw-empty"),
@@ -426,20 +440,22 @@ def register_actions(app: Dash, services: Services) -> None:
         if not ctx.triggered or not any(t.get("value") for t in ctx.triggered):
             raise PreventUpdate
         person = _actor()
-        if not shown or "id" not in shown:
+        shown_id = _number((shown or {}).get("id"), 10)
+        shown_version = _number((shown or {}).get("version"), 10)
+        if shown_id is None or shown_version is None:
             raise PreventUpdate
         wanted = Change(note=note)
         if trigger == FollowUps.ASSIGN_ME:
             wanted.owner_id = person.user_id
         elif trigger == FollowUps.ASSIGN:
-            if not owner or not owner.isdigit():
+            if _number(owner, 10) is None:
                 return (
                     dbc.Alert("Choose whom to assign it to.", color="warning"),
                     no_update,
                     no_update,
                     no_update,
                 )
-            wanted.owner_id = int(owner)
+            wanted.owner_id = _number(owner, 10)
         elif trigger == FollowUps.CLOSE:
             wanted.status, wanted.reason = Status.closed, reason
         elif isinstance(trigger, dict) and trigger.get("type") == FollowUps.move(None)["type"]:
@@ -452,8 +468,8 @@ def register_actions(app: Dash, services: Services) -> None:
             row = service.update(
                 services.sessions,
                 services.settings.followups,
-                int(shown["id"]),
-                int(shown["version"]),
+                shown_id,
+                shown_version,
                 person.name,
                 wanted,
             )
@@ -501,17 +517,21 @@ def register_actions(app: Dash, services: Services) -> None:
         if not ctx.triggered or not any(t.get("value") for t in ctx.triggered):
             raise PreventUpdate
         person = _actor()
-        picked = [int(i["id"]) for i, c in zip(ids, checked, strict=False) if c]
+        picked = [
+            n
+            for i, c in zip(ids, checked, strict=False)
+            if c is True and isinstance(i, dict) and (n := _number(i.get("id"), 10)) is not None
+        ]
         if not picked:
             return "Select follow-ups first (the boxes on the left).", no_update
         if ctx.triggered_id == FollowUps.BULK_ME:
             target = person.user_id
-        elif owner and owner.isdigit():
-            target = int(owner)
+        elif _number(owner, 10) is not None:
+            target = _number(owner, 10)
         else:
             return "Choose whom to assign them to.", no_update
         known = versions or {}
-        pairs = [(i, int(known[str(i)])) for i in picked if str(i) in known]
+        pairs = [(i, v) for i in picked if (v := _number(known.get(str(i)), 10)) is not None]
         moved, problems = service.bulk_assign(
             services.sessions, services.settings.followups, pairs, target, person.name
         )
@@ -528,12 +548,13 @@ def register_actions(app: Dash, services: Services) -> None:
         prevent_initial_call=True,
     )
     def open_new(clicks: int | None, shown: dict[str, Any] | None, search: str | None) -> str:
-        if not clicks or not shown or "response" not in shown:
+        response_id = _number((shown or {}).get("response"))
+        if not clicks or response_id is None:
             raise PreventUpdate
         person = _actor()
         try:
             followup_id = service.open_manually(
-                services.sessions, services.settings.followups, int(shown["response"]), person.name
+                services.sessions, services.settings.followups, response_id, person.name
             )
         except NotFound:
             raise PreventUpdate from None

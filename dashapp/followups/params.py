@@ -91,7 +91,7 @@ def parse_after(text: str | None) -> tuple[dt.datetime, int] | None:
     if not text:
         return None
     when, _, ident = text.partition("-")
-    if not (when.isdigit() and ident.isdigit() and len(when) <= 17 and len(ident) <= 12):
+    if not (re.fullmatch("[0-9]{1,17}", when) and re.fullmatch("[0-9]{1,12}", ident)):
         raise BadParameter("after", "not a cursor this API gave out")
     try:
         return _EPOCH + int(when) * _MICRO, int(ident)

@@ -182,14 +182,3 @@ def backfill(
         if last is None:
             return total
         after = last
-
-
-def owner_filter(value: str | None, me: int | None) -> int | None:
-    """The queue's owner filter from the URL: "me", "none" or a user id; None for anyone."""
-    if not value:
-        return None
-    if value == "me":
-        return me if me is not None else -1
-    if value == "none":
-        return 0
-    return int(value) if value.isdigit() else -1

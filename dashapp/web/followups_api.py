@@ -11,6 +11,7 @@ changing needs an analyst.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
@@ -84,7 +85,7 @@ def list_followups() -> ResponseReturnValue:
         return person
     filters = parse_queue(request.args.get, person.user_id, _owner_id)
     limit_text = request.args.get("limit") or "50"
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_LIMIT:
+    if not re.fullmatch("[0-9]{1,4}", limit_text) or not 1 <= int(limit_text) <= MAX_LIMIT:
         raise BadParameter("limit", f"a whole number from 1 to {MAX_LIMIT}")
     limit = int(limit_text)
     after = parse_after(request.args.get("after"))
@@ -129,7 +130,7 @@ def _expected_version() -> int | tuple[Response, int]:
     if not header:
         return _error(428, 'If-Match: "<version>" is required (the ETag of your GET)')
     text = header.strip().removeprefix("W/").strip('"')
-    if not text.isdigit() or len(text) > 9:
+    if not re.fullmatch("[0-9]{1,9}", text):
         return _error(
             400, 'If-Match: expected "<version>" as the ETag gave it', parameter="If-Match"
         )
