@@ -70,6 +70,14 @@ def schema_url(url: str, schema: str) -> str:
     return rendered
 
 
+def reused_url(url: str, schema: str) -> str:
+    """The URL of schema *schema* as a previous run left it."""
+    from sqlalchemy.engine import make_url
+
+    found = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return found.render_as_string(hide_password=False)
+
+
 def seed(url: str, open_count: int, seed_value: int = 7) -> list[int]:
     """Responses, follow-ups (open and done) and labels; the owners' user ids."""
     rng = random.Random(seed_value)
@@ -211,10 +219,16 @@ def main() -> None:
     parser.add_argument("--schema", default=SCHEMA)
     parser.add_argument("--open", type=int, default=100_000, dest="open_count")
     parser.add_argument("--samples", type=int, default=40)
+    parser.add_argument(
+        "--reuse", action="store_true", help="time the schema a previous run seeded"
+    )
     args = parser.parse_args()
-    url = schema_url(args.url, args.schema)
     started = time.perf_counter()
-    seed(url, args.open_count)
+    if args.reuse:
+        url = reused_url(args.url, args.schema)
+    else:
+        url = schema_url(args.url, args.schema)
+        seed(url, args.open_count)
     seeded = round(time.perf_counter() - started, 1)
     print(f"seeded {args.open_count} open follow-ups in {seeded} s", flush=True)
 

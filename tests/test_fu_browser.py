@@ -11,7 +11,10 @@ from dash.testing.composite import DashComposite
 from dashapp import create_app
 from dashapp.access.users import Role
 from dashapp.config import Settings
+from dashapp.followups import service
+from dashapp.followups.service import Change, QueueFilter
 from dashapp.ingest.pipeline import ingest
+from dashapp.services import services_of
 from dashapp.store import db
 from layouts.ids import FollowUps
 from tests.access import PASSWORD, make_user
@@ -57,7 +60,25 @@ def test_fu_browser001_assign_note_contact_resolve(dash_duo: DashComposite, stor
 
     dash_duo.find_element(f"#{FollowUps.ASSIGN_ME}").click()
     dash_duo.wait_for_contains_text(f"#{FollowUps.DETAIL}", "Owner: ana", timeout=10)
+    # Ben changes it meanwhile (the CRM, another desk): Ana's note is refused, not lost.
+    svc = services_of(app.server)
+    shown = service.queue(svc.sessions, QueueFilter(), limit=1)[0]
+    service.update(
+        svc.sessions,
+        svc.settings.followups,
+        shown.id,
+        shown.version,
+        "ben",
+        Change(note="ich auch"),
+    )
     fill(dash_duo, f"#{FollowUps.NOTE}", "Kundin angerufen, Paket neu verschickt")
+    dash_duo.find_element(f"#{FollowUps.SAVE_NOTE}").click()
+    dash_duo.wait_for_contains_text(f"#{FollowUps.MESSAGE}", "changed meanwhile by ben", timeout=10)
+    assert "Paket neu verschickt" in dash_duo.find_element(f"#{FollowUps.NOTE}").get_attribute(
+        "value"
+    )
+    # The page now holds the new version: saving again goes through.
+    dash_duo.wait_for_contains_text(f"#{FollowUps.HISTORY}", "ich auch", timeout=10)
     dash_duo.find_element(f"#{FollowUps.SAVE_NOTE}").click()
     dash_duo.wait_for_contains_text(f"#{FollowUps.HISTORY}", "Paket neu verschickt", timeout=10)
     assert dash_duo.find_element(f"#{FollowUps.NOTE}").get_attribute("value") == ""
@@ -70,4 +91,10 @@ def test_fu_browser001_assign_note_contact_resolve(dash_duo: DashComposite, stor
         assert line in history
     # The resolved one left the open queue; the filter lives in the URL.
     wait_for(lambda: len(dash_duo.find_elements(".fw-followup-row")) == 1, timeout=10)
+    # From a comment on explore, one click opens its follow-up.
+    dash_duo.driver.get(dash_duo.server.url + "/explore?brand=Kvist")
+    dash_duo.wait_for_contains_text(".fw-feed", "Zu teuer", timeout=15)
+    dash_duo.find_element(".fw-feed .fw-followup-open").click()
+    dash_duo.wait_for_contains_text(f"#{FollowUps.DETAIL}", "Zu teuer", timeout=15)
+    dash_duo.wait_for_contains_text(f"#{FollowUps.DETAIL}", "Status: new", timeout=10)
     assert dash_duo.get_logs() == []
