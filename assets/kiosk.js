@@ -69,7 +69,7 @@
       /* Kiosk.CLOCK tick -> which page shows, the progress bar, the root's classes. */
       rotate: function (_n, config, alerts) {
         // The alert page joins the rotation while a cell has dropped significantly.
-        var names = alerts > 0 ? config.pages.concat(["alert"]) : config.pages;
+        var names = alerts > 0 ? config.pages.concat(config.standby) : config.pages;
         var count = names.length;
         var k = state(count);
         var period = config.interval * 1000;
@@ -91,7 +91,7 @@
         } else if (elapsed < period - LEAD_MS) {
           ask(k, current);
         }
-        var styles = config.pages.concat(["alert"]).map(function (name) {
+        var styles = config.pages.concat(config.standby).map(function (name) {
           return { display: name === current ? "block" : "none" };
         });
         var progress = { width: (100 * Math.min(1, elapsed / period)).toFixed(2) + "%" };

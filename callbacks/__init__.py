@@ -16,13 +16,15 @@ from dashapp.access.users import Role
 from dashapp.services import Services
 from dashapp.web import answer_cache
 from layouts.ids import Panels
+from layouts.panels import PANELS
 
 
 def register(app: Dash, services: Services) -> None:
     """Register every feature's callbacks on *app*, each under the role it needs."""
     # The wall's panels: every screen asks the same, so their answers are shared.
     panels = register_callbacks(app, Role.viewer, lambda: wall.register(app, services))
-    answer_cache.share(app.server, panels, triggers=Panels.POLLS.values())
+    polls = [Panels.poll(panel.name) for panel in PANELS if panel.gated]
+    answer_cache.share(app.server, panels, triggers=polls)
     features = (
         (Role.viewer, lambda: browser.register(app)),
         (Role.viewer, lambda: explore.register_heatmap_link(app)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State
 
 from layouts.ids import Kiosk, Panels, Shell
+from layouts.panels import PANELS
 
 
 def register(app: Dash) -> None:
@@ -19,12 +20,13 @@ def register(app: Dash) -> None:
         Output(Shell.SCALE, "data"),
         Input(Shell.URL, "pathname"),
     )
-    for tick, poll in Panels.POLLS.items():
-        app.clientside_callback(
-            ClientsideFunction(namespace="wall", function_name="poll"),
-            Output(poll, "data"),
-            Input(tick, "n_intervals"),
-        )
+    for panel in PANELS:
+        if panel.gated:
+            app.clientside_callback(
+                ClientsideFunction(namespace="wall", function_name="poll"),
+                Output(Panels.poll(panel.name), "data"),
+                Input(Panels.tick(panel.name), "n_intervals"),
+            )
     app.clientside_callback(
         ClientsideFunction(namespace="kiosk", function_name="rotate"),
         Output(Kiosk.page(ALL), "style"),

@@ -136,7 +136,7 @@ def register(app: Dash, services: Services) -> None:
         Output(Labels.TABLE, "children"),
         Output(Labels.PROGRESS, "children"),
         Output(Labels.EXPORTS, "children"),
-        Input(Panels.TICK_LABELS, "n_intervals"),
+        Input(Panels.tick("labels"), "n_intervals"),
         State(Panels.FILTERS, "data"),
     )
     def refresh(_tick: int, filter_data: dict[str, str] | None) -> tuple[Any, ...]:
@@ -169,7 +169,7 @@ def register(app: Dash, services: Services) -> None:
         Output(Labels.THEMES, "children"),
         Output(Labels.SHOWN, "data"),
         Input(Labels.SCOPE, "value"),
-        Input(Panels.TICK_LABELS, "n_intervals"),
+        Input(Panels.tick("labels"), "n_intervals"),
         Input(Labels.MESSAGE, "children"),
         State(Labels.SHOWN, "data"),
     )
@@ -177,7 +177,7 @@ def register(app: Dash, services: Services) -> None:
         found = services.nps.themes(scope or "unlabelled")
         now_shown = [[t.id, t.label, t.size] for t in found]
         # Re-drawing unchanged cards would wipe a name someone is typing.
-        if ctx.triggered_id == Panels.TICK_LABELS and now_shown == shown:
+        if ctx.triggered_id == Panels.tick("labels") and now_shown == shown:
             raise PreventUpdate
         person = current_person()
         return theme_cards(found, person is not None and person.role >= Role.admin), now_shown

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -29,6 +29,7 @@ from dashapp.metrics.params import parse_filters
 from dashapp.metrics.queries import FeedItem, Filters, ResponseRow, Selection
 from dashapp.services import Services
 from layouts.ids import Kiosk, Panels, Shell
+from layouts.panels import PANELS, WallPanel
 
 FEED_LENGTH = 30
 SENTIMENT_MARK = {1: "+", 0: "·", -1: "−"}
@@ -325,40 +326,101 @@ def stamp() -> str:
     return dt.datetime.now(dt.UTC).isoformat()
 
 
-def register(app: Dash, services: Services) -> None:
-    """Register the wall's data callbacks on *app*."""
+@dataclass(frozen=True, slots=True)
+class PanelFill:
+    """How one declared wall panel (layouts.panels.PANELS) is filled with data."""
 
-    @app.callback(
-        Output(Panels.NPS, "children"),
-        Output(Panels.NPS_DETAIL, "children"),
-        Output(Panels.CHANGE, "children"),
-        Output(Panels.HEATMAP, "figure"),
-        Output(Panels.TRENDS, "figure"),
-        Output(Panels.VOLUME, "figure"),
-        Output(Shell.STAMP, "data", allow_duplicate=True),
-        Input(Panels.POLL_OVERVIEW, "data"),
+    #: The (component id, property) pairs the builder's tuple fills, in order.
+    outputs: tuple[tuple[str, str], ...]
+    #: (services, filters, screen scale, theme) -> one value per output.
+    build: Callable[[Services, Filters, float, str], tuple[Any, ...]]
+    #: Drawn for the screen (charts sized by scale, coloured by theme): kept per screen kind.
+    drawn: bool = False
+
+
+def _feed(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
+    return (feed_panel(svc, filters),)
+
+
+def _labels(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
+    return (label_tiles(svc, filters),)
+
+
+def _alert(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
+    cards = alert_cards(svc, filters)
+    return cards, len(cards)
+
+
+#: Each wall panel's fill, by the panel's name; a panel declared without one fails at start.
+FILLS: dict[str, PanelFill] = {
+    "overview": PanelFill(
+        (
+            (Panels.NPS, "children"),
+            (Panels.NPS_DETAIL, "children"),
+            (Panels.CHANGE, "children"),
+            (Panels.HEATMAP, "figure"),
+            (Panels.TRENDS, "figure"),
+            (Panels.VOLUME, "figure"),
+        ),
+        overview_panel,
+        drawn=True,
+    ),
+    "feed": PanelFill(((Panels.FEED, "children"),), _feed),
+    "labels": PanelFill(((Panels.LABELS, "children"),), _labels),
+    # The alert's count tells the kiosk whether the alert page joins the rotation.
+    "alert": PanelFill(((Panels.ALERT, "children"), (Kiosk.ALERTS, "data")), _alert),
+}
+
+
+def register_panel(app: Dash, services: Services, panel: WallPanel, fill: PanelFill) -> None:
+    """The refresh callback of one wall panel, from its declaration and its fill.
+
+    A gated panel refreshes on its poll store (fed only while it is on screen) and
+    moves the page's "updated" stamp; an ungated one (the alert) on every tick. Each
+    refresh disables its own tick while it runs, so refreshes never overlap, and
+    every screen with the same filters (and, for drawn panels, the same size and
+    theme) shares one result per data version and minute.
+    """
+    outputs = [Output(ident, prop) for ident, prop in fill.outputs]
+    trigger = (
+        Input(Panels.poll(panel.name), "data")
+        if panel.gated
+        else Input(Panels.tick(panel.name), "n_intervals")
+    )
+    if panel.gated:
+        outputs.append(Output(Shell.STAMP, "data", allow_duplicate=True))
+
+    def refresh(
+        _tick: object, filter_data: dict[str, str] | None, scale: float | None, theme: str | None
+    ) -> tuple[Any, ...]:
+        filters = filters_of(filter_data, services.nps)
+        screen = (float(scale or 1), figures.theme_of(theme))
+        # The windows end at the next whole minute: the same minute, the same panel.
+        key = (filters, *(screen if fill.drawn else ()), default_as_of())
+        built = services.nps.memo(
+            f"panel:{panel.name}", key, lambda: fill.build(services, filters, *screen)
+        )
+        return (*built, stamp()) if panel.gated else tuple(built)
+
+    refresh.__name__ = f"refresh_{panel.name}"
+    app.callback(
+        *outputs,
+        trigger,
         State(Panels.FILTERS, "data"),
         State(Shell.SCALE, "data"),
         State(Panels.THEME, "data"),
-        running=[(Output(Panels.TICK_OVERVIEW, "disabled"), True, False)],
-        prevent_initial_call=True,
-    )
-    def refresh_overview(
-        _tick: int | None,
-        filter_data: dict[str, str] | None,
-        scale: float | None,
-        theme: str | None,
-    ) -> tuple[Any, ...]:
-        filters, scale = filters_of(filter_data, services.nps), float(scale or 1)
-        theme = figures.theme_of(theme)
-        # Every screen with these filters, size and theme shows the same panel: built once per
-        # data version and minute (the windows end at the next whole minute), then shared.
-        panel = services.nps.memo(
-            "panel:overview",
-            (filters, scale, theme, default_as_of()),
-            lambda: overview_panel(services, filters, scale, theme),
-        )
-        return (*panel, stamp())
+        running=[(Output(Panels.tick(panel.name), "disabled"), True, False)],
+        prevent_initial_call=panel.gated,
+    )(refresh)
+
+
+def register(app: Dash, services: Services) -> None:
+    """Register the wall's data callbacks on *app*: one refresh per declared panel."""
+    for panel in PANELS:
+        fill = FILLS.get(panel.name)
+        if fill is None:
+            raise LookupError(f"wall panel {panel.name!r} has no fill in callbacks/wall.py FILLS")
+        register_panel(app, services, panel, fill)
 
     @app.callback(Output(Panels.EXPORTS, "children"), Input(Panels.FILTERS, "data"))
     def exports(filter_data: dict[str, str] | None) -> list[Any]:
@@ -384,49 +446,3 @@ def register(app: Dash, services: Services) -> None:
     def note_filters(filter_data: dict[str, str] | None) -> Any:
         # A filter naming no brand (say a typo) would leave the screen saying only "No responses".
         return filter_note(services.nps.resolve(filters_of(filter_data))[1])
-
-    @app.callback(
-        Output(Panels.FEED, "children"),
-        Output(Shell.STAMP, "data", allow_duplicate=True),
-        Input(Panels.POLL_FEED, "data"),
-        State(Panels.FILTERS, "data"),
-        running=[(Output(Panels.TICK_FEED, "disabled"), True, False)],
-        prevent_initial_call=True,
-    )
-    def refresh_feed(_tick: int | None, filter_data: dict[str, str] | None) -> tuple[Any, str]:
-        filters = filters_of(filter_data, services.nps)
-        # "2 min ago" changes each minute; new comments change the data version.
-        panel = services.nps.memo(
-            "panel:feed", (filters, default_as_of()), lambda: feed_panel(services, filters)
-        )
-        return panel, stamp()
-
-    @app.callback(
-        Output(Panels.ALERT, "children"),
-        Output(Kiosk.ALERTS, "data"),
-        Input(Panels.TICK_ALERT, "n_intervals"),
-        State(Panels.FILTERS, "data"),
-        running=[(Output(Panels.TICK_ALERT, "disabled"), True, False)],
-    )
-    def refresh_alert(_tick: int, filter_data: dict[str, str] | None) -> tuple[list[Any], int]:
-        # Polled by every kiosk, shown or not: it decides whether the alert page joins.
-        filters = filters_of(filter_data, services.nps)
-        cards: list[Any] = services.nps.memo(
-            "panel:alert", (filters, default_as_of()), lambda: alert_cards(services, filters)
-        )
-        return cards, len(cards)
-
-    @app.callback(
-        Output(Panels.LABELS, "children"),
-        Output(Shell.STAMP, "data", allow_duplicate=True),
-        Input(Panels.POLL_LABELS, "data"),
-        State(Panels.FILTERS, "data"),
-        running=[(Output(Panels.TICK_LABELS, "disabled"), True, False)],
-        prevent_initial_call=True,
-    )
-    def refresh_labels(_tick: int | None, filter_data: dict[str, str] | None) -> tuple[Any, str]:
-        filters = filters_of(filter_data, services.nps)
-        panel = services.nps.memo(
-            "panel:labels", (filters, default_as_of()), lambda: label_tiles(services, filters)
-        )
-        return panel, stamp()

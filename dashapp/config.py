@@ -57,7 +57,9 @@ class Playlist(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    pages: list[str] = Field(default_factory=lambda: ["overview", "feed", "labels"], min_length=1)
+    #: Wall pages in order (checked against the declared panels when the app starts);
+    #: unset: every panel of the default rotation.
+    pages: list[str] | None = Field(default=None, min_length=1)
     #: Seconds each page stays on screen.
     interval: float = Field(default=30.0, ge=5)
     brand: list[str] = Field(default_factory=list)

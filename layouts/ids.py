@@ -24,20 +24,27 @@ class Panels:
     FILTER_NOTE = "panels-filter-note"
     #: The screen's theme ("dark" or "light"), which the charts' text colours follow.
     THEME = "panels-theme"
-    #: One poll timer per panel group, so a slow refresh of one never stacks up another.
-    TICK_OVERVIEW = "panels-tick-overview"
-    TICK_FEED = "panels-tick-feed"
-    TICK_LABELS = "panels-tick-labels"
-    TICK_ALERT = "panels-tick-alert"
-    #: What a panel's refresh listens to: its tick, let through only while the panel is
-    #: on screen (assets/wall.js), or a kiosk's request just before showing it.
-    POLL_OVERVIEW = "panels-poll-overview"
-    POLL_FEED = "panels-poll-feed"
-    POLL_LABELS = "panels-poll-labels"
-    #: Each polled panel's tick and the store it feeds.
-    POLLS = {TICK_OVERVIEW: POLL_OVERVIEW, TICK_FEED: POLL_FEED, TICK_LABELS: POLL_LABELS}
     #: The data attribute naming a panel body's poll store (read by assets/*.js).
     POLL_ATTR = "data-poll"
+
+    @staticmethod
+    def tick(panel: str) -> str:
+        """The poll timer of one wall panel: one per panel, so a slow refresh never stacks up
+        another's."""
+        return f"panels-tick-{panel}"
+
+    @staticmethod
+    def poll(panel: str) -> str:
+        """What a panel's refresh listens to: its tick, let through only while the panel is on
+        screen (assets/wall.js), or a kiosk's request just before showing it."""
+        return f"panels-poll-{panel}"
+
+    @staticmethod
+    def part(panel: str, part: str) -> str:
+        """A component of a panel declared after these constants (a new panel needs no line
+        here: ``Panels.part("followups", "table")``)."""
+        return f"panels-{panel}-{part}"
+
     ALERT = "panels-alert"
     NPS = "panels-nps"
     NPS_DETAIL = "panels-nps-detail"

@@ -16,17 +16,11 @@ import dash
 from dash import dcc, html
 
 from dashapp.access.users import Role
+from dashapp.config import ConfigError, Playlist
 from dashapp.services import services_of
 from layouts.ids import Kiosk, Shell
-from layouts.panels import alert_body, feed_body, filters_store, labels_body, overview_body
+from layouts.panels import DEFAULT_ROTATION, PANELS, WallPanel, filters_store, unknown_pages
 
-BODIES = {"overview": overview_body, "feed": feed_body, "labels": labels_body}
-TITLES = {
-    "overview": "NPS overview",
-    "feed": "Live comments",
-    "labels": "What customers talk about",
-    "alert": "Significant drop",
-}
 DEFAULT_INTERVAL = 30.0
 MIN_INTERVAL = 5.0
 MAX_INTERVAL = 3600.0
@@ -42,14 +36,15 @@ def kiosk_config(query: dict[str, str], playlists: dict[str, Any]) -> dict[str, 
     playlist = playlists.get(query.get("playlist", ""))
     if playlist is not None:
         base = {
-            "pages": ",".join(playlist.pages),
+            "pages": ",".join(playlist.pages or ()),
             "interval": str(playlist.interval),
             "brand": ",".join(playlist.brand),
             "country": ",".join(playlist.country),
             "theme": playlist.theme,
         }
     merged = {**base, **{k: v for k, v in query.items() if k != "playlist"}}
-    pages = [p for p in (merged.get("pages") or "").split(",") if p in BODIES] or list(BODIES)
+    asked = (merged.get("pages") or "").split(",")
+    pages = [p for p in asked if p in DEFAULT_ROTATION] or list(DEFAULT_ROTATION)
     try:
         interval = float(merged.get("interval") or DEFAULT_INTERVAL)
     except ValueError:
@@ -71,42 +66,26 @@ def kiosk_config(query: dict[str, str], playlists: dict[str, Any]) -> dict[str, 
         "country": merged.get("country", ""),
         "theme": "light" if merged.get("theme") == "light" else "dark",
         "night": night,
+        # Pages a kiosk shows only while they have something to say (assets/kiosk.js).
+        "standby": [panel.name for panel in PANELS if not panel.rotation],
     }
 
 
 def layout(**query: str) -> html.Div:
     """The kiosk screen for this URL's rotation."""
     config = kiosk_config(query, services_of().settings.playlists)
-    pages = [
-        html.Div(
-            [
-                html.Div(TITLES[name], className="fw-kiosk-title"),
-                # The overview's charts are drawn in the screen's theme.
-                overview_body(config["theme"]) if name == "overview" else BODIES[name](),
-            ],
-            id=Kiosk.page(name),
-            className="fw-kiosk-page",
-            **{"data-page": name},
-            style={"display": "block" if i == 0 else "none"},
-        )
-        for i, name in enumerate(config["pages"])
-    ]
-    # Shown only while a brand x country cell has dropped significantly (assets/kiosk.js).
-    pages.append(
-        html.Div(
-            [html.Div(TITLES["alert"], className="fw-kiosk-title fw-alert-title"), alert_body()],
-            id=Kiosk.page("alert"),
-            className="fw-kiosk-page",
-            style={"display": "none"},
-            **{"data-page": "alert"},
-        )
-    )
+    chosen = [panel for name in config["pages"] for panel in PANELS if panel.name == name]
+    # Panels out of the rotation (the alert) wait hidden until they have something to
+    # say; assets/kiosk.js shows them then.
+    waiting = [panel for panel in PANELS if not panel.rotation]
+    pages = [_page(panel, shown=i == 0) for i, panel in enumerate(chosen + waiting)]
     return html.Div(
         [
             dcc.Store(id=Kiosk.CONFIG, data=config),
             dcc.Store(id=Kiosk.ALERTS, data=0),
             dcc.Interval(id=Kiosk.CLOCK, interval=500),
-            filters_store(config["brand"], config["country"]),
+            # The charts are drawn in the screen's theme.
+            filters_store(config["brand"], config["country"], config["theme"]),
             html.Div(id=Kiosk.PROGRESS, className="fw-progress"),
             *pages,
             html.Div(id=Shell.UPDATED, className="fw-kiosk-updated"),
@@ -114,6 +93,32 @@ def layout(**query: str) -> html.Div:
         id=Kiosk.ROOT,
         className=f"fw-kiosk theme-{config['theme']}",
     )
+
+
+def _page(panel: WallPanel, *, shown: bool) -> html.Div:
+    """One page of the rotation: the panel's title over its body."""
+    title_class = "fw-kiosk-title" if panel.rotation else f"fw-kiosk-title fw-{panel.name}-title"
+    return html.Div(
+        [html.Div(panel.title, className=title_class), panel.body()],
+        id=Kiosk.page(panel.name),
+        className="fw-kiosk-page",
+        style={"display": "block" if shown else "none"},
+        **{"data-page": panel.name},
+    )
+
+
+def check_playlists(playlists: dict[str, Playlist]) -> None:
+    """Raise ConfigError naming the playlist and page when a playlist names no wall page.
+
+    A kiosk skips an unknown page (a screen must start), so a typo in the
+    configuration would otherwise pass unseen: say it when the app starts.
+    """
+    for name, playlist in playlists.items():
+        if unknown := unknown_pages(playlist.pages or ()):
+            raise ConfigError(
+                f"playlists.{name}.pages: no wall page called {', '.join(map(repr, unknown))};"
+                f" choose from {', '.join(DEFAULT_ROTATION)}"
+            )
 
 
 def register() -> None:

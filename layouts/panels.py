@@ -1,13 +1,21 @@
-"""The wall's panels: big NPS, heatmap, trends, volume, live feed, themes.
+"""The wall's panels: big NPS, heatmap, trends, volume, live feed, themes, drop alert.
 
 Components only; callbacks fill them. The same panels serve the stand-alone
-pages and the kiosk, whose CSS sizes them from the viewport.
+pages and the kiosk, whose CSS sizes them from the viewport. Each panel is
+declared once, in :data:`PANELS`: its name (in kiosk URLs and playlists), its
+kiosk title, its body and how it polls. The kiosk, the default rotation,
+playlist checks, the browser's poll gates and the refresh callbacks
+(:mod:`callbacks.wall`) all follow from that declaration.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
+from dash.development.base_component import Component
 
 from dashapp.services import services_of
 from layouts.ids import Panels
@@ -16,12 +24,14 @@ from layouts.ids import Panels
 GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": False, "responsive": True}
 
 
-def filters_store(brand: str | None, country: str | None) -> html.Div:
-    """The page's brand/country filters, taken from its URL, and the place that says when one
-    names nothing the store has."""
+def filters_store(brand: str | None, country: str | None, theme: str = "dark") -> html.Div:
+    """The page's brand/country filters, taken from its URL, the place that says when one
+    names nothing the store has, and the screen's theme ("dark" or "light"), in whose
+    colours the panels' charts are drawn."""
     return html.Div(
         [
             dcc.Store(id=Panels.FILTERS, data={"brand": brand or "", "country": country or ""}),
+            dcc.Store(id=Panels.THEME, data=theme),
             html.Div(id=Panels.FILTER_NOTE),
         ]
     )
@@ -38,10 +48,15 @@ def _tick(tick_id: str) -> dcc.Interval:
     return dcc.Interval(id=tick_id, interval=poll_ms(), n_intervals=0)
 
 
-def _polled(tick_id: str, poll_id: str) -> list[dcc.Interval | dcc.Store]:
+def _polled(panel: str) -> list[dcc.Interval | dcc.Store]:
     # A panel on a hidden kiosk page would ask the server for what nobody sees:
     # the tick passes through a browser-side check that lets only shown panels ask.
-    return [_tick(tick_id), dcc.Store(id=poll_id)]
+    return [_tick(Panels.tick(panel)), dcc.Store(id=Panels.poll(panel))]
+
+
+def _gated(panel: str) -> dict[str, str]:
+    # The attribute by which assets/wall.js and kiosk.js find the panel's poll store.
+    return {Panels.POLL_ATTR: Panels.poll(panel)}
 
 
 def _graph(graph_id: str, height: str) -> dcc.Graph:
@@ -50,11 +65,8 @@ def _graph(graph_id: str, height: str) -> dcc.Graph:
     )
 
 
-def overview_body(theme: str = "dark") -> html.Div:
-    """Big rolling NPS with interval and change, the brand x country heatmap, trends and volume.
-
-    *theme* ("dark" or "light") is the screen's: the charts are drawn in its colours.
-    """
+def overview_body() -> html.Div:
+    """Big rolling NPS with interval and change, the brand x country heatmap, trends and volume."""
     kpi = dbc.Card(
         dbc.CardBody(
             [
@@ -68,8 +80,7 @@ def overview_body(theme: str = "dark") -> html.Div:
     )
     return html.Div(
         [
-            *_polled(Panels.TICK_OVERVIEW, Panels.POLL_OVERVIEW),
-            dcc.Store(id=Panels.THEME, data=theme),
+            *_polled("overview"),
             dbc.Row(
                 [
                     dbc.Col(kpi, width=3, className="fw-col"),
@@ -127,7 +138,7 @@ def overview_body(theme: str = "dark") -> html.Div:
             ),
         ],
         className="fw-body fw-overview",
-        **{Panels.POLL_ATTR: Panels.POLL_OVERVIEW},
+        **_gated("overview"),
     )
 
 
@@ -135,19 +146,19 @@ def feed_body() -> html.Div:
     """The newest comments, newest on top."""
     return html.Div(
         [
-            *_polled(Panels.TICK_FEED, Panels.POLL_FEED),
+            *_polled("feed"),
             html.Div("Live comments", className="fw-label"),
             html.Div(id=Panels.FEED, className="fw-feed"),
         ],
         className="fw-body fw-feed-body",
-        **{Panels.POLL_ATTR: Panels.POLL_FEED},
+        **_gated("feed"),
     )
 
 
 def alert_body() -> html.Div:
     """Cells whose NPS dropped significantly, and the comments behind them."""
     return html.Div(
-        [_tick(Panels.TICK_ALERT), html.Div(id=Panels.ALERT, className="fw-alerts")],
+        [_tick(Panels.tick("alert")), html.Div(id=Panels.ALERT, className="fw-alerts")],
         className="fw-body fw-alert-body",
     )
 
@@ -156,10 +167,45 @@ def labels_body() -> html.Div:
     """One tile per theme, sized by volume and coloured by NPS."""
     return html.Div(
         [
-            *_polled(Panels.TICK_LABELS, Panels.POLL_LABELS),
+            *_polled("labels"),
             html.Div("What customers talk about · 30 days", className="fw-label"),
             html.Div(id=Panels.LABELS, className="fw-tiles"),
         ],
         className="fw-body fw-labels-body",
-        **{Panels.POLL_ATTR: Panels.POLL_LABELS},
+        **_gated("labels"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WallPanel:
+    """One wall panel, declared once; everything else about it follows from this."""
+
+    #: Its name in kiosk URLs and playlists (``/kiosk?pages=overview,feed``).
+    name: str
+    #: The heading a kiosk shows above it.
+    title: str
+    #: Its components (filled by the panel's refresh callback).
+    body: Callable[[], Component]
+    #: True: refreshed only while on screen (its tick passes the browser's check);
+    #: False: polls always, as the alert does to decide whether it joins the rotation.
+    gated: bool = True
+    #: In the default rotation; False: a kiosk shows it only while it has something to say.
+    rotation: bool = True
+
+
+#: Every wall panel, in the default rotation's order. A new panel is one entry here, its
+#: body above (ids from ``Panels.part``) and its builder in callbacks/wall.py (``FILLS``).
+PANELS: tuple[WallPanel, ...] = (
+    WallPanel("overview", "NPS overview", overview_body),
+    WallPanel("feed", "Live comments", feed_body),
+    WallPanel("labels", "What customers talk about", labels_body),
+    WallPanel("alert", "Significant drop", alert_body, gated=False, rotation=False),
+)
+BY_NAME = {panel.name: panel for panel in PANELS}
+#: The pages a kiosk rotates through when its URL or playlist names none.
+DEFAULT_ROTATION = tuple(panel.name for panel in PANELS if panel.rotation)
+
+
+def unknown_pages(pages: Iterable[str]) -> list[str]:
+    """The names in *pages* that no rotating panel has (pure; for playlist checks)."""
+    return [page for page in pages if page not in DEFAULT_ROTATION]

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import dash
+import pytest
 
 from dashapp import create_app
 from dashapp.config import Playlist, Settings
@@ -111,7 +112,42 @@ def test_kcfg004_every_id_and_data_attribute_the_scripts_read_is_rendered(
 
 def test_kcfg005_every_kiosk_page_is_documented() -> None:
     """README's kiosk table names every page a rotation may hold, in the default order."""
-    from layouts.kiosk import BODIES
+    from layouts.panels import DEFAULT_ROTATION
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    assert f"| `pages` | `{','.join(BODIES)}` |" in readme
+    assert f"| `pages` | `{','.join(DEFAULT_ROTATION)}` |" in readme
+
+
+def test_kcfg006_every_declared_panel_is_filled_and_every_fill_declared() -> None:
+    """A wall panel is declared once (layouts.panels.PANELS) and filled once (callbacks.wall)."""
+    from callbacks.wall import FILLS
+    from layouts.panels import PANELS
+
+    names = [panel.name for panel in PANELS]
+    assert len(names) == len(set(names))
+    assert set(FILLS) == set(names)
+
+
+def test_kcfg007_a_playlist_naming_no_panel_stops_the_app_with_its_name(tmp_path: Path) -> None:
+    """A typo in a playlist is said when the app starts, naming the playlist and the page."""
+    from dashapp.config import ConfigError
+
+    store = f"sqlite:///{tmp_path / 'kiosk.db'}"
+    db.upgrade(store)
+    bad = {"lobby": Playlist(pages=["overview", "feeds"])}
+    with pytest.raises(ConfigError) as raised:
+        create_app(Settings(database_url=store, playlists=bad))
+    message = str(raised.value)
+    assert "playlists.lobby.pages" in message
+    assert "'feeds'" in message
+    assert "overview, feed, labels" in message
+
+
+def test_kcfg008_a_playlist_without_pages_rotates_the_default_panels() -> None:
+    from layouts.panels import DEFAULT_ROTATION
+
+    cfg = kiosk_config({"playlist": "hall"}, {"hall": Playlist(interval=10)})
+    assert cfg["pages"] == list(DEFAULT_ROTATION)
+    assert cfg["interval"] == 10
+    # The alert waits off the rotation until a cell drops (assets/kiosk.js).
+    assert cfg["standby"] == ["alert"]

@@ -26,6 +26,7 @@ from dashapp.cli.common import (
 )
 from dashapp.cli.labels import labels as labels_group
 from dashapp.cli.users import displays_group, first_admin_link, users_group
+from dashapp.config import ConfigError
 from dashapp.ingest.pipeline import Rejection, Retention, ingest
 from dashapp.metrics.params import BadParameter, parse_by
 from dashapp.store import db
@@ -120,7 +121,10 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
 
     settings = load_settings()
     migrate_store(settings)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     # Limits and timeouts so that no one client starves the rest (dashapp.web.serve).
     web = make_server(app.server, host, port)
     # Only this machine's own browser, and only in the demo, is signed in unasked:

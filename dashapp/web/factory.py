@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     ``feedbackwall run --demo`` instead asks :func:`dashapp.access.gate.allow_local_demo`
     with the addresses its sockets were bound to.
 
+    Raises ConfigError when the settings name a wall page no panel declares.
     Does not migrate the store or start any scheduled work: the CLI does both,
     so that several gunicorn workers never run jobs twice.
     """
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
         title="Feedback Wall",
         update_title=None,
     )
-    layouts.register_pages()
+    layouts.register_pages(settings.playlists)
     server.config[CONFIG_KEY] = BUILD
     # Built per page load, so a page carries the build id the server reports at that moment.
     app.layout = lambda: shell(services.settings, build_of(server))
