@@ -17,6 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
 from callbacks.components import export_links
+from callbacks.followup_panel import followups_panel
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures import charts as figures
@@ -346,6 +347,10 @@ def _labels(svc: Services, filters: Filters, _scale: float, _theme: str) -> tupl
     return (label_tiles(svc, filters),)
 
 
+def _followups(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
+    return (followups_panel(svc, filters),)
+
+
 def _alert(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
     cards = alert_cards(svc, filters)
     return cards, len(cards)
@@ -367,6 +372,7 @@ FILLS: dict[str, PanelFill] = {
     ),
     "feed": PanelFill(((Panels.FEED, "children"),), _feed),
     "labels": PanelFill(((Panels.LABELS, "children"),), _labels),
+    "followups": PanelFill(((Panels.part("followups", "content"), "children"),), _followups),
     # The alert's count tells the kiosk whether the alert page joins the rotation.
     "alert": PanelFill(((Panels.ALERT, "children"), (Kiosk.ALERTS, "data")), _alert),
 }

@@ -16,7 +16,7 @@ from dashapp.followups.service import Change, QueueFilter
 from dashapp.ingest.pipeline import ingest
 from dashapp.services import services_of
 from dashapp.store import db
-from layouts.ids import FollowUps
+from layouts.ids import FollowUps, Panels
 from tests.access import PASSWORD, make_user
 from tests.factories import located, record
 from tests.servers import wait_for
@@ -48,11 +48,21 @@ def _sign_in(dash_duo: DashComposite, path: str) -> None:
     dash_duo.find_element("#login-submit").click()
 
 
+def _wall_figures(dash_duo: DashComposite) -> list[str]:
+    """The four big figures of the wall's follow-up panel, once it is filled."""
+    content = f"#{Panels.part('followups', 'content')}"
+    dash_duo.wait_for_element(f"{content} .fw-followup-kpi", timeout=20)
+    return [e.text for e in dash_duo.find_elements(f"{content} .fw-followup-kpi .fw-kpi")]
+
+
 def test_fu_browser001_assign_note_contact_resolve(dash_duo: DashComposite, store: str) -> None:
     app = create_app(Settings.load(database_url=store, cache_url="simple", config=None))
     make_user(app, Role.analyst, "ana")
     dash_duo.start_server(app, navigate=False)
-    _sign_in(dash_duo, "/followups")
+    _sign_in(dash_duo, "/kiosk?pages=followups&interval=3600")
+    # The wall before: two open, nobody contacted yet.
+    assert _wall_figures(dash_duo) == ["2", "0", "–", "–"]
+    dash_duo.driver.get(dash_duo.server.url + "/followups")
     dash_duo.wait_for_contains_text(f"#{FollowUps.QUEUE}", "Paket nie angekommen", timeout=15)
     assert "Perfekt" not in dash_duo.find_element(f"#{FollowUps.QUEUE}").text
     dash_duo.find_element(".fw-followup-link").click()
@@ -91,6 +101,14 @@ def test_fu_browser001_assign_note_contact_resolve(dash_duo: DashComposite, stor
         assert line in history
     # The resolved one left the open queue; the filter lives in the URL.
     wait_for(lambda: len(dash_duo.find_elements(".fw-followup-row")) == 1, timeout=10)
+    # The wall after: one open, one contacted and resolved (each time with its n).
+    dash_duo.driver.get(dash_duo.server.url + "/kiosk?pages=followups&interval=3600")
+    wait_for(lambda: _wall_figures(dash_duo)[0] == "1", timeout=20)
+    shown = _wall_figures(dash_duo)
+    assert shown[1] == "0" and shown[2] != "–" and shown[3] != "–"
+    details = [e.text for e in dash_duo.find_elements(".fw-followup-kpi .fw-detail")]
+    assert "n = 1" in details[2] and "n = 1" in details[3]
+    assert "Velora · DE" in dash_duo.find_element(".fw-followup-cells").text
     # From a comment on explore, one click opens its follow-up.
     dash_duo.driver.get(dash_duo.server.url + "/explore?brand=Kvist")
     dash_duo.wait_for_contains_text(".fw-feed", "Zu teuer", timeout=15)
