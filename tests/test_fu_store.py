@@ -327,3 +327,8 @@ def test_fu_store009_answer_times_on_either_store_match_the_hand_computed_fixtur
     assert total.resolution.p90_hours == pytest.approx(31.6)
     (cell,) = service.figures(sessions, NOW, days=30)
     assert cell.group == {"brand": "Velora", "country": "DE"} and cell.contact == total.contact
+    # The cells and the total in one pass: the total is the same as asked alone.
+    *cells, whole = service.figures(sessions, NOW, days=30, with_total=True)
+    assert whole.group == {} and (whole.open, whole.overdue) == (total.open, total.overdue)
+    assert (whole.contact, whole.resolution) == (total.contact, total.resolution)
+    assert [c.group for c in cells] == [{"brand": "Velora", "country": "DE"}]

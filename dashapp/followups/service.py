@@ -151,8 +151,10 @@ def figures(
     country: Collection[str] = (),
     now: dt.datetime | None = None,
     touchpoint: Collection[str] = (),
+    with_total: bool = False,
 ) -> list[Figures]:
-    """Open/overdue now and answer times of follow-ups opened in (end - days, end]."""
+    """Open/overdue now and answer times of follow-ups opened in (end - days, end]; with
+    *with_total*, the total last (``group`` empty)."""
     with sessions() as session:
         return _figures(
             session,
@@ -163,6 +165,7 @@ def figures(
             brand,
             country,
             touchpoint,
+            with_total,
         )
 
 

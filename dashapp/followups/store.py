@@ -26,8 +26,11 @@ from sqlalchemy import (
     extract,
     func,
     insert,
+    literal,
     or_,
     select,
+    text,
+    tuple_,
     update,
 )
 from sqlalchemy.orm import Session
@@ -803,12 +806,14 @@ def figures(
     brand: Collection[str] = (),
     country: Collection[str] = (),
     touchpoint: Collection[str] = (),
+    with_total: bool = False,
 ) -> list[Figures]:
     """Per group of *by*: open and overdue at *now*; answer times of those opened in (start, end].
 
     Open counts have no window (a backlog does not age out of view); answer
     times follow :mod:`dashapp.followups.timing`. Sorted by the group's values;
-    with ``by=()`` one row, the total (also when there are no follow-ups).
+    with ``by=()`` one row, the total (also when there are no follow-ups); with
+    *with_total*, the groups and then the total, from one pass over the rows.
     """
     if any(name not in GROUPABLE for name in by):
         raise ValueError(f"group by {', '.join(GROUPABLE)} only")
@@ -825,27 +830,38 @@ def figures(
         *keys,
         func.count().label("open"),
         func.sum(case((Followup.due_at < now, 1), else_=0)).label("overdue"),
-    ).where(Followup.status.in_([s.value for s in OPEN]), *scope)
+    ).where(Followup.status.in_(_literal([s.value for s in OPEN])), *scope)
     for row in session.execute(stmt.group_by(*keys) if keys else stmt):
         key = tuple(row[: len(keys)])
         if row.open:
             backlog[key] = (row.open, row.overdue or 0)
+    total = with_total and bool(keys)
     if session.get_bind().dialect.name == "postgresql":
-        timings = _timings_in_sql(session, keys, start, end, scope)
+        timings = _timings_in_sql(session, keys, start, end, scope, total)
     else:
-        timings = _timings_in_python(session, keys, start, end, scope)
-    groups = sorted(set(backlog) | set(timings)) or ([()] if not keys else [])
+        timings = _timings_in_python(session, keys, start, end, scope, total)
+    groups = sorted(k for k in set(backlog) | set(timings) if k) or ([()] if not keys else [])
+    if total:
+        # Counts add up; percentiles do not, so the total's came from the same pass.
+        backlog[()] = (sum(o for o, _ in backlog.values()), sum(d for _, d in backlog.values()))
+        groups.append(())
     empty = (Timing(0, None, None), Timing(0, None, None))
     result = []
     for key in groups:
         contact, resolution = timings.get(key, empty)
         open_, overdue = backlog.get(key, (0, 0))
-        result.append(Figures(dict(zip(by, key, strict=True)), open_, overdue, contact, resolution))
+        group = dict(zip(by, key, strict=True)) if key else {}
+        result.append(Figures(group, open_, overdue, contact, resolution))
     return result
 
 
 def _timings_in_sql(
-    session: Session, keys: list[Any], start: dt.datetime, end: dt.datetime, scope: list[Any]
+    session: Session,
+    keys: list[Any],
+    start: dt.datetime,
+    end: dt.datetime,
+    scope: list[Any],
+    total: bool = False,
 ) -> dict[tuple[str, ...], tuple[Timing, Timing]]:
     """Answer times per group, computed by PostgreSQL (``percentile_cont`` is type 7 too).
 
@@ -861,6 +877,8 @@ def _timings_in_sql(
 
     stmt = select(
         *keys,
+        # 1 on the total's row of GROUPING SETS ((keys), ()).
+        (func.grouping(*keys) if total else literal(0)).label("whole"),
         func.count().filter(contacted),
         pct(0.5, contact, contacted),
         pct(0.9, contact, contacted),
@@ -873,10 +891,14 @@ def _timings_in_sql(
         or_(contacted, Followup.status.in_([s.value for s in DONE])),
         *scope,
     )
+    if total:
+        stmt = stmt.group_by(func.grouping_sets(tuple_(*keys), text("()")))
+    elif keys:
+        stmt = stmt.group_by(*keys)
     found = {}
-    for row in session.execute(stmt.group_by(*keys) if keys else stmt):
-        key = tuple(row[: len(keys)])
-        c_n, c_50, c_90, r_n, r_50, r_90 = row[len(keys) :]
+    for row in session.execute(stmt):
+        key = () if row.whole else tuple(row[: len(keys)])
+        c_n, c_50, c_90, r_n, r_50, r_90 = row[len(keys) + 1 :]
         if c_n or r_n:
             found[key] = (
                 Timing(c_n, _float(c_50), _float(c_90)),
@@ -890,7 +912,12 @@ def _float(value: Any) -> float | None:
 
 
 def _timings_in_python(
-    session: Session, keys: list[Any], start: dt.datetime, end: dt.datetime, scope: list[Any]
+    session: Session,
+    keys: list[Any],
+    start: dt.datetime,
+    end: dt.datetime,
+    scope: list[Any],
+    total: bool = False,
 ) -> dict[tuple[str, ...], tuple[Timing, Timing]]:
     """Answer times per group from the follow-ups' times (SQLite has no percentiles)."""
     items: dict[tuple[str, ...], list[Item]] = {}
@@ -919,6 +946,8 @@ def _timings_in_python(
                 row.status == Status.resolved.value,
             )
         )
+    if total and items:
+        items[()] = [item for found in list(items.values()) for item in found]
     return {key: answer_times(found) for key, found in items.items()}
 
 

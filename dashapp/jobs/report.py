@@ -119,12 +119,9 @@ def build(engine: NpsEngine, day: dt.date, filters: Filters = Filters(), scope: 
     ]
     movers.sort(key=lambda s: (not s.change.significant, -abs(s.change.delta or 0)))
     themes = [t for t in engine.themes("unlabelled") if t.status and not t.label]
-    loop = [
-        *followups.figures(engine.sessions, end, 30, brand=filters.brand, country=filters.country),
-        *followups.figures(
-            engine.sessions, end, 30, by=(), brand=filters.brand, country=filters.country
-        ),
-    ]
+    loop = followups.figures(
+        engine.sessions, end, 30, brand=filters.brand, country=filters.country, with_total=True
+    )
     return Report(
         day=day,
         totals=totals,

@@ -361,7 +361,27 @@ class Followup(Base):
         ),
         # ... and any one status, in the same order.
         Index("ix_followups_status_due", "status", "due_at", "id"),
-        Index("ix_followups_opened", "opened_at", "brand", "country"),
+        # The figures: open ones per cell, and the answer times of a window, each read
+        # from an index alone (no table rows).
+        Index(
+            "ix_followups_open_cells",
+            "brand",
+            "country",
+            "touchpoint",
+            "due_at",
+            postgresql_where=text(OPEN_FOLLOWUP),
+            sqlite_where=text(OPEN_FOLLOWUP),
+        ),
+        Index(
+            "ix_followups_opened",
+            "opened_at",
+            "brand",
+            "country",
+            "touchpoint",
+            "status",
+            "first_contact_at",
+            "done_at",
+        ),
         Index("ix_followups_owner", "owner_id", "status"),
     )
 

@@ -54,7 +54,18 @@ def upgrade() -> None:
         sqlite_where=sa.text(OPEN_FOLLOWUP),
     )
     op.create_index("ix_followups_status_due", "followups", ["status", "due_at", "id"])
-    op.create_index("ix_followups_opened", "followups", ["opened_at", "brand", "country"])
+    op.create_index(
+        "ix_followups_open_cells",
+        "followups",
+        ["brand", "country", "touchpoint", "due_at"],
+        postgresql_where=sa.text(OPEN_FOLLOWUP),
+        sqlite_where=sa.text(OPEN_FOLLOWUP),
+    )
+    op.create_index(
+        "ix_followups_opened",
+        "followups",
+        ["opened_at", "brand", "country", "touchpoint", "status", "first_contact_at", "done_at"],
+    )
     op.create_index("ix_followups_owner", "followups", ["owner_id", "status"])
     op.create_table(
         "followup_events",
@@ -77,6 +88,7 @@ def downgrade() -> None:
     op.drop_table("followup_events")
     op.drop_index("ix_followups_owner", table_name="followups")
     op.drop_index("ix_followups_opened", table_name="followups")
+    op.drop_index("ix_followups_open_cells", table_name="followups")
     op.drop_index("ix_followups_status_due", table_name="followups")
     op.drop_index("ix_followups_open_due", table_name="followups")
     op.drop_table("followups")
