@@ -278,6 +278,11 @@ def main() -> None:
     ):
         cases[name] = dash_call(FollowUps.QUEUE, {FollowUps.URL: search, FollowUps.CHANGED: 0})
     cases["GET /api/v1/followups"] = lambda: client.get("/api/v1/followups").status_code
+    # Between data changes every screen is served the one build (the engine's memo).
+    cases["served panel: follow-ups (no data change)"] = dash_call(
+        Panels.part("followups", "content"),
+        {Panels.FILTERS: {}, Panels.poll("followups"): 1, Panels.THEME: "dark"},
+    )
     cases["wall panel: follow-ups"] = dash_call(
         Panels.part("followups", "content"),
         {Panels.FILTERS: {}, Panels.poll("followups"): 1, Panels.THEME: "dark"},

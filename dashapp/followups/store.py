@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    ARRAY,
     BindParameter,
+    Float,
     Select,
     and_,
     bindparam,
@@ -31,8 +33,10 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    type_coerce,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from dashapp.config import FollowupConfig
@@ -872,19 +876,20 @@ def _timings_in_sql(
     contacted = Followup.first_contact_at.is_not(None)
     resolved = Followup.status == Status.resolved.value
 
-    def pct(q: float, value: Any, where: Any) -> Any:
-        return func.percentile_cont(q).within_group(value).filter(where)
+    def pct(value: Any, where: Any) -> Any:
+        # Both fractions from one sort of the group's values.
+        fractions = postgresql.array([0.5, 0.9], type_=Float)
+        found = func.percentile_cont(fractions).within_group(value).filter(where)
+        return type_coerce(found, ARRAY(Float))
 
     stmt = select(
         *keys,
         # 1 on the total's row of GROUPING SETS ((keys), ()).
         (func.grouping(*keys) if total else literal(0)).label("whole"),
         func.count().filter(contacted),
-        pct(0.5, contact, contacted),
-        pct(0.9, contact, contacted),
+        pct(contact, contacted),
         func.count().filter(resolved),
-        pct(0.5, resolution, resolved),
-        pct(0.9, resolution, resolved),
+        pct(resolution, resolved),
     ).where(
         Followup.opened_at > start,
         Followup.opened_at <= end,
@@ -898,17 +903,16 @@ def _timings_in_sql(
     found = {}
     for row in session.execute(stmt):
         key = () if row.whole else tuple(row[: len(keys)])
-        c_n, c_50, c_90, r_n, r_50, r_90 = row[len(keys) + 1 :]
+        c_n, c_q, r_n, r_q = row[len(keys) + 1 :]
         if c_n or r_n:
-            found[key] = (
-                Timing(c_n, _float(c_50), _float(c_90)),
-                Timing(r_n, _float(r_50), _float(r_90)),
-            )
+            found[key] = (_timing_of(c_n, c_q), _timing_of(r_n, r_q))
     return found
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
+def _timing_of(n: int, quantiles: Sequence[Any] | None) -> Timing:
+    if not n or not quantiles:
+        return Timing(0, None, None)
+    return Timing(n, float(quantiles[0]), float(quantiles[1]))
 
 
 def _timings_in_python(
