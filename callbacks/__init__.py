@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from callbacks import admin, browser, compare, explore, labels, wall
+from callbacks import admin, browser, compare, explore, followups, labels, wall
 from dashapp.access.gate import register_callbacks
 from dashapp.access.users import Role
 from dashapp.services import Services
@@ -30,6 +30,9 @@ def register(app: Dash, services: Services) -> None:
         (Role.viewer, lambda: explore.register_heatmap_link(app)),
         (Role.analyst, lambda: explore.register(app, services)),
         (Role.analyst, lambda: explore.register_marks(app, services)),
+        # Viewers read the queue (screens are refused inside); analysts change it.
+        (Role.viewer, lambda: followups.register(app, services)),
+        (Role.analyst, lambda: followups.register_actions(app, services)),
         (Role.analyst, lambda: compare.register(app, services)),
         (Role.analyst, lambda: labels.register(app, services)),
         (Role.admin, lambda: labels.register_admin(app, services)),

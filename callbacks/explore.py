@@ -57,7 +57,9 @@ def _row_card(row: ResponseRow, labels: Sequence[tuple[str, int]], zone: dt.tzin
     # Analysts see the comment as written: no masking here.
     facts = (row.brand, row.country, row.touchpoint, (row.language or "").upper())
     when = formats.datetime(row.submitted_at.astimezone(zone))
-    return comment_card(row.id, row.score, row.comment or _("(no comment)"), facts, when, labels)
+    return comment_card(
+        row.id, row.score, row.comment or _("(no comment)"), facts, when, labels, followup=True
+    )
 
 
 def _label_breakdown(services: Services, selection: Selection, base: dict[str, str]) -> list[Any]:

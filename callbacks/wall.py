@@ -17,6 +17,7 @@ import dash_bootstrap_components as dbc
 from dash import Dash, Input, Output, State, html
 
 from callbacks.components import export_links
+from callbacks.followup_panel import followups_panel
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures import charts as figures
@@ -110,11 +111,13 @@ def comment_card(
     facts: tuple[str | None, ...],
     when: str,
     labels: Sequence[tuple[str, int]] = (),
+    followup: bool = False,
 ) -> html.Div:
     """A response as a card: coloured score, the comment as text (never markup), facts, time.
 
     The caller decides whether *text* is masked (wall screens) or not (analysts).
-    *labels* are (display name, sentiment) chips shown under the comment.
+    *labels* are (display name, sentiment) chips shown under the comment; with
+    *followup*, a link opens the response's follow-up (hidden on kiosks by CSS).
     """
     cls = classify(score)
     meta = " · ".join(part for part in facts if part)
@@ -134,7 +137,22 @@ def comment_card(
                     html.Div(text, className="fw-comment"),
                     *([html.Div(chips, className="fw-chips")] if chips else []),
                     html.Div(
-                        [html.Span(meta), html.Span(when, className="fw-ago")], className="fw-meta"
+                        [
+                            html.Span(meta),
+                            html.Span(when, className="fw-ago"),
+                            *(
+                                [
+                                    html.A(
+                                        "follow-up",
+                                        href=f"/followups?response={ident}",
+                                        className="fw-followup-open ms-2",
+                                    )
+                                ]
+                                if followup
+                                else []
+                            ),
+                        ],
+                        className="fw-meta",
                     ),
                 ],
                 className="fw-feed-text",
@@ -206,6 +224,7 @@ def feed_card(
         facts,
         relative_time(item.submitted_at, now),
         labels,
+        followup=True,
     )
 
 
@@ -352,6 +371,10 @@ def _labels(svc: Services, filters: Filters, _scale: float, _theme: str) -> tupl
     return (label_tiles(svc, filters),)
 
 
+def _followups(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
+    return (followups_panel(svc, filters),)
+
+
 def _alert(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
     cards = alert_cards(svc, filters)
     return cards, len(cards)
@@ -373,6 +396,7 @@ FILLS: dict[str, PanelFill] = {
     ),
     "feed": PanelFill(((Panels.FEED, "children"),), _feed),
     "labels": PanelFill(((Panels.LABELS, "children"),), _labels),
+    "followups": PanelFill(((Panels.part("followups", "content"), "children"),), _followups),
     # The alert's count tells the kiosk whether the alert page joins the rotation.
     "alert": PanelFill(((Panels.ALERT, "children"), (Kiosk.ALERTS, "data")), _alert),
 }

@@ -152,6 +152,51 @@ class AlertRule(BaseModel):
         return self
 
 
+class FollowupConfig(BaseModel):
+    """Which responses need a follow-up and how soon (the `[followups]` table).
+
+    A response opens one when its score is in ``min_score..max_score`` and it
+    matches every non-empty list (a parent label matches its children too);
+    by default, detractors (0-6) who left a comment.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    # 6 repeats metrics.nps.DETRACTOR_MAX: config sits below metrics (as AlertRule does).
+    min_score: int = Field(default=0, ge=0, le=10)
+    max_score: int = Field(default=6, ge=0, le=10)
+    with_comment: bool = True
+    brand: list[str] = Field(default_factory=list)
+    country: list[str] = Field(default_factory=list)
+    touchpoint: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    #: Hours from opening until a follow-up is due (the SLA), per brand where given.
+    sla_hours: float = Field(default=48.0, gt=0, le=24 * 366)
+    sla_hours_by_brand: dict[str, float] = Field(default_factory=dict)
+    #: Responses submitted longer ago than this open none at ingest (history, an
+    #: import, a source catching up); `feedbackwall followups backfill` reaches further.
+    horizon_days: float = Field(default=14.0, gt=0, le=3660)
+    #: Where followup.updated events go (JSON, HMAC-signed with *secret*), if anywhere.
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+    secret: str | None = Field(default=None, min_length=16)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FollowupConfig:
+        if self.min_score > self.max_score:
+            raise ValueError("min_score must not exceed max_score")
+        if bool(self.webhook) != bool(self.secret):
+            raise ValueError("give 'webhook' and 'secret' (at least 16 characters) together")
+        for brand, hours in self.sla_hours_by_brand.items():
+            if not 0 < hours <= 24 * 366:
+                raise ValueError(f"sla_hours_by_brand.{brand}: hours between 0 and 8784")
+        return self
+
+    def sla(self, brand: str) -> dt.timedelta:
+        """How long a follow-up of *brand* may take until it is due."""
+        return dt.timedelta(hours=self.sla_hours_by_brand.get(brand, self.sla_hours))
+
+
 class ReportConfig(BaseModel):
     """The daily report (a `[report]` table): when, to whom, through which SMTP server."""
 
@@ -292,6 +337,9 @@ class Settings(BaseSettings):
     def zone(self) -> dt.tzinfo:
         """The display time zone."""
         return zone(self.timezone)
+
+    #: Which responses open a follow-up, the SLA, and the CRM's webhook.
+    followups: FollowupConfig = Field(default_factory=FollowupConfig)
 
     @field_validator("database_url")
     @classmethod

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from dashapp.config import Playlist
-from layouts import admin, compare, explore, feed, kiosk, labels, not_found, overview
+from layouts import (
+    admin,
+    compare,
+    explore,
+    feed,
+    followups,
+    kiosk,
+    labels,
+    not_found,
+    overview,
+)
 
 
 def register_pages(playlists: dict[str, Playlist]) -> None:
@@ -12,5 +22,5 @@ def register_pages(playlists: dict[str, Playlist]) -> None:
     Raises ConfigError when one of *playlists* names a page no wall panel declares.
     """
     kiosk.check_playlists(playlists)
-    for page in (overview, feed, labels, explore, compare, admin, kiosk, not_found):
+    for page in (overview, feed, labels, explore, compare, followups, admin, kiosk, not_found):
         page.register()

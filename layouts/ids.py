@@ -206,3 +206,52 @@ class Admin:
     def toggle(user: object) -> dict[str, object]:
         """The disable/enable button of one user (ALL matches every one)."""
         return {"type": "admin-toggle", "user": user}
+
+
+class FollowUps:
+    """The follow-up page: the queue, one follow-up's detail and its actions."""
+
+    URL = "followups-url"
+    BRAND = "followups-brand"
+    COUNTRY = "followups-country"
+    TOUCHPOINT = "followups-touchpoint"
+    LABEL = "followups-label"
+    STATUS = "followups-status"
+    OWNER = "followups-owner"
+    AGE = "followups-age"
+    QUEUE = "followups-queue"
+    COUNT = "followups-count"
+    PAGER = "followups-pager"
+    #: The versions of the follow-ups listed, by id (bulk changes name the version read).
+    VERSIONS = "followups-versions"
+    BULK_OWNER = "followups-bulk-owner"
+    BULK_ASSIGN = "followups-bulk-assign"
+    BULK_ME = "followups-bulk-me"
+    BULK_MESSAGE = "followups-bulk-message"
+    DETAIL = "followups-detail"
+    #: The actions under the detail (hidden for viewers and while nothing is shown).
+    ACTIONS = "followups-actions"
+    #: {"id": ..., "version": ...} of the follow-up shown: every action names it.
+    SHOWN = "followups-shown"
+    ASSIGN_ME = "followups-assign-me"
+    ASSIGN_OWNER = "followups-assign-owner"
+    ASSIGN = "followups-assign"
+    NOTE = "followups-note"
+    SAVE_NOTE = "followups-save-note"
+    REASON = "followups-reason"
+    CLOSE = "followups-close"
+    MESSAGE = "followups-message"
+    HISTORY = "followups-history"
+    OPEN_NEW = "followups-open-new"
+    #: Bumped by every change, so the queue and the detail are read again.
+    CHANGED = "followups-changed"
+
+    @staticmethod
+    def pick(followup_id: object) -> dict[str, object]:
+        """The bulk checkbox of one listed follow-up (ALL matches every one)."""
+        return {"type": "followups-pick", "id": followup_id}
+
+    @staticmethod
+    def move(status: object) -> dict[str, object]:
+        """The button moving the shown follow-up to *status* (ALL matches every one)."""
+        return {"type": "followups-move", "status": status}

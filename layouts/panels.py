@@ -178,6 +178,19 @@ def labels_body() -> html.Div:
     )
 
 
+def followups_body() -> html.Div:
+    """How fast teams answer: open and overdue follow-ups, answer times (figures only)."""
+    return html.Div(
+        [
+            *_polled("followups"),
+            html.Div("Follow-ups · open now, answer times over 30 days", className="fw-label"),
+            html.Div(id=Panels.part("followups", "content"), className="fw-followup-panel"),
+        ],
+        className="fw-body fw-followups-body",
+        **_gated("followups"),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class WallPanel:
     """One wall panel, declared once; everything else about it follows from this."""
@@ -202,6 +215,7 @@ PANELS: tuple[WallPanel, ...] = (
     WallPanel("overview", N_("NPS overview"), overview_body),
     WallPanel("feed", N_("Live comments"), feed_body),
     WallPanel("labels", N_("What customers talk about"), labels_body),
+    WallPanel("followups", N_("How fast we answer"), followups_body),
     WallPanel("alert", N_("Significant drop"), alert_body, gated=False, rotation=False),
 )
 BY_NAME = {panel.name: panel for panel in PANELS}

@@ -139,7 +139,7 @@ def test_ac402_weekly_mail_carries_one_click_unsubscribe_that_works_without_sign
     plain = mail.get_body(("plain",))
     assert html_part is not None and plain is not None
     assert link.replace("&", "&amp;") in html_part.get_content() and link in plain.get_content()
-    assert "16–22 Nov 2026" in html_part.get_content()  # the week to Sunday
+    assert "16 – 22 Nov 2026" in html_part.get_content()  # the week to Sunday
     path = urlsplit(link)._replace(scheme="", netloc="").geturl()
     anonymous = app.server.test_client()
     asked = anonymous.get(path)

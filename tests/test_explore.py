@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp import create_app
 from dashapp.config import Settings
+from dashapp.followups.service import FIGURE_COLUMNS as FOLLOWUP_COLUMNS
 from dashapp.ingest.pipeline import ingest
 from dashapp.ingest.validation import safe_text
 from dashapp.metrics import queries
@@ -167,15 +168,17 @@ def test_exp004_csv_and_xlsx_exports(client: FlaskClient) -> None:
     assert comment.value == hostile
     assert comment.data_type == "s"  # text, not a formula
     nps = client.get("/export/data/nps.csv?by=country&window=3660d&as_of=2026-11-21T00:00:00Z")
-    assert (
-        nps.get_data(as_text=True).splitlines()[0]
-        == "country,n,promoters,passives,detractors,nps,ci_low,ci_high,too_small"
+    assert nps.get_data(as_text=True).splitlines()[
+        0
+    ] == "country,n,promoters,passives,detractors,nps,ci_low,ci_high,too_small," + ",".join(
+        FOLLOWUP_COLUMNS
     )
     # Two promoters in DE, one in FR: both below the minimum n, and the rows say so; FR's
     # single response (NPS 100) lies inside its own interval.
     assert nps.get_data(as_text=True).splitlines()[1:] == [
-        "DE,2,2,0,0,100.0,-24.4,100.0,True",
-        "FR,1,1,0,0,100.0,-48.5,100.0,True",
+        # No follow-ups here: zero open, no answer times.
+        "DE,2,2,0,0,100.0,-24.4,100.0,True,0,0,0,,,0,,",
+        "FR,1,1,0,0,100.0,-48.5,100.0,True,0,0,0,,,0,,",
     ]
     book = openpyxl.load_workbook(
         io.BytesIO(
@@ -184,8 +187,9 @@ def test_exp004_csv_and_xlsx_exports(client: FlaskClient) -> None:
             ).data
         )
     )
-    assert [c.value for c in book.active[1]][-1] == "too_small"
-    assert all(row[-1].value is True for row in book.active.iter_rows(min_row=2))
+    last = -1 - len(FOLLOWUP_COLUMNS)
+    assert [c.value for c in book.active[1]][last] == "too_small"
+    assert all(row[last].value is True for row in book.active.iter_rows(min_row=2))
     assert client.get("/export/data/responses.pdf").status_code == 400
     assert client.get("/export/data/responses.csv?from=soon").json["parameter"] == "from"
     assert client.get("/export/data/everything.csv").status_code == 404

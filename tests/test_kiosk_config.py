@@ -32,7 +32,7 @@ def test_kcfg001_url_parameters() -> None:
 
 def test_kcfg002_bad_values_fall_back() -> None:
     cfg = kiosk_config({"pages": "nope", "interval": "soon", "night": "late", "theme": "neon"}, {})
-    assert cfg["pages"] == ["overview", "feed", "labels"]
+    assert cfg["pages"] == ["overview", "feed", "labels", "followups"]
     assert cfg["interval"] == 30
     assert cfg["night"] is None
     assert cfg["theme"] == "dark"

@@ -65,6 +65,9 @@ OPERATIONS = [
     "GET /api/v1/annotations",
     "POST /api/v1/annotations",
     "DELETE /api/v1/annotations/{annotation_id}",
+    "GET /api/v1/followups",
+    "GET /api/v1/followups/{id}",
+    "PATCH /api/v1/followups/{id}",
 ]
 
 

@@ -206,6 +206,7 @@ def import_file(file: Path, source: str, strict: bool) -> None:
             strict=strict,
             retention=Retention.of(settings),
             bounds=settings.time_bounds(),
+            followups=settings.followups,
         )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
@@ -419,11 +420,45 @@ def erase(source: str | None, external_id: str | None, prop: str | None) -> None
         count = erase_responses(
             session, source=source, external_id=external_id, prop=key, value=value
         )
-    click.echo(f"erased {count} response(s), with their labels, counts and alert deliveries")
+    click.echo(
+        f"erased {count} response(s), with their labels, counts, alert deliveries and follow-ups"
+    )
     if external_id is not None:
         click.echo(f"{source} id {external_id.strip()!r} will not be stored again if sent")
     elif count:
         click.echo("their ids will not be stored again if sent")
+
+
+# --- follow-ups ----------------------------------------------------------------------
+
+
+@main.group("followups")
+def followups_group() -> None:
+    """Follow-ups: the responses someone has to answer."""
+
+
+@followups_group.command("backfill")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 3660),
+    default=30,
+    show_default=True,
+    help="Look at responses submitted within this many days.",
+)
+def followups_backfill(days: int) -> None:
+    """Open follow-ups for stored responses the configured rule picks (none opens twice).
+
+    Ingest opens them as responses arrive; this reaches responses stored before
+    the rule existed or changed, or older than its horizon.
+    """
+    from dashapp.followups import service
+
+    settings = load_settings()
+    if not settings.followups.enabled:
+        raise click.ClickException("follow-ups are disabled ([followups] enabled = false)")
+    sessions = open_store(settings)
+    opened = service.backfill(sessions, settings.followups, days)
+    click.echo(f"opened {opened} follow-up(s) for responses of the last {days} days")
 
 
 main.add_command(labels_group)

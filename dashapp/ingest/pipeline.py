@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp.followups.store import open_for_batch
 from dashapp.ingest import language
 from dashapp.ingest.validation import (
     DEFAULT_BOUNDS,
@@ -44,7 +45,7 @@ from dashapp.store.models import Response, Rollup, SourceState
 from dashapp.store.upsert import upsert
 
 if TYPE_CHECKING:
-    from dashapp.config import Settings
+    from dashapp.config import FollowupConfig, Settings
 
 BATCH_SIZE = 5_000
 #: (where the record came from, e.g. "line 7" or "index 3"; the raw record)
@@ -178,6 +179,7 @@ def ingest_batch(
     strict: bool = False,
     retention: Retention | None = None,
     bounds: TimeBounds = DEFAULT_BOUNDS,
+    followups: FollowupConfig | None = None,
 ) -> IngestReport:
     """Store one batch inside the caller's transaction (the caller commits).
 
@@ -267,6 +269,8 @@ def ingest_batch(
     insert_many(session, Response.__table__, RESPONSE_COLUMNS, inserts)
     _apply_rollups(session, deltas)
     _store_labels(session, source, latest, existing, labelled, before_update, floor)
+    # The rule's follow-ups open with the responses, in this transaction.
+    open_for_batch(session, followups, source, accepted, labelled, now, existing.keys() & labelled)
     if report.accepted:
         versions.bump(session, versions.DATA)
     _update_source_counts(session, source, report)
@@ -284,6 +288,7 @@ def ingest(
     attempts: int = 3,
     retention: Retention | None = None,
     bounds: TimeBounds = DEFAULT_BOUNDS,
+    followups: FollowupConfig | None = None,
 ) -> IngestReport:
     """Ingest *rows* in batches, one transaction each, and report on all of them.
 
@@ -294,7 +299,8 @@ def ingest(
     itself, such as the push API's, wants 1: a quick 503 rather than a long wait).
     Pass the configured *retention* (:meth:`Retention.of`) wherever settings are known.
     Every path in (push, import, pollers) passes the settings' *bounds*
-    (:meth:`Settings.time_bounds`) for submitted_at.
+    (:meth:`Settings.time_bounds`) for submitted_at, and the settings' *followups*
+    rule (none: no follow-ups open).
     """
     total = IngestReport()
     if strict:
@@ -305,7 +311,15 @@ def ingest(
     for batch in _batches(rows, batch_size):
         total.add(
             _ingest_with_retry(
-                sessions, source, batch, strict, before_commit, attempts, retention, bounds
+                sessions,
+                source,
+                batch,
+                strict,
+                before_commit,
+                attempts,
+                retention,
+                bounds,
+                followups,
             )
         )
     return total
@@ -320,12 +334,19 @@ def _ingest_with_retry(
     attempts: int = 3,
     retention: Retention | None = None,
     bounds: TimeBounds = DEFAULT_BOUNDS,
+    followups: FollowupConfig | None = None,
 ) -> IngestReport:
     for attempt in range(attempts):
         try:
             with sessions.begin() as session:
                 report = ingest_batch(
-                    session, source, batch, strict=strict, retention=retention, bounds=bounds
+                    session,
+                    source,
+                    batch,
+                    strict=strict,
+                    retention=retention,
+                    bounds=bounds,
+                    followups=followups,
                 )
                 if before_commit is not None:
                     before_commit(session, report)

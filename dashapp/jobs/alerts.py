@@ -33,8 +33,9 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.config import AlertRule, MailServer
+from dashapp.config import AlertRule, MailServer, Settings
 from dashapp.figures.nps_engine import Drop, NpsEngine, rounded
+from dashapp.followups.store import HOOK as FOLLOWUP_HOOK
 from dashapp.i18n.core import current as current_language
 from dashapp.i18n.core import gettext as _
 from dashapp.i18n.core import use_locale
@@ -112,6 +113,19 @@ def payload(
             "properties": response.properties,
         },
     }
+
+
+def delivery_rules(settings: Settings) -> list[AlertRule]:
+    """The configured alert rules and, when the CRM's webhook is set, the followup.updated one.
+
+    Follow-up changes queue their notices in the same outbox (rule ``followup.updated``),
+    so they are signed, retried and logged as alerts are.
+    """
+    rules = list(settings.alerts)
+    hook = settings.followups
+    if hook.webhook and hook.secret:
+        rules.append(AlertRule(name=FOLLOWUP_HOOK, webhook=hook.webhook, secret=hook.secret))
+    return rules
 
 
 def sign(secret: str, body: bytes) -> str:

@@ -26,6 +26,9 @@ from dashapp.access import subscriptions
 from dashapp.config import MailServer, ReportConfig
 from dashapp.figures import charts
 from dashapp.figures.nps_engine import NpsEngine, RollingPoint
+from dashapp.followups import service as followups
+from dashapp.followups.service import Figures as FollowupFigures
+from dashapp.followups.timing import timing_text
 from dashapp.i18n import core as i18n
 from dashapp.i18n import days as local_days
 from dashapp.i18n import formats
@@ -86,6 +89,10 @@ class Report:
     def days(self) -> int:
         """Days the report is about: 1, or 7 for the weekly one."""
         return SHORT_DAYS if self.cadence == "weekly" else 1
+
+    #: Follow-ups per brand x country and in total (last): open and overdue when the
+    #: report is made, answer times of those opened in the 30 days.
+    followups: list[FollowupFigures] = field(default_factory=list)
 
 
 def _line(scope: str, current: nps.Nps, previous: nps.Nps, before: str = "") -> Line:
@@ -164,6 +171,9 @@ def build(
     ]
     movers.sort(key=lambda s: (not s.change.significant, -abs(s.change.delta or 0)))
     themes = [t for t in engine.themes("unlabelled") if t.status and not t.label]
+    loop = followups.figures(
+        engine.sessions, end, 30, brand=filters.brand, country=filters.country, with_total=True
+    )
     return Report(
         day=day,
         totals=totals,
@@ -183,6 +193,7 @@ def build(
         cadence=cadence,
         cell_days=cell_days,
         zone=engine.zone_name,
+        followups=loop,
     )
 
 
@@ -268,6 +279,7 @@ def html(report: Report, chart: str | None = None, unsubscribe: str | None = Non
             lang=i18n.current(),
             chart=chart,
             unsubscribe=unsubscribe,
+            timing=timing_text,
         )
     )
 

@@ -14,13 +14,13 @@ from flask_caching.backends import NullCache
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.config import Settings
+from dashapp.config import FollowupConfig, Settings
 from dashapp.figures.nps_engine import NpsEngine
 from dashapp.i18n import days as local_days
 from dashapp.ingest.erasure import apply_retention
 from dashapp.ingest.pipeline import Retention, ingest
 from dashapp.ingest.validation import TimeBounds
-from dashapp.jobs.alerts import Deliverer, rules_in_force, scan, scan_drops
+from dashapp.jobs.alerts import Deliverer, delivery_rules, rules_in_force, scan, scan_drops
 from dashapp.jobs.scheduler import Poller, add_poller, build_scheduler, when_leased
 from dashapp.labels import store as label_store
 from dashapp.labels.discovered import run_discovery
@@ -80,7 +80,8 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     rules = partial(rules_in_force, sessions, settings.alerts)
     deliverer = Deliverer(
         sessions,
-        rules,
+        # Follow-up changes go out through the same outbox (rule followup.updated).
+        partial(rules_in_force, sessions, delivery_rules(settings)),
         settings.mail_server(),
         mask=Masker(tuple(settings.mask_words), tuple(settings.mask_patterns)),
         base_url=settings.public_url,
@@ -175,6 +176,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
                     lease,
                     settings.time_bounds(),
                     Retention.of(settings),
+                    settings.followups,
                 ),
                 lease,
             ),
@@ -190,7 +192,14 @@ def pollers(settings: Settings, sessions: sessionmaker[Session]) -> list[Poller]
     """A poller for each configured source that is polled (push sources are not)."""
     retention, bounds = Retention.of(settings), settings.time_bounds()
     return [
-        Poller(build(s.kind, s.name, s.options), sessions, s.interval, retention, bounds)
+        Poller(
+            build(s.kind, s.name, s.options),
+            sessions,
+            s.interval,
+            retention,
+            bounds,
+            settings.followups,
+        )
         for s in settings.sources
         if s.kind != "push"
     ]
@@ -292,6 +301,7 @@ def _start_demo(
     lease: Lease,
     bounds: TimeBounds,
     retention: Retention | None = None,
+    followups: FollowupConfig | None = None,
 ) -> None:
     from data_sources.demo import DemoSource, history
 
@@ -309,6 +319,10 @@ def _start_demo(
         log.info("demo history: %s", report.summary())
         # The hourly discovery may have run on the empty store: a new wall shows themes at once.
         discover_themes(sessions)
+    # The seeded history opens no follow-ups (the rule's horizon passes it over); new
+    # demo responses do.
     add_poller(
-        scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds), lease
+        scheduler,
+        Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds, followups),
+        lease,
     )

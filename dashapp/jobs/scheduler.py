@@ -18,6 +18,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp.config import FollowupConfig
 from dashapp.ingest.pipeline import IngestReport, Retention, ingest
 from dashapp.ingest.validation import DEFAULT_BOUNDS, TimeBounds
 from dashapp.store.lease import Lease
@@ -61,6 +62,8 @@ class Poller:
     retention: Retention | None = None
     #: The settings' submitted_at bounds (:meth:`Settings.time_bounds`).
     bounds: TimeBounds = DEFAULT_BOUNDS
+    #: The settings' follow-up rule (``Settings.followups``); None opens none.
+    followups: FollowupConfig | None = None
 
     def run(self, now: dt.datetime | None = None) -> IngestReport | None:
         """One scheduled run; None when skipped for backoff. Never raises for source faults."""
@@ -90,6 +93,7 @@ class Poller:
                             retention=self.retention,
                             before_commit=_saving(save),
                             bounds=self.bounds,
+                            followups=self.followups,
                         )
                     )
                 else:

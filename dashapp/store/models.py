@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -390,3 +391,95 @@ class SchedulerLease(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+#: The open statuses as SQL (dashapp.followups.rules.OPEN; the store sits below it).
+OPEN_FOLLOWUP = "status IN ('new', 'in_progress', 'contacted')"
+
+
+class Followup(Base):
+    """A response someone has to answer: its status, owner and due time (one per response).
+
+    The response's brand, country, touchpoint, score and time are repeated (they
+    change only with the response, which updates them), so the queue filters
+    and the figures group on this table alone. ``version`` grows with every
+    change: a writer names the version it read, and loses to none silently.
+    """
+
+    __tablename__ = "followups"
+    __table_args__ = (
+        UniqueConstraint("response_id"),
+        # The queue: open ones, oldest due first, walked in order (a partial index:
+        # done ones, which pile up for ever, are not in it) ...
+        Index(
+            "ix_followups_open_due",
+            "due_at",
+            "id",
+            postgresql_where=text(OPEN_FOLLOWUP),
+            sqlite_where=text(OPEN_FOLLOWUP),
+        ),
+        # ... and any one status, in the same order.
+        Index("ix_followups_status_due", "status", "due_at", "id"),
+        # The figures: open ones per cell, and the answer times of a window, each read
+        # from an index alone (no table rows).
+        Index(
+            "ix_followups_open_cells",
+            "brand",
+            "country",
+            "touchpoint",
+            "due_at",
+            postgresql_where=text(OPEN_FOLLOWUP),
+            sqlite_where=text(OPEN_FOLLOWUP),
+        ),
+        Index(
+            "ix_followups_opened",
+            "opened_at",
+            "brand",
+            "country",
+            "touchpoint",
+            "status",
+            "first_contact_at",
+            "done_at",
+        ),
+        Index("ix_followups_owner", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    #: new, in_progress, contacted, resolved or closed (see dashapp.followups.rules).
+    status: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[int | None] = mapped_column(Integer)
+    #: Why it was closed without action.
+    reason: Mapped[str | None] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    opened_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    first_contact_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: When it was resolved or closed; None while open.
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_by: Mapped[str] = mapped_column(String(64))
+    brand: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str] = mapped_column(String(2))
+    touchpoint: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class FollowupEvent(Base):
+    """One change of a follow-up (who, when, what from, to what, a note): appended, never edited."""
+
+    __tablename__ = "followup_events"
+    __table_args__ = (Index("ix_followup_events_followup", "followup_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    followup_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    #: "opened", "status", "owner" or "note".
+    field: Mapped[str] = mapped_column(String(16))
+    from_value: Mapped[str | None] = mapped_column(String(200))
+    to_value: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    #: The follow-up's version after this change.
+    version: Mapped[int] = mapped_column(Integer)

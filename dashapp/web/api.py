@@ -164,6 +164,7 @@ def push_responses() -> tuple[Response, int]:
             attempts=1,
             retention=Retention.of(svc.settings),
             bounds=svc.settings.time_bounds(),
+            followups=svc.settings.followups,
         )
     except UNAVAILABLE:
         return _error(503, "store unavailable, nothing was stored; retry later")

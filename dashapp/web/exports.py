@@ -26,6 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from dashapp.figures import comparison, overview
 from dashapp.figures.nps_engine import rounded
 from dashapp.figures.table import FIGURE_COLUMNS, to_records
+from dashapp.followups import service as followups
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import gettext as _
 from dashapp.ingest.validation import safe_text
@@ -38,6 +39,7 @@ from dashapp.metrics.params import (
     parse_selection,
     parse_window,
 )
+from dashapp.metrics.windows import default_as_of
 from dashapp.records import CANONICAL_FIELDS
 from dashapp.services import services_of
 
@@ -206,7 +208,32 @@ def export_data(name: str, fmt: str) -> Response | tuple[Response, int]:
         )
         records = to_records(rows, by)
         header = [*by, *FIGURE_COLUMNS]
-        return _send(name, fmt, header, ([r[c] for c in header] for r in records))
+        # Follow-ups of the same groups: open and overdue now, answer times of those
+        # opened in the same window.
+        window = parse_window(request.args.get("window"))
+        end = parse_as_of(request.args.get("as_of")) or default_as_of()
+        filters = request_filters()
+        loop = {
+            tuple(f.group[c] for c in by): f
+            for f in followups.figures(
+                services_of().sessions,
+                end,
+                window,
+                by=by,
+                brand=filters.brand,
+                country=filters.country,
+                touchpoint=filters.touchpoint,
+            )
+        }
+        return _send(
+            name,
+            fmt,
+            [*header, *followups.FIGURE_COLUMNS],
+            (
+                [r[c] for c in header] + followups.figure_cells(loop.get(tuple(r[c] for c in by)))
+                for r in records
+            ),
+        )
     if name in ("trends", "volume"):
         return _send(name, fmt, *chart_table(name))
     if name == "compare":

@@ -24,6 +24,7 @@ from dashapp.web.api import MAX_BODY_BYTES, api
 from dashapp.web.build import BUILD, CONFIG_KEY, build_of
 from dashapp.web.chart_export import charts
 from dashapp.web.exports import exports
+from dashapp.web.followups_api import followups_api
 from dashapp.web.rules_api import rules_api
 from dashapp.web.subscriptions import pages as subscription_pages
 from layouts.not_found import is_page
@@ -86,6 +87,10 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     server.register_blueprint(rules_api)
     server.register_blueprint(annotations_api)
     server.register_blueprint(subscription_pages)
+    # PATCH with JSON: no HTML form can send it, and another origin needs a CORS
+    # preflight this server never grants.
+    csrf.exempt(followups_api)
+    server.register_blueprint(followups_api)
     server.register_blueprint(views)
     ratelimit.install(server, settings)
     server.register_blueprint(exports)
@@ -94,6 +99,7 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
     auth.protect(server, api.name, Role.analyst)
     auth.protect(server, rules_api.name, Role.admin)
     auth.protect(server, annotations_api.name, Role.analyst)
+    auth.protect(server, followups_api.name, Role.analyst)
     auth.protect(server, exports.name, Role.analyst)
     auth.protect(server, charts.name, Role.analyst)
 

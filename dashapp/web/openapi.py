@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dashapp.followups.params import AGES
+from dashapp.followups.rules import MAX_NOTE, MAX_REASON, Status
 from dashapp.ingest.validation import MAX_BRAND, MAX_COMMENT, MAX_ID, MAX_TOUCHPOINT
 
 ERROR = {
@@ -117,6 +119,98 @@ AS_OF = {
     "required": False,
     "schema": {"type": "string", "format": "date-time"},
 }
+
+
+_NULLABLE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+FOLLOWUP = {
+    "type": "object",
+    "description": "A response that needs an answer: status, owner, due time, its response.",
+    "required": ["id", "status", "version", "opened_at", "due_at", "overdue", "response"],
+    "properties": {
+        "id": {"type": "integer"},
+        "response_id": {"type": "integer"},
+        "status": {"type": "string", "enum": [s.value for s in Status]},
+        "owner": {"type": "string", "nullable": True},
+        "owner_id": {"type": "integer", "nullable": True},
+        "reason": {"type": "string", "nullable": True},
+        "version": {"type": "integer", "description": "also the ETag, for If-Match"},
+        "opened_at": {"type": "string", "format": "date-time"},
+        "due_at": {"type": "string", "format": "date-time"},
+        "first_contact_at": _NULLABLE_TIME,
+        "done_at": _NULLABLE_TIME,
+        "updated_at": {"type": "string", "format": "date-time"},
+        "updated_by": {"type": "string"},
+        "brand": {"type": "string"},
+        "country": {"type": "string"},
+        "touchpoint": {"type": "string"},
+        "score": {"type": "integer"},
+        "overdue": {"type": "boolean"},
+        "response": {"type": "object"},
+        "history": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["at", "by", "field", "version"],
+                "properties": {
+                    "at": {"type": "string", "format": "date-time"},
+                    "by": {"type": "string"},
+                    "field": {"type": "string", "enum": ["opened", "status", "owner", "note"]},
+                    "from": {"type": "string", "nullable": True},
+                    "to": {"type": "string", "nullable": True},
+                    "note": {"type": "string", "nullable": True},
+                    "version": {"type": "integer"},
+                },
+            },
+        },
+    },
+}
+FOLLOWUP_CHANGE = {
+    "type": "object",
+    "description": "What to change; fields left out stay. Closing (status closed) needs a"
+    " reason; resolved needs a contact first; owner null unassigns.",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        "status": {"type": "string", "enum": [s.value for s in Status]},
+        "owner": {"type": "string", "nullable": True, "description": "a user's name"},
+        "reason": {"type": "string", "nullable": True, "maxLength": MAX_REASON},
+        "note": {"type": "string", "nullable": True, "maxLength": MAX_NOTE},
+    },
+}
+QUEUE_PARAMETERS = [
+    *[
+        {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": description,
+        }
+        for name, description in (
+            ("brand", "comma-separated brands"),
+            ("country", "comma-separated countries"),
+            ("touchpoint", "comma-separated touchpoints"),
+            ("label", "a label id; its children match too"),
+            ("status", "comma-separated statuses, 'open' (default) or 'all'"),
+            ("owner", "'me', 'none' or a user's name"),
+            ("after", "the 'next' cursor of the previous page"),
+        )
+    ],
+    {
+        "name": "age",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string", "example": AGES[1]},
+        "description": "opened at least this long ago: 12h, 3d",
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+    },
+]
+FOLLOWUP_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -373,6 +467,8 @@ def spec() -> dict[str, Any]:
                 "Report": REPORT,
                 "Error": ERROR,
                 "AlertRule": ALERT_RULE,
+                "Followup": FOLLOWUP,
+                "FollowupChange": FOLLOWUP_CHANGE,
             },
         },
         "paths": {
@@ -451,5 +547,82 @@ def spec() -> dict[str, Any]:
             "/api/v1/labels": {"get": _figures([], "labels")},
             **_rule_paths(),
             **_annotation_paths(),
+            "/api/v1/followups": {
+                "get": {
+                    "security": [{"token": []}, {"session": []}],
+                    "parameters": QUEUE_PARAMETERS,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["followups", "next"],
+                                "properties": {
+                                    "followups": {
+                                        "type": "array",
+                                        "items": {"$ref": "#/components/schemas/Followup"},
+                                    },
+                                    "next": {"type": "string", "nullable": True},
+                                },
+                            },
+                            "the queue, oldest due first",
+                        ),
+                        "400": _json(ERROR, "a parameter that cannot be used, named"),
+                        "401": _json(ERROR, "not signed in and no valid API token"),
+                        "403": _json(ERROR, "a wall screen (figures only)"),
+                        "503": _json(ERROR, "the store is unreachable: retry"),
+                    },
+                }
+            },
+            "/api/v1/followups/{id}": {
+                "get": {
+                    "security": [{"token": []}, {"session": []}],
+                    "parameters": [FOLLOWUP_ID],
+                    "responses": {
+                        "200": {
+                            **_json({"$ref": "#/components/schemas/Followup"}, "with history"),
+                            "headers": {"ETag": {"schema": {"type": "string"}}},
+                        },
+                        "401": _json(ERROR, "not signed in and no valid API token"),
+                        "403": _json(ERROR, "a wall screen (figures only)"),
+                        "404": _json(ERROR, "no such follow-up"),
+                        "503": _json(ERROR, "the store is unreachable: retry"),
+                    },
+                },
+                "patch": {
+                    "security": [{"token": []}, {"session": []}],
+                    "parameters": [
+                        FOLLOWUP_ID,
+                        {
+                            "name": "If-Match",
+                            "in": "header",
+                            "required": True,
+                            "schema": {"type": "string", "example": '"3"'},
+                            "description": "the ETag (version) the change is based on",
+                        },
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/FollowupChange"}
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            **_json({"$ref": "#/components/schemas/Followup"}, "changed"),
+                            "headers": {"ETag": {"schema": {"type": "string"}}},
+                        },
+                        "400": _json(ERROR, "the body is not a JSON object, or If-Match unusable"),
+                        "401": _json(ERROR, "not signed in and no valid API token"),
+                        "403": _json(ERROR, "the user's role is below analyst"),
+                        "404": _json(ERROR, "no such follow-up"),
+                        "412": _json(ERROR, "changed meanwhile: `by` says who; nothing written"),
+                        "422": _json(ERROR, "a change the follow-up cannot make, field named"),
+                        "428": _json(ERROR, "If-Match is missing"),
+                        "503": _json(ERROR, "the store is unreachable: retry"),
+                    },
+                },
+            },
         },
     }

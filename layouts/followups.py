@@ -1,0 +1,262 @@
+"""Follow-ups: the queue of responses someone has to answer, oldest due first.
+
+``/followups?brand=Velora&country=DE&status=new,in_progress&owner=me&age=1d&id=42`` —
+the filter and the follow-up shown live in the URL, so a view is a link.
+``/followups?response=<response id>`` opens a response's follow-up (the feed's
+and explore's comments link here). Keyboard: Tab walks the queue and the
+actions; Alt+M assigns to me, Alt+N goes to the note, Alt+S saves it.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+from flask import has_request_context
+
+from dashapp.access.gate import current_person
+from dashapp.access.users import Role
+from dashapp.followups.params import AGES
+from dashapp.followups.rules import DONE, OPEN, TITLES
+from layouts.ids import FollowUps
+from layouts.nav import navbar
+
+STATUSES = [{"label": TITLES[s].capitalize(), "value": s.value} for s in (*OPEN, *DONE)]
+AGE_OPTIONS = [{"label": "Any age", "value": ""}] + [
+    {"label": f"Opened ≥ {age} ago", "value": age} for age in AGES
+]
+OWNERS = [
+    {"label": "Anyone", "value": ""},
+    {"label": "Mine", "value": "me"},
+    {"label": "Nobody's", "value": "none"},
+]
+
+
+def _values(text: str | None) -> list[str]:
+    return [v for v in (text or "").split(",") if v]
+
+
+def _screen() -> bool:
+    person = current_person() if has_request_context() else None
+    return person is not None and person.via == "display"
+
+
+def layout(**query: str) -> html.Div:
+    """The follow-up page; the controls start from the URL's values."""
+    if _screen():
+        return html.Div(
+            [html.Div("Wall screens show follow-up figures only.", className="fw-empty")],
+            className="fw-page",
+        )
+    statuses = _values(query.get("status"))
+    if statuses in ([], ["open"]):
+        statuses = [s.value for s in OPEN]
+    controls = dbc.Row(
+        [
+            *[
+                dbc.Col(
+                    dcc.Dropdown(
+                        id=ident,
+                        # Options come through a callback: layouts hold no queries.
+                        options=_values(query.get(name)),
+                        value=_values(query.get(name)),
+                        multi=True,
+                        placeholder=f"All {label}",
+                    ),
+                    md=2,
+                )
+                for ident, name, label in (
+                    (FollowUps.BRAND, "brand", "brands"),
+                    (FollowUps.COUNTRY, "country", "countries"),
+                    (FollowUps.TOUCHPOINT, "touchpoint", "touchpoints"),
+                )
+            ],
+            dbc.Col(
+                dcc.Dropdown(
+                    id=FollowUps.LABEL,
+                    options=[query["label"]] if query.get("label") else [],
+                    value=query.get("label") or None,
+                    placeholder="Any label",
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                dcc.Dropdown(
+                    id=FollowUps.STATUS,
+                    options=STATUSES,
+                    value=statuses if query.get("status") != "all" else [],
+                    multi=True,
+                    placeholder="Any status",
+                ),
+                md=2,
+            ),
+            dbc.Col(
+                dbc.Select(id=FollowUps.OWNER, options=OWNERS, value=query.get("owner", "")),
+                width="auto",
+            ),
+            dbc.Col(
+                dbc.Select(id=FollowUps.AGE, options=AGE_OPTIONS, value=query.get("age", "")),
+                width="auto",
+            ),
+        ],
+        className="g-2 align-items-center mb-3",
+    )
+    bulk = html.Div(
+        [
+            html.Span("Selected: ", className="text-muted me-2"),
+            html.Button(
+                "Assign to me",
+                id=FollowUps.BULK_ME,
+                className="btn btn-sm btn-outline-primary me-2",
+                n_clicks=0,
+            ),
+            dbc.Select(
+                id=FollowUps.BULK_OWNER,
+                options=[],
+                placeholder="Assign to …",
+                size="sm",
+                className="d-inline-block w-auto me-2",
+            ),
+            html.Button(
+                "Assign",
+                id=FollowUps.BULK_ASSIGN,
+                className="btn btn-sm btn-primary me-2",
+                n_clicks=0,
+            ),
+            html.Span(id=FollowUps.BULK_MESSAGE, className="fw-detail"),
+        ],
+        className="mb-2",
+    )
+    return html.Div(
+        [
+            navbar(),
+            dcc.Location(id=FollowUps.URL, refresh="callback-nav"),
+            dcc.Store(id=FollowUps.VERSIONS, data={}),
+            dcc.Store(id=FollowUps.SHOWN, data=None),
+            dcc.Store(id=FollowUps.CHANGED, data=0),
+            controls,
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Div(id=FollowUps.COUNT, className="fw-label mb-2"),
+                            bulk,
+                            html.Div(id=FollowUps.QUEUE, className="fw-followup-queue"),
+                            html.Div(id=FollowUps.PAGER, className="my-3"),
+                        ],
+                        md=7,
+                    ),
+                    dbc.Col(
+                        html.Div(
+                            [
+                                html.Div(id=FollowUps.DETAIL),
+                                _actions(),
+                                html.Div(id=FollowUps.MESSAGE, className="my-2"),
+                                html.Div(id=FollowUps.HISTORY),
+                            ],
+                            className="fw-card p-3",
+                        ),
+                        md=5,
+                    ),
+                ],
+                className="g-3",
+            ),
+        ],
+        className="fw-page",
+    )
+
+
+def _actions() -> html.Div:
+    """Buttons and fields acting on the follow-up shown (hidden until one is)."""
+    move = [
+        html.Button(
+            label,
+            id=FollowUps.move(status),
+            className="btn btn-sm btn-outline-secondary me-2 mb-2",
+            n_clicks=0,
+        )
+        for status, label in (
+            ("in_progress", "In progress"),
+            ("contacted", "Contacted"),
+            ("resolved", "Resolved"),
+        )
+    ]
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Button(
+                        "Assign to me",
+                        id=FollowUps.ASSIGN_ME,
+                        accessKey="m",
+                        title="Alt+M",
+                        className="btn btn-sm btn-primary me-2 mb-2",
+                        n_clicks=0,
+                    ),
+                    dbc.Select(
+                        id=FollowUps.ASSIGN_OWNER,
+                        options=[],
+                        placeholder="Someone else …",
+                        size="sm",
+                        className="d-inline-block w-auto me-2",
+                    ),
+                    html.Button(
+                        "Assign",
+                        id=FollowUps.ASSIGN,
+                        className="btn btn-sm btn-outline-primary me-2 mb-2",
+                        n_clicks=0,
+                    ),
+                ]
+            ),
+            html.Div(move),
+            dbc.Textarea(
+                id=FollowUps.NOTE,
+                placeholder="A note (who you spoke to, what was agreed) …",
+                accessKey="n",
+                rows=3,
+                className="mb-2",
+            ),
+            html.Button(
+                "Save note",
+                id=FollowUps.SAVE_NOTE,
+                accessKey="s",
+                title="Alt+S",
+                className="btn btn-sm btn-secondary me-2 mb-2",
+                n_clicks=0,
+            ),
+            html.Div(
+                [
+                    dbc.Input(
+                        id=FollowUps.REASON,
+                        placeholder="Reason to close without action",
+                        size="sm",
+                        className="d-inline-block w-50 me-2",
+                    ),
+                    html.Button(
+                        "Close without action",
+                        id=FollowUps.CLOSE,
+                        className="btn btn-sm btn-outline-danger",
+                        n_clicks=0,
+                    ),
+                ],
+                className="mt-1",
+            ),
+        ],
+        id=FollowUps.ACTIONS,
+        className="fw-followup-actions mt-3",
+        # Shown by the detail callback for analysts once a follow-up is on screen.
+        style={"display": "none"},
+    )
+
+
+def register() -> None:
+    """Register this page with Dash Pages."""
+    dash.register_page(
+        __name__,
+        path="/followups",
+        name="Follow-ups",
+        title="Follow-ups · Feedback Wall",
+        order=6,
+        layout=layout,
+        role=Role.viewer,
+    )
