@@ -54,6 +54,7 @@ import sys
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -64,27 +65,18 @@ from sqlalchemy import select
 from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 
+from benchmarks import offices
 from benchmarks.common import drop_schema, fresh_schema, require, save, store_url
-from benchmarks.query_speed import (
-    BUCKETS,
-    CLASSES,
-    END,
-    RESPONSE_COLUMNS,
-    bulk_rollups,
-    generate,
-    ingest_records,
-)
+from benchmarks.query_speed import BUCKETS, CLASSES, RESPONSE_COLUMNS, bulk_rollups
 from dashapp.access import ingest_tokens as tokens
 from dashapp.access import tokens as access_tokens
 from dashapp.access import users
 from dashapp.access.gate import DISPLAY_COOKIE
 from dashapp.access.users import Role
-from dashapp.ingest.language import COUNTRY_LANGUAGES
-from dashapp.ingest.pipeline import ingest
+from dashapp.ingest.pipeline import Located, ingest
 from dashapp.labels import store as label_store
 from dashapp.store import db
 from dashapp.store.models import LabelRollup, Response, ResponseLabel, Rollup
-from data_sources.demo_phrases import PHRASES
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCHEMA = "fw_load"
@@ -104,37 +96,24 @@ PASSWORD = "load test password"
 LABELS = ("delivery", "delivery/time", "packaging", "price", "service", "product", "returns")
 
 
-def comment_for(i: int, country: str) -> tuple[str | None, str | None]:
-    """A demo comment (or none) for response *i* in *country*'s language."""
-    rng = random.Random(i)
-    if rng.random() > 0.4:
-        return None, None
-    lang = rng.choice([*COUNTRY_LANGUAGES.get(country, ("en",)), "en"])
-    themes = PHRASES.get(lang) or PHRASES["en"]
-    theme = rng.choice(list(themes))
-    positive, negative = themes[theme]
-    return rng.choice(positive if rng.random() < 0.5 else negative), lang
-
-
-def fill(url: str, rows: int) -> dict[str, Any]:
-    """Migrate *url* and fill it with *rows* responses, their rollups and labels; timings.
+def fill(url: str, rows: int, end: dt.datetime) -> dict[str, Any]:
+    """Migrate *url* and fill it with *rows* responses (:func:`offices.generate`), their
+    rollups and labels; timings.
 
     Labels are made in bulk: the shipped labeller runs once per distinct
-    (comment, language) -- the demo's phrase bank repeats -- and SQL joins them
-    to the responses and sums them into label rollups (what
-    :func:`check_bulk_equals_ingest` compares with ingest's).
+    (comment, language) and SQL joins them to the responses and sums them into
+    label rollups (what :func:`check_bulk_equals_ingest` compares with ingest's).
     """
     db.upgrade(url)
     engine = db.make_engine(url)
     started = time.perf_counter()
-    naive = END.replace(tzinfo=None)
+    naive = end.replace(tzinfo=None)
     phrases: set[tuple[str, str]] = set()
     with engine.begin() as conn:
         cursor = conn.connection.driver_connection.cursor()
         columns = RESPONSE_COLUMNS + ", comment, language"
         with cursor.copy(f"COPY responses ({columns}) FROM STDIN") as copy:
-            for i, at, b, c, t, s in generate(rows, 120):
-                text, lang = comment_for(i, c)
+            for i, at, b, c, t, s, text, lang in offices.generate(rows, end):
                 if text is not None and lang is not None:
                     phrases.add((text, lang))
                 copy.write_row(
@@ -161,14 +140,23 @@ def fill(url: str, rows: int) -> dict[str, Any]:
     with sessions.begin() as session:
         labelled = _bulk_labels(session, phrases)
     seconds = time.perf_counter() - started
-    print(f"{labelled:,} comments labelled in {seconds:.0f} s", flush=True)
+    print(
+        f"{labelled:,} comments ({len(phrases):,} distinct) labelled in {seconds:.0f} s", flush=True
+    )
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+        shape = {
+            name: conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
+            for name in ("rollups", "label_rollups", "response_labels")
+        }
     engine.dispose()
     return {
+        "end": end.isoformat(),
         "copy_and_rollups_s": round(copied),
         "labelled": labelled,
+        "distinct_comments": len(phrases),
         "labelling_s": round(seconds),
+        **shape,
     }
 
 
@@ -229,17 +217,29 @@ def _label_rows(url: str) -> list[list[tuple[Any, ...]]]:
     return found
 
 
-def check_bulk_equals_ingest(base: str, rows: int = 20_000) -> int:
+def records(rows: int, end: dt.datetime) -> Iterator[Located]:
+    """The responses :func:`offices.generate` makes, as records for ``ingest``."""
+    for i, at, b, c, t, s, text, lang in offices.generate(rows, end):
+        record = {
+            "id": str(i),
+            "submitted_at": at.isoformat().replace("+00:00", "Z"),
+            "brand": b,
+            "country": c,
+            "touchpoint": t,
+            "score": str(s),
+        }
+        if text is not None:
+            record |= {"comment": text, "language": lang}
+        yield f"row {i}", record
+
+
+def check_bulk_equals_ingest(base: str, end: dt.datetime, rows: int = 20_000) -> int:
     """The bulk build's labels and rollups equal ingest's for the same *rows*; label rows."""
     bulk, ingested = fresh_schema(base, "fw_load_bulk"), fresh_schema(base, "fw_load_ingest")
-    fill(bulk, rows)
+    fill(bulk, rows, end)
     db.upgrade(ingested)
     engine = db.make_engine(ingested)
-
-    def comment(i: int, country: str) -> dict[str, Any]:
-        return dict(zip(("comment", "language"), comment_for(i, country), strict=True))
-
-    report = ingest(db.make_sessionmaker(engine), "load", ingest_records(rows, comment))
+    report = ingest(db.make_sessionmaker(engine), "load", records(rows, end))
     engine.dispose()
     require(report.accepted == rows and not report.rejected, report.summary())
     built, made = _label_rows(bulk), _label_rows(ingested)
@@ -252,10 +252,15 @@ def check_bulk_equals_ingest(base: str, rows: int = 20_000) -> int:
 
 
 def build(args: argparse.Namespace) -> None:
-    """Fill the load-test schema (dropped first if it exists), after checking the bulk labels."""
-    checked = check_bulk_equals_ingest(args.url)
+    """Fill the load-test schema (dropped first if it exists), after checking the bulk labels.
+
+    The store ends at the start of this hour, so the wall's windows (which end
+    now) see the newest days when the run follows soon after.
+    """
+    end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    checked = check_bulk_equals_ingest(args.url, end)
     print(f"bulk labels and rollups equal ingest's ({checked:,} label rows)", flush=True)
-    timings = fill(fresh_schema(args.url, args.schema), args.rows)
+    timings = fill(fresh_schema(args.url, args.schema), args.rows, end)
     save("load_store", {"rows": args.rows, **timings})
 
 
