@@ -22,6 +22,7 @@ from dashapp.access.users import Role
 from dashapp.figures import charts as figures
 from dashapp.figures.charts import signed
 from dashapp.figures.nps_engine import NpsEngine, default_as_of
+from dashapp.jobs import demo_seed
 from dashapp.labels.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.masking import mask
 from dashapp.metrics.nps import DETRACTOR_MAX, Nps, classify, compare
@@ -341,6 +342,18 @@ def register(app: Dash, services: Services) -> None:
             lambda: overview_panel(services, filters, scale, theme),
         )
         return (*panel, stamp())
+
+    @app.callback(
+        Output(Panels.HISTORY, "children"),
+        Output(Panels.TICK_HISTORY, "disabled"),
+        Input(Panels.TICK_HISTORY, "n_intervals"),
+    )
+    def refresh_history(_tick: int) -> tuple[str, bool]:
+        # Read from the store the seeding job writes to: every screen and worker says the same.
+        percent = demo_seed.loading(services.sessions)
+        if percent is None:
+            return "", True
+        return f"loading demo history: {percent}%", False
 
     @app.callback(Output(Panels.EXPORTS, "children"), Input(Panels.FILTERS, "data"))
     def exports(filter_data: dict[str, str] | None) -> list[Any]:

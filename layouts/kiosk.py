@@ -18,7 +18,14 @@ from dash import dcc, html
 from dashapp.access.users import Role
 from dashapp.services import services_of
 from layouts.ids import Kiosk, Shell
-from layouts.panels import alert_body, feed_body, filters_store, labels_body, overview_body
+from layouts.panels import (
+    alert_body,
+    feed_body,
+    filters_store,
+    history_line,
+    labels_body,
+    overview_body,
+)
 
 BODIES = {"overview": overview_body, "feed": feed_body, "labels": labels_body}
 TITLES = {
@@ -108,6 +115,7 @@ def layout(**query: str) -> html.Div:
             dcc.Interval(id=Kiosk.CLOCK, interval=500),
             filters_store(config["brand"], config["country"]),
             html.Div(id=Kiosk.PROGRESS, className="fw-progress"),
+            history_line(),
             *pages,
             html.Div(id=Shell.UPDATED, className="fw-kiosk-updated"),
         ],

@@ -8,7 +8,7 @@ from dash import html
 from dashapp.access.users import Role
 from layouts.ids import Panels
 from layouts.nav import navbar
-from layouts.panels import filters_store, overview_body
+from layouts.panels import filters_store, history_line, overview_body
 
 
 def layout(brand: str | None = None, country: str | None = None, **_query: str) -> html.Div:
@@ -17,6 +17,7 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
         [
             navbar(),
             filters_store(brand, country),
+            history_line(),
             overview_body(),
             html.Div(id=Panels.EXPORTS, className="fw-exports mt-2"),
         ],

@@ -12,21 +12,20 @@ from functools import partial
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask import Flask
 from flask_caching import Cache
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.config import Settings
 from dashapp.figures.nps_engine import NpsEngine
 from dashapp.ingest.erasure import apply_retention
-from dashapp.ingest.pipeline import Retention, ingest
+from dashapp.ingest.pipeline import Retention
 from dashapp.ingest.validation import TimeBounds
+from dashapp.jobs import demo_seed
 from dashapp.jobs.alerts import Deliverer, scan, scan_drops
 from dashapp.jobs.scheduler import Poller, add_poller, build_scheduler, when_leased
 from dashapp.labels import store as label_store
 from dashapp.labels.discovered import run_discovery
 from dashapp.store.db import make_engine, make_sessionmaker
 from dashapp.store.lease import Lease
-from dashapp.store.models import Response
 from data_sources.base import build
 
 log = logging.getLogger(__name__)
@@ -66,12 +65,14 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
 
     Jobs run only while this process holds the store's scheduler lease, so
     several such processes (even on several hosts) never run a job twice.
-    With *demo*, a job first seeds an empty store with DEMO_HISTORY_DAYS of
-    history and then starts the demo poller; the web app serves meanwhile.
+    With *demo*, a job seeds an empty store with DEMO_HISTORY_DAYS of history,
+    the newest day first, starts the demo poller, then backfills the rest
+    (:mod:`dashapp.jobs.demo_seed`); the web app serves meanwhile.
     """
     sessions = make_sessionmaker(make_engine(settings.database_url))
     lease = Lease(sessions)
-    if not lease.renew():
+    leased = lease.renew()
+    if not leased:
         log.info("another process holds the scheduler lease; this one stands by")
     scheduler = build_scheduler(pollers(settings, sessions), lease)
     if settings.alerts:
@@ -142,6 +143,10 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             RETENTION_INTERVAL,
             first=soon,
         )
+    if demo and leased:
+        # Before anything serves: a wall opened at once already says the history is loading.
+        with sessions.begin() as session:
+            demo_seed.begin(session, dt.datetime.now(dt.UTC), DEMO_HISTORY_DAYS)
     if demo:
         scheduler.add_job(
             when_leased(
@@ -149,6 +154,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
                     _start_demo,
                     scheduler,
                     sessions,
+                    settings.database_url,
                     settings.demo_interval,
                     lease,
                     settings.time_bounds(),
@@ -251,27 +257,27 @@ def _send_report(settings: Settings) -> None:
 def _start_demo(
     scheduler: BackgroundScheduler,
     sessions: sessionmaker[Session],
+    url: str,
     interval: float,
     lease: Lease,
     bounds: TimeBounds,
     retention: Retention | None = None,
 ) -> None:
-    from data_sources.demo import DemoSource, history
+    from data_sources.demo import DemoSource
 
-    with sessions() as session:
-        empty = not session.scalar(select(exists().where(Response.id.is_not(None))))
-    if empty:
-        log.info("seeding %d days of demo history", DEMO_HISTORY_DAYS)
-        report = ingest(
-            sessions,
-            DEMO_SOURCE,
-            history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)),
-            retention=retention,
-            bounds=bounds,
-        )
-        log.info("demo history: %s", report.summary())
+    def start_live() -> None:
         # The hourly discovery may have run on the empty store: a new wall shows themes at once.
         discover_themes(sessions)
-    add_poller(
-        scheduler, Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds), lease
-    )
+        add_poller(
+            scheduler,
+            Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds),
+            lease,
+        )
+
+    # Asked for again here: `feedbackwall scheduler --demo` does not pass start_scheduler's
+    # check while another process held the lease (no-op when asked or when the store is in use).
+    with sessions.begin() as session:
+        seeding = demo_seed.begin(session, dt.datetime.now(dt.UTC), DEMO_HISTORY_DAYS)
+    demo_seed.seed_apart(url, DEMO_SOURCE, started=start_live, retention=retention, bounds=bounds)
+    if seeding is not None:
+        discover_themes(sessions)
