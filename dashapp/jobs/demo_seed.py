@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import multiprocessing
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -189,12 +190,15 @@ def seed_apart(
     retention: Retention | None = None,
     bounds: TimeBounds = DEFAULT_BOUNDS,
     poll: float = 0.25,
+    stopping: threading.Event | None = None,
 ) -> bool:
     """:func:`seed` in a process of its own on the store at *url*; whether it completed.
 
     Calls *started* here once the store says the newest day is in (or the child
-    has ended), then waits for the child.
+    has ended), then waits for the child. Setting *stopping* ends the child
+    (the process is shutting down; what it stored stays, a restart carries on).
     """
+    stopping = stopping or threading.Event()
     sessions = make_sessionmaker(make_engine(url))
     with sessions() as session:
         found = progress(session)
@@ -202,17 +206,25 @@ def seed_apart(
         started()
         return True
     # A fresh interpreter: forking a process that serves and schedules in threads is unsafe.
+    # daemon: ended with this process, however it exits.
     child = multiprocessing.get_context("spawn").Process(
-        target=_seed_child, args=(url, source, retention, bounds), name="demo history"
+        target=_seed_child, args=(url, source, retention, bounds), name="demo history", daemon=True
     )
     child.start()
-    while child.is_alive():
+    while child.is_alive() and not stopping.is_set():
         with sessions() as session:
             now = progress(session)
         if now is None or now.reached < now.end:
             break
         time.sleep(poll)
-    started()
+    if not stopping.is_set():
+        started()
+    while child.is_alive():
+        if stopping.wait(poll):
+            child.terminate()
+            child.join()
+            log.info("demo history: stopped part-way; the next start carries on")
+            return False
     child.join()
     if child.exitcode != 0:
         log.error("seeding the demo history failed (exit %s); a restart carries on", child.exitcode)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -50,9 +51,12 @@ class ScheduledWork:
 
     scheduler: BackgroundScheduler
     lease: Lease
+    #: Set on stop: long jobs (the demo history's backfill) end part-way.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def stop(self) -> None:
         """Stop the jobs and hand the lease to whoever waits for it."""
+        self.stopping.set()
         self.scheduler.shutdown(wait=True)
         try:
             self.lease.release()
@@ -75,6 +79,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     if not leased:
         log.info("another process holds the scheduler lease; this one stands by")
     scheduler = build_scheduler(pollers(settings, sessions), lease)
+    work = ScheduledWork(scheduler, lease)
     if settings.alerts:
         deliverer = Deliverer(sessions, settings.alerts, settings.mail_server())
         # Drops are rare and cheap to recompute; no cache to keep coherent.
@@ -159,6 +164,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
                     lease,
                     settings.time_bounds(),
                     Retention.of(settings),
+                    work.stopping,
                 ),
                 lease,
             ),
@@ -167,7 +173,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             next_run_time=dt.datetime.now(dt.UTC),
         )
     scheduler.start()
-    return ScheduledWork(scheduler, lease)
+    return work
 
 
 def pollers(settings: Settings, sessions: sessionmaker[Session]) -> list[Poller]:
@@ -262,6 +268,7 @@ def _start_demo(
     lease: Lease,
     bounds: TimeBounds,
     retention: Retention | None = None,
+    stopping: threading.Event | None = None,
 ) -> None:
     from data_sources.demo import DemoSource
 
@@ -278,6 +285,13 @@ def _start_demo(
     # check while another process held the lease (no-op when asked or when the store is in use).
     with sessions.begin() as session:
         seeding = demo_seed.begin(session, dt.datetime.now(dt.UTC), DEMO_HISTORY_DAYS)
-    demo_seed.seed_apart(url, DEMO_SOURCE, started=start_live, retention=retention, bounds=bounds)
-    if seeding is not None:
+    completed = demo_seed.seed_apart(
+        url,
+        DEMO_SOURCE,
+        started=start_live,
+        retention=retention,
+        bounds=bounds,
+        stopping=stopping,
+    )
+    if seeding is not None and completed:
         discover_themes(sessions)
