@@ -53,10 +53,23 @@ class ScheduledWork:
     lease: Lease
     #: Set on stop: long jobs (the demo history's backfill) end part-way.
     stopping: threading.Event = field(default_factory=threading.Event)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def unless_stopping(self, add: Callable[[], object]) -> None:
+        """Run *add* (a job adding a job) unless stopping has begun.
+
+        APScheduler's shutdown holds the job store's lock while it waits for
+        running jobs: a job adding a job then would wait for ever, and so would
+        the shutdown. The guard makes the two never overlap.
+        """
+        with self._guard:
+            if not self.stopping.is_set():
+                add()
 
     def stop(self) -> None:
         """Stop the jobs and hand the lease to whoever waits for it."""
-        self.stopping.set()
+        with self._guard:
+            self.stopping.set()
         self.scheduler.shutdown(wait=True)
         try:
             self.lease.release()
@@ -157,14 +170,12 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             when_leased(
                 partial(
                     _start_demo,
-                    scheduler,
+                    work,
                     sessions,
                     settings.database_url,
                     settings.demo_interval,
-                    lease,
                     settings.time_bounds(),
                     Retention.of(settings),
-                    work.stopping,
                 ),
                 lease,
             ),
@@ -261,25 +272,20 @@ def _send_report(settings: Settings) -> None:
 
 
 def _start_demo(
-    scheduler: BackgroundScheduler,
+    work: ScheduledWork,
     sessions: sessionmaker[Session],
     url: str,
     interval: float,
-    lease: Lease,
     bounds: TimeBounds,
     retention: Retention | None = None,
-    stopping: threading.Event | None = None,
 ) -> None:
     from data_sources.demo import DemoSource
 
     def start_live() -> None:
+        poller = Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds)
+        work.unless_stopping(lambda: add_poller(work.scheduler, poller, work.lease))
         # The hourly discovery may have run on the empty store: a new wall shows themes at once.
         discover_themes(sessions)
-        add_poller(
-            scheduler,
-            Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds),
-            lease,
-        )
 
     # Asked for again here: `feedbackwall scheduler --demo` does not pass start_scheduler's
     # check while another process held the lease (no-op when asked or when the store is in use).
@@ -291,7 +297,7 @@ def _start_demo(
         started=start_live,
         retention=retention,
         bounds=bounds,
-        stopping=stopping,
+        stopping=work.stopping,
     )
     if seeding is not None and completed:
         discover_themes(sessions)
