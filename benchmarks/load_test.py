@@ -290,7 +290,7 @@ def start_gunicorn(
         env={**os.environ, **env},
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded 2-core host boots 4 workers slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code < 500:
