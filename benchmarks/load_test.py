@@ -89,6 +89,8 @@ PAGES = ("overview", "feed", "labels")
 PANELS = {"overview": "nps", "feed": "feed", "labels": "labels"}
 #: How long before a page shows the kiosk asks for its panel (assets/kiosk.js).
 PREFETCH = 2.0
+#: Seconds past the end of a run that requests still in flight are given, then cancelled.
+GRACE = 90.0
 #: Seconds over which the screens are switched on, one after another (``--ramp``).
 RAMP = 60.0
 BRANDS = ("Velora", "Nordhem", "Casa Brio", "Lumen & Co", "Kvist")
@@ -818,8 +820,19 @@ async def load(
         ]
         tasks.append(pusher(client, rec, token, end))
         tasks.append(sample_usage(root, usage, end))
-        await asyncio.gather(*tasks)
+        # Bounded whatever the server does: past the end and a grace for requests in flight,
+        # whatever is still waiting is cancelled and the figures recorded so far are kept.
+        running = [asyncio.ensure_future(t) for t in tasks]
+        _, late = await asyncio.wait(running, timeout=60 * args.minutes + GRACE)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
     result = rec.summary()
+    result["cancelled_tasks"] = len(late)
+    usage = usage or [dict.fromkeys(("cpu_pct", "rss_mib", "system_cpu_pct"), 0.0)]
+    for sample in usage:
+        for name in ("generator_cpu_pct", "postgres_cpu_pct", "redis_cpu_pct"):
+            sample.setdefault(name, 0.0)
     result["cpu_pct_median"] = round(statistics.median(u["cpu_pct"] for u in usage), 1)
     for name in ("generator_cpu_pct", "postgres_cpu_pct", "redis_cpu_pct"):
         result[f"{name}_median"] = round(statistics.median(u[name] for u in usage), 1)
