@@ -1,31 +1,34 @@
-"""The load test's floor: a Dash app whose one callback returns a constant.
+"""The load test's app: the real app, plus one callback that returns a constant (the floor).
 
-The load test sends its screens' and analysts' requests here too (every
-callback request goes to this callback, every heartbeat to a constant
-``/api/v1/version``), so that its latencies give what gunicorn, Flask and
-Dash cost on this machine before any feedback is read.
+The floor callback is registered as the wall's panels are: under the viewer
+role, so every request passes the same access gate, and shared, so its answer
+goes through the same answer cache (Redis under gunicorn). The load test
+sends it from every screen in between the real polls, to the same workers at
+the same time: its latency is what the gate, the cache, gunicorn, Flask and
+Dash cost under that very load before any feedback is read.
 
-    gunicorn benchmarks.floor_app:server -w 4 --threads 4
+    gunicorn benchmarks.floor_app:server -w 4 --threads 12
 """
 
 from __future__ import annotations
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Input, Output
 
-app = Dash(__name__)
-app.layout = html.Div([dcc.Interval(id="tick"), html.Div(id="out")])
+from benchmarks.load_test import FLOOR_OUT, FLOOR_TICK
+from dashapp import create_app
+from dashapp.access.gate import register_callbacks
+from dashapp.access.users import Role
+from dashapp.web import answer_cache
+
+app = create_app()
 
 
-@app.callback(Output("out", "children"), Input("tick", "n_intervals"))
-def constant(_tick: int | None) -> str:
-    """Always the same answer."""
-    return "constant"
+def _register() -> None:
+    @app.callback(Output(FLOOR_OUT, "children"), Input(FLOOR_TICK, "n_intervals"))
+    def constant(_tick: int | None) -> str:
+        """Always the same answer."""
+        return "constant"
 
 
+answer_cache.share(app.server, register_callbacks(app, Role.viewer, _register))
 server = app.server
-
-
-@server.get("/api/v1/version")
-def version() -> dict[str, str]:
-    """Always the same answer, standing in for the wall's heartbeat."""
-    return {"version": "floor"}

@@ -54,37 +54,30 @@ import sys
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import psutil
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy import text as text_sql
 from sqlalchemy.orm import Session
 
+from benchmarks import offices
 from benchmarks.common import drop_schema, fresh_schema, require, save, store_url
-from benchmarks.query_speed import (
-    BUCKETS,
-    CLASSES,
-    END,
-    RESPONSE_COLUMNS,
-    bulk_rollups,
-    generate,
-    ingest_records,
-)
+from benchmarks.query_speed import BUCKETS, CLASSES, RESPONSE_COLUMNS, bulk_rollups
 from dashapp.access import ingest_tokens as tokens
 from dashapp.access import tokens as access_tokens
 from dashapp.access import users
 from dashapp.access.gate import DISPLAY_COOKIE
 from dashapp.access.users import Role
-from dashapp.ingest.language import COUNTRY_LANGUAGES
-from dashapp.ingest.pipeline import ingest
+from dashapp.ingest.pipeline import Located, ingest
 from dashapp.labels import store as label_store
 from dashapp.store import db
 from dashapp.store.models import LabelRollup, Response, ResponseLabel, Rollup
-from data_sources.demo_phrases import PHRASES
+from layouts.ids import Panels
 
 PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SCHEMA = "fw_load"
@@ -96,6 +89,8 @@ PAGES = ("overview", "feed", "labels")
 PANELS = {"overview": "nps", "feed": "feed", "labels": "labels"}
 #: How long before a page shows the kiosk asks for its panel (assets/kiosk.js).
 PREFETCH = 2.0
+#: Seconds past the end of a run that requests still in flight are given, then cancelled.
+GRACE = 90.0
 #: Seconds over which the screens are switched on, one after another (``--ramp``).
 RAMP = 60.0
 BRANDS = ("Velora", "Nordhem", "Casa Brio", "Lumen & Co", "Kvist")
@@ -104,37 +99,24 @@ PASSWORD = "load test password"
 LABELS = ("delivery", "delivery/time", "packaging", "price", "service", "product", "returns")
 
 
-def comment_for(i: int, country: str) -> tuple[str | None, str | None]:
-    """A demo comment (or none) for response *i* in *country*'s language."""
-    rng = random.Random(i)
-    if rng.random() > 0.4:
-        return None, None
-    lang = rng.choice([*COUNTRY_LANGUAGES.get(country, ("en",)), "en"])
-    themes = PHRASES.get(lang) or PHRASES["en"]
-    theme = rng.choice(list(themes))
-    positive, negative = themes[theme]
-    return rng.choice(positive if rng.random() < 0.5 else negative), lang
-
-
-def fill(url: str, rows: int) -> dict[str, Any]:
-    """Migrate *url* and fill it with *rows* responses, their rollups and labels; timings.
+def fill(url: str, rows: int, end: dt.datetime) -> dict[str, Any]:
+    """Migrate *url* and fill it with *rows* responses (:func:`offices.generate`), their
+    rollups and labels; timings.
 
     Labels are made in bulk: the shipped labeller runs once per distinct
-    (comment, language) -- the demo's phrase bank repeats -- and SQL joins them
-    to the responses and sums them into label rollups (what
-    :func:`check_bulk_equals_ingest` compares with ingest's).
+    (comment, language) and SQL joins them to the responses and sums them into
+    label rollups (what :func:`check_bulk_equals_ingest` compares with ingest's).
     """
     db.upgrade(url)
     engine = db.make_engine(url)
     started = time.perf_counter()
-    naive = END.replace(tzinfo=None)
+    naive = end.replace(tzinfo=None)
     phrases: set[tuple[str, str]] = set()
     with engine.begin() as conn:
         cursor = conn.connection.driver_connection.cursor()
         columns = RESPONSE_COLUMNS + ", comment, language"
         with cursor.copy(f"COPY responses ({columns}) FROM STDIN") as copy:
-            for i, at, b, c, t, s in generate(rows, 120):
-                text, lang = comment_for(i, c)
+            for i, at, b, c, t, s, text, lang in offices.generate(rows, end):
                 if text is not None and lang is not None:
                     phrases.add((text, lang))
                 copy.write_row(
@@ -161,14 +143,23 @@ def fill(url: str, rows: int) -> dict[str, Any]:
     with sessions.begin() as session:
         labelled = _bulk_labels(session, phrases)
     seconds = time.perf_counter() - started
-    print(f"{labelled:,} comments labelled in {seconds:.0f} s", flush=True)
+    print(
+        f"{labelled:,} comments ({len(phrases):,} distinct) labelled in {seconds:.0f} s", flush=True
+    )
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+        shape = {
+            name: conn.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
+            for name in ("rollups", "label_rollups", "response_labels")
+        }
     engine.dispose()
     return {
+        "end": end.isoformat(),
         "copy_and_rollups_s": round(copied),
         "labelled": labelled,
+        "distinct_comments": len(phrases),
         "labelling_s": round(seconds),
+        **shape,
     }
 
 
@@ -229,17 +220,29 @@ def _label_rows(url: str) -> list[list[tuple[Any, ...]]]:
     return found
 
 
-def check_bulk_equals_ingest(base: str, rows: int = 20_000) -> int:
+def records(rows: int, end: dt.datetime) -> Iterator[Located]:
+    """The responses :func:`offices.generate` makes, as records for ``ingest``."""
+    for i, at, b, c, t, s, text, lang in offices.generate(rows, end):
+        record: dict[str, Any] = {
+            "id": str(i),
+            "submitted_at": at.isoformat().replace("+00:00", "Z"),
+            "brand": b,
+            "country": c,
+            "touchpoint": t,
+            "score": str(s),
+        }
+        if text is not None:
+            record |= {"comment": text, "language": lang}
+        yield f"row {i}", record
+
+
+def check_bulk_equals_ingest(base: str, end: dt.datetime, rows: int = 20_000) -> int:
     """The bulk build's labels and rollups equal ingest's for the same *rows*; label rows."""
     bulk, ingested = fresh_schema(base, "fw_load_bulk"), fresh_schema(base, "fw_load_ingest")
-    fill(bulk, rows)
+    fill(bulk, rows, end)
     db.upgrade(ingested)
     engine = db.make_engine(ingested)
-
-    def comment(i: int, country: str) -> dict[str, Any]:
-        return dict(zip(("comment", "language"), comment_for(i, country), strict=True))
-
-    report = ingest(db.make_sessionmaker(engine), "load", ingest_records(rows, comment))
+    report = ingest(db.make_sessionmaker(engine), "load", records(rows, end))
     engine.dispose()
     require(report.accepted == rows and not report.rejected, report.summary())
     built, made = _label_rows(bulk), _label_rows(ingested)
@@ -252,10 +255,15 @@ def check_bulk_equals_ingest(base: str, rows: int = 20_000) -> int:
 
 
 def build(args: argparse.Namespace) -> None:
-    """Fill the load-test schema (dropped first if it exists), after checking the bulk labels."""
-    checked = check_bulk_equals_ingest(args.url)
+    """Fill the load-test schema (dropped first if it exists), after checking the bulk labels.
+
+    The store ends at the start of this hour, so the wall's windows (which end
+    now) see the newest days when the run follows soon after.
+    """
+    end = dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
+    checked = check_bulk_equals_ingest(args.url, end)
     print(f"bulk labels and rollups equal ingest's ({checked:,} label rows)", flush=True)
-    timings = fill(fresh_schema(args.url, args.schema), args.rows)
+    timings = fill(fresh_schema(args.url, args.schema), args.rows, end)
     save("load_store", {"rows": args.rows, **timings})
 
 
@@ -284,7 +292,7 @@ def start_gunicorn(
         env={**os.environ, **env},
         start_new_session=True,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded 2-core host boots 4 workers slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code < 500:
@@ -410,19 +418,59 @@ class KioskRequests:
         load = [b for b in by_output.values() if b is not alert and b not in pages]
         return cls(load=[*load, alert], alert=alert, pages=pages)
 
+    def for_wall(self, wall: offices.FilterSet) -> KioskRequests:
+        """The same requests as a screen showing *wall* sends them: its filters, its pages."""
+        filters = {"brand": wall.brand, "country": wall.country}
+
+        def mend(body: dict[str, Any]) -> dict[str, Any]:
+            body = json.loads(json.dumps(body))
+            for item in [*body.get("inputs", []), *body.get("state", [])]:
+                if item.get("id") == Panels.FILTERS and item.get("property") == "data":
+                    item["value"] = dict(filters)
+                elif item.get("property") == "search" and isinstance(item.get("value"), str):
+                    query = dict(parse_qsl(item["value"].lstrip("?")))
+                    query |= {"pages": ",".join(wall.pages), **filters}
+                    item["value"] = "?" + urlencode({k: v for k, v in query.items() if v})
+            return body
+
+        return KioskRequests(
+            load=[mend(b) for b in self.load],
+            alert=mend(self.alert),
+            pages=[mend(self.pages[PAGES.index(p)]) for p in wall.pages],
+        )
+
 
 # --- load ------------------------------------------------------------------------------
 
+#: The floor callback's ids (benchmarks/floor_app.py): no page shows them; screens ask directly.
+FLOOR_OUT, FLOOR_TICK = "floor-out", "floor-tick"
+#: Readable names of the views, by the callback's first output (see :func:`view_of`).
+VIEWS = {
+    "panels-nps": "wall: overview panel",
+    "panels-feed": "wall: live feed panel",
+    "panels-labels": "wall: labels panel",
+    "panels-alert": "wall: alert check",
+    "panels-history": "wall: demo history line",
+    "explore-summary": "explore: drill-down view",
+    FLOOR_OUT: "floor: constant callback (same gate, answer cache, workers)",
+}
+#: The views the issue's goals are about, and each goal: (p95 ms, p99 ms or None).
+GOALS = {
+    "explore: drill-down view": (200.0, 500.0),
+    "explore: pickers": (200.0, 500.0),
+    "wall panels (overview, feed, labels)": (100.0, None),
+}
+WALL_PANELS = ("wall: overview panel", "wall: live feed panel", "wall: labels panel")
+
 
 class Recorder:
-    """Latencies and errors per request kind, and freshness samples."""
+    """Latencies and errors per view (kind of request), and freshness samples."""
 
     def __init__(self, steady_after: float) -> None:
         #: Seconds from the start after which every screen has loaded its page.
         self.steady_after = steady_after
-        self.seconds: dict[str, list[float]] = defaultdict(list)
-        #: (when it was sent, seconds) of every request, for the steady state's figures.
-        self.timeline: list[tuple[float, float]] = []
+        #: (view, when it was sent, seconds) of every request.
+        self.timeline: list[tuple[str, float, float]] = []
         self.began = time.monotonic()
         self.errors: dict[str, int] = defaultdict(int)
         #: What each failed request got: its HTTP status, or the client's exception.
@@ -442,49 +490,50 @@ class Recorder:
         except httpx.HTTPError as exc:
             text, failure = "", type(exc).__name__
         took = time.perf_counter() - start
-        self.seconds[kind].append(took)
-        self.timeline.append((time.monotonic() - took - self.began, took))
+        self.timeline.append((kind, time.monotonic() - took - self.began, took))
         if failure is not None:
             self.errors[kind] += 1
             self.failures[f"{kind}: {failure}"] += 1
         return text
 
-    def summary(self) -> dict[str, Any]:
-        def pct(values: list[float], q: float) -> float:
+    @staticmethod
+    def figures(values: list[float]) -> dict[str, Any]:
+        """n, p50, p95, p99 (ms) of *values* in seconds."""
+
+        def pct(q: float) -> float:
             ordered = sorted(values)
             return round(1000 * ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
 
-        kinds = {
-            kind: {
-                "n": len(v),
-                "p50_ms": pct(v, 0.50),
-                "p95_ms": pct(v, 0.95),
-                "p99_ms": pct(v, 0.99),
-                "errors": self.errors[kind],
-            }
-            for kind, v in sorted(self.seconds.items())
-        }
-        every = [s for v in self.seconds.values() for s in v]
-        # Once every screen has been switched on and loaded, the wall runs as it does all day.
-        steady = [took for at, took in self.timeline if at >= self.steady_after]
+        return {"n": len(values), "p50_ms": pct(0.5), "p95_ms": pct(0.95), "p99_ms": pct(0.99)}
+
+    def by_view(self, since: float = 0.0) -> dict[str, dict[str, Any]]:
+        """Figures per view for requests sent after *since* s, and the wall's panels together."""
+        seconds: dict[str, list[float]] = defaultdict(list)
+        for kind, at, took in self.timeline:
+            if at >= since:
+                seconds[kind].append(took)
+        found = {kind: self.figures(v) for kind, v in sorted(seconds.items())}
+        panels = [t for kind in WALL_PANELS for t in seconds.get(kind, [])]
+        if panels:
+            found["wall panels (overview, feed, labels)"] = self.figures(panels)
+        return found
+
+    def summary(self) -> dict[str, Any]:
+        """Every view apart (whole run and steady state); pooled figures only as context."""
+        views = self.by_view()
+        for kind, figures in views.items():
+            figures["errors"] = self.errors.get(kind, 0)
         lags = [self.seen[m] - self.pushed[m] for m in self.seen]
+        every = [took for _, _, took in self.timeline]
         return {
             "requests": len(every),
             "errors": sum(self.errors.values()),
             "failures": dict(self.failures),
-            "all": {
-                "p50_ms": pct(every, 0.5),
-                "p95_ms": pct(every, 0.95),
-                "p99_ms": pct(every, 0.99),
-            },
-            "steady": {
-                "after_s": self.steady_after,
-                "requests": len(steady),
-                "p50_ms": pct(steady, 0.5) if steady else None,
-                "p95_ms": pct(steady, 0.95) if steady else None,
-                "p99_ms": pct(steady, 0.99) if steady else None,
-            },
-            "kinds": kinds,
+            "views": views,
+            # Once every screen has been switched on and loaded, the wall runs as it does all day.
+            "steady_after_s": self.steady_after,
+            "steady_views": self.by_view(self.steady_after),
+            "pooled": self.figures(every),
             "freshness": {
                 "pushed": len(self.pushed),
                 "seen": len(lags),
@@ -494,66 +543,70 @@ class Recorder:
         }
 
 
-def callback_kind(body: dict[str, Any]) -> str:
-    """A readable name for a callback request: its first output."""
-    output = body["output"].strip(".").split("...")[0]
-    return "callback " + output.split("@")[0]
+def view_of(body: dict[str, Any]) -> str:
+    """The view a callback request belongs to, by its first output."""
+    output = body["output"].strip(".").split("...")[0].split("@")[0]
+    component = output.split(".")[0]
+    if component in VIEWS:
+        return VIEWS[component]
+    if component.startswith("explore-"):
+        return "explore: pickers"
+    return "wall: page load (" + output + ")"
 
 
 async def screen(
     client: httpx.AsyncClient,
     rec: Recorder,
     kiosk: KioskRequests,
+    floor: dict[str, Any],
     end: float,
-    floor: bool,
     creds: Credentials,
     switch_on: float,
 ) -> None:
-    """One wall screen, switched on after *switch_on* s, running the kiosk until *end*.
+    """One wall screen, switched on after *switch_on* s, running its kiosk until *end*.
 
     On load the page's callbacks; then every poll interval the shown page's
-    panel, the alert check and the heartbeat; and each page's panel
-    ``PREFETCH`` seconds before the rotation shows it, as the browser asks.
-    Each starts at a random point of its rotation (screens started together
-    would all show the same page at once).
+    panel, the alert check, the heartbeat and the floor callback; and each
+    page's panel ``PREFETCH`` seconds before the rotation shows it, as the
+    browser asks. Each starts at a random point of its rotation (screens
+    started together would all show the same page at once).
     """
     await asyncio.sleep(switch_on)
     started = time.monotonic()
     page = random.randrange(len(kiosk.pages))
     for body in [*kiosk.load, kiosk.pages[page]]:
-        await _ask(client, rec, body, floor, creds)
+        await _ask(client, rec, body, creds)
     next_poll = started + SCREEN_POLL
     next_page = started + random.uniform(0, SCREEN_ROTATE) - PREFETCH
+    single = len(kiosk.pages) == 1
     while True:
-        at = min(next_poll, next_page)
+        at = next_poll if single else min(next_poll, next_page)
         if at >= end:
             return
         await asyncio.sleep(max(0.0, at - time.monotonic()))
-        if at == next_page:
+        if not single and at == next_page:
             page = (page + 1) % len(kiosk.pages)
-            await _ask(client, rec, kiosk.pages[page], floor, creds)
+            await _ask(client, rec, kiosk.pages[page], creds)
             next_page += SCREEN_ROTATE
             continue
         shown = page if time.monotonic() >= next_page - SCREEN_ROTATE + PREFETCH else page - 1
-        await _ask(client, rec, kiosk.pages[shown % len(kiosk.pages)], floor, creds)
-        await _ask(client, rec, kiosk.alert, floor, creds)
-        kind = "floor heartbeat" if floor else "GET /api/v1/version (heartbeat)"
-        await rec.send(client, kind, "GET", "/api/v1/version", headers=creds.screen_headers())
+        await _ask(client, rec, kiosk.pages[shown % len(kiosk.pages)], creds)
+        await _ask(client, rec, kiosk.alert, creds)
+        await rec.send(
+            client, "wall: heartbeat", "GET", "/api/v1/version", headers=creds.screen_headers()
+        )
+        # The floor, interleaved: the same screen, gate, cache and workers, nothing read.
+        await _ask(client, rec, floor, creds)
         next_poll += SCREEN_POLL
 
 
 async def _ask(
-    client: httpx.AsyncClient,
-    rec: Recorder,
-    body: dict[str, Any],
-    floor: bool,
-    creds: Credentials,
+    client: httpx.AsyncClient, rec: Recorder, body: dict[str, Any], creds: Credentials
 ) -> None:
     """Send one of a screen's callback requests; note any pushed response the feed now shows."""
-    kind = "floor callback" if floor else callback_kind(body)
     text = await rec.send(
         client,
-        kind,
+        view_of(body),
         "POST",
         "/_dash-update-component",
         json=body,
@@ -565,50 +618,78 @@ async def _ask(
                 rec.seen[marker] = time.monotonic()
 
 
-def explore_search(rng: random.Random) -> str:
-    """A random drill-down view, as a URL query."""
-    params = {"brand": rng.choice(BRANDS), "from": "2026-10-22", "to": "2026-11-20"}
-    if rng.random() < 0.7:
-        params["country"] = rng.choice(COUNTRIES)
-    if rng.random() < 0.5:
-        params["label"] = rng.choice(LABELS)
-    if rng.random() < 0.3:
-        params["sort"] = rng.choice(("low", "high"))
-    if rng.random() < 0.3:
-        params["class"] = "detractor"
+def _with_search(body: dict[str, Any], search: str) -> dict[str, Any]:
+    request = json.loads(json.dumps(body))
+    for item in request.get("inputs", []):
+        if item["property"] == "search":
+            item["value"] = search
+    return request
+
+
+def deeper(rng: random.Random, search: str) -> str | None:
+    """The view one click further down the breakdown (country, then touchpoint); None at the end.
+
+    What the breakdown's links do: the next level's value added to the URL.
+    """
+    params = dict(parse_qsl(search.lstrip("?")))
+    if "country" not in params:
+        brand = params["brand"]
+        home = list(offices.BRANDS[brand][1])
+        params["country"] = rng.choice(home if rng.random() < 0.8 else list(offices.COUNTRIES))
+    elif "touchpoint" not in params:
+        params["touchpoint"] = rng.choice(list(offices.TOUCHPOINTS))
+    else:
+        return None
     return "?" + urlencode(params)
 
 
 async def analyst(
     client: httpx.AsyncClient,
     rec: Recorder,
-    show: dict[str, Any],
+    explore: list[dict[str, Any]],
+    last_day: dt.date,
     end: float,
-    floor: bool,
     seed: int,
     creds: Credentials,
 ) -> None:
-    """One analyst: an explore view every 2-6 s, sometimes an API figure, until *end*."""
+    """One analyst until *end*: opens a drill-down view, clicks down it a level or two.
+
+    Each view is what the browser asks when the URL changes: the pickers
+    (filled from the URL) and the view. Between views 2-6 s; now and then an
+    API figure. Filters and periods: :func:`offices.drilldown_search`.
+    """
     rng = random.Random(seed)
+    auth = creds.analyst_headers()
     while time.monotonic() < end:
-        request = json.loads(json.dumps(show))
-        search = explore_search(rng)
-        for item in request["inputs"]:
-            if item["property"] == "search":
-                item["value"] = search
-        kind = "floor callback" if floor else "callback explore (drill-down)"
-        auth = creds.analyst_headers()
-        await rec.send(client, kind, "POST", "/_dash-update-component", json=request, headers=auth)
-        roll = rng.random()
-        if not floor and roll < 0.15:
-            await rec.send(
-                client, "GET /api/v1/nps", "GET", "/api/v1/nps?by=brand,country", headers=auth
-            )
-        elif not floor and roll < 0.25:
-            await rec.send(
-                client, "GET /api/v1/labels", "GET", "/api/v1/labels?window=30d", headers=auth
-            )
-        await asyncio.sleep(rng.uniform(2, 6))
+        search: str | None = offices.drilldown_search(rng, last_day)
+        clicks = rng.choice((0, 1, 1, 2))
+        while search is not None and clicks >= 0 and time.monotonic() < end:
+            for body in explore:
+                request = _with_search(body, search)
+                await rec.send(
+                    client,
+                    view_of(request),
+                    "POST",
+                    "/_dash-update-component",
+                    json=request,
+                    headers=auth,
+                )
+            roll = rng.random()
+            if roll < 0.1:
+                by = rng.choice(("brand", "brand,country", "country,touchpoint"))
+                await rec.send(
+                    client, "api: GET /api/v1/nps", "GET", f"/api/v1/nps?by={by}", headers=auth
+                )
+            elif roll < 0.15:
+                await rec.send(
+                    client,
+                    "api: GET /api/v1/labels",
+                    "GET",
+                    "/api/v1/labels?window=30d",
+                    headers=auth,
+                )
+            await asyncio.sleep(rng.uniform(2, 6))
+            search, clicks = deeper(rng, search), clicks - 1
 
 
 async def pusher(client: httpx.AsyncClient, rec: Recorder, token: str, end: float) -> None:
@@ -628,7 +709,7 @@ async def pusher(client: httpx.AsyncClient, rec: Recorder, token: str, end: floa
         rec.pushed[marker] = time.monotonic()
         await rec.send(
             client,
-            "POST /api/v1/responses",
+            "api: POST /api/v1/responses (push)",
             "POST",
             "/api/v1/responses",
             json=body,
@@ -701,37 +782,57 @@ async def sample_usage(root: psutil.Process, samples: list[dict[str, float]], en
 async def load(
     base: str,
     kiosk: KioskRequests,
-    explore: dict[str, Any],
+    explore: list[dict[str, Any]],
+    floor: dict[str, Any],
+    last_day: dt.date,
     args: argparse.Namespace,
-    minutes: float,
-    floor: bool,
     token: str,
     root: psutil.Process,
     creds: Credentials,
-) -> dict[str, Any]:
-    """Run the screens, analysts and pusher for *minutes*; their summary."""
+) -> tuple[dict[str, Any], list[offices.FilterSet]]:
+    """Run the screens, analysts and pusher for ``args.minutes``; their summary and walls."""
     # Screens are switched on one after another over the ramp, as a load generator's
     # spawn rate does; all 200 within the same seconds is a cold start (measured apart).
     rec = Recorder(steady_after=args.ramp + SCREEN_POLL)
-    end = time.monotonic() + 60 * minutes
+    end = time.monotonic() + 60 * args.minutes
     usage: list[dict[str, float]] = []
+    walls = offices.assign_screens(args.screens, offices.filter_sets())
     # Idle connections are dropped before gunicorn's 2-s keep-alive closes them: a
     # client reusing one the server is closing gets a ReadError where a browser
     # would quietly retry, and that is not the server failing.
     limits = httpx.Limits(max_connections=args.screens + args.analysts + 10, keepalive_expiry=1.5)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
         tasks = [
-            screen(client, rec, kiosk, end, floor, creds, args.ramp * i / args.screens)
-            for i in range(args.screens)
+            screen(
+                client,
+                rec,
+                kiosk.for_wall(wall),
+                floor,
+                end,
+                creds,
+                args.ramp * i / args.screens,
+            )
+            for i, wall in enumerate(walls)
         ]
         tasks += [
-            analyst(client, rec, explore, end, floor, seed, creds) for seed in range(args.analysts)
+            analyst(client, rec, explore, last_day, end, seed, creds)
+            for seed in range(args.analysts)
         ]
-        if not floor:
-            tasks.append(pusher(client, rec, token, end))
+        tasks.append(pusher(client, rec, token, end))
         tasks.append(sample_usage(root, usage, end))
-        await asyncio.gather(*tasks)
+        # Bounded whatever the server does: past the end and a grace for requests in flight,
+        # whatever is still waiting is cancelled and the figures recorded so far are kept.
+        running = [asyncio.ensure_future(t) for t in tasks]
+        _, late = await asyncio.wait(running, timeout=60 * args.minutes + GRACE)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
     result = rec.summary()
+    result["cancelled_tasks"] = len(late)
+    usage = usage or [dict.fromkeys(("cpu_pct", "rss_mib", "system_cpu_pct"), 0.0)]
+    for sample in usage:
+        for name in ("generator_cpu_pct", "postgres_cpu_pct", "redis_cpu_pct"):
+            sample.setdefault(name, 0.0)
     result["cpu_pct_median"] = round(statistics.median(u["cpu_pct"] for u in usage), 1)
     for name in ("generator_cpu_pct", "postgres_cpu_pct", "redis_cpu_pct"):
         result[f"{name}_median"] = round(statistics.median(u[name] for u in usage), 1)
@@ -740,18 +841,42 @@ async def load(
         statistics.median(u["system_cpu_pct"] for u in usage), 1
     )
     result["rss_mib_max"] = round(max(u["rss_mib"] for u in usage))
-    return result
+    return result, walls
+
+
+def goals(result: dict[str, Any]) -> dict[str, Any]:
+    """Each goal of issue #17 part 6 against the steady state's figures: met or not."""
+    steady = result["steady_views"]
+    found: dict[str, Any] = {}
+    for view, (p95, p99) in GOALS.items():
+        got = steady.get(view)
+        if got is None:
+            continue
+        met = got["p95_ms"] < p95 and (p99 is None or got["p99_ms"] < p99)
+        found[view] = {
+            "p95_ms": got["p95_ms"],
+            "p99_ms": got["p99_ms"],
+            "goal_p95_ms": p95,
+            "goal_p99_ms": p99,
+            "met": met,
+        }
+    found["errors"] = {"errors": result["errors"], "met": result["errors"] == 0}
+    return found
 
 
 def run(args: argparse.Namespace) -> None:
-    """Serve the load store and the floor app under load; save the figures."""
+    """Serve the load store under the honest load (floor interleaved); save the figures."""
     url = store_url(args.url, args.schema)
     engine = db.make_engine(url)
     sessions = db.make_sessionmaker(engine)
     with sessions.begin() as session:
         token = tokens.issue(session, "load")
         creds = make_credentials(session)
+        newest = session.scalar(select(func.max(Response.submitted_at)))
+        stored = session.scalar(select(func.count()).select_from(Response))
     engine.dispose()
+    require(newest is not None, "the load store is empty: run the build step first")
+    assert newest is not None
     import redis
 
     redis.Redis.from_url(args.redis).flushdb()
@@ -762,21 +887,22 @@ def run(args: argparse.Namespace) -> None:
     }
     port = 8790
     base = f"http://127.0.0.1:{port}"
-    server = start_gunicorn("app:server", port, env, args.workers, args.threads)
+    server = start_gunicorn("benchmarks.floor_app:server", port, env, args.workers, args.threads)
     try:
         payloads = capture(base, creds)
         require(payloads["kiosk"] and payloads["explore"], f"no callbacks seen: {payloads}")
-        print({k: [callback_kind(b) for b in v] for k, v in payloads.items()}, flush=True)
+        print({k: [view_of(b) for b in v] for k, v in payloads.items()}, flush=True)
         kiosk = KioskRequests.from_capture(payloads["kiosk"])
-        explore = next(b for b in payloads["explore"] if "explore-list" in b["output"])
-        result = asyncio.run(
+        explore = _explore_requests(payloads["explore"])
+        floor = floor_callback(base, creds)
+        result, walls = asyncio.run(
             load(
                 base,
                 kiosk,
                 explore,
+                floor,
+                newest.date(),
                 args,
-                args.minutes,
-                False,
                 token,
                 psutil.Process(server.pid),
                 creds,
@@ -784,54 +910,49 @@ def run(args: argparse.Namespace) -> None:
         )
     finally:
         stop(server)
-    print(json.dumps(result, indent=2), flush=True)
-    floor_server = start_gunicorn(
-        "benchmarks.floor_app:server", port + 1, {}, args.workers, args.threads
+    result["goals"] = goals(result)
+    floor_p95 = result["views"][VIEWS[FLOOR_OUT]]["p95_ms"]
+    result["drilldown_p95_vs_floor"] = round(
+        result["views"]["explore: drill-down view"]["p95_ms"] / max(0.1, floor_p95), 1
     )
-    try:
-        body = floor_callback(f"http://127.0.0.1:{port + 1}")
-        # The same schedule, every callback request answered by the one constant callback.
-        floor_kiosk = KioskRequests(load=[body] * len(kiosk.load), alert=body, pages=[body] * 3)
-        floor = asyncio.run(
-            load(
-                f"http://127.0.0.1:{port + 1}",
-                floor_kiosk,
-                body,
-                args,
-                args.floor_minutes,
-                True,
-                token,
-                psutil.Process(floor_server.pid),
-                creds,
-            )
-        )
-    finally:
-        stop(floor_server)
-    print(json.dumps(floor, indent=2), flush=True)
-    result["floor"] = floor
-    result["p95_vs_floor"] = round(result["all"]["p95_ms"] / max(0.1, floor["all"]["p95_ms"]), 1)
     result["settings"] = {
         "screens": args.screens,
+        "walls": len(set(walls)),
+        "screens_per_wall": Counter(w.name + " " + "+".join(w.pages) for w in walls).most_common(),
         "analysts": args.analysts,
         "ramp_s": args.ramp,
         "minutes": args.minutes,
-        "floor_minutes": args.floor_minutes,
         "gunicorn": f"-w {args.workers} --threads {args.threads}",
-        "store": f"PostgreSQL schema {args.schema}",
+        "store": f"PostgreSQL schema {args.schema}, {stored:,} responses to {newest:%Y-%m-%d}",
         "cache": args.redis,
     }
+    print(json.dumps({k: v for k, v in result.items() if k != "settings"}, indent=2), flush=True)
     save("load_test", result)
 
 
-def floor_callback(base: str) -> dict[str, Any]:
-    """The floor app's one callback request, standing in for every page's callbacks."""
+def _explore_requests(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The explore page's callbacks that follow its URL (pickers, then the view), once each."""
+    by_output: dict[str, dict[str, Any]] = {}
+    for body in bodies:
+        if any(i.get("property") == "search" for i in body.get("inputs", [])):
+            by_output.setdefault(body["output"], body)
+    found = sorted(by_output.values(), key=lambda b: view_of(b) == "explore: drill-down view")
+    require(
+        any(view_of(b) == "explore: drill-down view" for b in found), f"no drill-down: {bodies}"
+    )
+    return found
+
+
+def floor_callback(base: str, creds: Credentials) -> dict[str, Any]:
+    """The floor callback's request (benchmarks/floor_app.py), as a screen sends it."""
     body = {
-        "output": "out.children",
-        "outputs": {"id": "out", "property": "children"},
-        "inputs": [{"id": "tick", "property": "n_intervals", "value": 1}],
-        "changedPropIds": ["tick.n_intervals"],
+        "output": f"{FLOOR_OUT}.children",
+        "outputs": {"id": FLOOR_OUT, "property": "children"},
+        "inputs": [{"id": FLOOR_TICK, "property": "n_intervals", "value": 1}],
+        "changedPropIds": [f"{FLOOR_TICK}.n_intervals"],
     }
-    require(httpx.post(base + "/_dash-update-component", json=body).status_code == 200, "floor")
+    answer = httpx.post(base + "/_dash-update-component", json=body, headers=creds.screen_headers())
+    require(answer.status_code == 200 and "constant" in answer.text, f"floor: {answer.text}")
     return body
 
 
@@ -843,7 +964,6 @@ def main() -> None:
     b.add_argument("--rows", type=int, default=10_000_000)
     r = sub.add_parser("run")
     r.add_argument("--minutes", type=float, default=10)
-    r.add_argument("--floor-minutes", type=float, default=3)
     r.add_argument("--screens", type=int, default=200)
     r.add_argument("--analysts", type=int, default=20)
     r.add_argument("--ramp", type=float, default=RAMP, help="seconds to switch the screens on")

@@ -28,6 +28,7 @@ from dashapp.i18n import formats
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import current as current_language
 from dashapp.i18n.core import gettext as _
+from dashapp.jobs import demo_seed
 from dashapp.labels.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.masking import mask
 from dashapp.metrics.nps import DETRACTOR_MAX, Nps, classify, compare
@@ -451,6 +452,18 @@ def register(app: Dash, services: Services) -> None:
         if fill is None:
             raise LookupError(f"wall panel {panel.name!r} has no fill in callbacks/wall.py FILLS")
         register_panel(app, services, panel, fill)
+
+    @app.callback(
+        Output(Panels.HISTORY, "children"),
+        Output(Panels.TICK_HISTORY, "disabled"),
+        Input(Panels.TICK_HISTORY, "n_intervals"),
+    )
+    def refresh_history(_tick: int) -> tuple[str, bool]:
+        # Read from the store the seeding job writes to: every screen and worker says the same.
+        percent = demo_seed.loading(services.sessions)
+        if percent is None:
+            return "", True
+        return _("loading demo history: %(percent)s%%", percent=percent), False
 
     @app.callback(Output(Panels.EXPORTS, "children"), Input(Panels.FILTERS, "data"))
     def exports(filter_data: dict[str, str] | None) -> list[Any]:

@@ -264,7 +264,19 @@ def history(
     About *per_day* responses a day on average; ids are ``h-<epoch minute>-<k>``.
     """
     end = now.astimezone(UTC).replace(second=0, microsecond=0)
-    minute = end - dt.timedelta(days=days)
+    return history_between(end - dt.timedelta(days=days), end, seed=seed, per_day=per_day)
+
+
+def history_between(
+    start: dt.datetime, end: dt.datetime, *, seed: int = 7, per_day: int = 1500
+) -> Iterator[Located]:
+    """The history's responses of the whole minutes from *start* up to *end*, oldest first.
+
+    A minute's responses depend only on the seed and that minute, so history
+    seeded in pieces (the last day first, then the rest) is the history seeded at once.
+    """
+    minute = start.astimezone(UTC).replace(second=0, microsecond=0)
+    end = end.astimezone(UTC)
     step = dt.timedelta(minutes=1)
     while minute < end:
         stamp = int(minute.timestamp()) // 60

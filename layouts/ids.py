@@ -56,6 +56,10 @@ class Panels:
     LABELS = "panels-labels"
     #: Download links under the overview (not on wall screens).
     EXPORTS = "panels-exports"
+    #: "loading demo history: 43%" while the demo's history is seeded, and its own timer
+    #: (it stops once the history is complete or none is being seeded).
+    HISTORY = "panels-history"
+    TICK_HISTORY = "panels-tick-history"
 
 
 class Kiosk:

@@ -21,7 +21,14 @@ from dashapp.i18n.core import N_
 from dashapp.i18n.core import gettext as _
 from dashapp.services import services_of
 from layouts.ids import Kiosk, Shell
-from layouts.panels import DEFAULT_ROTATION, PANELS, WallPanel, filters_store, unknown_pages
+from layouts.panels import (
+    DEFAULT_ROTATION,
+    PANELS,
+    WallPanel,
+    filters_store,
+    history_line,
+    unknown_pages,
+)
 
 DEFAULT_INTERVAL = 30.0
 MIN_INTERVAL = 5.0
@@ -89,6 +96,7 @@ def layout(**query: str) -> html.Div:
             # The charts are drawn in the screen's theme.
             filters_store(config["brand"], config["country"], config["theme"]),
             html.Div(id=Kiosk.PROGRESS, className="fw-progress"),
+            history_line(),
             *pages,
             html.Div(id=Shell.UPDATED, className="fw-kiosk-updated"),
         ],

@@ -9,7 +9,7 @@ from dashapp.access.users import Role
 from dashapp.i18n.core import N_
 from layouts.ids import Panels
 from layouts.nav import navbar
-from layouts.panels import filters_store, overview_body
+from layouts.panels import filters_store, history_line, overview_body
 
 
 def layout(brand: str | None = None, country: str | None = None, **_query: str) -> html.Div:
@@ -18,6 +18,7 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
         [
             navbar(),
             filters_store(brand, country),
+            history_line(),
             overview_body(),
             html.Div(id=Panels.EXPORTS, className="fw-exports mt-2"),
         ],

@@ -41,6 +41,13 @@ def filters_store(brand: str | None, country: str | None, theme: str = "dark") -
     )
 
 
+def history_line() -> html.Div:
+    """Where the wall says how much of the demo's history is stored while it is seeded."""
+    return html.Div(
+        [_tick(Panels.TICK_HISTORY), html.Div(id=Panels.HISTORY, className="fw-history")]
+    )
+
+
 def poll_ms() -> int:
     """The configured poll interval in milliseconds."""
     return int(services_of().settings.poll_interval * 1000)

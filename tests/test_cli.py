@@ -282,6 +282,7 @@ READERS: dict[tuple[str, ...], list[str]] = {
     ("displays", "add"): ["lobby"],
     ("displays", "list"): [],
     ("displays", "revoke"): ["lobby"],
+    ("followups", "backfill"): ["--days", "7"],
 }
 
 

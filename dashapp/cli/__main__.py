@@ -2,4 +2,6 @@
 
 from dashapp.cli.main import main
 
-main()
+# Guarded: a spawned process (the demo history's seeding) imports this module again.
+if __name__ == "__main__":
+    main()

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from flask_caching.backends import NullCache
-from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.config import FollowupConfig, Settings
 from dashapp.figures.nps_engine import NpsEngine
 from dashapp.i18n import days as local_days
 from dashapp.ingest.erasure import apply_retention
-from dashapp.ingest.pipeline import Retention, ingest
+from dashapp.ingest.pipeline import Retention
 from dashapp.ingest.validation import TimeBounds
+from dashapp.jobs import demo_seed
 from dashapp.jobs.alerts import Deliverer, delivery_rules, rules_in_force, scan, scan_drops
 from dashapp.jobs.scheduler import Poller, add_poller, build_scheduler, when_leased
 from dashapp.labels import store as label_store
@@ -27,7 +28,6 @@ from dashapp.labels.discovered import run_discovery
 from dashapp.masking import Masker
 from dashapp.store.db import make_engine, make_sessionmaker
 from dashapp.store.lease import Lease
-from dashapp.store.models import Response
 from data_sources.base import build
 
 log = logging.getLogger(__name__)
@@ -52,9 +52,25 @@ class ScheduledWork:
 
     scheduler: BackgroundScheduler
     lease: Lease
+    #: Set on stop: long jobs (the demo history's backfill) end part-way.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def unless_stopping(self, add: Callable[[], object]) -> None:
+        """Run *add* (a job adding a job) unless stopping has begun.
+
+        APScheduler's shutdown holds the job store's lock while it waits for
+        running jobs: a job adding a job then would wait for ever, and so would
+        the shutdown. The guard makes the two never overlap.
+        """
+        with self._guard:
+            if not self.stopping.is_set():
+                add()
 
     def stop(self) -> None:
         """Stop the jobs and hand the lease to whoever waits for it."""
+        with self._guard:
+            self.stopping.set()
         self.scheduler.shutdown(wait=True)
         try:
             self.lease.release()
@@ -67,14 +83,17 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
 
     Jobs run only while this process holds the store's scheduler lease, so
     several such processes (even on several hosts) never run a job twice.
-    With *demo*, a job first seeds an empty store with DEMO_HISTORY_DAYS of
-    history and then starts the demo poller; the web app serves meanwhile.
+    With *demo*, a job seeds an empty store with DEMO_HISTORY_DAYS of history,
+    the newest day first, starts the demo poller, then backfills the rest
+    (:mod:`dashapp.jobs.demo_seed`); the web app serves meanwhile.
     """
     sessions = make_sessionmaker(make_engine(settings.database_url))
     lease = Lease(sessions)
-    if not lease.renew():
+    leased = lease.renew()
+    if not leased:
         log.info("another process holds the scheduler lease; this one stands by")
     scheduler = build_scheduler(pollers(settings, sessions), lease)
+    work = ScheduledWork(scheduler, lease)
     # Rules come from the configuration and from /admin: asked again every round, so a
     # rule made, paused or deleted there takes effect without a restart.
     rules = partial(rules_in_force, sessions, settings.alerts)
@@ -165,15 +184,19 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             RETENTION_INTERVAL,
             first=soon,
         )
+    if demo and leased:
+        # Before anything serves: a wall opened at once already says the history is loading.
+        with sessions.begin() as session:
+            demo_seed.begin(session, dt.datetime.now(dt.UTC), DEMO_HISTORY_DAYS)
     if demo:
         scheduler.add_job(
             when_leased(
                 partial(
                     _start_demo,
-                    scheduler,
+                    work,
                     sessions,
+                    settings.database_url,
                     settings.demo_interval,
-                    lease,
                     settings.time_bounds(),
                     Retention.of(settings),
                     settings.followups,
@@ -185,7 +208,7 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
             next_run_time=dt.datetime.now(dt.UTC),
         )
     scheduler.start()
-    return ScheduledWork(scheduler, lease)
+    return work
 
 
 def pollers(settings: Settings, sessions: sessionmaker[Session]) -> list[Poller]:
@@ -295,34 +318,35 @@ def _send_subscriptions(settings: Settings) -> None:
 
 
 def _start_demo(
-    scheduler: BackgroundScheduler,
+    work: ScheduledWork,
     sessions: sessionmaker[Session],
+    url: str,
     interval: float,
-    lease: Lease,
     bounds: TimeBounds,
     retention: Retention | None = None,
     followups: FollowupConfig | None = None,
 ) -> None:
-    from data_sources.demo import DemoSource, history
+    from data_sources.demo import DemoSource
 
-    with sessions() as session:
-        empty = not session.scalar(select(exists().where(Response.id.is_not(None))))
-    if empty:
-        log.info("seeding %d days of demo history", DEMO_HISTORY_DAYS)
-        report = ingest(
-            sessions,
-            DEMO_SOURCE,
-            history(DEMO_HISTORY_DAYS, dt.datetime.now(dt.UTC)),
-            retention=retention,
-            bounds=bounds,
-        )
-        log.info("demo history: %s", report.summary())
+    def start_live() -> None:
+        # The seeded history opens no follow-ups (the rule's horizon passes it over); new
+        # demo responses do.
+        poller = Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds, followups)
+        work.unless_stopping(lambda: add_poller(work.scheduler, poller, work.lease))
         # The hourly discovery may have run on the empty store: a new wall shows themes at once.
         discover_themes(sessions)
-    # The seeded history opens no follow-ups (the rule's horizon passes it over); new
-    # demo responses do.
-    add_poller(
-        scheduler,
-        Poller(DemoSource(DEMO_SOURCE), sessions, interval, retention, bounds, followups),
-        lease,
+
+    # Asked for again here: `feedbackwall scheduler --demo` does not pass start_scheduler's
+    # check while another process held the lease (no-op when asked or when the store is in use).
+    with sessions.begin() as session:
+        seeding = demo_seed.begin(session, dt.datetime.now(dt.UTC), DEMO_HISTORY_DAYS)
+    completed = demo_seed.seed_apart(
+        url,
+        DEMO_SOURCE,
+        started=start_live,
+        retention=retention,
+        bounds=bounds,
+        stopping=work.stopping,
     )
+    if seeding is not None and completed:
+        discover_themes(sessions)

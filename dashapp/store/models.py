@@ -101,6 +101,24 @@ class Rollup(Base):
     """
 
     __tablename__ = "rollups"
+    __table_args__ = (
+        # A brand's drill-down over months: only that brand's buckets, counts from the index
+        # (on PostgreSQL), not every brand's rows of the range (issue #17, docs/benchmarks.md).
+        Index(
+            "ix_rollups_brand",
+            "grain",
+            "brand",
+            "bucket",
+            postgresql_include=[
+                "country",
+                "touchpoint",
+                "n",
+                "promoters",
+                "passives",
+                "detractors",
+            ],
+        ),
+    )
 
     grain: Mapped[str] = mapped_column(String(1), primary_key=True)
     bucket: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
@@ -157,6 +175,26 @@ class LabelRollup(Base):
     """
 
     __tablename__ = "label_rollups"
+    __table_args__ = (
+        # As ix_rollups_brand: a brand's label figures read only its own label rollups.
+        Index(
+            "ix_label_rollups_brand",
+            "grain",
+            "brand",
+            "bucket",
+            postgresql_include=[
+                "label",
+                "country",
+                "touchpoint",
+                "promoters",
+                "passives",
+                "detractors",
+                "positive",
+                "neutral",
+                "negative",
+            ],
+        ),
+    )
 
     grain: Mapped[str] = mapped_column(String(1), primary_key=True)
     bucket: Mapped[dt.datetime] = mapped_column(UTCDateTime(), primary_key=True)
