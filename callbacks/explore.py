@@ -221,7 +221,7 @@ def register(app: Dash, services: Services) -> None:
         Input(Explore.URL, "search"),
         Input(Explore.MARKED, "data"),
     )
-    def show(search: str | None, _marked: int = 0) -> tuple[Any, ...]:
+    def show(search: str | None, _marked: int | None = 0) -> tuple[Any, ...]:
         params = dict(parse_qsl((search or "").lstrip("?")))
         try:
             selection = parse_selection(params, zone)

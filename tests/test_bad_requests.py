@@ -239,6 +239,8 @@ def test_bad004_hand_made_callback_requests_are_4xx(app: Dash) -> None:
     client = client_as(app, Role.admin)
     output = next(o for o in app.callback_map if o.startswith("..explore-summary.children"))
     good = callback_call(app, output)
+    # The explore list's second input: "an annotation was just marked".
+    marked = good["inputs"][1]
     broken: list[Any] = [
         [],
         "x",
@@ -253,8 +255,11 @@ def test_bad004_hand_made_callback_requests_are_4xx(app: Dash) -> None:
         {**good, "outputs": 3},
         {**good, "outputs": [1, 2]},
         {**good, "changedPropIds": "explore-url.search"},
-        {**good, "inputs": [{"id": "explore-url", "property": "search", "value": {"a": [1]}}]},
-        {**good, "inputs": [{"id": "explore-url", "property": "search", "value": 7}]},
+        {
+            **good,
+            "inputs": [{"id": "explore-url", "property": "search", "value": {"a": [1]}}, marked],
+        },
+        {**good, "inputs": [{"id": "explore-url", "property": "search", "value": 7}, marked]},
     ]
     for body in broken:
         answer = client.post("/_dash-update-component", json=body)
