@@ -8,12 +8,10 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import func, select
 
-from dashapp.access import ingest_tokens as tokens
 from dashapp.cli.common import (
     FigureQuery,
     checked_engine,
@@ -25,12 +23,15 @@ from dashapp.cli.common import (
     store_name,
 )
 from dashapp.cli.labels import labels as labels_group
+from dashapp.cli.progress import progress
 from dashapp.cli.users import displays_group, first_admin_link, users_group
-from dashapp.ingest.pipeline import Rejection, Retention, ingest
-from dashapp.metrics.params import BadParameter, parse_by
-from dashapp.store import db
-from dashapp.store.models import Response, SourceState
-from data_sources.base import SourceError
+
+if TYPE_CHECKING:
+    from dashapp.ingest.pipeline import Rejection
+
+# Imports of the store, ingest, Flask and Dash stay inside the commands that use
+# them: `feedbackwall --help` and every command that needs none of them start at
+# once (tests/test_is_cli_start.py checks what the entry point loads).
 
 
 @click.group()
@@ -43,7 +44,10 @@ def main(verbose: bool) -> None:
     )
     if not verbose:
         # APScheduler logs every run of every job at INFO: seconds apart, for ever.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        # Alembic logs its context and every revision it runs at INFO on each command
+        # that migrates; the command already says on stderr that it migrates.
+        for noisy in ("apscheduler", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 # --- store -------------------------------------------------------------------------
@@ -81,6 +85,7 @@ def db_backup(file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def db_restore(file: Path) -> None:
     """Load FILE into the (empty, migrated) store: all of it, or nothing."""
+    from dashapp.store import db
     from dashapp.store.backup import BackupError, restore
 
     settings = load_settings()
@@ -185,6 +190,8 @@ def import_file(file: Path, source: str, strict: bool) -> None:
     for records erased before or past the retention, not stored); rejected
     records are written with their reasons to FILE.rejects.csv.
     """
+    from dashapp.ingest.pipeline import Retention, ingest
+    from data_sources.base import SourceError
     from data_sources.files import read_records
 
     settings = load_settings()
@@ -195,14 +202,16 @@ def import_file(file: Path, source: str, strict: bool) -> None:
             return read_records(file)
 
     try:
-        report = ingest(
-            sessions,
-            source,
-            Rereadable(),
-            strict=strict,
-            retention=Retention.of(settings),
-            bounds=settings.time_bounds(),
-        )
+        with progress(f"importing {file.name}", None) as advance:
+            report = ingest(
+                sessions,
+                source,
+                Rereadable(),
+                strict=strict,
+                retention=Retention.of(settings),
+                bounds=settings.time_bounds(),
+                progress=advance,
+            )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     rejects = file.with_name(file.name + ".rejects.csv")
@@ -237,6 +246,7 @@ def _write_rejects(path: Path, rejected: list[Rejection]) -> None:
 def nps(by_text: str, query: FigureQuery, fmt: str) -> None:
     """NPS with n and 95% interval per group, over (as_of - window, as_of] in UTC."""
     from dashapp.figures.table import to_csv, to_records, to_table
+    from dashapp.metrics.params import BadParameter, parse_by
 
     try:
         by = parse_by(by_text)
@@ -269,7 +279,7 @@ def nps(by_text: str, query: FigureQuery, fmt: str) -> None:
 def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
     """The daily report: NPS of the day and trailing periods, movers and comments."""
     from dashapp.jobs import report as daily
-    from dashapp.metrics.params import parse_day
+    from dashapp.metrics.params import BadParameter, parse_day
     from dashapp.web.chart_export import ExportFailed
 
     try:
@@ -336,6 +346,9 @@ def sources(ctx: click.Context) -> None:
     """Show each source's state: last success, last error, lag, totals."""
     if ctx.invoked_subcommand is not None:
         return
+    from sqlalchemy import func, select
+
+    from dashapp.store.models import Response, SourceState
     from dashapp.web.api import source_status
 
     settings = load_settings()
@@ -364,6 +377,8 @@ def sources(ctx: click.Context) -> None:
 @click.argument("source")
 def sources_token(source: str) -> None:
     """Issue a push-API token for SOURCE (printed once; only its digest is stored)."""
+    from dashapp.access import ingest_tokens as tokens
+
     settings = load_settings()
     sessions = open_store(settings)
     with sessions.begin() as session:

@@ -284,6 +284,7 @@ def ingest(
     attempts: int = 3,
     retention: Retention | None = None,
     bounds: TimeBounds = DEFAULT_BOUNDS,
+    progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Ingest *rows* in batches, one transaction each, and report on all of them.
 
@@ -294,7 +295,8 @@ def ingest(
     itself, such as the push API's, wants 1: a quick 503 rather than a long wait).
     Pass the configured *retention* (:meth:`Retention.of`) wherever settings are known.
     Every path in (push, import, pollers) passes the settings' *bounds*
-    (:meth:`Settings.time_bounds`) for submitted_at.
+    (:meth:`Settings.time_bounds`) for submitted_at. *progress* is told how many rows
+    each committed batch held.
     """
     total = IngestReport()
     if strict:
@@ -308,6 +310,8 @@ def ingest(
                 sessions, source, batch, strict, before_commit, attempts, retention, bounds
             )
         )
+        if progress is not None:
+            progress(len(batch))
     return total
 
 
