@@ -419,6 +419,8 @@ ROLLUP_COLUMNS = (
 #: (hour, brand, country, touchpoint, class index: 0 promoter, 1 passive, 2 detractor)
 HourKey = tuple[dt.datetime, str, str, str, int]
 _CLASS_INDEX = {ScoreClass.PROMOTER: 0, ScoreClass.PASSIVE: 1, ScoreClass.DETRACTOR: 2}
+#: The class index of each score 0..10, from classify (looked up per row on the hot path).
+_CLASS_OF_SCORE = tuple(_CLASS_INDEX[classify(score)] for score in range(11))
 
 
 def _row(source: str, record: CleanRecord, now: dt.datetime) -> tuple[Any, ...]:
@@ -440,7 +442,7 @@ def _row(source: str, record: CleanRecord, now: dt.datetime) -> tuple[Any, ...]:
 
 def _hour_key(at: dt.datetime, brand: str, country: str, touchpoint: str, score: int) -> HourKey:
     hour = at.replace(minute=0, second=0, microsecond=0)
-    return (hour, brand, country, touchpoint, _CLASS_INDEX[classify(score)])
+    return (hour, brand, country, touchpoint, _CLASS_OF_SCORE[score])
 
 
 def _apply_rollups(session: Session, deltas: Counter[HourKey]) -> None:
