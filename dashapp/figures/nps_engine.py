@@ -15,21 +15,24 @@ import pickle
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask_caching import Cache
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.labels import queries as label_queries
 from dashapp.labels import store as label_store
-from dashapp.labels.discovered import ThemeView
-from dashapp.labels.discovered import latest as latest_themes
 from dashapp.labels.stats import LabelStat, label_stats
 from dashapp.labels.taxonomy import Taxonomy
 from dashapp.metrics import nps, queries
 from dashapp.metrics.params import resolve_filters
 from dashapp.metrics.queries import Counts, Filters
 from dashapp.store import counters as versions
+
+if TYPE_CHECKING:
+    # Discovery brings scikit-learn: imported when themes are asked for, not with the engine
+    # (the `nps` command and the wall's figures never need it).
+    from dashapp.labels.discovered import ThemeView
 
 T = TypeVar("T")
 CACHE_TTL = 24 * 3600
@@ -385,6 +388,8 @@ class NpsEngine:
 
     def themes(self, scope: str = "unlabelled") -> list[ThemeView]:
         """The latest discovered themes of *scope*, largest first."""
+        from dashapp.labels.discovered import latest as latest_themes
+
         return self._cached("themes", (scope,), lambda s: latest_themes(s, scope))
 
     def relabel_progress(self) -> float | None:

@@ -30,6 +30,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pycountry
@@ -46,10 +47,17 @@ MAX_TOUCHPOINT = 32
 MAX_COMMENT = 10_000
 MAX_PROPERTIES_JSON = 8_000
 
-COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
-LANGUAGES: frozenset[str] = frozenset(
-    lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")
-)
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes (read from pycountry's data once, when first validating)."""
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@cache
+def languages() -> frozenset[str]:
+    """ISO 639-1 codes (pycountry's ISO 639-3 table is large: read when first needed)."""
+    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 
 
 # One rule for acceptable text (see the module docstring), as character classes.
@@ -266,7 +274,7 @@ def validate(
 
     country_raw = raw.get("country")
     country = country_raw.strip().upper() if isinstance(country_raw, str) else ""
-    if country not in COUNTRIES:
+    if country not in countries():
         problems.append(
             Problem("country", show(country_raw or ""), "is not an ISO 3166 alpha-2 code")
         )
@@ -288,7 +296,7 @@ def validate(
         problems.append(Problem("language", show(language), "must be an ISO 639-1 code"))
         language = None
     language = language.strip().lower() or None if language else None
-    if language is not None and language not in LANGUAGES:
+    if language is not None and language not in languages():
         problems.append(Problem("language", show(language), "is not an ISO 639-1 code"))
 
     properties = _properties(raw, problems)
