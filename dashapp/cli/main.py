@@ -74,7 +74,9 @@ def db_backup(file: Path) -> None:
     from dashapp.store.backup import backup
 
     settings = load_settings()
-    written = backup(checked_engine(settings), file)
+    engine = checked_engine(settings)
+    with progress(f"backing up to {file.name}", _row_count(engine)) as advance:
+        written = backup(engine, file, progress=advance)
     click.echo(
         f"backed up {sum(written.values()):,} rows ({written.get('responses', 0):,} responses)"
         f" to {file}"
@@ -91,12 +93,21 @@ def db_restore(file: Path) -> None:
     settings = load_settings()
     migrate_store(settings)
     try:
-        restored = restore(db.make_engine(settings.database_url), file)
+        with progress(f"restoring {file.name}", None) as advance:
+            restored = restore(db.make_engine(settings.database_url), file, progress=advance)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"restored {sum(restored.values()):,} rows ({restored.get('responses', 0):,} responses)"
     )
+
+
+def _row_count(engine: Any) -> int | None:
+    """Rows a backup will write, for its progress bar (None when no bar is drawn)."""
+    from dashapp.cli.progress import wanted
+    from dashapp.store.backup import rows_in
+
+    return rows_in(engine) if wanted() else None
 
 
 # --- serving and scheduling --------------------------------------------------------
