@@ -76,6 +76,46 @@ def import_taxonomy(file: Path) -> None:
     )
 
 
+@labels.command("relabel")
+def relabel() -> None:
+    """Relabel stored comments with the taxonomy in force now, in this process.
+
+    The scheduler does the same in the background after `labels import`; this
+    runs the pending work at once (a bar on a terminal) and says how many.
+    """
+    from sqlalchemy import func, select
+
+    from dashapp.cli.progress import progress
+    from dashapp.labels import store as label_store
+    from dashapp.store.models import Response, StoreMeta
+
+    sessions = open_store(load_settings())
+    with sessions() as session:
+        upto = session.scalar(
+            select(StoreMeta.value).where(StoreMeta.key == label_store.RELABEL_UPTO)
+        )
+        pending = (
+            session.scalar(
+                select(func.count()).where(Response.id > upto, Response.comment.is_not(None))
+            )
+            if upto is not None
+            else 0
+        )
+    if not pending:
+        click.echo("nothing to relabel: stored comments carry the taxonomy in force")
+        return
+    done = 0
+    with progress("relabelling", pending, "comments") as advance:
+        while True:
+            with sessions.begin() as session:
+                step = label_store.relabel_step(session)
+            if not step:
+                break
+            done += step
+            advance(step)
+    click.echo(f"relabelled {done:,} comments")
+
+
 @labels.command("apply")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv")
