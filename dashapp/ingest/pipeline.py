@@ -338,8 +338,11 @@ def _ingest_with_retry(
             # Another writer inserted the same ids (IntegrityError) or held the
             # SQLite lock past the busy timeout: the transaction rolled back
             # whole, so trying again cannot double anything.
+            # A PostgreSQL deadlock rolled the batch back whole as well.
             if attempt == attempts - 1 or (
-                isinstance(exc, OperationalError) and "locked" not in str(exc)
+                isinstance(exc, OperationalError)
+                and "locked" not in str(exc)
+                and "deadlock" not in str(exc)
             ):
                 raise
     raise AssertionError("unreachable")

@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import psycopg
 from sqlalchemy import JSON, FromClause, Table
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -161,9 +162,12 @@ def _copy_statements(
     ddl = f'CREATE TEMPORARY TABLE IF NOT EXISTS "{stage}" (LIKE "{table.name}" INCLUDING DEFAULTS)'
     sets = ", ".join(f'"{c}" = "{table.name}"."{c}" + EXCLUDED."{c}"' for c in add)
     conflict = ", ".join(f'"{c}"' for c in keys)
+    # In key order: concurrent batches then lock shared rollup rows in one order, and
+    # cannot deadlock (tests/test_is_concurrent_push.py).
     move = (
         f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{stage}" '
-        f"ON CONFLICT ({conflict}) DO " + (f"UPDATE SET {sets}" if sets else "NOTHING")
+        f"ORDER BY {conflict} ON CONFLICT ({conflict}) DO "
+        + (f"UPDATE SET {sets}" if sets else "NOTHING")
     )
     return f'COPY "{stage}" ({names}) FROM STDIN', ddl, move
 
@@ -185,6 +189,23 @@ def _copy(
     ]
     # The session's own connection: the rows commit or roll back with the batch.
     raw = cast(psycopg.Connection[Any], session.connection().connection.dbapi_connection)
+    try:
+        _copy_rows(raw, copy_sql, ddl, move, table.name, rows, converters)
+    except psycopg.Error as exc:
+        # As SQLAlchemy would raise it (IntegrityError, OperationalError ...): callers retry
+        # or answer 503 by those classes, whichever way the statement went to the driver.
+        raise sa_exc.DBAPIError.instance(copy_sql, None, exc, psycopg.Error) from exc
+
+
+def _copy_rows(
+    raw: psycopg.Connection[Any],
+    copy_sql: str,
+    ddl: str | None,
+    move: str | None,
+    name: str,
+    rows: Sequence[Sequence[Any]],
+    converters: list[tuple[int, Convert]],
+) -> None:
     with raw.cursor() as cur:
         if ddl is not None:
             cur.execute(ddl)
@@ -200,4 +221,4 @@ def _copy(
         if move is not None:
             cur.execute(move)
             # Emptied at once: the staging table lives as long as the connection.
-            cur.execute(f'TRUNCATE "stage_{table.name}"')
+            cur.execute(f'TRUNCATE "stage_{name}"')
