@@ -79,9 +79,7 @@ def test_is_start002_import_and_nps_load_no_sklearn_plotly_or_dash(
     imported = _loaded(["import", str(csv)], csv.parent, store)
     assert "sqlalchemy" in imported
     assert imported.isdisjoint(HEAVY)
-    figures = _loaded(
-        ["nps", "--as-of", "2026-11-02T00:00Z", "--window", "7d"], csv.parent, store
-    )
+    figures = _loaded(["nps", "--as-of", "2026-11-02T00:00Z", "--window", "7d"], csv.parent, store)
     assert "sqlalchemy" in figures
     assert figures.isdisjoint(HEAVY)
 
