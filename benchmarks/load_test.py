@@ -271,9 +271,14 @@ def build(args: argparse.Namespace) -> None:
 
 
 def start_gunicorn(
-    app: str, port: int, env: dict[str, str], workers: int = 4, threads: int = 12
+    app: str,
+    port: int,
+    env: dict[str, str],
+    workers: int = 4,
+    threads: int = 12,
+    wait: float = 240,  # a loaded 2-core host boots 4 workers slowly
 ) -> subprocess.Popen[bytes]:
-    """gunicorn with *workers* x *threads* on 127.0.0.1:*port*, ready to serve."""
+    """gunicorn with *workers* x *threads* on 127.0.0.1:*port*, ready to serve within *wait* s."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -292,7 +297,7 @@ def start_gunicorn(
         env={**os.environ, **env},
         start_new_session=True,
     )
-    deadline = time.monotonic() + 240  # a loaded 2-core host boots 4 workers slowly
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code < 500:

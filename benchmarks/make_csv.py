@@ -5,7 +5,9 @@ markets, touchpoints and native-language phrase banks), time-ordered over about
 120 days as a survey tool's export is. About 56% of rows carry a comment; the
 simulator leaves the language out of 15% of those and this script blanks a
 further share so that about 20% of the commented rows arrive without a
-language and go through detection.
+language and go through detection. Every comment is unique, as in real data
+(the phrase banks repeat, so each comment ends with its own reference number,
+``#<row>``): no cache keyed by text can help an import of this file.
 
     python -m benchmarks.make_csv --rows 1000000 [--out FILE]
 """
@@ -30,7 +32,7 @@ END = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
 #: of the rest as well makes 0.15 + 0.85 * 1/17 = 20%.
 EXTRA_BLANK = 1 / 17
 #: Version of the generated data: part of the file name, so a change regenerates it.
-VERSION = 2
+VERSION = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class CsvStats:
     span_days: float
     commented_share: float
     no_language_share_of_commented: float
+    languages: int
 
 
 def default_path(rows: int) -> Path:
@@ -59,6 +62,7 @@ def write(path: Path, rows: int, *, seed: int = 11) -> CsvStats:
     blank = random.Random(seed + 1)
     written = commented = no_language = 0
     first = last = ""
+    languages: set[str] = set()
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=COLUMNS)
@@ -66,6 +70,9 @@ def write(path: Path, rows: int, *, seed: int = 11) -> CsvStats:
         for _, raw in islice(history(DAYS, END, seed=seed, per_day=per_day), rows):
             if raw.get("comment"):
                 commented += 1
+                # Unique, as real comments are; digits carry no language.
+                raw["comment"] = f"{raw['comment']} #{written + 1}"
+                languages.add(raw.get("language") or "")
                 if raw.get("language") and blank.random() < EXTRA_BLANK:
                     del raw["language"]
                 if not raw.get("language"):
@@ -86,6 +93,7 @@ def write(path: Path, rows: int, *, seed: int = 11) -> CsvStats:
         span_days=round(span.total_seconds() / 86400, 1),
         commented_share=round(commented / written, 3),
         no_language_share_of_commented=round(no_language / max(commented, 1), 3),
+        languages=len(languages - {""}),
     )
 
 

@@ -272,6 +272,7 @@ READERS: dict[tuple[str, ...], list[str]] = {
     ("labels", "stats"): [],
     ("labels", "themes"): [],
     ("labels", "from-theme"): ["1", "--name", "Parking"],
+    ("labels", "relabel"): [],
     ("users", "add"): ["ana", "--password-stdin"],
     ("users", "list"): [],
     ("users", "reset"): ["ana", "--password-stdin"],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import unicodedata
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashapp.access import tokens as access_tokens
+from dashapp.access.roles import Role
 from dashapp.i18n.core import pick
 from dashapp.store import counters as versions
 from dashapp.store.models import User
@@ -23,24 +23,6 @@ _hasher = PasswordHasher()
 # Verified against when the name is unknown, so a wrong name costs as long as a
 # wrong password and sign-in does not tell which names exist.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
-
-
-class Role(enum.IntEnum):
-    """What someone may do; a higher role may do everything a lower one may."""
-
-    viewer = 1  # wall pages, masked comments (a screen or a read-only link)
-    analyst = 2  # drill-down, exports, unmasked comments, the figures API
-    admin = 3  # users, screens, tokens, labels, the delivery log
-
-    @classmethod
-    def parse(cls, text: str) -> Role:
-        """The role called *text*; ValueError naming the choices otherwise."""
-        try:
-            return cls[text.strip().lower()]
-        except KeyError:
-            raise ValueError(
-                f"unknown role {text!r}; choose {', '.join(r.name for r in cls)}"
-            ) from None
 
 
 class UserError(ValueError):

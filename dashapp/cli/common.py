@@ -15,22 +15,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
-
-from dashapp.config import ConfigError, Settings
-from dashapp.metrics.params import BadParameter, parse_as_of, parse_filters, parse_window
-from dashapp.metrics.queries import Filters
-from dashapp.store import db
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from dashapp.config import Settings
+    from dashapp.metrics.queries import Filters
     from dashapp.services import Services
+
+# The store, settings and query modules are imported by the functions that use them,
+# so that defining the commands (and `feedbackwall --help`) loads none of them.
 
 
 def load_settings() -> Settings:
     """The settings, or a one-line error naming the bad key (never a traceback)."""
+    from dashapp.config import ConfigError, Settings
+
     try:
         return Settings.load()
     except ConfigError as exc:
@@ -45,6 +46,8 @@ UPGRADE_HINT = (
 
 def _sqlite_file(url: str) -> Path | None:
     """The file of a SQLite store; None for another database or an in-memory one."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
@@ -53,6 +56,8 @@ def _sqlite_file(url: str) -> Path | None:
 
 def store_name(url: str) -> str:
     """The store's URL as people are told it: password hidden, a SQLite file's full path added."""
+    from sqlalchemy.engine import make_url
+
     shown = make_url(url).render_as_string(hide_password=True)
     path = _sqlite_file(url)
     if path is not None and not path.is_absolute():
@@ -62,6 +67,8 @@ def store_name(url: str) -> str:
 
 def _hidden(url: str, text: str) -> str:
     """*text* with the URL's password (should a driver's message quote it) hidden."""
+    from sqlalchemy.engine import make_url
+
     password = make_url(url).password
     return text.replace(str(password), "***") if password else text
 
@@ -74,6 +81,10 @@ def checked_engine(settings: Settings) -> Engine:
     not an empty store file made as a side effect. Only the commands that make
     the store (:func:`migrate_store`) create or migrate it.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from dashapp.store import db
+
     url = settings.database_url
     name = store_name(url)
     click.echo(f"store: {name}", err=True)
@@ -99,6 +110,8 @@ def checked_engine(settings: Settings) -> Engine:
 
 def open_store(settings: Settings) -> sessionmaker[Session]:
     """Sessions on the configured store, checked by :func:`checked_engine`."""
+    from dashapp.store import db
+
     return db.make_sessionmaker(checked_engine(settings))
 
 
@@ -112,6 +125,8 @@ def open_services(settings: Settings) -> Services:
 
 def migrate_store(settings: Settings, revision: str = "head") -> None:
     """Create the store if missing and migrate it to *revision*, saying so on stderr."""
+    from dashapp.store import db
+
     to = "the newest schema" if revision == "head" else f"schema {revision}"
     click.echo(
         f"store: {store_name(settings.database_url)}: migrating to {to} (created if missing)",
@@ -153,6 +168,13 @@ def figure_options(command: Callable[..., Any]) -> Callable[..., Any]:
         touchpoint: str | None,
         **kwargs: Any,
     ) -> Any:
+        from dashapp.metrics.params import (
+            BadParameter,
+            parse_as_of,
+            parse_filters,
+            parse_window,
+        )
+
         try:
             query = FigureQuery(
                 parse_window(window_text),

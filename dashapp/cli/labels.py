@@ -17,15 +17,14 @@ from dashapp.cli.common import (
     open_services,
     open_store,
 )
-from dashapp.ingest.validation import safe_text
-from dashapp.labels import store as label_store
-from dashapp.labels.discovery import DiscoveryError
-from dashapp.labels.labelling import Labeller
-from dashapp.labels.sentiment import NAMES
-from dashapp.labels.taxonomy import TaxonomyError, dump_taxonomy, parse_taxonomy
+
+# The label modules (and scikit-learn behind discovery) are imported by the commands
+# that use them, so that defining the commands loads none of them.
 
 
 def _read_taxonomy(path: Path) -> str:
+    from dashapp.labels.taxonomy import TaxonomyError, parse_taxonomy
+
     text = path.read_text("utf-8")
     try:
         parse_taxonomy(text)
@@ -45,6 +44,9 @@ def labels() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def export_taxonomy(file: Path) -> None:
     """Write the taxonomy in force to FILE (TOML) for editing; '-' writes to stdout."""
+    from dashapp.labels import store as label_store
+    from dashapp.labels.taxonomy import dump_taxonomy
+
     settings = load_settings()
     with open_store(settings)() as session:
         version, taxonomy = label_store.current(session)
@@ -60,6 +62,9 @@ def export_taxonomy(file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_taxonomy(file: Path) -> None:
     """Put the taxonomy in FILE in force; stored comments are relabelled in the background."""
+    from dashapp.labels import store as label_store
+    from dashapp.labels.taxonomy import parse_taxonomy
+
     text = _read_taxonomy(file)
     settings = load_settings()
     with open_store(settings).begin() as session:
@@ -69,6 +74,46 @@ def import_taxonomy(file: Path) -> None:
         f"taxonomy version {version} in force: {len(taxonomy.labels)} labels in "
         f"{len(taxonomy.languages)} languages; the scheduler relabels stored comments now"
     )
+
+
+@labels.command("relabel")
+def relabel() -> None:
+    """Relabel stored comments with the taxonomy in force now, in this process.
+
+    The scheduler does the same in the background after `labels import`; this
+    runs the pending work at once (a bar on a terminal) and says how many.
+    """
+    from sqlalchemy import func, select
+
+    from dashapp.cli.progress import progress
+    from dashapp.labels import store as label_store
+    from dashapp.store.models import Response, StoreMeta
+
+    sessions = open_store(load_settings())
+    with sessions() as session:
+        upto = session.scalar(
+            select(StoreMeta.value).where(StoreMeta.key == label_store.RELABEL_UPTO)
+        )
+        pending = (
+            session.scalar(
+                select(func.count()).where(Response.id > upto, Response.comment.is_not(None))
+            )
+            if upto is not None
+            else 0
+        )
+    if not pending:
+        click.echo("nothing to relabel: stored comments carry the taxonomy in force")
+        return
+    done = 0
+    with progress("relabelling", pending, "comments") as advance:
+        while True:
+            with sessions.begin() as session:
+                step = label_store.relabel_step(session)
+            if not step:
+                break
+            done += step
+            advance(step)
+    click.echo(f"relabelled {done:,} comments")
 
 
 @labels.command("apply")
@@ -88,6 +133,10 @@ def apply_labels(file: Path, fmt: str, taxonomy_file: Path | None) -> None:
     sentiments (in the same order). Comments without a language are detected.
     """
     from dashapp.ingest import language
+    from dashapp.labels import store as label_store
+    from dashapp.labels.labelling import Labeller
+    from dashapp.labels.sentiment import NAMES
+    from dashapp.labels.taxonomy import parse_taxonomy
 
     if taxonomy_file is not None:
         taxonomy = parse_taxonomy(_read_taxonomy(taxonomy_file))
@@ -191,7 +240,9 @@ def _table(records: list[dict[str, object]]) -> str:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 def list_themes(scope: str, run_now: bool, fmt: str) -> None:
     """Themes discovered in recent comments (those no label covers, or all)."""
+    from dashapp.ingest.validation import safe_text
     from dashapp.labels import discovered as themes
+    from dashapp.labels.discovery import DiscoveryError
 
     settings = load_settings()
     sessions = open_store(settings)

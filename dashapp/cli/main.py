@@ -8,12 +8,10 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import func, select
 
-from dashapp.access import ingest_tokens as tokens
 from dashapp.cli.common import (
     FigureQuery,
     checked_engine,
@@ -25,13 +23,15 @@ from dashapp.cli.common import (
     store_name,
 )
 from dashapp.cli.labels import labels as labels_group
+from dashapp.cli.progress import progress
 from dashapp.cli.users import displays_group, first_admin_link, users_group
-from dashapp.config import ConfigError
-from dashapp.ingest.pipeline import Rejection, Retention, ingest
-from dashapp.metrics.params import BadParameter, parse_by
-from dashapp.store import db
-from dashapp.store.models import Response, SourceState
-from data_sources.base import SourceError
+
+if TYPE_CHECKING:
+    from dashapp.ingest.pipeline import Rejection
+
+# Imports of the store, ingest, Flask and Dash stay inside the commands that use
+# them: `feedbackwall --help` and every command that needs none of them start at
+# once (tests/test_is_cli_start.py checks what the entry point loads).
 
 
 @click.group()
@@ -44,7 +44,10 @@ def main(verbose: bool) -> None:
     )
     if not verbose:
         # APScheduler logs every run of every job at INFO: seconds apart, for ever.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        # Alembic logs its context and every revision it runs at INFO on each command
+        # that migrates; the command already says on stderr that it migrates.
+        for noisy in ("apscheduler", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 # --- store -------------------------------------------------------------------------
@@ -71,7 +74,9 @@ def db_backup(file: Path) -> None:
     from dashapp.store.backup import backup
 
     settings = load_settings()
-    written = backup(checked_engine(settings), file)
+    engine = checked_engine(settings)
+    with progress(f"backing up to {file.name}", _row_count(engine)) as advance:
+        written = backup(engine, file, progress=advance)
     click.echo(
         f"backed up {sum(written.values()):,} rows ({written.get('responses', 0):,} responses)"
         f" to {file}"
@@ -82,17 +87,27 @@ def db_backup(file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def db_restore(file: Path) -> None:
     """Load FILE into the (empty, migrated) store: all of it, or nothing."""
+    from dashapp.store import db
     from dashapp.store.backup import BackupError, restore
 
     settings = load_settings()
     migrate_store(settings)
     try:
-        restored = restore(db.make_engine(settings.database_url), file)
+        with progress(f"restoring {file.name}", None) as advance:
+            restored = restore(db.make_engine(settings.database_url), file, progress=advance)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
         f"restored {sum(restored.values()):,} rows ({restored.get('responses', 0):,} responses)"
     )
+
+
+def _row_count(engine: Any) -> int | None:
+    """Rows a backup will write, for its progress bar (None when no bar is drawn)."""
+    from dashapp.cli.progress import wanted
+    from dashapp.store.backup import rows_in
+
+    return rows_in(engine) if wanted() else None
 
 
 # --- serving and scheduling --------------------------------------------------------
@@ -115,6 +130,7 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
 
     from dashapp import create_app
     from dashapp.access.gate import allow_local_demo
+    from dashapp.config import ConfigError
     from dashapp.jobs.runtime import start_scheduler
     from dashapp.services import services_of
     from dashapp.web.serve import bound_addresses, make_server
@@ -189,6 +205,8 @@ def import_file(file: Path, source: str, strict: bool) -> None:
     for records erased before or past the retention, not stored); rejected
     records are written with their reasons to FILE.rejects.csv.
     """
+    from dashapp.ingest.pipeline import Retention, ingest
+    from data_sources.base import SourceError
     from data_sources.files import read_records
 
     settings = load_settings()
@@ -199,15 +217,17 @@ def import_file(file: Path, source: str, strict: bool) -> None:
             return read_records(file)
 
     try:
-        report = ingest(
-            sessions,
-            source,
-            Rereadable(),
-            strict=strict,
-            retention=Retention.of(settings),
-            bounds=settings.time_bounds(),
-            followups=settings.followups,
-        )
+        with progress(f"importing {file.name}", None) as advance:
+            report = ingest(
+                sessions,
+                source,
+                Rereadable(),
+                strict=strict,
+                retention=Retention.of(settings),
+                bounds=settings.time_bounds(),
+                followups=settings.followups,
+                progress=advance,
+            )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
     rejects = file.with_name(file.name + ".rejects.csv")
@@ -242,6 +262,7 @@ def _write_rejects(path: Path, rejected: list[Rejection]) -> None:
 def nps(by_text: str, query: FigureQuery, fmt: str) -> None:
     """NPS with n and 95% interval per group, over (as_of - window, as_of] in UTC."""
     from dashapp.figures.table import to_csv, to_records, to_table
+    from dashapp.metrics.params import BadParameter, parse_by
 
     try:
         by = parse_by(by_text)
@@ -281,7 +302,7 @@ def report(day_text: str | None, out: Path | None, send_mail: bool) -> None:
     from dashapp.i18n import days as local_days
     from dashapp.i18n import use_locale
     from dashapp.jobs import report as daily
-    from dashapp.metrics.params import parse_day
+    from dashapp.metrics.params import BadParameter, parse_day
     from dashapp.web.chart_export import ExportFailed
 
     settings = load_settings()
@@ -351,6 +372,9 @@ def sources(ctx: click.Context) -> None:
     """Show each source's state: last success, last error, lag, totals."""
     if ctx.invoked_subcommand is not None:
         return
+    from sqlalchemy import func, select
+
+    from dashapp.store.models import Response, SourceState
     from dashapp.web.api import source_status
 
     settings = load_settings()
@@ -379,6 +403,8 @@ def sources(ctx: click.Context) -> None:
 @click.argument("source")
 def sources_token(source: str) -> None:
     """Issue a push-API token for SOURCE (printed once; only its digest is stored)."""
+    from dashapp.access import ingest_tokens as tokens
+
     settings = load_settings()
     sessions = open_store(settings)
     with sessions.begin() as session:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.access import tokens as access_tokens
-from dashapp.access import users
-from dashapp.access.tokens import Kind, TokenError
-from dashapp.access.users import Role, UserError
+from dashapp.access.roles import Role
 from dashapp.cli.common import load_settings, open_store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+# The access modules (Argon2, the store) are imported by the commands that use them,
+# so that defining the commands loads none of them.
 
 ROLE_NAMES = [r.name for r in Role]
 
@@ -37,6 +40,9 @@ def users_group() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_add(name: str, role: str, password_stdin: bool) -> None:
     """Add a user called NAME (asks for the password twice)."""
+    from dashapp.access import users
+    from dashapp.access.users import UserError
+
     password = _password(password_stdin)
     sessions = open_store(load_settings())
     try:
@@ -50,6 +56,8 @@ def users_add(name: str, role: str, password_stdin: bool) -> None:
 @users_group.command("list")
 def users_list() -> None:
     """Every user with role, state and last sign-in (UTC)."""
+    from dashapp.access import users
+
     sessions = open_store(load_settings())
     with sessions() as session:
         people = users.listing(session)
@@ -66,6 +74,9 @@ def users_list() -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def users_reset(name: str, password_stdin: bool) -> None:
     """Give NAME a new password; their open sessions end."""
+    from dashapp.access import users
+    from dashapp.access.users import UserError
+
     password = _password(password_stdin)
     sessions = open_store(load_settings())
     try:
@@ -81,6 +92,9 @@ def users_reset(name: str, password_stdin: bool) -> None:
 @click.argument("role", type=click.Choice(ROLE_NAMES))
 def users_role(name: str, role: str) -> None:
     """Give NAME the role ROLE (their open sessions end)."""
+    from dashapp.access import users
+    from dashapp.access.users import UserError
+
     sessions = open_store(load_settings())
     try:
         with sessions.begin() as session:
@@ -95,6 +109,9 @@ def users_role(name: str, role: str) -> None:
 @click.option("--enable", is_flag=True, help="Enable a disabled user again.")
 def users_disable(name: str, enable: bool) -> None:
     """Disable NAME: sessions and API tokens stop working at once (or --enable again)."""
+    from dashapp.access import users
+    from dashapp.access.users import UserError
+
     sessions = open_store(load_settings())
     try:
         with sessions.begin() as session:
@@ -109,6 +126,11 @@ def users_disable(name: str, enable: bool) -> None:
 @click.option("--label", default="cli", show_default=True, help="What the token is for.")
 def users_token(name: str, label: str) -> None:
     """Print a new API token acting as NAME (shown once; only its digest is stored)."""
+    from dashapp.access import tokens as access_tokens
+    from dashapp.access import users
+    from dashapp.access.tokens import TokenError
+    from dashapp.access.users import UserError
+
     sessions = open_store(load_settings())
     try:
         with sessions.begin() as session:
@@ -134,6 +156,9 @@ def users_first_admin_link(base_url: str) -> None:
 
 def first_admin_link(sessions: sessionmaker[Session], base_url: str) -> str | None:
     """A fresh first-admin link when the store has no users, else None."""
+    from dashapp.access import tokens as access_tokens
+    from dashapp.access import users
+
     with sessions.begin() as session:
         if users.count(session):
             return None
@@ -152,6 +177,9 @@ def displays_group() -> None:
 @click.option("--query", default="", help="Kiosk options, e.g. 'playlist=lobby'.")
 def displays_add(name: str, base_url: str, query: str) -> None:
     """Print the display link for a new screen called NAME (shown once)."""
+    from dashapp.access import tokens as access_tokens
+    from dashapp.access.tokens import TokenError
+
     sessions = open_store(load_settings())
     try:
         with sessions.begin() as session:
@@ -165,6 +193,9 @@ def displays_add(name: str, base_url: str, query: str) -> None:
 @displays_group.command("list")
 def displays_list() -> None:
     """The screens with a live display link, and when each was last seen (UTC)."""
+    from dashapp.access import tokens as access_tokens
+    from dashapp.access.tokens import Kind
+
     sessions = open_store(load_settings())
     with sessions() as session:
         screens = access_tokens.listing(session, Kind.display)
@@ -179,6 +210,9 @@ def displays_list() -> None:
 @click.argument("name")
 def displays_revoke(name: str) -> None:
     """Revoke the screen NAME: it shows "access revoked" at its next request."""
+    from dashapp.access import tokens as access_tokens
+    from dashapp.access.tokens import Kind
+
     sessions = open_store(load_settings())
     with sessions.begin() as session:
         done = access_tokens.revoke_named(session, Kind.display, name)

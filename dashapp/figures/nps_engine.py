@@ -15,7 +15,7 @@ import pickle
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask_caching.backends import BaseCache
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,8 +24,6 @@ from dashapp import i18n
 from dashapp.i18n import days as local_days
 from dashapp.labels import queries as label_queries
 from dashapp.labels import store as label_store
-from dashapp.labels.discovered import ThemeView
-from dashapp.labels.discovered import latest as latest_themes
 from dashapp.labels.stats import LabelStat, label_stats
 from dashapp.labels.taxonomy import Taxonomy
 from dashapp.metrics import annotations as marks
@@ -42,6 +40,11 @@ from dashapp.metrics.windows import (
     start_of,
 )
 from dashapp.store import counters as versions
+
+if TYPE_CHECKING:
+    # Discovery brings scikit-learn: imported when themes are asked for, not with the engine
+    # (the `nps` command and the wall's figures never need it).
+    from dashapp.labels.discovered import ThemeView
 
 T = TypeVar("T")
 CACHE_TTL = 24 * 3600
@@ -452,6 +455,8 @@ class NpsEngine:
 
     def themes(self, scope: str = "unlabelled") -> list[ThemeView]:
         """The latest discovered themes of *scope*, largest first."""
+        from dashapp.labels.discovered import latest as latest_themes
+
         return self._cached("themes", (scope,), lambda s: latest_themes(s, scope))
 
     def relabel_progress(self) -> float | None:

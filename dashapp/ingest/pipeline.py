@@ -289,6 +289,7 @@ def ingest(
     retention: Retention | None = None,
     bounds: TimeBounds = DEFAULT_BOUNDS,
     followups: FollowupConfig | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> IngestReport:
     """Ingest *rows* in batches, one transaction each, and report on all of them.
 
@@ -300,7 +301,8 @@ def ingest(
     Pass the configured *retention* (:meth:`Retention.of`) wherever settings are known.
     Every path in (push, import, pollers) passes the settings' *bounds*
     (:meth:`Settings.time_bounds`) for submitted_at, and the settings' *followups*
-    rule (none: no follow-ups open).
+    rule (none: no follow-ups open). *progress* is told how many rows each committed
+    batch held.
     """
     total = IngestReport()
     if strict:
@@ -322,6 +324,8 @@ def ingest(
                 followups,
             )
         )
+        if progress is not None:
+            progress(len(batch))
     return total
 
 
@@ -355,8 +359,11 @@ def _ingest_with_retry(
             # Another writer inserted the same ids (IntegrityError) or held the
             # SQLite lock past the busy timeout: the transaction rolled back
             # whole, so trying again cannot double anything.
+            # A PostgreSQL deadlock rolled the batch back whole as well.
             if attempt == attempts - 1 or (
-                isinstance(exc, OperationalError) and "locked" not in str(exc)
+                isinstance(exc, OperationalError)
+                and "locked" not in str(exc)
+                and "deadlock" not in str(exc)
             ):
                 raise
     raise AssertionError("unreachable")
@@ -436,6 +443,8 @@ ROLLUP_COLUMNS = (
 #: (hour, brand, country, touchpoint, class index: 0 promoter, 1 passive, 2 detractor)
 HourKey = tuple[dt.datetime, str, str, str, int]
 _CLASS_INDEX = {ScoreClass.PROMOTER: 0, ScoreClass.PASSIVE: 1, ScoreClass.DETRACTOR: 2}
+#: The class index of each score 0..10, from classify (looked up per row on the hot path).
+_CLASS_OF_SCORE = tuple(_CLASS_INDEX[classify(score)] for score in range(11))
 
 
 def _row(source: str, record: CleanRecord, now: dt.datetime) -> tuple[Any, ...]:
@@ -457,7 +466,7 @@ def _row(source: str, record: CleanRecord, now: dt.datetime) -> tuple[Any, ...]:
 
 def _hour_key(at: dt.datetime, brand: str, country: str, touchpoint: str, score: int) -> HourKey:
     hour = at.replace(minute=0, second=0, microsecond=0)
-    return (hour, brand, country, touchpoint, _CLASS_INDEX[classify(score)])
+    return (hour, brand, country, touchpoint, _CLASS_OF_SCORE[score])
 
 
 def _apply_rollups(session: Session, deltas: Counter[HourKey]) -> None:

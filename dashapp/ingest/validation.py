@@ -30,6 +30,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pycountry
@@ -46,10 +47,17 @@ MAX_TOUCHPOINT = 32
 MAX_COMMENT = 10_000
 MAX_PROPERTIES_JSON = 8_000
 
-COUNTRIES: frozenset[str] = frozenset(c.alpha_2 for c in pycountry.countries)
-LANGUAGES: frozenset[str] = frozenset(
-    lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")
-)
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166 alpha-2 codes (read from pycountry's data once, when first validating)."""
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+@cache
+def languages() -> frozenset[str]:
+    """ISO 639-1 codes (pycountry's ISO 639-3 table is large: read when first needed)."""
+    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 
 
 # One rule for acceptable text (see the module docstring), as character classes.
@@ -191,6 +199,12 @@ def parse_timestamp(value: Any) -> dt.datetime:
         raise ValueError("is out of the range of dates") from None
 
 
+# Encoders made once: json.dumps with any option builds a new encoder on every call,
+# which cost more than the encoding itself on the import path. Output is identical.
+_SORTED_JSON = json.JSONEncoder(sort_keys=True, default=str).encode
+_JSON = json.JSONEncoder(default=str).encode
+
+
 def content_hash(record: CleanRecord) -> str:
     """Digest of the record's content as received (before language detection)."""
     # Unit separators cannot occur in the validated fields' meaning; joining
@@ -204,7 +218,7 @@ def content_hash(record: CleanRecord) -> str:
             str(record.score),
             "\x00" if record.comment is None else record.comment,
             record.language or "",
-            json.dumps(record.properties, sort_keys=True, default=str) if record.properties else "",
+            _SORTED_JSON(record.properties) if record.properties else "",
         )
     )
     return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
@@ -260,7 +274,7 @@ def validate(
 
     country_raw = raw.get("country")
     country = country_raw.strip().upper() if isinstance(country_raw, str) else ""
-    if country not in COUNTRIES:
+    if country not in countries():
         problems.append(
             Problem("country", show(country_raw or ""), "is not an ISO 3166 alpha-2 code")
         )
@@ -282,7 +296,7 @@ def validate(
         problems.append(Problem("language", show(language), "must be an ISO 639-1 code"))
         language = None
     language = language.strip().lower() or None if language else None
-    if language is not None and language not in LANGUAGES:
+    if language is not None and language not in languages():
         problems.append(Problem("language", show(language), "is not an ISO 639-1 code"))
 
     properties = _properties(raw, problems)
@@ -306,36 +320,54 @@ def validate(
 def _properties(raw: Mapping[str, Any], problems: list[Problem]) -> dict[str, Any]:
     props: dict[str, Any] = {}
     nested = raw.get("properties")
-    if isinstance(nested, Mapping):
+    if nested is not None and isinstance(nested, Mapping):
         props.update(nested)
         for key, value in nested.items():
             _check_property(f"properties.{show(str(key))}", key, value, problems)
     elif nested not in (None, ""):
         problems.append(Problem("properties", show(nested), "must be an object"))
+    # Bounds the JSON length cheaply for the usual flat text values: each character
+    # encodes to at most 12 (an astral one as two \uXXXX), each pair adds at most 6
+    # more ("": , and quotes).
+    bound = 2
     for key, value in raw.items():
         if key not in CANONICAL_FIELDS and key != "properties" and value not in (None, ""):
             props[str(key)] = value
-            _check_property(show(str(key)) or "properties", key, value, problems)
-    if props and len(json.dumps(props, default=str)) > MAX_PROPERTIES_JSON:
+            _check_property(None, key, value, problems)
+            if bound <= MAX_PROPERTIES_JSON and type(value) is str:
+                bound += 12 * (len(str(key)) + len(value)) + 6
+            else:
+                bound = MAX_PROPERTIES_JSON + 1
+    if nested and isinstance(nested, Mapping):
+        bound = MAX_PROPERTIES_JSON + 1
+    if props and bound > MAX_PROPERTIES_JSON and len(_JSON(props)) > MAX_PROPERTIES_JSON:
         problems.append(
             Problem("properties", f"{len(props)} keys", f"exceed {MAX_PROPERTIES_JSON} bytes")
         )
     return props
 
 
-def _check_property(name: str, key: Any, value: Any, problems: list[Problem]) -> None:
-    """Add a problem if a property's key, or any text inside its value, breaks the text rule."""
+def _check_property(name: str | None, key: Any, value: Any, problems: list[Problem]) -> None:
+    """Add a problem if a property's key, or any text inside its value, breaks the text rule.
+
+    *name* is the field a problem names; None names it by the key (a top-level column),
+    worked out only when there is a problem.
+    """
     if reason := bad_character(str(key), breaks=False):
         # The key itself is bad: name the properties, show the key.
         problems.append(Problem("properties", show(str(key)), f"a key {reason}"))
         return
-    if not isinstance(value, Mapping | list | tuple):  # the usual case, a CSV cell: no walk
+    if type(value) is str:  # the usual case, a CSV cell: no walk, no ABC checks
+        if reason := bad_character(value, breaks=True):
+            problems.append(Problem(name or show(str(key)) or "properties", show(value), reason))
+        return
+    if not isinstance(value, Mapping | list | tuple):
         if isinstance(value, str) and (reason := bad_character(value, breaks=True)):
-            problems.append(Problem(name, show(value), reason))
+            problems.append(Problem(name or show(str(key)) or "properties", show(value), reason))
         return
     for text in _strings(value):
         if reason := bad_character(text, breaks=True):
-            problems.append(Problem(name, show(text), reason))
+            problems.append(Problem(name or show(str(key)) or "properties", show(text), reason))
             return
 
 

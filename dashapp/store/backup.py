@@ -16,7 +16,7 @@ import gzip
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,12 @@ def _tables() -> list[Table]:
     return [t for t in Base.metadata.sorted_tables if t.name not in SKIPPED]
 
 
+def rows_in(engine: Engine) -> int:
+    """How many rows a backup of *engine*'s store would write now (for a progress bar)."""
+    with engine.connect() as conn:
+        return sum(conn.scalar(select(func.count()).select_from(t)) or 0 for t in _tables())
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return {"$dt": value.isoformat()}
@@ -57,8 +63,10 @@ def _revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
-def backup(engine: Engine, path: Path) -> dict[str, int]:
-    """Write the store to *path*; rows written per table."""
+def backup(
+    engine: Engine, path: Path, *, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Write the store to *path*; rows written per table. *progress* hears of every 5,000."""
     written: dict[str, int] = {}
     tmp = path.with_name(path.name + ".partial")
     with (
@@ -86,7 +94,11 @@ def backup(engine: Engine, path: Path) -> dict[str, int]:
                     record = {k: _encode(v) for k, v in row.items()}
                     out.write(json.dumps({"t": table.name, "r": record}) + "\n")
                     count += 1
+                    if progress is not None and count % BATCH == 0:
+                        progress(BATCH)
                 written[table.name] = count
+                if progress is not None and count % BATCH:
+                    progress(count % BATCH)
     # Only a complete file takes the name: a crash leaves the .partial behind, never a short backup.
     tmp.replace(path)
     return written
@@ -117,8 +129,13 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
         raise BackupError(f"{path}: not a readable backup ({exc})") from None
 
 
-def restore(engine: Engine, path: Path) -> dict[str, int]:
-    """Load the backup at *path* into the empty store of *engine*; rows restored per table."""
+def restore(
+    engine: Engine, path: Path, *, progress: Callable[[int], None] | None = None
+) -> dict[str, int]:
+    """Load the backup at *path* into the empty store of *engine*; rows restored per table.
+
+    *progress* hears how many rows each insert added.
+    """
     lines = _lines(path)
     header = next(lines, None)
     if not header or header.get("format") != FORMAT:
@@ -150,13 +167,18 @@ def restore(engine: Engine, path: Path) -> dict[str, int]:
             batch = pending.setdefault(kind, [])
             batch.append({k: _decode(v) for k, v in line["r"].items()})
             if len(batch) >= BATCH:
-                conn.execute(tables[name].insert(), batch)
-                restored[name] += len(batch)
+                # Into the table the rows belong to (this once named the last table listed).
+                conn.execute(tables[kind].insert(), batch)
+                restored[kind] += len(batch)
+                if progress is not None:
+                    progress(len(batch))
                 batch.clear()
         for name, batch in pending.items():
             if batch:
                 conn.execute(tables[name].insert(), batch)
                 restored[name] += len(batch)
+                if progress is not None:
+                    progress(len(batch))
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn, tables.values())
     return restored

@@ -19,8 +19,9 @@ except PackageNotFoundError:  # running from a checkout that was never installed
     PACKAGE_VERSION = "0+unknown"
 
 #: What a screen runs: the browser's files and the Python that draws and answers the pages.
-_ROOT = Path(__file__).resolve().parent.parent
-_CODE = {"assets": (".js", ".css"), "dashapp": (".py",), "layouts": (".py",), "callbacks": (".py",)}
+#: The folder holding the packages: the checkout, or site-packages when installed.
+_ROOT = Path(__file__).resolve().parents[2]
+_CODE = {"dashapp": (".py", ".js", ".css"), "layouts": (".py",), "callbacks": (".py",)}
 #: Where an app keeps the build id it reports and renders (tests set another to act an upgrade).
 CONFIG_KEY = "FEEDBACKWALL_BUILD"
 

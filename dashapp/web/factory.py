@@ -30,7 +30,7 @@ from dashapp.web.subscriptions import pages as subscription_pages
 from layouts.not_found import is_page
 from layouts.shell import shell
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
 #: The Flask endpoint of Dash's index for every path other than "/" (its catch-all).
 DASH_CATCH_ALL = "/<path:path>"
 
