@@ -123,7 +123,9 @@ def _queue_row(
                 )
             ),
             html.Td(where),
-            html.Td(f"{row.status.words} · {_owner(row)}"),
+            # One cell each, under their own headers (Status, Owner).
+            html.Td(row.status.words),
+            html.Td(_owner(row)),
             html.Td(due, className=due_class),
         ],
         className="fw-followup-row",

@@ -35,7 +35,8 @@ OWNERS = [
 
 def status_options() -> list[dict[str, str]]:
     """The status dropdown's options in the reader's language."""
-    return [{"label": s.words.capitalize(), "value": s.value} for s in STATUSES]
+    # Only the first letter: str.capitalize would lower the rest ("In bearbeitung").
+    return [{"label": s.words[:1].upper() + s.words[1:], "value": s.value} for s in STATUSES]
 
 
 def age_options() -> list[dict[str, str]]:
