@@ -16,6 +16,8 @@ from dashapp.figures.nps_engine import default_as_of
 from dashapp.followups import service
 from dashapp.followups.service import Figures
 from dashapp.followups.timing import Timing, hours_text
+from dashapp.i18n import formats
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.queries import Filters
 from dashapp.services import Services
 
@@ -37,7 +39,12 @@ def _kpi(label: str, value: str, detail: str, class_name: str = "") -> html.Div:
 def _timing(t: Timing) -> str:
     if not t.n:
         return "–"
-    return f"{hours_text(t.median_hours)} (p90 {hours_text(t.p90_hours)}, n {t.n})"
+    return _(
+        "%(median)s (p90 %(p90)s, n %(n)s)",
+        median=hours_text(t.median_hours),
+        p90=hours_text(t.p90_hours),
+        n=formats.number(t.n),
+    )
 
 
 def followups_panel(services: Services, filters: Filters, now: dt.datetime | None = None) -> Any:
@@ -50,20 +57,24 @@ def followups_panel(services: Services, filters: Filters, now: dt.datetime | Non
     )
     kpis = html.Div(
         [
-            _kpi("Open follow-ups", f"{total.open:,}", "waiting for an answer now"),
             _kpi(
-                "Overdue",
-                f"{total.overdue:,}",
-                "past their due time",
+                _("Open follow-ups"),
+                formats.number(total.open),
+                _("waiting for an answer now"),
+            ),
+            _kpi(
+                _("Overdue"),
+                formats.number(total.overdue),
+                _("past their due time"),
                 "fw-overdue" if total.overdue else "",
             ),
             _kpi(
-                "Time to first contact",
+                _("Time to first contact"),
                 hours_text(total.contact.median_hours),
                 _n_line(total.contact),
             ),
             _kpi(
-                "Time to resolution",
+                _("Time to resolution"),
                 hours_text(total.resolution.median_hours),
                 _n_line(total.resolution),
             ),
@@ -73,28 +84,33 @@ def followups_panel(services: Services, filters: Filters, now: dt.datetime | Non
     rows = [_row(f) for f in sorted(cells, key=lambda f: (-f.overdue, -f.open))]
     table = (
         figure_table(
-            ["Brand · country", "Open", "Overdue", "First contact", "Resolution"],
+            [_("Brand · country"), _("Open"), _("Overdue"), _("First contact"), _("Resolution")],
             rows,
             "fw-followup-cells",
         )
         if rows
-        else html.Div("No follow-ups yet.", className="fw-empty")
+        else html.Div(_("No follow-ups yet."), className="fw-empty")
     )
     return [kpis, table]
 
 
 def _n_line(t: Timing) -> str:
     if not t.n:
-        return f"median · none in {WINDOW_DAYS} days"
-    return f"median · p90 {hours_text(t.p90_hours)} · n = {t.n} · {WINDOW_DAYS} days"
+        return _("median · none in %(days)s days", days=WINDOW_DAYS)
+    return _(
+        "median · p90 %(p90)s · n = %(n)s · %(days)s days",
+        p90=hours_text(t.p90_hours),
+        n=formats.number(t.n),
+        days=WINDOW_DAYS,
+    )
 
 
 def _row(f: Figures) -> html.Tr:
     return html.Tr(
         [
             html.Td(" · ".join(f.group.values())),
-            html.Td(f"{f.open:,}"),
-            html.Td(f"{f.overdue:,}", className="fw-overdue" if f.overdue else ""),
+            html.Td(formats.number(f.open)),
+            html.Td(formats.number(f.overdue), className="fw-overdue" if f.overdue else ""),
             html.Td(_timing(f.contact)),
             html.Td(_timing(f.resolution)),
         ]

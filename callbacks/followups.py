@@ -24,12 +24,16 @@ from dashapp.access.gate import current_person
 from dashapp.access.users import Person, Role
 from dashapp.followups import service
 from dashapp.followups.params import format_after, parse_after, parse_queue
-from dashapp.followups.rules import TITLES, Status
+from dashapp.followups.rules import Status
 from dashapp.followups.service import Change, ChangeError, Conflict, NotFound, Row
+from dashapp.i18n.core import gettext as _
+from dashapp.i18n.core import ngettext
+from dashapp.i18n.core import options as translated
 from dashapp.labels.taxonomy import Taxonomy
 from dashapp.metrics.nps import classify
 from dashapp.metrics.params import BadParameter
 from dashapp.services import Services
+from layouts.followups import OWNERS
 from layouts.ids import FollowUps
 
 #: Rows per page of the queue (each is built and encoded on every refresh).
@@ -60,22 +64,30 @@ def _reader() -> Person | None:
 def _due(row: Row, now: dt.datetime) -> tuple[str, str]:
     """When it is due, in words, and the class to show it with."""
     if not row.status.open:
-        return TITLES[row.status], "fw-detail"
-    late = row.due_at < now
-    words = ("overdue " if late else "due ") + _span(row.due_at - now)
-    return words, "fw-overdue" if late else "fw-detail"
+        return row.status.words, "fw-detail"
+    if row.due_at < now:
+        return _("overdue %(since)s", since=_span(row.due_at - now)), "fw-overdue"
+    return _("due %(until)s", until=_span(row.due_at - now)), "fw-detail"
 
 
 def _span(delta: dt.timedelta) -> str:
     """'in 3 h' / '2 d ago' style, for due times either side of now (pure)."""
     seconds = delta.total_seconds()
     hours = abs(seconds) / 3600
-    amount = f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} d"
-    return f"in {amount}" if seconds >= 0 else f"{amount} ago"
+    if hours < 48:
+        amount = _("%(hours)s h", hours=f"{hours:.0f}")
+    else:
+        amount = _("%(days)s d", days=f"{hours / 24:.0f}")
+    return _("in %(amount)s", amount=amount) if seconds >= 0 else _("%(amount)s ago", amount=amount)
+
+
+def _owner(row: Row) -> str:
+    """Who has it, or "nobody" in the reader's language."""
+    return row.owner or _("nobody")
 
 
 def _comment(services: Services, row: Row, person: Person) -> str:
-    text = row.comment or "(no comment)"
+    text = row.comment or _("(no comment)")
     return text if person.role >= Role.analyst else services.mask(text)
 
 
@@ -97,7 +109,7 @@ def _queue_row(
                     id=FollowUps.pick(row.id),
                     value=False,
                     label_class_name="visually-hidden",
-                    label=f"Select follow-up {row.id}",
+                    label=_("Select follow-up %(id)s", id=row.id),
                 )
                 if analyst
                 else ""
@@ -111,7 +123,9 @@ def _queue_row(
                 )
             ),
             html.Td(where),
-            html.Td(f"{TITLES[row.status]} · {row.owner or 'nobody'}"),
+            # One cell each, under their own headers (Status, Owner).
+            html.Td(row.status.words),
+            html.Td(_owner(row)),
             html.Td(due, className=due_class),
         ],
         className="fw-followup-row",
@@ -142,17 +156,26 @@ def _detail(services: Services, detail: service.Detail, person: Person, now: dt.
         labels,
     )
     return [
-        html.Div(f"Follow-up #{row.id}", className="fw-label"),
+        html.Div(_("Follow-up #%(id)s", id=row.id), className="fw-label"),
         card,
         html.Div(
             [
-                html.Span(f"Status: {TITLES[row.status]}", className="me-3 fw-followup-status"),
-                html.Span(f"Owner: {row.owner or 'nobody'}", className="me-3 fw-followup-owner"),
+                html.Span(
+                    _("Status: %(status)s", status=row.status.words),
+                    className="me-3 fw-followup-status",
+                ),
+                html.Span(
+                    _("Owner: %(owner)s", owner=_owner(row)), className="me-3 fw-followup-owner"
+                ),
                 html.Span(due, className=due_class),
             ],
             className="mt-2",
         ),
-        *([html.Div(f"Reason: {row.reason}", className="fw-detail")] if row.reason else []),
+        *(
+            [html.Div(_("Reason: %(reason)s", reason=row.reason), className="fw-detail")]
+            if row.reason
+            else []
+        ),
     ]
 
 
@@ -160,13 +183,21 @@ def _history(detail: service.Detail) -> Any:
     items = []
     for e in reversed(detail.events):
         if e.field == "opened":
-            what = "opened it"
+            what = _("opened it")
         elif e.field == "status":
-            what = f"status {e.from_value} → {e.to_value}"
+            what = _(
+                "status %(old)s → %(new)s",
+                old=_status_words(e.from_value),
+                new=_status_words(e.to_value),
+            )
         elif e.field == "owner":
-            what = f"owner {e.from_value or 'nobody'} → {e.to_value or 'nobody'}"
+            what = _(
+                "owner %(old)s → %(new)s",
+                old=e.from_value or _("nobody"),
+                new=e.to_value or _("nobody"),
+            )
         else:
-            what = "added a note"
+            what = _("added a note")
         items.append(
             html.Li(
                 [
@@ -177,9 +208,17 @@ def _history(detail: service.Detail) -> Any:
             )
         )
     return [
-        html.Div("History", className="fw-label mt-3"),
+        html.Div(_("History"), className="fw-label mt-3"),
         html.Ul(items, className="fw-followup-history"),
     ]
+
+
+def _status_words(value: str | None) -> str:
+    """A status stored in the history (a machine value) as the reader reads it."""
+    try:
+        return Status(value or "").words
+    except ValueError:
+        return value or ""
 
 
 def _owner_id(services: Services, name: str) -> int | None:
@@ -245,11 +284,7 @@ def register(app: Dash, services: Services) -> None:
         taxonomy = services.nps.taxonomy()
         labels = [{"label": taxonomy.path_name(i), "value": i} for i in taxonomy.labels]
         people = service.people(services.sessions)
-        owners = [
-            {"label": "Anyone", "value": ""},
-            {"label": "Mine", "value": "me"},
-            {"label": "Nobody's", "value": "none"},
-        ] + [{"label": name, "value": name} for _, name in people]
+        owners = translated(OWNERS) + [{"label": name, "value": name} for _, name in people]
         assignable = [{"label": name, "value": str(i)} for i, name in people]
         return (
             dims["brand"],
@@ -296,7 +331,15 @@ def register(app: Dash, services: Services) -> None:
                         html.Tr(
                             [
                                 html.Th(h)
-                                for h in ("", "Score", "Comment", "Where", "Status", "Owner", "Due")
+                                for h in (
+                                    "",
+                                    _("Score"),
+                                    _("Comment"),
+                                    _("Where"),
+                                    _("Status"),
+                                    _("Owner"),
+                                    _("Due"),
+                                )
                             ]
                         )
                     ),
@@ -319,13 +362,13 @@ def register(app: Dash, services: Services) -> None:
                 className="fw-followup-table",
             )
             if rows
-            else html.Div("Nothing to follow up here.", className="fw-empty")
+            else html.Div(_("Nothing to follow up here."), className="fw-empty")
         )
         pager = []
         if after is not None:
             pager.append(
                 dbc.Button(
-                    "First page",
+                    _("First page"),
                     href="/followups" + query_string(base),
                     color="secondary",
                     className="me-2",
@@ -335,12 +378,18 @@ def register(app: Dash, services: Services) -> None:
             cursor = format_after(rows[-1].due_at, rows[-1].id)
             pager.append(
                 dbc.Button(
-                    "Next page",
+                    _("Next page"),
                     href="/followups" + query_string({**base, "after": cursor}),
                     color="primary",
                 )
             )
-        count = f"{len(rows)}{'+' if len(rows) == PAGE_SIZE else ''} follow-up(s), oldest due first"
+        shown_count = f"{len(rows)}{'+' if len(rows) == PAGE_SIZE else ''}"
+        count = ngettext(
+            "%(count)s follow-up, oldest due first",
+            "%(count)s follow-ups, oldest due first",
+            len(rows),
+            count=shown_count,
+        )
         versions = {str(r.id): r.version for r in rows}
         detail, history, shown, actions = _shown(services, params, person, now)
         return count, table, pager, versions, detail, history, shown, actions
@@ -354,21 +403,26 @@ def register(app: Dash, services: Services) -> None:
         if response:
             response_id = _number(response)
             if response_id is None:
-                return dbc.Alert("response: not a response id", color="warning"), "", None, _HIDDEN
+                return (
+                    dbc.Alert(_("response: not a response id"), color="warning"),
+                    "",
+                    None,
+                    _HIDDEN,
+                )
             found = service.of_response(services.sessions, response_id)
             if found is None:
                 offer = []
                 if person.role >= Role.analyst:
                     offer = [
                         html.Button(
-                            "Open a follow-up for it",
+                            _("Open a follow-up for it"),
                             id=FollowUps.OPEN_NEW,
                             className="btn btn-sm btn-primary mt-2",
                             n_clicks=0,
                         )
                     ]
                 return (
-                    [html.Div("This response has no follow-up.", className="fw-empty"), *offer],
+                    [html.Div(_("This response has no follow-up."), className="fw-empty"), *offer],
                     "",
                     {"response": response_id},
                     _HIDDEN,
@@ -376,19 +430,19 @@ def register(app: Dash, services: Services) -> None:
             wanted = str(found)
         if not wanted:
             return (
-                html.Div("Choose a follow-up from the queue.", className="fw-empty"),
+                html.Div(_("Choose a follow-up from the queue."), className="fw-empty"),
                 "",
                 None,
                 _HIDDEN,
             )
         followup_id = _number(wanted, 10)
         if followup_id is None:
-            return dbc.Alert("id: not a follow-up id", color="warning"), "", None, _HIDDEN
+            return dbc.Alert(_("id: not a follow-up id"), color="warning"), "", None, _HIDDEN
         try:
             detail = service.detail(services.sessions, followup_id)
         except NotFound:
             return (
-                html.Div("No such follow-up (erased, or never opened).", className="fw-empty"),
+                html.Div(_("No such follow-up (erased, or never opened)."), className="fw-empty"),
                 "",
                 None,
                 _HIDDEN,
@@ -450,7 +504,7 @@ def register_actions(app: Dash, services: Services) -> None:
         elif trigger == FollowUps.ASSIGN:
             if _number(owner, 10) is None:
                 return (
-                    dbc.Alert("Choose whom to assign it to.", color="warning"),
+                    dbc.Alert(_("Choose whom to assign it to."), color="warning"),
                     no_update,
                     no_update,
                     no_update,
@@ -463,7 +517,12 @@ def register_actions(app: Dash, services: Services) -> None:
         elif trigger != FollowUps.SAVE_NOTE:
             raise PreventUpdate
         elif not (note or "").strip():
-            return dbc.Alert("The note is empty.", color="warning"), no_update, no_update, no_update
+            return (
+                dbc.Alert(_("The note is empty."), color="warning"),
+                no_update,
+                no_update,
+                no_update,
+            )
         try:
             row = service.update(
                 services.sessions,
@@ -477,8 +536,11 @@ def register_actions(app: Dash, services: Services) -> None:
             # Nothing was written: the note and reason stay in their fields, the page
             # shows what is there now, and the person decides again.
             message = dbc.Alert(
-                f"Not saved: {exc}. The follow-up below is as it is now; your note is"
-                " still in its field.",
+                _(
+                    "Not saved: %(why)s. The follow-up below is as it is now; your note is"
+                    " still in its field.",
+                    why=str(exc),
+                ),
                 color="warning",
                 className="fw-followup-conflict",
             )
@@ -486,7 +548,7 @@ def register_actions(app: Dash, services: Services) -> None:
         except (ChangeError, NotFound) as exc:
             return dbc.Alert(str(exc), color="warning"), no_update, no_update, no_update
         done = dbc.Alert(
-            f"Saved: {TITLES[row.status]}, owner {row.owner or 'nobody'}.",
+            _("Saved: %(status)s, owner %(owner)s.", status=row.status.words, owner=_owner(row)),
             color="success",
             className="fw-followup-saved",
             duration=4000,
@@ -523,21 +585,21 @@ def register_actions(app: Dash, services: Services) -> None:
             if c is True and isinstance(i, dict) and (n := _number(i.get("id"), 10)) is not None
         ]
         if not picked:
-            return "Select follow-ups first (the boxes on the left).", no_update
+            return _("Select follow-ups first (the boxes on the left)."), no_update
         if ctx.triggered_id == FollowUps.BULK_ME:
             target = person.user_id
         elif _number(owner, 10) is not None:
             target = _number(owner, 10)
         else:
-            return "Choose whom to assign them to.", no_update
+            return _("Choose whom to assign them to."), no_update
         known = versions or {}
         pairs = [(i, v) for i in picked if (v := _number(known.get(str(i)), 10)) is not None]
         moved, problems = service.bulk_assign(
             services.sessions, services.settings.followups, pairs, target, person.name
         )
-        text = f"Assigned {moved} of {len(picked)}."
+        text = _("Assigned %(moved)s of %(picked)s.", moved=moved, picked=len(picked))
         if problems:
-            text += " Not assigned: " + "; ".join(problems)
+            text += " " + _("Not assigned: %(problems)s", problems="; ".join(problems))
         return text, (changed or 0) + 1
 
     @app.callback(

@@ -144,7 +144,7 @@ def comment_card(
                             *(
                                 [
                                     html.A(
-                                        "follow-up",
+                                        _("follow-up"),
                                         href=f"/followups?response={ident}",
                                         className="fw-followup-open ms-2",
                                     )

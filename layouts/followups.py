@@ -17,19 +17,33 @@ from flask import has_request_context
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.followups.params import AGES
-from dashapp.followups.rules import DONE, OPEN, TITLES
+from dashapp.followups.rules import DONE, OPEN
+from dashapp.i18n.core import N_, options
+from dashapp.i18n.core import gettext as _
 from layouts.ids import FollowUps
 from layouts.nav import navbar
 
-STATUSES = [{"label": TITLES[s].capitalize(), "value": s.value} for s in (*OPEN, *DONE)]
-AGE_OPTIONS = [{"label": "Any age", "value": ""}] + [
-    {"label": f"Opened ≥ {age} ago", "value": age} for age in AGES
-]
+#: The statuses in the dropdown's order (their values stay machine values in the URL).
+STATUSES = (*OPEN, *DONE)
+#: Owner choices before the people (the callback adds those); labels translated when shown.
 OWNERS = [
-    {"label": "Anyone", "value": ""},
-    {"label": "Mine", "value": "me"},
-    {"label": "Nobody's", "value": "none"},
+    {"label": N_("Any owner"), "value": ""},
+    {"label": N_("Mine"), "value": "me"},
+    {"label": N_("Nobody's"), "value": "none"},
 ]
+
+
+def status_options() -> list[dict[str, str]]:
+    """The status dropdown's options in the reader's language."""
+    # Only the first letter: str.capitalize would lower the rest ("In bearbeitung").
+    return [{"label": s.words[:1].upper() + s.words[1:], "value": s.value} for s in STATUSES]
+
+
+def age_options() -> list[dict[str, str]]:
+    """The age choices in the reader's language ("" is any age)."""
+    return [{"label": _("Any age"), "value": ""}] + [
+        {"label": _("Opened ≥ %(age)s ago", age=age), "value": age} for age in AGES
+    ]
 
 
 def _values(text: str | None) -> list[str]:
@@ -45,7 +59,7 @@ def layout(**query: str) -> html.Div:
     """The follow-up page; the controls start from the URL's values."""
     if _screen():
         return html.Div(
-            [html.Div("Wall screens show follow-up figures only.", className="fw-empty")],
+            [html.Div(_("Wall screens show follow-up figures only."), className="fw-empty")],
             className="fw-page",
         )
     statuses = _values(query.get("status"))
@@ -61,14 +75,14 @@ def layout(**query: str) -> html.Div:
                         options=_values(query.get(name)),
                         value=_values(query.get(name)),
                         multi=True,
-                        placeholder=f"All {label}",
+                        placeholder=_(label),
                     ),
                     md=2,
                 )
                 for ident, name, label in (
-                    (FollowUps.BRAND, "brand", "brands"),
-                    (FollowUps.COUNTRY, "country", "countries"),
-                    (FollowUps.TOUCHPOINT, "touchpoint", "touchpoints"),
+                    (FollowUps.BRAND, "brand", N_("All brands")),
+                    (FollowUps.COUNTRY, "country", N_("All countries")),
+                    (FollowUps.TOUCHPOINT, "touchpoint", N_("All touchpoints")),
                 )
             ],
             dbc.Col(
@@ -76,26 +90,36 @@ def layout(**query: str) -> html.Div:
                     id=FollowUps.LABEL,
                     options=[query["label"]] if query.get("label") else [],
                     value=query.get("label") or None,
-                    placeholder="Any label",
+                    placeholder=_("Any label"),
                 ),
                 md=2,
             ),
             dbc.Col(
                 dcc.Dropdown(
                     id=FollowUps.STATUS,
-                    options=STATUSES,
+                    options=status_options(),
                     value=statuses if query.get("status") != "all" else [],
                     multi=True,
-                    placeholder="Any status",
+                    placeholder=_("Any status"),
                 ),
                 md=2,
             ),
             dbc.Col(
-                dbc.Select(id=FollowUps.OWNER, options=OWNERS, value=query.get("owner", "")),
+                dbc.Select(
+                    id=FollowUps.OWNER,
+                    options=options(OWNERS),
+                    value=query.get("owner", ""),
+                    placeholder=_("Any owner"),
+                ),
                 width="auto",
             ),
             dbc.Col(
-                dbc.Select(id=FollowUps.AGE, options=AGE_OPTIONS, value=query.get("age", "")),
+                dbc.Select(
+                    id=FollowUps.AGE,
+                    options=age_options(),
+                    value=query.get("age", ""),
+                    placeholder=_("Any age"),
+                ),
                 width="auto",
             ),
         ],
@@ -103,9 +127,9 @@ def layout(**query: str) -> html.Div:
     )
     bulk = html.Div(
         [
-            html.Span("Selected: ", className="text-muted me-2"),
+            html.Span(_("Selected:"), className="text-muted me-2"),
             html.Button(
-                "Assign to me",
+                _("Assign to me"),
                 id=FollowUps.BULK_ME,
                 className="btn btn-sm btn-outline-primary me-2",
                 n_clicks=0,
@@ -113,12 +137,12 @@ def layout(**query: str) -> html.Div:
             dbc.Select(
                 id=FollowUps.BULK_OWNER,
                 options=[],
-                placeholder="Assign to …",
+                placeholder=_("Assign to …"),
                 size="sm",
                 className="d-inline-block w-auto me-2",
             ),
             html.Button(
-                "Assign",
+                _("Assign"),
                 id=FollowUps.BULK_ASSIGN,
                 className="btn btn-sm btn-primary me-2",
                 n_clicks=0,
@@ -170,15 +194,15 @@ def _actions() -> html.Div:
     """Buttons and fields acting on the follow-up shown (hidden until one is)."""
     move = [
         html.Button(
-            label,
+            _(label),
             id=FollowUps.move(status),
             className="btn btn-sm btn-outline-secondary me-2 mb-2",
             n_clicks=0,
         )
         for status, label in (
-            ("in_progress", "In progress"),
-            ("contacted", "Contacted"),
-            ("resolved", "Resolved"),
+            ("in_progress", N_("In progress")),
+            ("contacted", N_("Contacted")),
+            ("resolved", N_("Resolved")),
         )
     ]
     return html.Div(
@@ -186,7 +210,7 @@ def _actions() -> html.Div:
             html.Div(
                 [
                     html.Button(
-                        "Assign to me",
+                        _("Assign to me"),
                         id=FollowUps.ASSIGN_ME,
                         accessKey="m",
                         title="Alt+M",
@@ -196,12 +220,12 @@ def _actions() -> html.Div:
                     dbc.Select(
                         id=FollowUps.ASSIGN_OWNER,
                         options=[],
-                        placeholder="Someone else …",
+                        placeholder=_("Someone else …"),
                         size="sm",
                         className="d-inline-block w-auto me-2",
                     ),
                     html.Button(
-                        "Assign",
+                        _("Assign"),
                         id=FollowUps.ASSIGN,
                         className="btn btn-sm btn-outline-primary me-2 mb-2",
                         n_clicks=0,
@@ -211,13 +235,13 @@ def _actions() -> html.Div:
             html.Div(move),
             dbc.Textarea(
                 id=FollowUps.NOTE,
-                placeholder="A note (who you spoke to, what was agreed) …",
+                placeholder=_("A note (who you spoke to, what was agreed) …"),
                 accessKey="n",
                 rows=3,
                 className="mb-2",
             ),
             html.Button(
-                "Save note",
+                _("Save note"),
                 id=FollowUps.SAVE_NOTE,
                 accessKey="s",
                 title="Alt+S",
@@ -228,12 +252,12 @@ def _actions() -> html.Div:
                 [
                     dbc.Input(
                         id=FollowUps.REASON,
-                        placeholder="Reason to close without action",
+                        placeholder=_("Reason to close without action"),
                         size="sm",
                         className="d-inline-block w-50 me-2",
                     ),
                     html.Button(
-                        "Close without action",
+                        _("Close without action"),
                         id=FollowUps.CLOSE,
                         className="btn btn-sm btn-outline-danger",
                         n_clicks=0,
@@ -254,8 +278,8 @@ def register() -> None:
     dash.register_page(
         __name__,
         path="/followups",
-        name="Follow-ups",
-        title="Follow-ups · Feedback Wall",
+        name=N_("Follow-ups"),
+        title=lambda **_path: _("Follow-ups") + " · Feedback Wall",
         order=6,
         layout=layout,
         role=Role.viewer,

@@ -190,7 +190,10 @@ def followups_body() -> html.Div:
     return html.Div(
         [
             *_polled("followups"),
-            html.Div("Follow-ups · open now, answer times over 30 days", className="fw-label"),
+            html.Div(
+                _("Follow-ups · open now, answer times over %(days)s days", days=MAIN_DAYS),
+                className="fw-label",
+            ),
             html.Div(id=Panels.part("followups", "content"), className="fw-followup-panel"),
         ],
         className="fw-body fw-followups-body",

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dashapp.config import FollowupConfig
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 
 MAX_REASON = 200
 MAX_NOTE = 4_000
@@ -37,19 +39,21 @@ class Status(enum.StrEnum):
 
     @property
     def words(self) -> str:
-        """The status as people read it: "in progress", "closed without action"."""
-        return TITLES[self]
+        """The status as people read it, in the reader's language ("in progress")."""
+        return _(TITLES[self])
 
 
 #: Also written as SQL for the queue's partial index (store.models.OPEN_FOLLOWUP).
 OPEN = (Status.new, Status.in_progress, Status.contacted)
 DONE = (Status.resolved, Status.closed)
+#: The statuses as people read them (marked only: :attr:`Status.words` translates them
+#: where shown; the API and the store keep the machine values).
 TITLES = {
-    Status.new: "new",
-    Status.in_progress: "in progress",
-    Status.contacted: "contacted",
-    Status.resolved: "resolved",
-    Status.closed: "closed without action",
+    Status.new: N_("new"),
+    Status.in_progress: N_("in progress"),
+    Status.contacted: N_("contacted"),
+    Status.resolved: N_("resolved"),
+    Status.closed: N_("closed without action"),
 }
 _ORDER = {status: i for i, status in enumerate(OPEN)}
 #: Where each status may go next.
@@ -87,10 +91,16 @@ def check_move(current: Status, target: Status, reason: str | None) -> None:
     if target not in MOVES[current]:
         allowed = ", ".join(s.value for s in MOVES[current])
         raise ChangeError(
-            "status", f"a {current.value} follow-up can become {allowed}, not {target.value}"
+            "status",
+            _(
+                "a %(current)s follow-up can become %(allowed)s, not %(target)s",
+                current=current.value,
+                allowed=allowed,
+                target=target.value,
+            ),
         )
     if target == Status.closed and not (reason or "").strip():
-        raise ChangeError("reason", "closing without action needs a reason")
+        raise ChangeError("reason", _("closing without action needs a reason"))
 
 
 def check_text(field: str, text: str | None, limit: int) -> str | None:
@@ -99,7 +109,7 @@ def check_text(field: str, text: str | None, limit: int) -> str | None:
         return None
     text = text.strip()
     if len(text) > limit:
-        raise ChangeError(field, f"at most {limit} characters")
+        raise ChangeError(field, _("at most %(limit)s characters", limit=limit))
     return text or None
 
 

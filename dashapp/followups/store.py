@@ -54,6 +54,7 @@ from dashapp.followups.rules import (
     stamps,
 )
 from dashapp.followups.timing import Item, Timing, answer_times
+from dashapp.i18n.core import gettext as _
 from dashapp.labels import store as label_store
 from dashapp.store import counters as versions
 from dashapp.store.models import (
@@ -82,7 +83,12 @@ class Conflict(Exception):
         #: transaction that read them is rolled back).
         self.by, self.at, self.version = current.updated_by, current.updated_at, current.version
         super().__init__(
-            f"changed meanwhile by {self.by} at {self.at:%H:%M:%S} UTC (now version {self.version})"
+            _(
+                "changed meanwhile by %(by)s at %(at)s UTC (now version %(version)s)",
+                by=self.by,
+                at=f"{self.at:%H:%M:%S}",
+                version=self.version,
+            )
         )
 
 
@@ -313,7 +319,7 @@ def open_one(
         ).where(Response.id == response_id)
     ).first()
     if row is None:
-        raise NotFound(f"no response {response_id}")
+        raise NotFound(_("no response %(id)s", id=response_id))
     _open(session, rule, [row], now)
     followup = session.scalars(select(Followup).where(Followup.response_id == response_id)).one()
     if actor != RULE_ACTOR:
@@ -491,10 +497,10 @@ def _literal(values: Sequence[str]) -> BindParameter[Any]:
 def get(session: Session, followup_id: int) -> Row:
     """Follow-up *followup_id* with its response and labels; NotFound if there is none."""
     if not 0 < followup_id <= MAX_ID:
-        raise NotFound(f"no follow-up {followup_id}")
+        raise NotFound(_("no follow-up %(id)s", id=followup_id))
     found = session.execute(_rows_query().where(Followup.id == followup_id)).first()
     if found is None:
-        raise NotFound(f"no follow-up {followup_id}")
+        raise NotFound(_("no follow-up %(id)s", id=followup_id))
     f, owner, src, ext, comment = found
     labels = label_store.labels_of(session, [f.response_id])
     return _row(f, owner, src, ext, comment, labels.get(f.response_id, ()))
@@ -566,10 +572,10 @@ def change(
     nothing is written, the caller still holds what they typed).
     """
     if not 0 < followup_id <= MAX_ID:
-        raise NotFound(f"no follow-up {followup_id}")
+        raise NotFound(_("no follow-up %(id)s", id=followup_id))
     current = session.get(Followup, followup_id)
     if current is None:
-        raise NotFound(f"no follow-up {followup_id}")
+        raise NotFound(_("no follow-up %(id)s", id=followup_id))
     session.refresh(current)
     if current.version != expected_version:
         raise Conflict(current)
@@ -591,7 +597,7 @@ def change(
     if not isinstance(wanted.owner_id, _Unset) and wanted.owner_id != current.owner_id:
         names = _names(session, [i for i in (current.owner_id, wanted.owner_id) if i is not None])
         if wanted.owner_id is not None and wanted.owner_id not in names:
-            raise ChangeError("owner", f"no user with id {wanted.owner_id}")
+            raise ChangeError("owner", _("no user with id %(id)s", id=wanted.owner_id))
         values["owner_id"] = wanted.owner_id
         events.append(
             ("owner", names.get(current.owner_id or -1), names.get(wanted.owner_id or -1))

@@ -19,6 +19,9 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from dashapp.i18n import formats
+from dashapp.i18n.core import gettext as _
+
 
 @dataclass(frozen=True, slots=True)
 class Timing:
@@ -30,21 +33,26 @@ class Timing:
 
 
 def hours_text(hours: float | None) -> str:
-    """A duration in hours as people read it: "45 min", "3.5 h", "2.1 d"; "–" for none."""
+    """A duration as people read it: "45 min", "3.5 h", "2.1 d" (de: "3,5 Std."); "–" for none."""
     if hours is None:
         return "–"
     if hours < 1:
-        return f"{hours * 60:.0f} min"
+        return _("%(minutes)s min", minutes=formats.decimal(hours * 60, 0))
     if hours < 48:
-        return f"{hours:.1f} h"
-    return f"{hours / 24:.1f} d"
+        return _("%(hours)s h", hours=formats.decimal(hours))
+    return _("%(days)s d", days=formats.decimal(hours / 24))
 
 
 def timing_text(t: Timing) -> str:
     """ "median 3.5 h · p90 20.0 h · n 6", or "n 0" when nothing counts."""
     if not t.n:
         return "n 0"
-    return f"median {hours_text(t.median_hours)} · p90 {hours_text(t.p90_hours)} · n {t.n}"
+    return _(
+        "median %(median)s · p90 %(p90)s · n %(n)s",
+        median=hours_text(t.median_hours),
+        p90=hours_text(t.p90_hours),
+        n=t.n,
+    )
 
 
 def percentile(sorted_values: Sequence[float], q: float) -> float:
