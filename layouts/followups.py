@@ -105,21 +105,28 @@ def layout(**query: str) -> html.Div:
                 md=2,
             ),
             dbc.Col(
-                dbc.Select(
-                    id=FollowUps.OWNER,
-                    options=options(OWNERS),
-                    value=query.get("owner", ""),
-                    placeholder=_("Any owner"),
-                ),
+                [
+                    # Selects need a name a screen reader can say (axe: select-name).
+                    dbc.Label(_("Owner"), html_for=FollowUps.OWNER, class_name="visually-hidden"),
+                    dbc.Select(
+                        id=FollowUps.OWNER,
+                        options=options(OWNERS),
+                        value=query.get("owner", ""),
+                        placeholder=_("Any owner"),
+                    ),
+                ],
                 width="auto",
             ),
             dbc.Col(
-                dbc.Select(
-                    id=FollowUps.AGE,
-                    options=age_options(),
-                    value=query.get("age", ""),
-                    placeholder=_("Any age"),
-                ),
+                [
+                    dbc.Label(_("Age"), html_for=FollowUps.AGE, class_name="visually-hidden"),
+                    dbc.Select(
+                        id=FollowUps.AGE,
+                        options=age_options(),
+                        value=query.get("age", ""),
+                        placeholder=_("Any age"),
+                    ),
+                ],
                 width="auto",
             ),
         ],
@@ -131,8 +138,14 @@ def layout(**query: str) -> html.Div:
             html.Button(
                 _("Assign to me"),
                 id=FollowUps.BULK_ME,
-                className="btn btn-sm btn-outline-primary me-2",
+                # Solid: the outline button's blue on the dark page read at under 4.5:1.
+                className="btn btn-sm btn-primary me-2",
                 n_clicks=0,
+            ),
+            dbc.Label(
+                _("Assign the selected to"),
+                html_for=FollowUps.BULK_OWNER,
+                class_name="visually-hidden",
             ),
             dbc.Select(
                 id=FollowUps.BULK_OWNER,
@@ -216,6 +229,11 @@ def _actions() -> html.Div:
                         title="Alt+M",
                         className="btn btn-sm btn-primary me-2 mb-2",
                         n_clicks=0,
+                    ),
+                    dbc.Label(
+                        _("Assign to"),
+                        html_for=FollowUps.ASSIGN_OWNER,
+                        class_name="visually-hidden",
                     ),
                     dbc.Select(
                         id=FollowUps.ASSIGN_OWNER,
