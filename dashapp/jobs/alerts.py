@@ -533,7 +533,9 @@ def send(
         content = json.dumps({"delivery": delivery, **body}, ensure_ascii=False).encode()
         headers[SIGNATURE_HEADER] = sign(rule.secret, content)
     else:
-        summary = channels.summarise(body, mask, base_url)
+        # Slack and Teams messages are read by people: in the rule's language, as its mails.
+        with use_locale(rule.language):
+            summary = channels.summarise(body, mask, base_url)
         if rule.slack:
             url, message = rule.slack, channels.slack_message(summary)
         else:
