@@ -38,8 +38,12 @@ class Summary:
     quote: str = ""
     note: str = ""
     link: str | None = None
-    #: "" means the translated "Open in explore" (filled in by :func:`summarise`).
+    #: The link's button; "" is "Open in explore" in the current language.
     link_title: str = ""
+
+    def button(self) -> str:
+        """The link button's text."""
+        return self.link_title or _("Open in explore")
 
 
 def explore_link(base_url: str, params: dict[str, str]) -> str:
@@ -55,7 +59,6 @@ def summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: str
     language (the caller sets the rule's with ``use_locale``).
     """
     found = _summarise(payload, mask, base_url)
-    found = replace(found, link_title=found.link_title or _("Open in explore"))
     if payload.get("test"):
         return replace(found, title=_("[test] %(title)s", title=found.title))
     return found
@@ -185,7 +188,7 @@ def slack_message(summary: Summary) -> dict[str, Any]:
                 "elements": [
                     {
                         "type": "button",
-                        "text": {"type": "plain_text", "text": _cut(summary.link_title, 75)},
+                        "text": {"type": "plain_text", "text": _cut(summary.button(), 75)},
                         "url": summary.link[:3000],
                     }
                 ],
@@ -222,7 +225,7 @@ def teams_message(summary: Summary) -> dict[str, Any]:
     }
     if summary.link:
         card["actions"] = [
-            {"type": "Action.OpenUrl", "title": summary.link_title, "url": summary.link}
+            {"type": "Action.OpenUrl", "title": summary.button(), "url": summary.link}
         ]
     return {
         "type": "message",
