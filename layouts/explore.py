@@ -47,12 +47,18 @@ def trend_row() -> html.Div:
     form = dbc.Row(
         [
             dbc.Col(dbc.Input(id=Explore.MARK_FROM, type="date"), md=2),
-            dbc.Col(dbc.Input(id=Explore.MARK_TO, type="date", placeholder=_("to (optional)")), md=2),
             dbc.Col(
-                dbc.Input(id=Explore.MARK_TEXT, placeholder=_("What happened, e.g. carrier switched")),
+                dbc.Input(id=Explore.MARK_TO, type="date", placeholder=_("to (optional)")), md=2
+            ),
+            dbc.Col(
+                dbc.Input(
+                    id=Explore.MARK_TEXT, placeholder=_("What happened, e.g. carrier switched")
+                ),
                 md=5,
             ),
-            dbc.Col(dbc.Button(_("Mark this event"), id=Explore.MARK_ADD, n_clicks=0), width="auto"),
+            dbc.Col(
+                dbc.Button(_("Mark this event"), id=Explore.MARK_ADD, n_clicks=0), width="auto"
+            ),
         ],
         className="g-2 align-items-center",
     )
