@@ -38,8 +38,11 @@ CHANNELS = [
 ]
 
 
-def _field(label: str, control: object, width: int = 2) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, className="fw-detail mb-0"), control], md=width)
+def _field(label: str, control: dbc.Input | dbc.Select, width: int = 2) -> dbc.Col:
+    # html_for names the control (axe: select-name, label), as a screen reader reads it.
+    return dbc.Col(
+        [dbc.Label(label, html_for=control.id, className="fw-detail mb-0"), control], md=width
+    )
 
 
 def _number(ident: str, placeholder: str, low: float, high: float) -> dbc.Input:

@@ -44,8 +44,18 @@ def trend_row() -> html.Div:
     Clicking the chart puts the clicked day in the form; the scope is the brand,
     country and touchpoint chosen above when one of each is.
     """
+    # Hidden labels name the inputs for screen readers (a date input has no placeholder).
+    labels = [
+        html.Label(text, htmlFor=ident, className="visually-hidden")
+        for text, ident in (
+            (_("Event from"), Explore.MARK_FROM),
+            (_("Event to (optional)"), Explore.MARK_TO),
+            (_("What happened"), Explore.MARK_TEXT),
+        )
+    ]
     form = dbc.Row(
         [
+            *labels,
             dbc.Col(dbc.Input(id=Explore.MARK_FROM, type="date"), md=2),
             dbc.Col(
                 dbc.Input(id=Explore.MARK_TO, type="date", placeholder=_("to (optional)")), md=2
