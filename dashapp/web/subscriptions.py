@@ -29,7 +29,7 @@ def manage() -> tuple[str, int]:
     """Your own subscriptions: subscribe (daily or weekly, narrowed) and unsubscribe."""
     person = current_person()
     if person is None or person.user_id is None:
-        return render_template("forbidden.html", person=person, needed="signed-in user"), 403
+        return render_template("forbidden.html", person=person, needed=_("signed-in user")), 403
     sessions = services_of().sessions
     form = {k: request.form.get(k, "") for k in ("email", "cadence", "brands", "countries")}
     done, error, status = None, None, 200
