@@ -80,6 +80,6 @@ def test_i18n020_axe_every_page_both_languages(dash_duo: DashComposite, tmp_path
                 dash_duo.wait_for_element("#_pages_content > *", timeout=10)
                 time.sleep(2)
             for v in _violations(dash_duo):
-                nodes = [n.get("target") for n in v.get("nodes", [])][:3]  # type: ignore[union-attr]
+                nodes = [n.get("target") for n in v.get("nodes", [])][:3]  # type: ignore[attr-defined]
                 problems.append(f"{lang} {page}: {v['id']} ({v['impact']}) {v['help']} {nodes}")
     assert problems == [], "\n".join(problems)
