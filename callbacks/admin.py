@@ -63,24 +63,29 @@ def _once(label: str, secret: str) -> dbc.Alert:
 
 def _scope(rule: dict[str, Any]) -> str:
     parts = [", ".join(rule.get(key) or []) for key in ("brand", "country", "touchpoint")]
-    where = " · ".join(p for p in parts if p) or "everything"
+    where = " · ".join(p for p in parts if p) or _("everything")
     if rule.get("kind") == "drop":
-        return f"drop over {rule.get('window', 7)} days, {where}"
-    return f"scores {rule.get('min_score', 0)}–{rule.get('max_score', 6)}, {where}"
+        return _("drop over %(days)s days, %(where)s", days=rule.get("window", 7), where=where)
+    return _(
+        "scores %(low)s–%(high)s, %(where)s",
+        low=rule.get("min_score", 0),
+        high=rule.get("max_score", 6),
+        where=where,
+    )
 
 
 def _channel(rule: dict[str, Any]) -> str:
     for key in ("slack", "teams", "webhook"):
         if rule.get(key):
-            return f"{key} {rule[key]}"
-    return "e-mail " + ", ".join(rule.get("email") or [])
+            return f"{key.capitalize()} {rule[key]}"
+    return _("E-mail") + " " + ", ".join(rule.get("email") or [])
 
 
 def _rule_buttons(item: dict[str, Any]) -> html.Div:
     name = item["name"]
     buttons = [
         dbc.Button(
-            "Send a test",
+            _("Send a test"),
             id=Admin.rule_action("test", name),
             size="sm",
             color="info",
@@ -89,17 +94,18 @@ def _rule_buttons(item: dict[str, Any]) -> html.Div:
     ]
     if not item["read_only"]:
         pause = "resume" if item["paused"] else "pause"
+        pause_text = _("Resume") if item["paused"] else _("Pause")
         buttons += [
-            dbc.Button("Edit", id=Admin.rule_edit(name), size="sm", n_clicks=0),
+            dbc.Button(_("Edit"), id=Admin.rule_edit(name), size="sm", n_clicks=0),
             dbc.Button(
-                pause.capitalize(),
+                pause_text,
                 id=Admin.rule_action(pause, name),
                 size="sm",
                 color="secondary",
                 n_clicks=0,
             ),
             dbc.Button(
-                "Delete",
+                _("Delete"),
                 id=Admin.rule_action("delete", name),
                 size="sm",
                 color="danger",
@@ -116,18 +122,22 @@ def rule_rows(services: Services) -> list[list[Any]]:
         rule, counts = item["rule"], item["deliveries"]
         fired = item["last_fired_at"]
         state = (
-            "read-only (configuration)"
+            _("read-only (configuration)")
             if item["read_only"]
-            else ("paused" if item["paused"] else "active")
+            else (_("paused") if item["paused"] else _("active"))
         )
         rows.append(
             [
                 item["name"],
                 _scope(rule),
                 _channel(rule),
-                fired[:16].replace("T", " ") + " UTC" if fired else "never",
-                f"{counts['delivered']} delivered · {counts['pending']} pending · "
-                f"{counts['failed']} failed",
+                fired[:16].replace("T", " ") + " UTC" if fired else _("never"),
+                _(
+                    "%(delivered)s delivered · %(pending)s pending · %(failed)s failed",
+                    delivered=counts["delivered"],
+                    pending=counts["pending"],
+                    failed=counts["failed"],
+                ),
                 state,
                 _rule_buttons(item),
             ]
@@ -331,12 +341,12 @@ def register(app: Dash, services: Services) -> None:
             [
                 name,
                 sub.email,
-                sub.cadence,
-                ", ".join(sub.brands) or "all brands",
-                ", ".join(sub.countries) or "all countries",
+                _("weekly") if sub.cadence == "weekly" else _("daily"),
+                ", ".join(sub.brands) or _("all brands"),
+                ", ".join(sub.countries) or _("all countries"),
                 _when(sub.last_sent_at),
                 dbc.Button(
-                    "Remove",
+                    _("Remove"),
                     id=Admin.unsubscribe(sub.id),
                     color="danger",
                     size="sm",
@@ -345,8 +355,16 @@ def register(app: Dash, services: Services) -> None:
             ]
             for sub, name in subscriptions.listing(services.sessions)
         ]
-        header = ("User", "E-mail", "Report", "Brands", "Countries", "Last sent", "")
-        return table(header, rows, "No subscriptions yet.")
+        header = (
+            _("User"),
+            _("E-mail"),
+            _("Report"),
+            _("Brands"),
+            _("Countries"),
+            _("Last sent"),
+            "",
+        )
+        return table(header, rows, _("No subscriptions yet."))
 
     @app.callback(
         Output(Admin.CHANGED, "data", allow_duplicate=True),
@@ -415,9 +433,13 @@ def form_of(definition: dict[str, Any]) -> dict[str, Any]:
 
 def _answer(name: str, answer: alerts.Answer) -> dbc.Alert:
     said = answer.error or f"{answer.status} {answer.text}".strip()
-    verdict = "delivered" if answer.ok else "not delivered"
+    verdict = _("delivered") if answer.ok else _("not delivered")
     return dbc.Alert(
-        [html.B(f"Test of {name}: {verdict}. "), "The receiver answered: ", html.Code(said)],
+        [
+            html.B(_("Test of %(name)s: %(verdict)s. ", name=name, verdict=verdict)),
+            _("The receiver answered: "),
+            html.Code(said),
+        ],
         color="success" if answer.ok else "warning",
         dismissable=True,
         className="fw-rule-answer",
@@ -452,7 +474,9 @@ def register_rules(app: Dash, services: Services) -> None:
             )
         except RuleError as exc:
             return dbc.Alert(str(exc), color="warning", dismissable=True), changed, editing
-        saved = dbc.Alert(f"Saved rule {rule.name}.", color="success", dismissable=True)
+        saved = dbc.Alert(
+            _("Saved rule %(name)s.", name=rule.name), color="success", dismissable=True
+        )
         return saved, changed + 1, rule.name
 
     @app.callback(

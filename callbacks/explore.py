@@ -108,7 +108,7 @@ def annotation_lines(
         return []
     lines: list[Any] = [
         html.Div(
-            f"Annotations: {AROUND_DAYS} days before against {AROUND_DAYS} days after",
+            _("Annotations: %(days)s days before against %(days)s days after", days=AROUND_DAYS),
             className="fw-label mt-3",
         )
     ]
@@ -118,17 +118,24 @@ def annotation_lines(
             "" if mark.ends_on == mark.starts_on else f" – {mark.ends_on.isoformat()}"
         )
         if change.delta is None:
-            verdict = "not enough responses on both sides"
+            verdict = _("not enough responses on both sides")
         else:
-            test = "significant" if change.significant else "within noise"
+            test = _("significant") if change.significant else _("within noise")
             verdict = f"{change.delta:+.1f} ({test})"
         lines.append(
             html.Div(
                 [
                     html.Div([html.B(when), f" · {mark.text} ({mark.scope})"]),
                     html.Div(
-                        f"before {signed(before.nps or 0)} (n {before.n}) → after "
-                        f"{signed(after.nps or 0)} (n {after.n}): {verdict}",
+                        _(
+                            "before %(before)s (n %(n_before)s) → after %(after)s"
+                            " (n %(n_after)s): %(verdict)s",
+                            before=signed(before.nps or 0),
+                            n_before=before.n,
+                            after=signed(after.nps or 0),
+                            n_after=after.n,
+                            verdict=verdict,
+                        ),
                         className="fw-detail",
                     ),
                 ],
@@ -421,7 +428,12 @@ def register_marks(app: Dash, services: Services) -> None:
             made = mark_from_form(services, params, values, person.name if person else None)
         except (ValueError, BadParameter) as exc:
             return dbc.Alert(str(exc), color="warning", dismissable=True), marked
-        said = f"Marked {made.starts_on.isoformat()}: {made.text} ({made.scope})."
+        said = _(
+            "Marked %(day)s: %(text)s (%(scope)s).",
+            day=made.starts_on.isoformat(),
+            text=made.text,
+            scope=made.scope,
+        )
         return dbc.Alert(said, color="success", dismissable=True), marked + 1
 
 

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from dashapp.access.users import Role
-from dashapp.i18n.core import N_
+from dashapp.i18n.core import N_, options
 from dashapp.i18n.core import gettext as _
 from layouts.ids import Admin
 from layouts.nav import navbar
@@ -27,19 +27,22 @@ def _section(title: str, *children: object, hint: str | None = None) -> html.Div
 
 
 KINDS = [
-    {"label": "each matching response", "value": "response"},
-    {"label": "a significant NPS drop", "value": "drop"},
+    {"label": N_("each matching response"), "value": "response"},
+    {"label": N_("a significant NPS drop"), "value": "drop"},
 ]
 CHANNELS = [
     {"label": "Slack", "value": "slack"},
     {"label": "Teams", "value": "teams"},
-    {"label": "Webhook (signed JSON)", "value": "webhook"},
-    {"label": "E-mail", "value": "email"},
+    {"label": N_("Webhook (signed JSON)"), "value": "webhook"},
+    {"label": N_("E-mail"), "value": "email"},
 ]
 
 
-def _field(label: str, control: object, width: int = 2) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, className="fw-detail mb-0"), control], md=width)
+def _field(label: str, control: dbc.Input | dbc.Select, width: int = 2) -> dbc.Col:
+    # html_for names the control (axe: select-name, label), as a screen reader reads it.
+    return dbc.Col(
+        [dbc.Label(label, html_for=control.id, className="fw-detail mb-0"), control], md=width
+    )
 
 
 def _number(ident: str, placeholder: str, low: float, high: float) -> dbc.Input:
@@ -53,55 +56,62 @@ def rule_form() -> html.Div:
             dcc.Store(id=Admin.RULE_EDITING, data=None),
             dbc.Row(
                 [
-                    _field("Name", dbc.Input(id=Admin.RULE_NAME, placeholder="detractors-de")),
+                    _field(_("Name"), dbc.Input(id=Admin.RULE_NAME, placeholder="detractors-de")),
                     _field(
-                        "Alerts on",
-                        dbc.Select(id=Admin.RULE_KIND, options=KINDS, value="response"),
+                        _("Alerts on"),
+                        dbc.Select(id=Admin.RULE_KIND, options=options(KINDS), value="response"),
                         3,
                     ),
-                    _field("Brands", dbc.Input(id=Admin.RULE_BRAND, placeholder="all")),
-                    _field("Countries", dbc.Input(id=Admin.RULE_COUNTRY, placeholder="all")),
-                    _field("Touchpoints", dbc.Input(id=Admin.RULE_TOUCHPOINT, placeholder="all")),
-                ],
-                className="g-2 mb-2",
-            ),
-            dbc.Row(
-                [
-                    _field("Scores from", _number(Admin.RULE_MIN_SCORE, "0", 0, 10), 1),
-                    _field("to", _number(Admin.RULE_MAX_SCORE, "6", 0, 10), 1),
-                    _field("Drop threshold (points)", _number(Admin.RULE_DROP_POINTS, "0", 0, 200)),
-                    _field("Min n", _number(Admin.RULE_MIN_N, "settings' min n", 0, 1_000_000)),
-                    _field("Window (days)", _number(Admin.RULE_WINDOW, "7", 1, 90)),
-                    _field("Cooldown (minutes)", _number(Admin.RULE_COOLDOWN, "0", 0, 10080)),
-                ],
-                className="g-2 mb-2",
-            ),
-            dbc.Row(
-                [
+                    _field(_("Brands"), dbc.Input(id=Admin.RULE_BRAND, placeholder=_("all"))),
+                    _field(_("Countries"), dbc.Input(id=Admin.RULE_COUNTRY, placeholder=_("all"))),
                     _field(
-                        "Channel",
-                        dbc.Select(id=Admin.RULE_CHANNEL, options=CHANNELS, value="slack"),
+                        _("Touchpoints"), dbc.Input(id=Admin.RULE_TOUCHPOINT, placeholder=_("all"))
+                    ),
+                ],
+                className="g-2 mb-2",
+            ),
+            dbc.Row(
+                [
+                    _field(_("Scores from"), _number(Admin.RULE_MIN_SCORE, "0", 0, 10), 1),
+                    _field(_("to"), _number(Admin.RULE_MAX_SCORE, "6", 0, 10), 1),
+                    _field(
+                        _("Drop threshold (points)"), _number(Admin.RULE_DROP_POINTS, "0", 0, 200)
                     ),
                     _field(
-                        "Webhook URL or e-mail addresses",
+                        _("Min n"),
+                        _number(Admin.RULE_MIN_N, _("settings' min n"), 0, 1_000_000),
+                    ),
+                    _field(_("Window (days)"), _number(Admin.RULE_WINDOW, "7", 1, 90)),
+                    _field(_("Cooldown (minutes)"), _number(Admin.RULE_COOLDOWN, "0", 0, 10080)),
+                ],
+                className="g-2 mb-2",
+            ),
+            dbc.Row(
+                [
+                    _field(
+                        _("Channel"),
+                        dbc.Select(id=Admin.RULE_CHANNEL, options=options(CHANNELS), value="slack"),
+                    ),
+                    _field(
+                        _("Webhook URL or e-mail addresses"),
                         dbc.Input(id=Admin.RULE_TARGET, placeholder="https://hooks.slack.com/…"),
                         5,
                     ),
                     _field(
-                        "Secret (webhook)",
+                        _("Secret (webhook)"),
                         dbc.Input(
                             id=Admin.RULE_SECRET,
                             type="password",
                             autocomplete="new-password",
-                            placeholder="16+ characters",
+                            placeholder=_("16+ characters"),
                         ),
                         3,
                     ),
                     dbc.Col(
                         [
-                            dbc.Button("Save rule", id=Admin.RULE_SAVE, n_clicks=0),
+                            dbc.Button(_("Save rule"), id=Admin.RULE_SAVE, n_clicks=0),
                             dbc.Button(
-                                "New",
+                                _("New"),
                                 id=Admin.RULE_NEW,
                                 n_clicks=0,
                                 color="secondary",
@@ -166,21 +176,25 @@ def layout(**_query: str) -> html.Div:
         ),
     )
     rules = _section(
-        "Alert rules",
+        _("Alert rules"),
         rule_form(),
         html.Div(id=Admin.RULE_MESSAGE, className="mt-2"),
         html.Div(id=Admin.RULES, className="mt-2"),
-        hint="Rules made here alert like those of the configuration file (listed read-only). "
-        "A response rule alerts for each response in its score range; a drop rule when a "
-        "brand × country cell's NPS falls significantly (and by at least the drop threshold) "
-        "over the window. Secrets and channel URLs are write-only: leave them blank when "
-        "editing to keep them.",
+        hint=_(
+            "Rules made here alert like those of the configuration file (listed read-only). "
+            "A response rule alerts for each response in its score range; a drop rule when a "
+            "brand × country cell's NPS falls significantly (and by at least the drop threshold) "
+            "over the window. Secrets and channel URLs are write-only: leave them blank when "
+            "editing to keep them."
+        ),
     )
     subscriptions = _section(
-        "Report subscriptions",
+        _("Report subscriptions"),
         html.Div(id=Admin.SUBSCRIPTIONS),
-        hint="People subscribe themselves at /subscriptions (daily or weekly, narrowed to "
-        "brands and countries); every mail carries a one-click unsubscribe link.",
+        hint=_(
+            "People subscribe themselves at /subscriptions (daily or weekly, narrowed to "
+            "brands and countries); every mail carries a one-click unsubscribe link."
+        ),
     )
     deliveries = _section(
         _("Alert deliveries, newest first"),

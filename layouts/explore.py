@@ -44,15 +44,31 @@ def trend_row() -> html.Div:
     Clicking the chart puts the clicked day in the form; the scope is the brand,
     country and touchpoint chosen above when one of each is.
     """
+    # Hidden labels name the inputs for screen readers (a date input has no placeholder).
+    labels = [
+        html.Label(text, htmlFor=ident, className="visually-hidden")
+        for text, ident in (
+            (_("Event from"), Explore.MARK_FROM),
+            (_("Event to (optional)"), Explore.MARK_TO),
+            (_("What happened"), Explore.MARK_TEXT),
+        )
+    ]
     form = dbc.Row(
         [
+            *labels,
             dbc.Col(dbc.Input(id=Explore.MARK_FROM, type="date"), md=2),
-            dbc.Col(dbc.Input(id=Explore.MARK_TO, type="date", placeholder="to (optional)"), md=2),
             dbc.Col(
-                dbc.Input(id=Explore.MARK_TEXT, placeholder="What happened, e.g. carrier switched"),
+                dbc.Input(id=Explore.MARK_TO, type="date", placeholder=_("to (optional)")), md=2
+            ),
+            dbc.Col(
+                dbc.Input(
+                    id=Explore.MARK_TEXT, placeholder=_("What happened, e.g. carrier switched")
+                ),
                 md=5,
             ),
-            dbc.Col(dbc.Button("Mark this event", id=Explore.MARK_ADD, n_clicks=0), width="auto"),
+            dbc.Col(
+                dbc.Button(_("Mark this event"), id=Explore.MARK_ADD, n_clicks=0), width="auto"
+            ),
         ],
         className="g-2 align-items-center",
     )

@@ -533,12 +533,14 @@ def send(
         content = json.dumps({"delivery": delivery, **body}, ensure_ascii=False).encode()
         headers[SIGNATURE_HEADER] = sign(rule.secret, content)
     else:
-        summary = channels.summarise(body, mask, base_url)
-        if rule.slack:
-            url, message = rule.slack, channels.slack_message(summary)
-        else:
-            assert rule.teams is not None
-            url, message = rule.teams, channels.teams_message(summary)
+        # Slack and Teams messages are read by people: in the rule's language, as its mails.
+        with use_locale(rule.language):
+            summary = channels.summarise(body, mask, base_url)
+            if rule.slack:
+                url, message = rule.slack, channels.slack_message(summary)
+            else:
+                assert rule.teams is not None
+                url, message = rule.teams, channels.teams_message(summary)
         content = json.dumps(message, ensure_ascii=False).encode()
     try:
         reply = client.post(url, content=content, headers=headers)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from dashapp.i18n.core import gettext as _
+
 #: Slack's limits (Block Kit reference): header text 150, section text 3000,
 #: 10 fields of 2000 each, button text 75, URLs 3000.
 SLACK_HEADER = 150
@@ -36,7 +38,12 @@ class Summary:
     quote: str = ""
     note: str = ""
     link: str | None = None
-    link_title: str = "Open in explore"
+    #: The link's button; "" is "Open in explore" in the current language.
+    link_title: str = ""
+
+    def button(self) -> str:
+        """The link button's text."""
+        return self.link_title or _("Open in explore")
 
 
 def explore_link(base_url: str, params: dict[str, str]) -> str:
@@ -48,11 +55,12 @@ def explore_link(base_url: str, params: dict[str, str]) -> str:
 def summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: str) -> Summary:
     """The :class:`Summary` of an outbox *payload* (response, drop or another event).
 
-    A test ("Send a test" on /admin) says so in its title.
+    A test ("Send a test" on /admin) says so in its title. The texts are in the current
+    language (the caller sets the rule's with ``use_locale``).
     """
     found = _summarise(payload, mask, base_url)
     if payload.get("test"):
-        return replace(found, title=f"[test] {found.title}")
+        return replace(found, title=_("[test] %(title)s", title=found.title))
     return found
 
 
@@ -66,13 +74,13 @@ def _summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: st
             f"{lbl.get('name')} ({lbl.get('sentiment')})" for lbl in payload.get("labels", [])
         )
         facts = [
-            ("Score", f"{r.get('score')}/10 ({r.get('score_class', '')})"),
-            ("Cell", cell),
-            ("Submitted", str(r.get("submitted_at", ""))),
-            ("Rule", rule),
+            (_("Score"), f"{r.get('score')}/10 ({r.get('score_class', '')})"),
+            (_("Cell"), cell),
+            (_("Submitted"), str(r.get("submitted_at", ""))),
+            (_("Rule"), rule),
         ]
         if labels:
-            facts.append(("Labels", labels))
+            facts.append((_("Labels"), labels))
         link = explore_link(
             base_url,
             {
@@ -88,7 +96,7 @@ def _summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: st
             title=f"{r.get('score')}/10 · {cell}",
             facts=facts,
             quote=mask(comment) if comment else "",
-            note="" if comment else "(no comment)",
+            note="" if comment else _("(no comment)"),
             link=link,
         )
     if isinstance(payload.get("drop"), dict):
@@ -96,11 +104,11 @@ def _summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: st
         cell = " · ".join(str(d[k]) for k in ("brand", "country") if d.get(k))
         days = d.get("window_days")
         facts = [
-            ("NPS now", f"{d.get('nps_now')} (n {d.get('n_now')})"),
-            ("Before", f"{d.get('nps_before')} (n {d.get('n_before')})"),
+            (_("NPS now"), f"{d.get('nps_now')} (n {d.get('n_now')})"),
+            (_("Before"), f"{d.get('nps_before')} (n {d.get('n_before')})"),
             ("z", str(d.get("z"))),
-            ("Window", f"{days} days"),
-            ("Rule", rule),
+            (_("Window"), _("%(days)s days", days=days)),
+            (_("Rule"), rule),
         ]
         drop_link: str | None = None
         if isinstance(days, int):
@@ -115,12 +123,17 @@ def _summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: st
                 },
             )
         return Summary(
-            title=f"NPS drop: {cell} {d.get('nps_before')} → {d.get('nps_now')}",
+            title=_(
+                "NPS drop: %(cell)s %(before)s → %(now)s",
+                cell=cell,
+                before=d.get("nps_before"),
+                now=d.get("nps_now"),
+            ),
             facts=facts,
             link=drop_link,
         )
     # Another event on the outbox (e.g. followup.updated): its scalar fields, as they come.
-    kind = str(payload.get("event") or payload.get("type") or "Feedback Wall event")
+    kind = str(payload.get("event") or payload.get("type") or _("Feedback Wall event"))
     facts = []
     for key, value in payload.items():
         if isinstance(value, dict):
@@ -175,7 +188,7 @@ def slack_message(summary: Summary) -> dict[str, Any]:
                 "elements": [
                     {
                         "type": "button",
-                        "text": {"type": "plain_text", "text": _cut(summary.link_title, 75)},
+                        "text": {"type": "plain_text", "text": _cut(summary.button(), 75)},
                         "url": summary.link[:3000],
                     }
                 ],
@@ -212,7 +225,7 @@ def teams_message(summary: Summary) -> dict[str, Any]:
     }
     if summary.link:
         card["actions"] = [
-            {"type": "Action.OpenUrl", "title": summary.link_title, "url": summary.link}
+            {"type": "Action.OpenUrl", "title": summary.button(), "url": summary.link}
         ]
     return {
         "type": "message",

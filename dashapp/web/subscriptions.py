@@ -13,6 +13,7 @@ from flask import Blueprint, render_template, request
 from dashapp.access import subscriptions
 from dashapp.access.gate import current_person, public, requires
 from dashapp.access.users import Role
+from dashapp.i18n.core import gettext as _
 from dashapp.services import services_of
 
 pages = Blueprint("feedbackwall_subscriptions", __name__)
@@ -28,16 +29,16 @@ def manage() -> tuple[str, int]:
     """Your own subscriptions: subscribe (daily or weekly, narrowed) and unsubscribe."""
     person = current_person()
     if person is None or person.user_id is None:
-        return render_template("forbidden.html", person=person, needed="signed-in user"), 403
+        return render_template("forbidden.html", person=person, needed=_("signed-in user")), 403
     sessions = services_of().sessions
     form = {k: request.form.get(k, "") for k in ("email", "cadence", "brands", "countries")}
     done, error, status = None, None, 200
     if request.method == "POST" and request.form.get("action") == "remove":
         raw = request.form.get("id", "")
         if raw.isdigit() and subscriptions.remove(sessions, int(raw), person.user_id):
-            done = "Unsubscribed."
+            done = _("Unsubscribed.")
         else:
-            error, status = "id: not one of your subscriptions.", 400
+            error, status = _("id: not one of your subscriptions."), 400
     elif request.method == "POST":
         try:
             made = subscriptions.subscribe(
@@ -49,7 +50,11 @@ def manage() -> tuple[str, int]:
                 _split(form["countries"]),
                 request.form.get("language", "en"),
             )
-            done = f"Subscribed {made.email} to the {made.cadence} report."
+            done = (
+                _("Subscribed %(email)s to the weekly report.", email=made.email)
+                if made.cadence == "weekly"
+                else _("Subscribed %(email)s to the daily report.", email=made.email)
+            )
             form = dict.fromkeys(form, "")
         except subscriptions.SubscriptionError as exc:
             error, status = f"{exc}.", 400
