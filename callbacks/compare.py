@@ -9,8 +9,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, html
 
-from callbacks.components import export_links, query_string
-from callbacks.wall import filter_note
+from callbacks.components import export_links, filter_note, query_string
 from dashapp.figures import charts as figures
 from dashapp.figures import comparison
 from dashapp.i18n.core import gettext as _

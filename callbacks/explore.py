@@ -13,8 +13,14 @@ from dash import Dash, Input, Output, State, html, no_update
 from dash.exceptions import PreventUpdate
 from pydantic import ValidationError
 
-from callbacks.components import explore_href, figure_table, query_string
-from callbacks.wall import comment_card, filter_note, label_chips
+from callbacks.components import (
+    comment_card,
+    explore_href,
+    figure_table,
+    filter_note,
+    label_chips,
+    query_string,
+)
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures.charts import interval_line, signed, to_range, trends

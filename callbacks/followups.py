@@ -18,8 +18,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.components import query_string
-from callbacks.wall import comment_card, relative_time
+from callbacks.components import comment_card, query_string, relative_time
 from dashapp.access.gate import current_person
 from dashapp.access.users import Person, Role
 from dashapp.followups import service

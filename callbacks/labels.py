@@ -8,8 +8,13 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 
-from callbacks.components import explore_href, export_links, figure_table, query_string
-from callbacks.wall import filters_of
+from callbacks.components import (
+    explore_href,
+    export_links,
+    figure_table,
+    filters_of,
+    query_string,
+)
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures import charts as figures

@@ -638,7 +638,7 @@ def test_acc022_screens_are_remembered_until_access_changes_anywhere(
 def test_acc023_an_answer_built_from_the_last_version_is_not_kept_as_the_new(app: Dash) -> None:
     """While another worker builds the feed for new data, a screen gets the last feed at once;
     once it is built, the very next poll has the new comment (the stale answer was not kept)."""
-    from callbacks.wall import filters_of
+    from callbacks.components import filters_of
     from dashapp.metrics.windows import default_as_of
 
     screen, _ = screen_client(app)

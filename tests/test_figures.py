@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from callbacks.wall import kpi_texts, relative_time
+from callbacks.components import relative_time
+from callbacks.wall import kpi_texts
 from dashapp.figures.charts import heatmap, signed
 from dashapp.figures.nps_engine import GroupNps
 from dashapp.metrics.nps import compute

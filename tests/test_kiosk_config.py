@@ -86,7 +86,7 @@ def test_kcfg004_every_id_and_data_attribute_the_scripts_read_is_rendered(
 ) -> None:
     """A script reading an attribute no layout renders fails silently in the browser
     (the version-change reload did, for want of data-version): every one is rendered."""
-    from callbacks.wall import comment_card
+    from callbacks.components import comment_card
 
     ids, attributes = script_reads()
     # The scan finds what the scripts are known to read (it cannot pass by finding nothing).
