@@ -73,6 +73,15 @@ RULE_ACTOR = "rule"
 #: Ids are 32-bit integers: a larger one names nothing (and no store could compare it).
 MAX_ID = 2**31 - 1
 _CHUNK = 500
+#: What :func:`_open` reads of a response to open its follow-up (ingest and backfill).
+OPENING_COLUMNS = (
+    Response.id,
+    Response.submitted_at,
+    Response.brand,
+    Response.country,
+    Response.touchpoint,
+    Response.score,
+)
 
 
 class Conflict(Exception):
@@ -169,14 +178,7 @@ def open_for_batch(
     for chunk in _chunks(wanted):
         found.extend(
             session.execute(
-                select(
-                    Response.id,
-                    Response.submitted_at,
-                    Response.brand,
-                    Response.country,
-                    Response.touchpoint,
-                    Response.score,
-                ).where(
+                select(*OPENING_COLUMNS).where(
                     Response.source == source,
                     Response.external_id.in_(chunk),
                     ~exists().where(Followup.response_id == Response.id),
@@ -253,15 +255,7 @@ def backfill(
     call again with ``after_id`` set to it. Responses that have a follow-up keep it.
     """
     stmt = (
-        select(
-            Response.id,
-            Response.submitted_at,
-            Response.brand,
-            Response.country,
-            Response.touchpoint,
-            Response.score,
-            Response.comment.is_not(None).label("has_comment"),
-        )
+        select(*OPENING_COLUMNS, Response.comment.is_not(None).label("has_comment"))
         .where(
             Response.id > after_id,
             Response.submitted_at > since,
