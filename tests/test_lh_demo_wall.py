@@ -31,8 +31,12 @@ FIRST_DATA_S = 90.0
 
 
 def _history_text(dash: DashComposite) -> str:
-    found = dash.driver.find_elements(By.CSS_SELECTOR, "#panels-history")
-    return found[0].text if found and found[0].is_displayed() else ""
+    # One script: the line re-renders with every poll, so a found element may go stale.
+    text: str = dash.driver.execute_script(
+        "const line = document.querySelector('#panels-history');"
+        "return line !== null && line.getClientRects().length > 0 ? line.innerText : '';"
+    )
+    return text
 
 
 def test_lh_wall001_the_line_follows_the_store_and_goes_when_done(

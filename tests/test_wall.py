@@ -144,11 +144,16 @@ def test_wall004_hostile_comment_is_shown_as_text(dash_duo: DashComposite, store
 
 
 def _visible_page(dash_duo: DashComposite) -> str:
-    for name in ("overview", "feed", "labels", "alert"):
-        found = dash_duo.driver.find_elements(By.CSS_SELECTOR, f'[data-page="{name}"]')
-        if found and found[0].is_displayed():
-            return name
-    return ""
+    # One script, so a page re-rendered between lookup and check cannot go stale.
+    shown: str = dash_duo.driver.execute_script(
+        "for (const name of arguments[0]) {"
+        "  const page = document.querySelector(`[data-page=\"${name}\"]`);"
+        "  if (page !== null && page.getClientRects().length > 0) return name;"
+        "}"
+        "return '';",
+        ["overview", "feed", "labels", "alert"],
+    )
+    return shown
 
 
 def test_kiosk001_rotates_in_order_and_pauses(dash_duo: DashComposite, store: str) -> None:
@@ -326,8 +331,13 @@ def test_kiosk005_only_the_shown_page_asks_and_the_next_is_fetched_before_it_sho
     switched = time.monotonic()
     fetched = asks("panels-feed")
     assert fetched and fetched[0] < switched - 1  # asked for ahead of showing (2 s lead)
-    cards = dash_duo.driver.find_elements(By.CSS_SELECTOR, "#panels-feed .fw-comment")
-    assert cards and cards[0].is_displayed()  # filled the moment it shows
+    # Looked up and checked in one script: the shown feed re-renders every second, so a
+    # element found in one call may be replaced before the next.
+    shown = dash_duo.driver.execute_script(
+        "const c = document.querySelector('#panels-feed .fw-comment');"
+        "return c !== null && c.getClientRects().length > 0;"
+    )
+    assert shown  # filled the moment it shows
     polls = len(asks("panels-nps"))
     time.sleep(3)
     assert len(asks("panels-nps")) == polls  # the overview, now hidden, stopped asking
