@@ -14,6 +14,8 @@ class Shell:
     SCALE = "shell-scale"
     #: Settings for assets/wall.js (poll interval) as data attributes; the id is JS's too.
     SETTINGS = "fw-settings"
+    #: What the page says about a change it could not make (the store busy): a notice.
+    NOTICE = "shell-notice"
 
 
 class Panels:

@@ -35,6 +35,8 @@ def shell(settings: Settings, build: str) -> html.Div:
                     + _("Offline since {time} · showing the last data · retrying"),
                 },
             ),
+            # Said politely: a change the store could not take (dashapp/web/errors.py).
+            html.Div(id=Shell.NOTICE, className="fw-notice", role="status"),
             dash.page_container,
         ],
         className="fw-root",

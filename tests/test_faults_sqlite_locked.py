@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -79,4 +80,89 @@ def test_fault002_locked_sqlite_file(tmp_path: Path) -> None:
     check = sqlite3.connect(path)
     assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     check.close()
+    svc.engine.dispose()
+
+
+def test_fault003_changes_while_locked_answer_busy_and_change_nothing(tmp_path: Path) -> None:
+    """The store's write lock held elsewhere (the demo's history loading, a backup): every
+    change — API or page — answers "busy, retry" (503 with Retry-After, or a notice on the
+    page), never a 500, and writes nothing; the same change succeeds once the lock is gone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from dashapp.store.models import FollowupEvent
+    from layouts.ids import FollowUps, Shell
+    from tests.access import callback_call, client_as
+
+    path = tmp_path / "wall.db"
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    svc = services_of(app.server)
+    at = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+    ingest(
+        svc.sessions,
+        "shop",
+        located([record(1, score=2, submitted_at=at, comment="Never arrived")]),
+        followups=svc.settings.followups,
+    )
+    analyst = client_as(app, Role.analyst)
+    [followup] = analyst.get("/api/v1/followups").json["followups"]
+    act = next(o for o in app.callback_map if f"{FollowUps.MESSAGE}.children" in o)
+
+    def patch() -> Any:
+        return analyst.patch(
+            f"/api/v1/followups/{followup['id']}",
+            json={"note": "called back"},
+            headers={"If-Match": '"1"'},
+        )
+
+    def annotate() -> Any:
+        return analyst.post("/api/v1/annotations", json={"starts_on": "2026-11-03", "text": "x"})
+
+    def note_on_page() -> Any:
+        body = callback_call(app, act)
+        # A pattern input (the status buttons) is sent as the list of what it matched.
+        body["inputs"] = [[] if p["id"].startswith("{") else p for p in body["inputs"]]
+        [save] = [p for p in body["inputs"] if p and p["id"] == FollowUps.SAVE_NOTE]
+        save["value"] = 1
+        body["changedPropIds"] = [f"{FollowUps.SAVE_NOTE}.n_clicks"]
+        states = {p["id"]: p for p in body["state"]}
+        states[FollowUps.SHOWN]["value"] = {"id": followup["id"], "version": 1}
+        states[FollowUps.NOTE]["value"] = "called back"
+        return analyst.post("/_dash-update-component", json=body)
+
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+        with ThreadPoolExecutor(3) as pool:  # each waits one busy timeout; together, one
+            *refused, on_page = [
+                f.result() for f in [pool.submit(c) for c in (patch, annotate, note_on_page)]
+            ]
+        for answer in refused:
+            assert answer.status_code == 503, answer.text
+            assert answer.is_json and "retry" in answer.json["error"]
+            assert int(answer.headers["Retry-After"]) > 0
+        # The page's callback answers normally, its outputs untouched, and the page's
+        # notice says what happened.
+        assert on_page.status_code == 200, on_page.text
+        update = on_page.json
+        assert FollowUps.MESSAGE not in update.get("response", {})
+        notice = str(update["sideUpdate"][Shell.NOTICE])
+        assert "Nothing was saved" in notice and "Traceback" not in notice
+    finally:
+        assert locker.stdin is not None
+        locker.stdin.write("\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    with svc.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(FollowupEvent)) == 1  # opened
+    assert patch().status_code == 200
+    assert annotate().status_code == 201
+    with svc.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(FollowupEvent)) == 2
     svc.engine.dispose()

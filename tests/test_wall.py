@@ -147,7 +147,7 @@ def _visible_page(dash_duo: DashComposite) -> str:
     # One script, so a page re-rendered between lookup and check cannot go stale.
     shown: str = dash_duo.driver.execute_script(
         "for (const name of arguments[0]) {"
-        "  const page = document.querySelector(`[data-page=\"${name}\"]`);"
+        '  const page = document.querySelector(`[data-page="${name}"]`);'
         "  if (page !== null && page.getClientRects().length > 0) return name;"
         "}"
         "return '';",

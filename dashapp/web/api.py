@@ -23,7 +23,6 @@ from dashapp.ingest.pipeline import Retention, ingest
 from dashapp.labels.stats import to_records as label_records
 from dashapp.metrics.params import parse_as_of, parse_by, parse_filters, parse_window
 from dashapp.services import services_of
-from dashapp.store.db import UNAVAILABLE
 from dashapp.store.models import SourceState
 from dashapp.web.build import build_of
 from dashapp.web.openapi import spec
@@ -136,11 +135,9 @@ def push_responses() -> tuple[Response, int]:
         return _error(401, "missing bearer token (Authorization: Bearer fwi_...)")
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return _error(413, f"request body over {MAX_BODY_BYTES} bytes")
-    try:
-        with svc.sessions() as session:
-            source = tokens.source_for(session, token)
-    except UNAVAILABLE:  # down, hung, or every connection busy: the sender retries
-        return _error(503, "store unavailable, retry later")
+    # The store down, hung or busy: 503 and Retry-After (dashapp.web.errors), the sender retries.
+    with svc.sessions() as session:
+        source = tokens.source_for(session, token)
     if source is None:
         return _error(401, "invalid or revoked token")
 
@@ -154,20 +151,17 @@ def push_responses() -> tuple[Response, int]:
         return _error(413, f"at most {MAX_BATCH} responses per request, got {len(records)}")
     strict = request.args.get("strict", "").lower() in ("1", "true", "yes")
     located = [(f"index {i}", raw) for i, raw in enumerate(records)]
-    try:
-        # One attempt: the sender retries on 503, and should hear it within the busy timeout.
-        report = ingest(
-            svc.sessions,
-            source,
-            located,
-            strict=strict,
-            attempts=1,
-            retention=Retention.of(svc.settings),
-            bounds=svc.settings.time_bounds(),
-            followups=svc.settings.followups,
-        )
-    except UNAVAILABLE:
-        return _error(503, "store unavailable, nothing was stored; retry later")
+    # One attempt: the sender retries on 503, and should hear it within the busy timeout.
+    report = ingest(
+        svc.sessions,
+        source,
+        located,
+        strict=strict,
+        attempts=1,
+        retention=Retention.of(svc.settings),
+        bounds=svc.settings.time_bounds(),
+        followups=svc.settings.followups,
+    )
     status = 422 if report.rejected else 200
     return jsonify(source=source, strict=strict, **report.as_dict()), status
 

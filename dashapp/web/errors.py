@@ -1,10 +1,35 @@
-"""One answer for bad input anywhere on the web: 400 naming the parameter, never a 500."""
+"""One answer per kind of failure anywhere on the web, never a 500 with a stack trace.
+
+- A bad parameter: 400 naming it.
+- The store cannot answer now (its write lock held by another process, down, hung,
+  every connection busy): 503 with ``Retry-After``, nothing written (the unit of work
+  rolled back with its session). A Dash callback instead leaves its outputs as they
+  were and says so in the page's notice, since the renderer shows no failed request.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify
+import logging
 
+import dash_bootstrap_components as dbc
+from dash import set_props
+from flask import Flask, Response, jsonify, render_template_string, request
+
+from dashapp.i18n import core
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.params import BadParameter
+from dashapp.store.db import UNAVAILABLE
+from layouts.ids import Shell
+
+log = logging.getLogger(__name__)
+
+#: Seconds a client waits before it retries a change the store could not take.
+RETRY_AFTER_S = 5
+
+_BUSY_PAGE = """<!doctype html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title></head>
+<body><h1>{{ title }}</h1><p>{{ text }}</p></body></html>
+"""
 
 
 def bad_parameter(exc: BadParameter) -> tuple[Response, int]:
@@ -12,6 +37,52 @@ def bad_parameter(exc: BadParameter) -> tuple[Response, int]:
     return jsonify(error=str(exc), parameter=exc.name), 400
 
 
+def store_unavailable(exc: Exception) -> tuple[Response | str, int, dict[str, str]]:
+    """503 with Retry-After: JSON for the API and callbacks, a short page for a person."""
+    _log(exc)
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    if request.path.startswith(("/api/", "/_dash")) or request.is_json:
+        message = "store busy or unavailable, nothing was changed; retry later"
+        return jsonify(error=message), 503, headers
+    page = render_template_string(
+        _BUSY_PAGE,
+        lang=core.current(),
+        title=_("The store is busy"),
+        text=_("Nothing was saved; try again in a moment."),
+    )
+    return page, 503, headers
+
+
+def callback_failed(exc: Exception) -> None:
+    """Dash's ``on_error`` for every callback: the store's unavailability becomes a notice.
+
+    The callback's outputs stay as they were (returning None is "no update"); any
+    other exception is raised on, as it would be without this handler.
+    """
+    if not isinstance(exc, UNAVAILABLE):
+        raise exc
+    _log(exc)
+    set_props(
+        Shell.NOTICE,
+        {
+            "children": dbc.Alert(
+                _("The store is busy. Nothing was saved; try again in a moment."),
+                color="warning",
+                duration=8000,
+                className="fw-notice-busy",
+            )
+        },
+    )
+
+
+def _log(exc: Exception) -> None:
+    # One line, not a stack trace: this is the store's state, not the app's defect.
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    log.warning("store unavailable for %s %s: %s", request.method, request.path, reason)
+
+
 def install(server: Flask) -> None:
-    """Answer a BadParameter raised by any view of *server* with :func:`bad_parameter`."""
+    """Answer what any view of *server* raises for bad parameters and a busy store."""
     server.register_error_handler(BadParameter, bad_parameter)
+    for kind in UNAVAILABLE:
+        server.register_error_handler(kind, store_unavailable)

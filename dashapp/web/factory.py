@@ -117,6 +117,8 @@ def create_app(settings: Settings | None = None, *, local_demo: bool = False) ->
         suppress_callback_exceptions=True,
         title="Feedback Wall",
         update_title=None,
+        # The store busy or down: a notice on the page, never a failed request.
+        on_error=errors.callback_failed,
     )
     layouts.register_pages(settings.playlists)
     locale.html_lang(app)
