@@ -6,6 +6,17 @@
   var tag = document.getElementById("fw-locale");
   if (!tag) return;
   var locale = JSON.parse(tag.textContent);
+  /* Dash's date pickers name months and days from window.dateFns.locale (vendor/02-…),
+   * picking the browser's language there, else the first one registered: keep only the
+   * page's, so a German page's picker is German in any browser, an English page's
+   * English. The vendored locales load after this file (Dash loads assets/ before its
+   * subfolders) and the pickers render after the page's layout has arrived. */
+  document.addEventListener("DOMContentLoaded", function () {
+    var registered = (window.dateFns && window.dateFns.locale) || {};
+    Object.keys(registered).forEach(function (name) {
+      if (name !== locale.name) delete registered[name];
+    });
+  });
   if (locale.name === "en") return;
   var tries = 0;
   function register() {
