@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import jsonschema
@@ -144,3 +145,21 @@ def test_ac005_drop_and_follow_up_events_render() -> None:
 )
 def test_ac006_retry_after_is_read_and_bounded(header: str | None, seconds: float | None) -> None:
     assert retry_after(header) == seconds
+
+
+def test_ac007_webhook_urls_never_reach_the_log(
+    sessions: sessionmaker[Session], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Slack or Teams webhook URL is a credential (its path is the secret): a delivery
+    logs the receiver's host at most, whatever the log level."""
+    caplog.set_level(logging.DEBUG)
+    with receiving("slack") as slack, receiving("teams") as teams:
+        secret = "T0SECRET/B0SECRET/xoxSECRETPART"
+        rules = [
+            AlertRule(name="to-slack", slack=f"{slack.url}/{secret}", country=["DE"]),
+            AlertRule(name="to-teams", teams=f"{teams.url}/{secret}", country=["DE"]),
+        ]
+        _queue(sessions, rules)
+        assert Deliverer(sessions, rules, base_url=BASE).deliver(T0) == 2
+        assert len(slack.bodies) == len(teams.bodies) == 1
+    assert "SECRET" not in caplog.text  # httpx logged each URL in full at INFO

@@ -52,6 +52,10 @@ from dashapp.store.models import AlertDelivery, Response, StoreMeta
 from dashapp.store.upsert import upsert
 
 log = logging.getLogger(__name__)
+# httpx logs every request's full URL at INFO (httpcore its parts at DEBUG); a Slack or
+# Teams webhook URL is a credential, its path the secret. Deliveries log the host only.
+for _noisy in ("httpx", "httpcore"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 MARK = "alerts_scanned_id"
 MAX_ATTEMPTS = 7
 FIRST_RETRY = dt.timedelta(minutes=1)
