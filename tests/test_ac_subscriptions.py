@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 import pytest
 from dash import Dash
@@ -144,6 +145,15 @@ def test_ac402_weekly_mail_carries_one_click_unsubscribe_that_works_without_sign
     anonymous = app.server.test_client()
     asked = anonymous.get(path)
     assert asked.status_code == 200 and "Stop the weekly report to ana@cx.example?" in asked.text
+    # Its language link keeps the token: the page in German is the same page.
+    [german] = re.findall(r'href="([^"]*)"[^>]*hreflang="de"', asked.text)
+    german = html.unescape(german)
+    assert dict(parse_qsl(urlsplit(german).query)) == {
+        "t": parse_qs(urlsplit(path).query)["t"][0],
+        "lang": "de",
+    }
+    in_german = app.server.test_client().get(german)  # (it remembers the language)
+    assert in_german.status_code == 200 and 'lang="de"' in in_german.text
     tampered = anonymous.post(path[:-2] + "xx", data={"List-Unsubscribe": "One-Click"})
     assert tampered.status_code == 400
     # RFC 8058: the mail client POSTs List-Unsubscribe=One-Click, no cookie, no CSRF token.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from contextlib import suppress
+from urllib.parse import urlencode
 
 from dash import Dash
 from flask import Flask, Response, g, request
@@ -74,7 +75,15 @@ def install(server: Flask, settings: Settings) -> None:
     server.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         core.gettext, core.ngettext, newstyle=True
     )
-    server.context_processor(lambda: {"lang": core.current()})
+    server.context_processor(lambda: {"lang": core.current(), "in_language": in_language})
+
+
+def in_language(language: str) -> str:
+    """This request's address (path and query) in *language*: a language link keeps the
+    page, its token and its ``next`` (a bare ``?lang=`` would drop them)."""
+    query = {key: values for key, values in request.args.lists() if key != "lang"}
+    query["lang"] = [language]
+    return f"{request.path}?{urlencode(query, doseq=True)}"
 
 
 def html_lang(app: Dash) -> None:
