@@ -209,7 +209,9 @@ def _actions() -> html.Div:
         html.Button(
             _(label),
             id=FollowUps.move(status),
-            className="btn btn-sm btn-outline-secondary me-2 mb-2",
+            # Light outlines: the theme's secondary and primary outlines read at 1.4:1
+            # and 2.4:1 on the dark card (axe, tests/test_i18n_axe.py).
+            className="btn btn-sm btn-outline-light me-2 mb-2",
             n_clicks=0,
         )
         for status, label in (
@@ -245,7 +247,7 @@ def _actions() -> html.Div:
                     html.Button(
                         _("Assign"),
                         id=FollowUps.ASSIGN,
-                        className="btn btn-sm btn-outline-primary me-2 mb-2",
+                        className="btn btn-sm btn-outline-light me-2 mb-2",
                         n_clicks=0,
                     ),
                 ]

@@ -33,6 +33,7 @@ PAGES = [
     "/compare",
     "/admin",
     "/followups",
+    "/followups?id=1",  # one shown: its history and the analyst's buttons
     "/kiosk?pages=overview,feed,labels",
     "/kiosk?pages=followups",
     "/kiosk?pages=overview,feed,labels&theme=light",
@@ -64,12 +65,13 @@ def test_i18n020_axe_every_page_both_languages(dash_duo: DashComposite, tmp_path
     url = f"sqlite:///{tmp_path / 'axe.db'}"
     db.upgrade(url)
     end = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    settings = Settings.load(database_url=url, cache_url="simple", poll_interval=2)
     ingest(
         db.make_sessionmaker(db.make_engine(url)),
         "seed",
         located(list(random_records(400, end=end, days=40))),
+        followups=settings.followups,
     )
-    settings = Settings.load(database_url=url, cache_url="simple", poll_interval=2)
     dash_duo.start_server(create_app(settings, local_demo=True))
     problems = []
     for lang in ("en", "de"):
