@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
+import plotly.graph_objects as go
 import pytest
 from dash import Dash
 from dash.testing.composite import DashComposite
@@ -16,6 +17,7 @@ from callbacks.wall import overview_panel
 from dashapp import create_app
 from dashapp.access.users import Role
 from dashapp.config import Settings
+from dashapp.figures import charts
 from dashapp.ingest.pipeline import ingest
 from dashapp.metrics import annotations as marks
 from dashapp.metrics.annotations import Mark
@@ -25,6 +27,7 @@ from dashapp.store import db
 from layouts.ids import Panels
 from tests.access import client_as
 from tests.factories import located, record
+from tests.test_report import pdf_text
 
 TODAY = dt.datetime.now(dt.UTC).date()
 #: The event: a day 20 days ago, after which detractors took over.
@@ -141,6 +144,26 @@ def test_ac303_exported_svg_carries_the_annotation_text(app: Dash) -> None:
     assert "<switched>" not in text
 
 
+def test_ac307_the_dashboard_pdf_marks_it_on_its_trend(app: Dash) -> None:
+    """The one-page dashboard (the monthly slide) draws a mark as the wall does: its
+    line and its text on the trend panel, not a stray hover marker on the zero line."""
+    analyst = client_as(app, Role.analyst)
+    analyst.post("/api/v1/annotations", json={"starts_on": EVENT.isoformat(), "text": "Carrier X"})
+    pdf = analyst.get("/export/dashboard.pdf")
+    assert pdf.status_code == 200, pdf.text[:300]
+    assert "Carrier X" in pdf_text(pdf.data)
+    trend = go.Figure(go.Scatter(x=[EVENT - dt.timedelta(days=5), TODAY], y=[10, 20]))
+    charts.annotate(trend, [Mark(1, EVENT, EVENT, "Carrier X")])
+    built = charts.dashboard(
+        ("NPS", "+15", "n = 9"), [("h", go.Figure()), ("t", trend), ("v", go.Figure())], ""
+    )
+    [line] = [shape for shape in built.layout.shapes if shape.type == "line"]
+    assert (line.xref, line.yref) == ("x3", "y3 domain")  # the trend panel's axes
+    [label] = [a for a in built.layout.annotations if a.text == "Carrier X"]
+    assert (label.xref, label.yref) == ("x3", "y3 domain")
+    assert all(t.name != "annotations" for t in built.data)  # hover markers: screens only
+
+
 def test_ac304_explore_compares_before_and_after(app: Dash) -> None:
     svc = services_of(app.server)
     client_as(app, Role.analyst).post(
@@ -209,3 +232,27 @@ def test_ac306_browser_the_wall_trend_chart_draws_the_annotation(
     )  # the label beside the line
     assert dash_duo.find_elements(f"{chart} .shapelayer path")  # the line itself
     assert dash_duo.get_logs() == []
+
+
+def test_ac308_labels_of_near_marks_do_not_overlap_and_read_on_each_theme() -> None:
+    """Marks a few days apart get their labels on separate lines; far apart, one line.
+    Label text reaches 4.5:1 on each screen theme's card and on paper."""
+    start = dt.date(2026, 9, 1)
+    trend = go.Figure(go.Scatter(x=[start, start + dt.timedelta(days=89)], y=[0, 1]))
+    near = [
+        Mark(1, start + dt.timedelta(days=40), start + dt.timedelta(days=40), "Carrier switched"),
+        Mark(2, start + dt.timedelta(days=42), start + dt.timedelta(days=46), "Black week promo"),
+        Mark(3, start + dt.timedelta(days=44), start + dt.timedelta(days=44), "Returns portal"),
+        Mark(4, start + dt.timedelta(days=85), start + dt.timedelta(days=85), "Price list"),
+    ]
+    charts.annotate(trend, near, span=(start, start + dt.timedelta(days=89)))
+    shift = {a.text: a.yshift or 0 for a in trend.layout.annotations}
+    assert len({shift["Carrier switched"], shift["Black week promo"], shift["Returns portal"]}) == 3
+    assert shift["Price list"] == shift["Carrier switched"]  # far from the others: first line
+    for name, theme in charts.THEMES.items():
+        themed = charts.annotate(go.Figure(), near[:1], theme=name)
+        [label] = themed.layout.annotations
+        assert charts.contrast(label.font.color, theme.card) >= 4.5, name
+    printed = charts.for_print(charts.annotate(go.Figure(), near[:1]), "t", "s")
+    [label] = [a for a in printed.layout.annotations if a.text == "Carrier switched"]
+    assert charts.contrast(label.font.color, "#ffffff") >= 4.5

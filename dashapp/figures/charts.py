@@ -58,6 +58,8 @@ class FigureTheme:
     card: str
     #: Heatmap cells with too few responses to colour (their n in muted text).
     small_cell: str
+    #: Annotation labels: the marks' violet, light or dark enough to read on the card.
+    mark: str
 
 
 THEMES = {
@@ -69,6 +71,7 @@ THEMES = {
         zeroline="#283442",
         card="#2b2f33",
         small_cell="#2b2f33",
+        mark="#b9a3ec",
     ),
     "light": FigureTheme(
         text="#1b1e21",
@@ -78,6 +81,7 @@ THEMES = {
         zeroline="#dee2e6",
         card="#ffffff",
         small_cell="#e9ecef",
+        mark="#5b3cc4",
     ),
 }
 DEFAULT_THEME = "dark"
@@ -223,6 +227,9 @@ def for_print(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
     )
     fig.update_xaxes(gridcolor="#e5e5e5")
     fig.update_yaxes(gridcolor="#e5e5e5")
+    fig.for_each_annotation(
+        lambda label: label.update(font_color=THEMES["light"].mark), selector={"name": MARK_HOVER}
+    )
     return fig
 
 
@@ -249,7 +256,9 @@ def dashboard(
     for trace in heat.data:
         fig.add_trace(trace, row=1, col=1)
     for trace in trend.data:
-        fig.add_trace(trace, row=2, col=1)
+        if trace.name != MARK_HOVER:  # hover markers are for screens; paper has the labels
+            fig.add_trace(trace, row=2, col=1)
+    _carry_marks(trend, fig, row=2, col=1)
     for trace in vol.data:
         fig.add_trace(trace.update(showlegend=False), row=2, col=2)
     fig.update_layout(barmode="stack")
@@ -271,6 +280,21 @@ def dashboard(
         showarrow=False,
     )
     return for_print(fig, _("Feedback Wall · overview"), subtitle)
+
+
+def _carry_marks(source: go.Figure, fig: go.Figure, row: int, col: int) -> None:
+    """Copy *source*'s annotation marks (lines, bands, labels) onto subplot (row, col) of *fig*.
+
+    Traces keep their panel when added to a subplot; layout shapes and labels do not,
+    so they are re-pointed: the panel's date axis, and its height instead of the page's.
+    """
+    panel = fig.get_subplot(row, col)
+    x = panel.xaxis.plotly_name.replace("axis", "")
+    y = panel.yaxis.plotly_name.replace("axis", "") + " domain"
+    for shape in source.layout.shapes:
+        fig.add_shape(shape.update(xref=x, yref=y))
+    for label in source.layout.annotations:
+        fig.add_annotation(label.update(xref=x, yref=y))
 
 
 def empty(message: str, scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.Figure:
@@ -412,19 +436,58 @@ def trends(
     # Signed ticks with a real minus: plotly writes its own; the sign carries meaning.
     fig.update_yaxes(title=None, tickformat="+d")
     first, last = min(p.day for p in long), max(p.day for p in long)
-    annotate(fig, [m for m in marks if m.ends_on >= first and m.starts_on <= last], scale)
+    shown = [m for m in marks if m.ends_on >= first and m.starts_on <= last]
+    annotate(fig, shown, scale, theme, span=(first, last))
     return fig
 
 
 #: Annotation colour, and how much of its text a chart prints beside the line.
 MARK_COLOUR = "#8e6bd8"
 MARK_LABEL = 32
+#: The name of the trace carrying the marks' hovers (screens only), and of their labels.
+MARK_HOVER = "annotations"
+#: A label line's height (px at scale 1), and a label character's share of a chart's
+#: width: 11 px text on a plot of 500 (the dashboard PDF's panel) to 1,100 px (a wall).
+MARK_LINE = 14
+MARK_CHAR_SHARE = 0.01
+MARK_ROWS = 4
 
 
-def annotate(fig: go.Figure, marks: Sequence[Mark], scale: float = 1.0) -> go.Figure:
-    """Draw *marks* on a date-axis *fig*: lines or bands, hover markers, short labels."""
+def _label_rows(marks: Sequence[Mark], span: tuple[dt.date, dt.date] | None) -> dict[int, int]:
+    """The line (0 = top) of each mark's label: the first whose previous label ends before it."""
+    first = span[0] if span else min(m.starts_on for m in marks)
+    last = span[1] if span else max(m.ends_on for m in marks)
+    days = max(1, (last - first).days)
+    ends: list[float] = []
+    rows: dict[int, int] = {}
+    for mark in sorted(marks, key=lambda m: (m.starts_on, m.id)):
+        at = (mark.starts_on - first).days / days
+        row = next((i for i, end in enumerate(ends) if end <= at), len(ends))
+        if row == len(ends) and row < MARK_ROWS:
+            ends.append(0.0)
+        elif row == len(ends):  # every line taken: the one free soonest
+            row = min(range(MARK_ROWS), key=ends.__getitem__)
+        width = min(len(safe_text(mark.text)), MARK_LABEL) * MARK_CHAR_SHARE
+        ends[row] = max(ends[row], at + width)
+        rows[mark.id] = row
+    return rows
+
+
+def annotate(
+    fig: go.Figure,
+    marks: Sequence[Mark],
+    scale: float = 1.0,
+    theme: str = DEFAULT_THEME,
+    span: tuple[dt.date, dt.date] | None = None,
+) -> go.Figure:
+    """Draw *marks* on a date-axis *fig*: lines or bands, hover markers, short labels.
+
+    *span* is the axis's first and last day (default: the marks'); labels of marks
+    close together on it go on lines below each other instead of over each other.
+    """
     if not marks:
         return fig
+    rows = _label_rows(marks, span)
     for mark in marks:
         if mark.starts_on == mark.ends_on:
             fig.add_shape(
@@ -458,11 +521,13 @@ def annotate(fig: go.Figure, marks: Sequence[Mark], scale: float = 1.0) -> go.Fi
             x=mark.starts_on,
             y=1,
             yref="paper",
+            yshift=-rows[mark.id] * MARK_LINE * scale,
             text=short,
+            name=MARK_HOVER,
             showarrow=False,
             xanchor="left",
             yanchor="top",
-            font={"size": 11 * scale, "color": MARK_COLOUR},
+            font={"size": 11 * scale, "color": THEMES[theme_of(theme)].mark},
         )
     when = [
         m.starts_on.isoformat()
@@ -483,7 +548,7 @@ def annotate(fig: go.Figure, marks: Sequence[Mark], scale: float = 1.0) -> go.Fi
         ],
         hoverinfo="text",
         showlegend=False,
-        name="annotations",
+        name=MARK_HOVER,
     )
     fig.update_layout(
         yaxis2={"overlaying": "y", "range": [0, 1.02], "visible": False, "fixedrange": True}
