@@ -17,13 +17,12 @@ from dash import ALL, Dash, Input, Output, State, ctx, html
 from dash.exceptions import PreventUpdate
 from flask import request
 
-from callbacks.components import display_zone, figure_table
+from callbacks.components import figure_table, local_moment
 from dashapp.access import admin, subscriptions
 from dashapp.access.admin import RuleError
 from dashapp.access.gate import current_person
 from dashapp.access.tokens import TokenError
 from dashapp.access.users import Role, User, UserError
-from dashapp.i18n import formats
 from dashapp.i18n.core import gettext as _
 from dashapp.jobs import alerts
 from dashapp.services import Services
@@ -32,8 +31,7 @@ from layouts.ids import Admin
 
 
 def _when(value: dt.datetime | None) -> str:
-    # In the display zone, as every time a person reads.
-    return formats.datetime(value.astimezone(display_zone())) if value else _("never")
+    return local_moment(value) if value else _("never")
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], empty: str) -> Any:
@@ -341,7 +339,7 @@ def register(app: Dash, services: Services) -> None:
             [
                 name,
                 sub.email,
-                _("weekly") if sub.cadence == "weekly" else _("daily"),
+                _("Weekly report") if sub.cadence == "weekly" else _("Daily report"),
                 ", ".join(sub.brands) or _("all brands"),
                 ", ".join(sub.countries) or _("all countries"),
                 _when(sub.last_sent_at),

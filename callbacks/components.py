@@ -106,6 +106,11 @@ def filter_note(notes: Sequence[str]) -> Any:
     )
 
 
+def local_moment(at: dt.datetime) -> str:
+    """An instant as a person reads it: in the display zone, in their language's format."""
+    return formats.datetime(at.astimezone(display_zone()))
+
+
 def relative_time(at: dt.datetime, now: dt.datetime) -> str:
     """'just now', '2 minutes ago', 'vor 3 Stunden' (CLDR, the reader's language; pure)."""
     if (now - at).total_seconds() < 60:

@@ -131,7 +131,7 @@ def annotation_lines(
         lines.append(
             html.Div(
                 [
-                    html.Div([html.B(when), f" · {mark.text} ({mark.scope})"]),
+                    html.Div([html.B(when), f" · {mark.text} ({mark.scope_words})"]),
                     html.Div(
                         _(
                             "before %(before)s (n %(n_before)s) → after %(after)s"

@@ -18,7 +18,7 @@ import dash_bootstrap_components as dbc
 from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from callbacks.components import comment_card, query_string, relative_time
+from callbacks.components import comment_card, local_moment, query_string, relative_time
 from dashapp.access.gate import current_person
 from dashapp.access.users import Person, Role
 from dashapp.followups import service
@@ -135,7 +135,7 @@ def _label_names(taxonomy: Taxonomy, row: Row) -> str:
     """The row's most specific labels by name, comma-separated."""
     ids = [lbl for lbl, _ in row.labels]
     deepest = [i for i in ids if not any(o.startswith(i + "/") for o in ids)]
-    return ", ".join(taxonomy.labels[i].name for i in deepest if i in taxonomy.labels)
+    return ", ".join(taxonomy.labels[i].name_in() for i in deepest if i in taxonomy.labels)
 
 
 def _detail(services: Services, detail: service.Detail, person: Person, now: dt.datetime) -> Any:
@@ -178,6 +178,11 @@ def _detail(services: Services, detail: service.Detail, person: Person, now: dt.
     ]
 
 
+def _actor_words(actor: str) -> str:
+    """Who made a change: a person's name, or the rule that opened the follow-up."""
+    return _("the follow-up rule") if actor == service.RULE_ACTOR else actor
+
+
 def _history(detail: service.Detail) -> Any:
     items = []
     for e in reversed(detail.events):
@@ -200,7 +205,9 @@ def _history(detail: service.Detail) -> Any:
         items.append(
             html.Li(
                 [
-                    html.Span(f"{e.at:%Y-%m-%d %H:%M} UTC · {e.actor}: ", className="text-muted"),
+                    html.Span(
+                        f"{local_moment(e.at)} · {_actor_words(e.actor)}: ", className="text-muted"
+                    ),
                     what,
                     *([html.Div(e.note, className="fw-followup-note")] if e.note else []),
                 ]

@@ -16,8 +16,9 @@ from flask import has_request_context
 
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
-from dashapp.followups.params import AGES
+from dashapp.followups.params import AGES, parse_age
 from dashapp.followups.rules import DONE, OPEN
+from dashapp.i18n import formats
 from dashapp.i18n.core import N_, options
 from dashapp.i18n.core import gettext as _
 from layouts.ids import FollowUps
@@ -42,7 +43,9 @@ def status_options() -> list[dict[str, str]]:
 def age_options() -> list[dict[str, str]]:
     """The age choices in the reader's language ("" is any age)."""
     return [{"label": _("Any age"), "value": ""}] + [
-        {"label": _("Opened ≥ %(age)s ago", age=age), "value": age} for age in AGES
+        {"label": _("Age ≥ %(age)s", age=formats.duration(age_of)), "value": age}
+        for age in AGES
+        if (age_of := parse_age(age)) is not None
     ]
 
 

@@ -436,6 +436,7 @@ def trends(
     # Signed ticks with a real minus: plotly writes its own; the sign carries meaning.
     fig.update_yaxes(title=None, tickformat="+d")
     first, last = min(p.day for p in long), max(p.day for p in long)
+    day_ticks(fig, first, last)
     shown = [m for m in marks if m.ends_on >= first and m.starts_on <= last]
     annotate(fig, shown, scale, theme, span=(first, last))
     return fig
@@ -451,6 +452,33 @@ MARK_HOVER = "annotations"
 MARK_LINE = 14
 MARK_CHAR_SHARE = 0.01
 MARK_ROWS = 4
+
+
+#: Days between ticks on a day axis: the first that gives at most DAY_TICKS ticks.
+TICK_STEPS = (1, 2, 7, 14, 28, 56, 91, 182, 364)
+DAY_TICKS = 8
+
+
+def day_ticks(fig: go.Figure, first: dt.date, last: dt.date) -> go.Figure:
+    """Label *fig*'s day axis (first..last) in the reader's language: "6 Sept", "6. Sept.".
+
+    plotly.js names and orders dates in English, and an export (kaleido) knows no other
+    locale; ticks made here read the same on a screen and in a file. Weekly steps start
+    on a Monday; a tick's year shows under the first tick and where the year changes.
+    """
+    span = (last - first).days
+    step = next((s for s in TICK_STEPS if span / s <= DAY_TICKS), TICK_STEPS[-1])
+    day = first if step < 7 else first + dt.timedelta(days=-first.weekday() % 7)
+    ticks: list[dt.date] = []
+    while day <= last:
+        ticks.append(day)
+        day += dt.timedelta(days=step)
+    text = [
+        formats.day_month(d) + (f"<br>{d.year}" if i == 0 or d.year != ticks[i - 1].year else "")
+        for i, d in enumerate(ticks)
+    ]
+    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=text)
+    return fig
 
 
 def _label_rows(marks: Sequence[Mark], span: tuple[dt.date, dt.date] | None) -> dict[int, int]:
@@ -543,7 +571,9 @@ def annotate(
         mode="markers",
         marker={"symbol": "triangle-down", "size": 12 * scale, "color": MARK_COLOUR},
         hovertext=[
-            f"{w}<br>{html.escape(safe_text(m.text), quote=False)}<br>({html.escape(m.scope)})"
+            "<br>".join(
+                (w, html.escape(safe_text(m.text), quote=False), f"({html.escape(m.scope_words)})")
+            )
             for w, m in zip(when, marks, strict=True)
         ],
         hoverinfo="text",
@@ -576,7 +606,7 @@ def volume(
         )
     fig = _layout(fig, scale, theme)
     fig.update_layout(barmode="stack", bargap=0.15)
-    return fig
+    return day_ticks(fig, x[0], x[-1])
 
 
 def label_treemap(stats: Sequence[LabelStat], scale: float = 1.0) -> go.Figure:

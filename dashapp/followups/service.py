@@ -18,6 +18,7 @@ from dashapp.followups.rules import ChangeError, Status, parse_status
 from dashapp.followups.store import (
     FIGURE_COLUMNS,
     HOOK,
+    RULE_ACTOR,
     UNSET,
     Change,
     Conflict,
@@ -41,6 +42,7 @@ from dashapp.followups.store import queue as _queue
 __all__ = [
     "FIGURE_COLUMNS",
     "HOOK",
+    "RULE_ACTOR",
     "UNSET",
     "Change",
     "ChangeError",

@@ -107,6 +107,11 @@ def datetime(moment: dt.datetime, language: str | None = None) -> str:
     return f"{date(moment.date(), lang)}, {babel_dates.format_time(moment, 'short', locale=lang)}"
 
 
+def duration(length: dt.timedelta, language: str | None = None) -> str:
+    """A length of time in its largest whole unit: "4 hours", "1 week" (en), "4 Stunden" (de)."""
+    return babel_dates.format_timedelta(length, threshold=1, locale=_locale(language))
+
+
 def relative(
     then: dt.datetime, now: dt.datetime, language: str | None = None, *, short: bool = False
 ) -> str:

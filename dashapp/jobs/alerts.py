@@ -96,7 +96,8 @@ def payload(
         "labels": [
             {
                 "id": label,
-                "name": taxonomy.path_name(label)
+                # Machine-facing: English, whatever language the rule's mails are in.
+                "name": taxonomy.path_name(label, "en")
                 if taxonomy is not None and label in taxonomy.labels
                 else label,
                 "sentiment": SENTIMENT_NAMES[sentiment],

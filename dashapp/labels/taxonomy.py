@@ -24,6 +24,7 @@ from typing import Any
 
 import tomli_w
 
+from dashapp.i18n.core import current as current_language
 from dashapp.labels.keywords import Compounding, KeywordSyntaxError, parse
 from dashapp.labels.text import SNOWBALL
 
@@ -84,9 +85,10 @@ class Label:
     #: The name in other languages (``name_de`` in the file); *name* for any other.
     names: dict[str, str] = field(default_factory=dict)
 
-    def name_in(self, language: str) -> str:
-        """The label's name in *language*, English (*name*) when it has none of its own."""
-        return self.names.get(language, self.name)
+    def name_in(self, language: str | None = None) -> str:
+        """The label's name in *language* (default: the one in force), English (*name*)
+        when it has none of its own."""
+        return self.names.get(language or current_language(), self.name)
 
     @property
     def parent(self) -> str | None:
@@ -129,8 +131,8 @@ class Taxonomy:
             chain.append(chain[-1].rpartition("/")[0])
         return chain
 
-    def path_name(self, label_id: str, language: str = "en") -> str:
-        """Display path in *language*, e.g. "Delivery > Delivery time"."""
+    def path_name(self, label_id: str, language: str | None = None) -> str:
+        """Display path in *language* (default: the one in force): "Delivery > Delivery time"."""
         return " > ".join(
             self.labels[i].name_in(language) for i in reversed(self.ancestors(label_id))
         )

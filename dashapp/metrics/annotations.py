@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.queries import Filters
 from dashapp.store import counters
 from dashapp.store.models import Annotation
@@ -35,9 +36,14 @@ class Mark:
 
     @property
     def scope(self) -> str:
-        """The scope in words: "everything" or e.g. "Velora · DE"."""
+        """The scope as the API says it: "everything" or e.g. "Velora · DE"."""
         parts = [p for p in (self.brand, self.country, self.touchpoint) if p]
         return " · ".join(parts) or "everything"
+
+    @property
+    def scope_words(self) -> str:
+        """The scope as a person reads it, in the language in force."""
+        return self.scope if self.brand or self.country or self.touchpoint else _("everything")
 
     def applies(self, filters: Filters) -> bool:
         """Whether a chart of *filters* shows it: unless the filters leave its scope out."""
