@@ -398,6 +398,10 @@ RULE_FIELDS = (
     (Admin.RULE_SECRET, "secret"),
 )
 LISTS = ("brand", "country", "touchpoint")
+#: Fields that may hold a credential (a webhook URL, a signing secret): once stored,
+#: shown only as :func:`form_of` shows a rule (URLs and secrets blank, addresses kept).
+SECRET_FIELDS = (Admin.RULE_TARGET, Admin.RULE_SECRET)
+SECRET_KEYS = ("target", "secret")
 
 
 def _split(text: object) -> list[str]:
@@ -452,13 +456,14 @@ def register_rules(app: Dash, services: Services) -> None:
         Output(Admin.RULE_MESSAGE, "children", allow_duplicate=True),
         Output(Admin.CHANGED, "data", allow_duplicate=True),
         Output(Admin.RULE_EDITING, "data", allow_duplicate=True),
+        *[Output(ident, "value", allow_duplicate=True) for ident in SECRET_FIELDS],
         Input(Admin.RULE_SAVE, "n_clicks"),
         *[State(ident, "value") for ident, _ in RULE_FIELDS],
         State(Admin.RULE_EDITING, "data"),
         State(Admin.CHANGED, "data"),
         prevent_initial_call=True,
     )
-    def save_rule(_clicks: int, *state: Any) -> tuple[Any, Any, Any]:
+    def save_rule(_clicks: int, *state: Any) -> tuple[Any, ...]:
         *fields, editing, changed = state
         form = {key: value for (_, key), value in zip(RULE_FIELDS, fields, strict=True)}
         me = current_person()
@@ -471,11 +476,14 @@ def register_rules(app: Dash, services: Services) -> None:
                 who=me.name if me else None,
             )
         except RuleError as exc:
-            return dbc.Alert(str(exc), color="warning", dismissable=True), changed, editing
+            kept = [dash.no_update] * len(SECRET_FIELDS)
+            return dbc.Alert(str(exc), color="warning", dismissable=True), changed, editing, *kept
         saved = dbc.Alert(
             _("Saved rule %(name)s.", name=rule.name), color="success", dismissable=True
         )
-        return saved, changed + 1, rule.name
+        # Secrets are write-only: once stored, the form shows the rule as Edit does.
+        shown = form_of(rule.model_dump(mode="json", exclude_defaults=True))
+        return saved, changed + 1, rule.name, *[shown[key] for key in SECRET_KEYS]
 
     @app.callback(
         *form_outputs,
@@ -521,10 +529,33 @@ def register_rules(app: Dash, services: Services) -> None:
             if rule is None:
                 raise PreventUpdate
             return _answer(name, rules_api.try_rule(services, rule)), changed + 1
+        if action == "delete":  # asked first: nothing is deleted on one click
+            question = dbc.Alert(
+                [
+                    _("Delete rule %(name)s? Its delivery log stays.", name=name),
+                    dbc.Button(
+                        _("Delete for good"),
+                        id=Admin.rule_action("confirm-delete", name),
+                        color="danger",
+                        size="sm",
+                        className="ms-2",
+                        n_clicks=0,
+                    ),
+                ],
+                color="warning",
+                dismissable=True,
+            )
+            return question, dash.no_update
         if action in ("pause", "resume"):
             admin.pause_alert_rule(services.sessions, name, action == "pause")
-        elif action == "delete":
+            done = (
+                _("Paused rule %(name)s.", name=name)
+                if action == "pause"
+                else _("Resumed rule %(name)s.", name=name)
+            )
+        elif action == "confirm-delete":
             admin.delete_alert_rule(services.sessions, name)
+            done = _("Deleted rule %(name)s.", name=name)
         else:
             raise PreventUpdate  # not a button this page drew
-        return dash.no_update, changed + 1
+        return dbc.Alert(done, color="success", dismissable=True), changed + 1

@@ -26,6 +26,7 @@ from layouts.ids import Admin
 from tests.ac_receivers import receiving
 from tests.access import client_as
 from tests.factories import located, record
+from tests.servers import wait_for
 
 NOW = dt.datetime.now(dt.UTC)
 SECRET = "a-long-shared-secret"
@@ -177,6 +178,9 @@ def test_ac203_browser_admin_makes_a_rule_and_sees_its_test_delivery(
         click(dash_duo, f"#{Admin.RULE_SAVE}")
         dash_duo.wait_for_contains_text(f"#{Admin.RULE_MESSAGE}", "Saved rule slack-de", timeout=10)
         dash_duo.wait_for_contains_text(f"#{Admin.RULES}", "slack-de", timeout=10)
+        # The webhook URL is a credential: once saved, the form no longer shows it.
+        dash_duo.wait_for_text_to_equal(f"#{Admin.RULE_TARGET}", "", timeout=5)
+        assert dash_duo.find_element(f"#{Admin.RULE_TARGET}").get_attribute("value") == ""
         rules_text = dash_duo.find_element(f"#{Admin.RULES}").text
         assert "scores 0–4, DE, AT" in rules_text and slack.url not in rules_text
         test_button = '[id*="admin-rule-action"][id*="test"][id*="slack-de"]'
@@ -186,6 +190,21 @@ def test_ac203_browser_admin_makes_a_rule_and_sees_its_test_delivery(
         )
         assert "200 ok" in dash_duo.find_element(f"#{Admin.RULE_MESSAGE}").text
         assert len(slack.bodies) == 1 and slack.invalid == []
+        # Pausing says so; deleting asks first, and only the second click deletes.
+        click(dash_duo, '[id*="admin-rule-action"][id*="pause"][id*="slack-de"]')
+        dash_duo.wait_for_contains_text(
+            f"#{Admin.RULE_MESSAGE}", "Paused rule slack-de", timeout=10
+        )
+        click(dash_duo, '[id*="admin-rule-action"][id*="\\"delete\\""][id*="slack-de"]')
+        dash_duo.wait_for_contains_text(
+            f"#{Admin.RULE_MESSAGE}", "Delete rule slack-de?", timeout=10
+        )
+        assert "slack-de" in dash_duo.find_element(f"#{Admin.RULES}").text  # not yet
+        click(dash_duo, '[id*="admin-rule-action"][id*="confirm-delete"][id*="slack-de"]')
+        dash_duo.wait_for_contains_text(
+            f"#{Admin.RULE_MESSAGE}", "Deleted rule slack-de", timeout=10
+        )
+        wait_for(lambda: "slack-de" not in dash_duo.find_element(f"#{Admin.RULES}").text, 10)
         # A bad rule says which field.
         click(dash_duo, f"#{Admin.RULE_NEW}")
         dash_duo.wait_for_text_to_equal(f"#{Admin.RULE_NAME}", "", timeout=5)
