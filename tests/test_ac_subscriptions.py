@@ -84,12 +84,32 @@ def test_ac401_a_person_subscribes_themselves_and_errors_name_the_field(app: Das
         "/subscriptions", data={**form, "email": "b@cx.example", "brands": "<script>"}
     )
     assert "<script>" not in bad.text  # escaped wherever it shows
+    # A brand or country the store does not have is refused, naming it and what is known;
+    # one spelled otherwise is stored as the store spells it.
+    typo = client.post(
+        "/subscriptions", data={**form, "email": "c@cx.example", "brands": "Velorra"}
+    )
+    assert typo.status_code == 400 and "No brand &#39;Velorra&#39;" in typo.text
+    assert "known: Kvist, Velora" in typo.text
+    lower = client.post(
+        "/subscriptions",
+        data={**form, "email": "d@cx.example", "brands": "velora", "countries": "se, de"},
+    )
+    assert lower.status_code == 200
+    # German reports are offered, by their name in their own language.
+    assert '<option value="de" lang="de">Deutsch</option>' in client.get("/subscriptions").text
     [(sub, _owner)] = [
         s
         for s in subscriptions.listing(services_of(app.server).sessions)
         if s[0].email == "ana@cx.example"
     ]
     assert (sub.brands, sub.countries, sub.cadence) == (["Velora"], ["DE"], "weekly")
+    [(spelled, _owner)] = [
+        s
+        for s in subscriptions.listing(services_of(app.server).sessions)
+        if s[0].email == "d@cx.example"
+    ]
+    assert (spelled.brands, spelled.countries) == (["Velora"], ["DE", "SE"])  # in order
     # Someone else cannot remove it; its owner can.
     other = client_as(app, Role.viewer)
     stolen = other.post(

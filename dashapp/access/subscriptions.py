@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.access.gate import session_key
 from dashapp.config import Settings
+from dashapp.i18n import core as i18n_core
 from dashapp.store.models import Subscription, User
 
 CADENCES = ("daily", "weekly")
 #: Languages the report can be written in (English until the UI has others).
-LANGUAGES = ("en",)
+#: A subscription's report comes in any language the app has.
+LANGUAGES = i18n_core.LANGUAGES
 #: Enough of an address to be one (the SMTP server has the last word).
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 MAX_VALUES = 50

@@ -13,7 +13,9 @@ from flask import Blueprint, render_template, request
 from dashapp.access import subscriptions
 from dashapp.access.gate import current_person, public, requires
 from dashapp.access.users import Role
+from dashapp.i18n.core import NATIVE_NAMES
 from dashapp.i18n.core import gettext as _
+from dashapp.metrics.queries import Filters
 from dashapp.services import services_of
 
 pages = Blueprint("feedbackwall_subscriptions", __name__)
@@ -40,14 +42,21 @@ def manage() -> tuple[str, int]:
         else:
             error, status = _("id: not one of your subscriptions."), 400
     elif request.method == "POST":
+        # Spelled as the store spells them; a name it does not have is said, as on any page.
+        wanted = Filters(
+            brand=tuple(_split(form["brands"])), country=tuple(_split(form["countries"]))
+        )
+        scope, unknown = services_of().nps.resolve(wanted)
         try:
+            if unknown:
+                raise subscriptions.SubscriptionError(" ".join(unknown).rstrip("."))
             made = subscriptions.subscribe(
                 sessions,
                 person.user_id,
                 form["email"],
                 form["cadence"],
-                _split(form["brands"]),
-                _split(form["countries"]),
+                scope.brand,
+                scope.country,
                 request.form.get("language", "en"),
             )
             done = (
@@ -63,7 +72,7 @@ def manage() -> tuple[str, int]:
         person=person,
         mine=subscriptions.of_user(sessions, person.user_id),
         form=form,
-        languages=subscriptions.LANGUAGES,
+        languages=[(code, NATIVE_NAMES[code]) for code in subscriptions.LANGUAGES],
         done=done,
         error=error,
     ), status
