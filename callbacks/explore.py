@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from callbacks.components import (
     comment_card,
+    display_zone,
     explore_href,
     figure_table,
     filter_note,
@@ -24,6 +25,7 @@ from callbacks.components import (
 from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures.charts import interval_line, signed, to_range, trends
+from dashapp.i18n import days as local_days
 from dashapp.i18n import formats
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import current as current_language
@@ -43,6 +45,7 @@ from dashapp.metrics.queries import Filters, ResponseRow, Selection, position
 from dashapp.metrics.windows import SHORT_DAYS
 from dashapp.services import Services
 from dashapp.web.annotations_api import AnnotationIn
+from layouts.explore import MARK_FIELDS
 from layouts.ids import Explore, Panels, Shell
 
 PAGE_SIZE = 50
@@ -334,15 +337,19 @@ def register(app: Dash, services: Services) -> None:
 
 def trend_figure(services: Services, params: dict[str, str]) -> Any:
     """The selection's rolling 7-day NPS per brand over its days, with its annotations."""
-    first, last = selection_days(params)
+    zone = display_zone()
+    first, last = selection_days(params, tz=zone)
     filters, _ = services.nps.resolve(parse_selection(params).filters)
     days = min(max((last - first).days + 1, 2), 366)
-    end = dt.datetime.combine(last, dt.time(), dt.UTC) + dt.timedelta(days=1)
-    return trends(
+    # The end of the last local day (the display zone's, as the pickers show).
+    end = local_days.midnight(last + dt.timedelta(days=1), zone)
+    fig = trends(
         services.nps.rolling(("brand",), window=SHORT_DAYS, days=days, as_of=end, filters=filters),
         [],
         marks=services.nps.annotations(days=days, as_of=end, filters=filters),
     )
+    # A click anywhere over a day picks that day for the form (not only on a line's point).
+    return fig.update_layout(hovermode="x")
 
 
 def mark_from_form(
@@ -366,9 +373,18 @@ def mark_from_form(
             {k: v for k, v in {**values, **scope}.items() if v not in (None, "")}
         )
     except ValidationError as exc:
+        # Said in the form's words: the field's label, and why in the reader's language
+        # where the check is a common one (the API names its own fields instead).
         err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"]) or "annotation"
-        raise ValueError(f"{where}: {err['msg'].removeprefix('Value error, ')}") from None
+        field = str(err["loc"][0]) if err["loc"] else ""
+        where = _(MARK_FIELDS[field]) if field in MARK_FIELDS else (field or _("annotation"))
+        why = {
+            "missing": _("required"),
+            "date_from_datetime_parsing": _("not a date"),
+            "date_parsing": _("not a date"),
+            "string_too_short": _("required"),
+        }.get(err["type"], err["msg"].removeprefix("Value error, "))
+        raise ValueError(f"{where}: {why}") from None
     return marks.create(
         services.sessions,
         Mark(
@@ -438,7 +454,7 @@ def register_marks(app: Dash, services: Services) -> None:
             "Marked %(day)s: %(text)s (%(scope)s).",
             day=made.starts_on.isoformat(),
             text=made.text,
-            scope=made.scope,
+            scope=made.scope_words,
         )
         return dbc.Alert(said, color="success", dismissable=True), marked + 1
 

@@ -7,6 +7,8 @@ touchpoint or label in three clicks, each view a link that reopens identically.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
@@ -38,39 +40,47 @@ def _values(text: str | None) -> list[str]:
     return [v for v in (text or "").split(",") if v]
 
 
+#: The mark form's fields (the annotation API's names) by their labels.
+MARK_FIELDS = {
+    "starts_on": N_("Event from"),
+    "ends_on": N_("Event to (optional)"),
+    "text": N_("What happened"),
+}
+
+
 def trend_row() -> html.Div:
     """The selection's rolling 7-day NPS with its annotations, and a form to mark an event.
 
     Clicking the chart puts the clicked day in the form; the scope is the brand,
     country and touchpoint chosen above when one of each is.
     """
-    # Hidden labels name the inputs for screen readers (a date input has no placeholder).
-    labels = [
-        html.Label(text, htmlFor=ident, className="visually-hidden")
-        for text, ident in (
-            (_("Event from"), Explore.MARK_FROM),
-            (_("Event to (optional)"), Explore.MARK_TO),
-            (_("What happened"), Explore.MARK_TEXT),
+
+    def labelled(field: str, control: Any, width: int) -> dbc.Col:
+        # Visible labels: a date input shows only the browser's mm/dd/yyyy otherwise.
+        return dbc.Col(
+            [
+                dbc.Label(_(MARK_FIELDS[field]), html_for=control.id, class_name="small mb-1"),
+                control,
+            ],
+            md=width,
         )
-    ]
+
     form = dbc.Row(
         [
-            *labels,
-            dbc.Col(dbc.Input(id=Explore.MARK_FROM, type="date"), md=2),
-            dbc.Col(
-                dbc.Input(id=Explore.MARK_TO, type="date", placeholder=_("to (optional)")), md=2
-            ),
-            dbc.Col(
+            labelled("starts_on", dbc.Input(id=Explore.MARK_FROM, type="date"), 2),
+            labelled("ends_on", dbc.Input(id=Explore.MARK_TO, type="date"), 2),
+            labelled(
+                "text",
                 dbc.Input(
                     id=Explore.MARK_TEXT, placeholder=_("What happened, e.g. carrier switched")
                 ),
-                md=5,
+                5,
             ),
             dbc.Col(
                 dbc.Button(_("Mark this event"), id=Explore.MARK_ADD, n_clicks=0), width="auto"
             ),
         ],
-        className="g-2 align-items-center",
+        className="g-2 align-items-end",
     )
     return html.Div(
         [

@@ -189,10 +189,13 @@ def test_ac305_explore_marks_an_event_from_its_chart_scoped_to_the_selection(app
         "country": "DE",
         "from": (TODAY - dt.timedelta(days=40)).isoformat(),
     }
-    with pytest.raises(ValueError, match="text"):
+    # Said in the form's words: its labels, not the API's field names.
+    with pytest.raises(ValueError, match="^What happened: required$"):
         mark_from_form(svc, params, {"starts_on": EVENT.isoformat(), "text": ""}, "ana")
-    with pytest.raises(ValueError, match="starts_on"):
+    with pytest.raises(ValueError, match="^Event from: not a date$"):
         mark_from_form(svc, params, {"starts_on": "not a day", "text": "x"}, "ana")
+    with pytest.raises(ValueError, match="^Event from: required$"):
+        mark_from_form(svc, params, {"text": "x"}, "ana")
     made = mark_from_form(
         svc, params, {"starts_on": EVENT.isoformat(), "text": "New packaging"}, "ana"
     )
