@@ -140,9 +140,9 @@ def annotation_lines(
                             "before %(before)s (n %(n_before)s) → after %(after)s"
                             " (n %(n_after)s): %(verdict)s",
                             before=signed(before.nps or 0),
-                            n_before=before.n,
+                            n_before=formats.number(before.n),
                             after=signed(after.nps or 0),
-                            n_after=after.n,
+                            n_after=formats.number(after.n),
                             verdict=verdict,
                         ),
                         className="fw-detail",

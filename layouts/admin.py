@@ -172,7 +172,7 @@ def layout(**_query: str) -> html.Div:
         html.Div(id=Admin.TOKENS),
         hint=_(
             "API tokens act with their owner's role (Authorization: Bearer fwa_...); ingest "
-            "tokens let one source push responses (`feedbackwall sources token NAME`)."
+            "tokens let one source push responses (feedbackwall sources token NAME)."
         ),
     )
     rules = _section(

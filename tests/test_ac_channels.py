@@ -67,6 +67,7 @@ def test_ac001_slack_and_teams_get_their_formats_masked_with_a_link(
     assert card["version"] == "1.4"
     facts = {f["title"]: f["value"] for f in card["body"][1]["facts"]}
     assert facts["Score"] == "2/10 (detractor)" and facts["Rule"] == "to-teams"
+    assert facts["Submitted"] == "24 Nov 2026, 11:00 UTC"  # read by people, not parsers
     assert "max@example.com" not in str(card) and "<kam>" in card["body"][2]["text"]
     assert card["actions"][0]["url"] == button["url"]
     with sessions() as s:

@@ -61,6 +61,10 @@ def test_fu_fig001_the_daily_report_has_a_follow_up_section(app: Dash) -> None:
     text = report.html(built)
     assert "Follow-ups," in text and "Kvist · SE" in text
     assert "median" in text and "n 1" in text
+    # The plain-text part carries the same section (a text-only reader misses nothing).
+    plain = report.text(built)
+    assert "Follow-ups," in plain and "  Kvist · SE: open 1, overdue 0" in plain
+    assert "  All: open 2, overdue 0, first contact median" in plain
     # Narrowed to a brand, the section is too.
     narrowed = report.build(engine, today, Filters(brand=("Kvist",)), "Kvist")
     assert {tuple(f.group.values()) for f in narrowed.followups} == {("Kvist", "SE"), ()}

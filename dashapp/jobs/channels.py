@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from dashapp.i18n import formats
 from dashapp.i18n.core import gettext as _
 
 #: Slack's limits (Block Kit reference): header text 150, section text 3000,
@@ -64,6 +65,16 @@ def summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: str
     return found
 
 
+def _moment(iso: object) -> str:
+    """A payload's ISO time as a person reads it: "1 Dec 2026, 10:38 UTC" (the payload's
+    own text when it is not one)."""
+    try:
+        moment = dt.datetime.fromisoformat(str(iso)).astimezone(dt.UTC)
+    except ValueError:
+        return str(iso or "")
+    return f"{formats.datetime(moment)} UTC"
+
+
 def _summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: str) -> Summary:
     rule = str(payload.get("rule", ""))
     if isinstance(payload.get("response"), dict):
@@ -76,7 +87,7 @@ def _summarise(payload: dict[str, Any], mask: Callable[[str], str], base_url: st
         facts = [
             (_("Score"), f"{r.get('score')}/10 ({r.get('score_class', '')})"),
             (_("Cell"), cell),
-            (_("Submitted"), str(r.get("submitted_at", ""))),
+            (_("Submitted"), _moment(r.get("submitted_at"))),
             (_("Rule"), rule),
         ]
         if labels:

@@ -309,6 +309,21 @@ def text(report: Report) -> str:
         f"  {c.scope}: {_fmt(c.current.nps)} (n {formats.number(c.current.n)}), {_line_move(c)}"
         for c in report.cells
     ]
+    if report.followups:
+        lines += ["", _("Follow-ups, %(period)s", period=period(report.day, 30))]
+        lines += [
+            "  "
+            + _(
+                "%(cell)s: open %(open)s, overdue %(overdue)s, first contact %(contact)s,"
+                " resolution %(resolution)s",
+                cell=" · ".join(f.group.values()) if f.group else _("All"),
+                open=formats.number(f.open),
+                overdue=formats.number(f.overdue),
+                contact=timing_text(f.contact),
+                resolution=timing_text(f.resolution),
+            )
+            for f in report.followups
+        ]
     if report.labels:
         lines += ["", _("Labels that moved most, %(period)s", period=period(report.day, 7))]
         lines += [
