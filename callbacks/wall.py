@@ -29,7 +29,7 @@ from dashapp.access.gate import current_person
 from dashapp.access.users import Role
 from dashapp.figures import charts as figures
 from dashapp.figures import overview
-from dashapp.figures.charts import signed
+from dashapp.figures.charts import cell_colour, signed
 from dashapp.i18n import formats
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import gettext as _
@@ -139,7 +139,6 @@ def label_tiles(svc: Services, filters: Filters) -> list[Any]:
     used: set[int] = set()
     for stat in sorted(stats, key=lambda s: -s.volume)[:8]:
         score = stat.nps.nps if stat.nps.nps is not None else 0
-        hue = max(0, min(120, (score + 40) * 1.0))  # -40 red ... +80 green
         quote = _telling_quote(svc, Selection(filters=filters, label=stat.label), used)
         split = max(1, stat.positive + stat.neutral + stat.negative)
         change = ""
@@ -175,8 +174,18 @@ def label_tiles(svc: Services, filters: Filters) -> list[Any]:
                         ),
                     ),
                     html.Div(
-                        _("impact %(impact)s", impact=signed(stat.impact or 0))
-                        + f" · n = {formats.number(stat.volume)}",
+                        " · ".join(
+                            (
+                                _("impact %(impact)s", impact=signed(stat.impact or 0)),
+                                f"n = {formats.number(stat.volume)}",
+                                # The bar's split in words: colour never says it alone.
+                                _(
+                                    "%(positive)s positive, %(negative)s negative",
+                                    positive=formats.percent(stat.positive / split),
+                                    negative=formats.percent(stat.negative / split),
+                                ),
+                            )
+                        ),
                         className="fw-tile-detail",
                     ),
                     *(
@@ -188,7 +197,8 @@ def label_tiles(svc: Services, filters: Filters) -> list[Any]:
                 className="fw-tile",
                 style={
                     "flexGrow": max(1, round(100 * stat.volume / total)),
-                    "borderColor": f"hsl({hue:.0f}, 65%, 45%)",
+                    # The heatmap's NPS scale (orange to blue), not red against green.
+                    "borderColor": cell_colour(score),
                 },
             )
         )

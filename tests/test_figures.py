@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from callbacks.components import relative_time
-from callbacks.wall import kpi_texts
+from callbacks.wall import kpi_texts, label_tiles
 from dashapp.figures.charts import heatmap, signed
 from dashapp.figures.nps_engine import GroupNps
 from dashapp.metrics.nps import compute
@@ -114,3 +115,66 @@ def test_fig007_chart_text_takes_the_themes_colours() -> None:
         ):
             assert fig.layout.font.color == theme.text
             assert fig.layout.template.layout.xaxis.gridcolor == theme.grid
+
+
+def test_fig010_the_walls_css_colours_are_the_charts_colour_blind_safe_ones() -> None:
+    """Score circles, feed borders and label tiles' sentiment bars take the charts' class
+    colours (blue, grey, orange; never red against green), each with legible text."""
+    import re
+    from pathlib import Path
+
+    from dashapp.figures.charts import CLASS_COLOURS, contrast
+
+    css = (Path(__file__).parents[1] / "dashapp" / "assets" / "wall.css").read_text()
+
+    def declared(selector: str, prop: str) -> str | None:
+        rule = re.search(rf"(?m)^{re.escape(selector)}\s*{{([^}}]*)}}", css)
+        found = re.search(rf"(?:^|;|\s){prop}:\s*([^;]+)", rule.group(1)) if rule else None
+        if found is None:
+            return None
+        value = found.group(1).strip().lower()
+        return declared(":root", value[4:-1]) if value.startswith("var(") else value
+
+    promoter, passive, detractor = (c.lower() for c in CLASS_COLOURS)
+    assert declared(":root", "--fw-promoter") == promoter
+    assert declared(":root", "--fw-passive") == passive
+    assert declared(":root", "--fw-detractor") == detractor
+    score_text = declared(".fw-score", "color") or "#ffffff"
+    for cls, background in (
+        (".fw-promoter", promoter),
+        (".fw-passive", passive),
+        (".fw-detractor", detractor),
+    ):
+        assert declared(cls, "background") == background
+        text = declared(cls, "color") or score_text
+        assert contrast(text, background) >= 4.5, (cls, text, background)
+    assert declared(".fw-sent-positive", "background") == promoter
+    assert declared(".fw-sent-negative", "background") == detractor
+
+
+def test_fig011_label_tiles_say_their_sentiment_split_in_words(tmp_path: Path) -> None:
+    """A label tile's sentiment bar is also said in words (the wall has no hover), and its
+    border takes the NPS scale's colour."""
+    from dashapp import create_app
+    from dashapp.config import Settings
+    from dashapp.figures.charts import cell_colour
+    from dashapp.ingest.pipeline import ingest
+    from dashapp.metrics.queries import Filters
+    from dashapp.services import services_of
+    from dashapp.store import db
+    from tests.factories import located, record
+
+    url = f"sqlite:///{tmp_path / 'wall.db'}"
+    db.upgrade(url)
+    at = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat()
+    words = ["The delivery was very late."] * 3 + ["Fast delivery, great."]
+    rows = [
+        record(i, score=(2 if i < 3 else 10), comment=text, language="en", submitted_at=at)
+        for i, text in enumerate(words)
+    ]
+    ingest(db.make_sessionmaker(db.make_engine(url)), "s", located(rows))
+    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    [tile, *_] = label_tiles(services_of(app.server), Filters())
+    text = str(tile.children)
+    assert "25% positive, 75% negative" in text, text
+    assert tile.style["borderColor"] == cell_colour(-50)
