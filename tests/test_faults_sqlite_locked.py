@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from dashapp import create_app
@@ -166,3 +167,25 @@ def test_fault003_changes_while_locked_answer_busy_and_change_nothing(tmp_path: 
     with svc.sessions() as session:
         assert session.scalar(select(func.count()).select_from(FollowupEvent)) == 2
     svc.engine.dispose()
+
+
+def test_fault004_a_defect_is_a_500_with_its_trace_not_a_busy_store(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A database error that is not the store's state (here a column the code expects and
+    the store lacks, as after a forgotten migration) is a 500 with its stack trace in the
+    log: never dressed up as "busy, retry", which would hide it for ever."""
+    from tests.access import client_as
+
+    url = f"sqlite:///{tmp_path / 'wall.db'}"
+    db.upgrade(url)
+    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    analyst = client_as(app, Role.analyst)
+    with sqlite3.connect(tmp_path / "wall.db") as raw:
+        raw.execute("ALTER TABLE annotations RENAME COLUMN text TO words")
+    answer = analyst.post("/api/v1/annotations", json={"starts_on": "2026-11-03", "text": "x"})
+    assert answer.status_code == 500 and "Retry-After" not in answer.headers
+    assert "words" not in answer.text and "Traceback" not in answer.text  # nothing leaks
+    [failed] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert failed.exc_info is not None and "no column named text" in str(failed.exc_info[1])
+    services_of(app.server).engine.dispose()

@@ -131,7 +131,12 @@ def test_fault001_store_down_and_back(dash_br, own_postgres: OwnPostgres) -> Non
         # Nothing offered meanwhile is lost: the push API refuses it so the sender retries.
         down = httpx.post(f"{base}/api/v1/responses", json=record(7001), headers=auth, timeout=30)
         assert down.status_code == 503
-        assert "retry" in down.json()["error"]
+        assert "retry" in down.json()["error"] and int(down.headers["Retry-After"]) > 0
+        # Someone the gate has never seen: the same answer (one handler), and a person's
+        # page that comes back by itself.
+        stranger = httpx.get(f"{base}/explore", headers={"Accept": "text/html"}, timeout=30)
+        assert stranger.status_code == 503 and int(stranger.headers["Retry-After"]) > 0
+        assert 'http-equiv="refresh"' in stranger.text and "<html" in stranger.text
         assert httpx.get(f"{base}/readyz", timeout=30).status_code == 503
         own_postgres.start()
         wait_for(lambda: httpx.get(f"{base}/readyz", timeout=30).status_code == 200, 30)

@@ -58,6 +58,7 @@ from dashapp.access.tokens import Kind
 from dashapp.access.users import Person, Role
 from dashapp.config import Settings
 from dashapp.store.counters import Watch
+from dashapp.store.db import StoreUnavailable, is_unavailable
 from dashapp.store.models import AppSecret, User
 
 log = logging.getLogger(__name__)
@@ -320,7 +321,9 @@ def _person(gate: Gate) -> Person | str | None:
             with gate.sessions() as db:
                 identity = identify(gate, request, db)
             kept = (access, identity)
-    except SQLAlchemyError:
+    except SQLAlchemyError as exc:
+        if not is_unavailable(exc):
+            raise  # a defect, not the store's state: a 500 with its trace
         if kept is None:
             return STORE_DOWN
         identity = kept[1]
@@ -494,7 +497,8 @@ def _gate() -> Response | None:
             return link
     person = _person(gate)
     if person is STORE_DOWN:
-        return _json(503, "the store is unavailable; retry shortly")
+        # Answered as every busy store is (dashapp.web.errors): 503, Retry-After.
+        raise StoreUnavailable("the store is unavailable")
     assert not isinstance(person, str)
     g.person = person
     role = page_role(request.path) if needed is None else needed

@@ -23,6 +23,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from dashapp.store.db import StoreUnavailable
 from dashapp.store.models import StoreMeta
 
 DATA = "data_version"
@@ -34,10 +35,6 @@ MAX_AGE = 1.0
 RETRY_AFTER = 5.0
 #: Seconds a caller waits while another thread asks the store (it answers in ms when well).
 WAIT_FOR_READER = 1.0
-
-
-class StoreUnavailable(SQLAlchemyError):
-    """The store did not answer the last time it was asked, or is slow to answer now."""
 
 
 _BUMPED = "feedbackwall.bumped"

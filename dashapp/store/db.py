@@ -16,9 +16,44 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-#: Errors that mean the store cannot answer now (down, hung, or every connection busy):
-#: the caller says "unavailable, retry" (503), never a 500.
-UNAVAILABLE: tuple[type[Exception], ...] = (sa_exc.OperationalError, sa_exc.TimeoutError)
+#: The kinds of error among which :func:`is_unavailable` finds the store's state (down,
+#: hung, locked, every connection busy) rather than a defect.
+UNAVAILABLE: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError)
+#: SQLite: another connection holds the lock (SQLITE_BUSY 5, SQLITE_LOCKED 6, with their
+#: extended codes in the low byte).
+_SQLITE_WAITS = {5, 6}
+#: PostgreSQL SQLSTATEs of a server that cannot answer now: connection exceptions (08…),
+#: shutting down or starting (57P01-57P03), a statement or lock wait cut short (57014,
+#: 55P03), too many connections (53300), a deadlock or serialization retry (40…).
+_PG_WAITS = ("08", "57P01", "57P02", "57P03", "57014", "55P03", "53300", "40")
+
+
+class StoreUnavailable(sa_exc.SQLAlchemyError):
+    """The store did not answer the last time it was asked, or is slow to answer now
+    (raised without asking it again); a request is answered 503 with Retry-After."""
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether *exc* says the store cannot answer now (retry later), not that the app is wrong.
+
+    A missing table or column, a syntax error or too many variables are OperationalErrors
+    too, on SQLite: those are defects, answered 500 with their stack trace in the log.
+    """
+    if isinstance(exc, StoreUnavailable | sa_exc.TimeoutError | sa_exc.InterfaceError):
+        return True  # (InterfaceError: the connection broke under the client)
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if not isinstance(exc, sa_exc.OperationalError):
+        return False
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_WAITS
+    state = getattr(orig, "sqlstate", None)
+    if isinstance(state, str):
+        return state.startswith(_PG_WAITS)
+    # No server answer at all (refused, unreachable, timed out before one): unavailable.
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,9 @@
 - The store cannot answer now (its write lock held by another process, down, hung,
   every connection busy): 503 with ``Retry-After``, nothing written (the unit of work
   rolled back with its session). A Dash callback instead leaves its outputs as they
-  were and says so in the page's notice, since the renderer shows no failed request.
+  were and, when a person clicked, says so in the page's notice (the renderer shows no
+  failed request).
+- Any other database error is a defect: 500, with its stack trace in the log.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ from __future__ import annotations
 import logging
 
 import dash_bootstrap_components as dbc
-from dash import set_props
+from dash import ctx, set_props
 from flask import Flask, Response, jsonify, render_template_string, request
+from werkzeug.exceptions import InternalServerError
 
 from dashapp.i18n import core
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.params import BadParameter
-from dashapp.store.db import UNAVAILABLE
+from dashapp.store.db import UNAVAILABLE, StoreUnavailable, is_unavailable
 from layouts.ids import Shell
 
 log = logging.getLogger(__name__)
@@ -27,8 +30,11 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_S = 5
 
 _BUSY_PAGE = """<!doctype html>
-<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title></head>
-<body><h1>{{ title }}</h1><p>{{ text }}</p></body></html>
+<html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ title }}</title>
+{% if reload %}<meta http-equiv="refresh" content="{{ reload }}">{% endif %}
+<link rel="stylesheet" href="/assets/a11y.css"></head>
+<body class="fw-gatepage"><main class="fw-gate"><h1>{{ title }}</h1><p>{{ text }}</p></main>
+</body></html>
 """
 
 
@@ -38,17 +44,30 @@ def bad_parameter(exc: BadParameter) -> tuple[Response, int]:
 
 
 def store_unavailable(exc: Exception) -> tuple[Response | str, int, dict[str, str]]:
-    """503 with Retry-After: JSON for the API and callbacks, a short page for a person."""
+    """503 with Retry-After: JSON for the API and callbacks, a short page for a person.
+
+    Only for the store's state (:func:`dashapp.store.db.is_unavailable`); any other
+    database error is a defect: 500, its stack trace in the log.
+    """
+    if not is_unavailable(exc):
+        log.error("%s %s failed", request.method, request.path, exc_info=exc)
+        return InternalServerError.description, 500, {}
     _log(exc)
     headers = {"Retry-After": str(RETRY_AFTER_S)}
     if request.path.startswith(("/api/", "/_dash")) or request.is_json:
         message = "store busy or unavailable, nothing was changed; retry later"
         return jsonify(error=message), 503, headers
+    reading = request.method in ("GET", "HEAD")
     page = render_template_string(
         _BUSY_PAGE,
         lang=core.current(),
         title=_("The store is busy"),
-        text=_("Nothing was saved; try again in a moment."),
+        # A page asked for (a wall screen's, too) comes back by itself; a form sent is not
+        # sent again behind the person's back.
+        text=_("This page reloads by itself in a few seconds.")
+        if reading
+        else _("Nothing was saved; try again in a moment."),
+        reload=RETRY_AFTER_S if reading else None,
     )
     return page, 503, headers
 
@@ -59,9 +78,13 @@ def callback_failed(exc: Exception) -> None:
     The callback's outputs stay as they were (returning None is "no update"); any
     other exception is raised on, as it would be without this handler.
     """
-    if not isinstance(exc, UNAVAILABLE):
+    if not is_unavailable(exc):
         raise exc
     _log(exc)
+    if not any(prop.endswith(".n_clicks") for prop in ctx.triggered_prop_ids):
+        # A poll or a page's own loading: its outputs keep their last values, and wall
+        # screens say stale data in their own banner. Only a person's click hears of it.
+        return
     set_props(
         Shell.NOTICE,
         {
@@ -77,12 +100,12 @@ def callback_failed(exc: Exception) -> None:
 
 def _log(exc: Exception) -> None:
     # One line, not a stack trace: this is the store's state, not the app's defect.
-    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    reason = (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
     log.warning("store unavailable for %s %s: %s", request.method, request.path, reason)
 
 
 def install(server: Flask) -> None:
     """Answer what any view of *server* raises for bad parameters and a busy store."""
     server.register_error_handler(BadParameter, bad_parameter)
-    for kind in UNAVAILABLE:
+    for kind in (*UNAVAILABLE, StoreUnavailable):
         server.register_error_handler(kind, store_unavailable)
