@@ -341,8 +341,9 @@ def trend_figure(services: Services, params: dict[str, str]) -> Any:
     first, last = selection_days(params, tz=zone)
     filters, _ = services.nps.resolve(parse_selection(params).filters)
     days = min(max((last - first).days + 1, 2), 366)
-    # The end of the last local day (the display zone's, as the pickers show).
-    end = local_days.midnight(last + dt.timedelta(days=1), zone)
+    # The last instant of the last local day (the display zone's, as the pickers show):
+    # rolling() ends on the local day holding its as_of.
+    end = local_days.midnight(last + dt.timedelta(days=1), zone) - dt.timedelta(microseconds=1)
     fig = trends(
         services.nps.rolling(("brand",), window=SHORT_DAYS, days=days, as_of=end, filters=filters),
         [],
@@ -377,14 +378,22 @@ def mark_from_form(
         # where the check is a common one (the API names its own fields instead).
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else ""
+        why = err["msg"].removeprefix("Value error, ")
+        if not field and why.partition(": ")[0] in MARK_FIELDS:  # the model's own check
+            field, _colon, why = why.partition(": ")
         where = _(MARK_FIELDS[field]) if field in MARK_FIELDS else (field or _("annotation"))
-        why = {
+        said = {
             "missing": _("required"),
             "date_from_datetime_parsing": _("not a date"),
             "date_parsing": _("not a date"),
             "string_too_short": _("required"),
-        }.get(err["type"], err["msg"].removeprefix("Value error, "))
-        raise ValueError(f"{where}: {why}") from None
+            "string_too_long": _(
+                "at most %(n)s characters", n=(err.get("ctx") or {}).get("max_length", "")
+            ),
+        }.get(err["type"])
+        if said is None and why == "before starts_on":
+            said = _("before the day it starts")
+        raise ValueError(f"{where}: {said or why}") from None
     return marks.create(
         services.sessions,
         Mark(

@@ -196,6 +196,13 @@ def test_ac305_explore_marks_an_event_from_its_chart_scoped_to_the_selection(app
         mark_from_form(svc, params, {"starts_on": "not a day", "text": "x"}, "ana")
     with pytest.raises(ValueError, match="^Event from: required$"):
         mark_from_form(svc, params, {"text": "x"}, "ana")
+    before = (EVENT - dt.timedelta(days=1)).isoformat()
+    with pytest.raises(ValueError, match=r"^Event to \(optional\): before the day it starts$"):
+        mark_from_form(
+            svc, params, {"starts_on": EVENT.isoformat(), "ends_on": before, "text": "x"}, "ana"
+        )
+    with pytest.raises(ValueError, match="^What happened: at most 500 characters$"):
+        mark_from_form(svc, params, {"starts_on": EVENT.isoformat(), "text": "x" * 501}, "ana")
     made = mark_from_form(
         svc, params, {"starts_on": EVENT.isoformat(), "text": "New packaging"}, "ana"
     )
@@ -259,3 +266,16 @@ def test_ac308_labels_of_near_marks_do_not_overlap_and_read_on_each_theme() -> N
     printed = charts.for_print(charts.annotate(go.Figure(), near[:1]), "t", "s")
     [label] = [a for a in printed.layout.annotations if a.text == "Carrier switched"]
     assert charts.contrast(label.font.color, "#ffffff") >= 4.5
+
+
+def test_ac309_explores_trend_spans_exactly_the_selected_days(app: Dash) -> None:
+    """The trend under the pickers starts on `from` and ends on `to` (local days), no day
+    late or early."""
+    from callbacks.explore import trend_figure
+
+    first, last = TODAY - dt.timedelta(days=20), TODAY - dt.timedelta(days=11)
+    fig = trend_figure(services_of(app.server), {"from": first.isoformat(), "to": last.isoformat()})
+    days = sorted(
+        {str(x)[:10] for trace in fig.data if trace.name != "annotations" for x in trace.x}
+    )
+    assert (days[0], days[-1]) == (first.isoformat(), last.isoformat())

@@ -189,3 +189,42 @@ def test_fault004_a_defect_is_a_500_with_its_trace_not_a_busy_store(
     [failed] = [r for r in caplog.records if r.levelname == "ERROR"]
     assert failed.exc_info is not None and "no column named text" in str(failed.exc_info[1])
     services_of(app.server).engine.dispose()
+
+
+def test_fault005_bulk_assign_says_what_the_busy_store_left(tmp_path: Path) -> None:
+    """Bulk assign while the store's lock is held elsewhere: nothing is claimed as done,
+    and every follow-up left is named, so the person knows what to do again."""
+    from dashapp.access import users
+    from dashapp.followups import service
+    from tests.access import make_user
+
+    path = tmp_path / "wall.db"
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    svc = services_of(app.server)
+    at = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+    rows = [record(i, score=2, submitted_at=at, comment="Never arrived") for i in (1, 2)]
+    ingest(svc.sessions, "shop", located(rows), followups=svc.settings.followups)
+    make_user(app, Role.analyst, "ana")
+    with svc.sessions() as session:
+        ana = users.by_name(session, "ana")
+        assert ana is not None
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+        moved, problems = service.bulk_assign(
+            svc.sessions, svc.settings.followups, [(1, 1), (2, 1)], ana.id, "ana"
+        )
+    finally:
+        assert locker.stdin is not None
+        locker.stdin.write("\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+    assert (moved, problems) == (0, ["#1, #2: the store is busy; try again"])
+    svc.engine.dispose()

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.config import FollowupConfig
@@ -38,6 +39,8 @@ from dashapp.followups.store import of_response as _of_response
 from dashapp.followups.store import open_one as _open_one
 from dashapp.followups.store import people as _people
 from dashapp.followups.store import queue as _queue
+from dashapp.i18n.core import gettext as _
+from dashapp.store.db import is_unavailable
 
 __all__ = [
     "FIGURE_COLUMNS",
@@ -124,15 +127,22 @@ def bulk_assign(
     """Give each (id, version read) to *owner_id*; (how many changed, why the others did not).
 
     Each follow-up is its own transaction: one changed meanwhile is skipped and
-    said, the others still move.
+    said, the others still move. Should the store become busy on the way, those
+    already assigned stay so and the rest are said to be left.
     """
     changed, problems = 0, []
-    for followup_id, version in versions:
+    for index, (followup_id, version) in enumerate(versions):
         try:
             update(sessions, rule, followup_id, version, actor, Change(owner_id=owner_id))
             changed += 1
         except (Conflict, NotFound, ChangeError) as exc:
             problems.append(f"#{followup_id}: {exc}")
+        except SQLAlchemyError as exc:
+            if not is_unavailable(exc):
+                raise
+            left = ", ".join(f"#{i}" for i, _v in versions[index:])
+            problems.append(_("%(ids)s: the store is busy; try again", ids=left))
+            break
     return changed, problems
 
 
