@@ -191,3 +191,31 @@ def test_ac403_tokens_are_signed_per_key() -> None:
     assert subscriptions.read_token("key-two", made) is None
     assert subscriptions.read_token("key-one", "7") is None
     assert subscriptions.read_token("key-one", subscriptions.token("key-one", True)) is None  # type: ignore[arg-type]
+
+
+def test_ac404_a_new_store_takes_names_as_typed_and_refusals_are_in_the_pages_language(
+    app: Dash, tmp_path: Path
+) -> None:
+    """Before any response arrives, a brand cannot be checked: it is taken as typed. Once
+    the store knows brands, a name it lacks is refused in the page's language."""
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    db.upgrade(url)
+    empty = create_app(Settings.load(database_url=url, cache_url="simple", public_url=BASE))
+    newcomer = client_as(empty, Role.viewer)
+    form = {
+        "csrf_token": _csrf(newcomer, "/subscriptions"),
+        "email": "ana@cx.example",
+        "cadence": "weekly",
+        "brands": "Velora",
+        "countries": "de",
+        "language": "de",
+    }
+    assert newcomer.post("/subscriptions", data=form).status_code == 200
+    [(made, _owner)] = subscriptions.listing(services_of(empty.server).sessions)
+    assert (made.brands, made.countries, made.language) == (["Velora"], ["DE"], "de")
+    services_of(empty.server).engine.dispose()
+    german = client_as(app, Role.viewer)
+    token = _csrf(german, "/subscriptions?lang=de")
+    typo = german.post("/subscriptions", data={**form, "csrf_token": token, "brands": "Velorra"})
+    assert typo.status_code == 400 and "Keine Marke &#39;Velorra&#39;" in typo.text
+    assert "bekannt: Kvist, Velora" in typo.text

@@ -7,6 +7,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from dashapp.i18n import days as local_days
+from dashapp.i18n.core import N_
+from dashapp.i18n.core import gettext as _
 from dashapp.metrics.queries import (
     GROUP_COLUMNS,
     SCORE_CLASSES,
@@ -144,17 +146,31 @@ def resolve_filters(
         for value in getattr(filters, name):
             match = spelled.get(value.casefold())
             if match is None:
-                listed = ", ".join(values[:KNOWN_SHOWN])
-                more = len(values) - KNOWN_SHOWN
-                known_text = (
-                    f"known: {listed}" + (f" and {more} more" if more > 0 else "")
-                    if values
-                    else "none known yet"
-                )
-                notes.append(f"No {name} {value!r} — {known_text}")
+                notes.append(_unknown(name, value, values))
             chosen.append(match or value)
         resolved[name] = tuple(sorted(set(chosen)))
     return Filters(**resolved), tuple(notes)
+
+
+#: What a page says of a filter value the store does not have, per filter (msgids).
+UNKNOWN = {
+    "brand": N_("No brand %(value)s — %(known)s"),
+    "country": N_("No country %(value)s — %(known)s"),
+    "touchpoint": N_("No touchpoint %(value)s — %(known)s"),
+}
+
+
+def _unknown(name: str, value: str, values: Sequence[str]) -> str:
+    """The note for *value* of filter *name*, in the reader's language, listing *values*."""
+    listed = ", ".join(values[:KNOWN_SHOWN])
+    more = len(values) - KNOWN_SHOWN
+    if not values:
+        known = _("none known yet")
+    elif more > 0:
+        known = _("known: %(values)s and %(more)s more", values=listed, more=more)
+    else:
+        known = _("known: %(values)s", values=listed)
+    return _(UNKNOWN[name], value=repr(value), known=known)
 
 
 def parse_day(text: str | None, name: str) -> dt.date | None:

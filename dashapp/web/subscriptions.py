@@ -42,11 +42,16 @@ def manage() -> tuple[str, int]:
         else:
             error, status = _("id: not one of your subscriptions."), 400
     elif request.method == "POST":
-        # Spelled as the store spells them; a name it does not have is said, as on any page.
-        wanted = Filters(
-            brand=tuple(_split(form["brands"])), country=tuple(_split(form["countries"]))
+        # Spelled as the store spells them; a name it does not have is said, as on any page
+        # (a store that knows no brand or country yet takes the names as typed).
+        known = services_of().nps.dimensions()
+        typed = {"brand": _split(form["brands"]), "country": _split(form["countries"])}
+        checked = {name: tuple(v) if known.get(name) else () for name, v in typed.items()}
+        resolved, unknown = services_of().nps.resolve(Filters(**checked))
+        scope = Filters(
+            brand=resolved.brand if known.get("brand") else tuple(typed["brand"]),
+            country=resolved.country if known.get("country") else tuple(typed["country"]),
         )
-        scope, unknown = services_of().nps.resolve(wanted)
         try:
             if unknown:
                 raise subscriptions.SubscriptionError(" ".join(unknown).rstrip("."))
