@@ -77,3 +77,22 @@ def test_i18n043_day_axes_are_labelled_in_the_readers_language() -> None:
         "21. Dez.<br>2026",
         "4. Jan.<br>2027",
     ]
+
+
+def test_i18n044_screens_tick_days_by_zoom_and_files_get_them_written_out() -> None:
+    """On a screen the date ticks follow a zoom (plotly picks them; the reader's order
+    given as formats); a file (kaleido knows no locale) gets them written out."""
+    from dashapp.figures import charts
+    from dashapp.figures.nps_engine import RollingPoint
+    from dashapp.metrics.nps import compute
+
+    days = [dt.date(2026, 9, 2) + dt.timedelta(days=i) for i in range(90)]
+    points = [RollingPoint({"brand": "Velora"}, d, 30, compute(50, 30, 20)) for d in days]
+    with use_locale("de"):
+        screen = charts.trends(points, points)
+        assert screen.layout.xaxis.tickvals is None  # plotly picks them for the view
+        stops = {s.dtickrange[0]: s.value for s in screen.layout.xaxis.tickformatstops}
+        assert stops[None] == "%-d. %b"
+        printed = charts.print_day_ticks(charts.trends(points, points))
+    assert printed.layout.xaxis.ticktext[0] == "7. Sept.<br>2026"
+    assert len(printed.layout.xaxis.tickvals) <= charts.DAY_TICKS

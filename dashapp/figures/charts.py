@@ -20,6 +20,7 @@ from plotly.colors import sample_colorscale
 
 from dashapp.figures.nps_engine import GroupNps, RollingPoint
 from dashapp.i18n import formats
+from dashapp.i18n.core import current as current_language
 from dashapp.i18n.core import gettext as _
 from dashapp.ingest.validation import safe_text
 from dashapp.labels.stats import LabelStat
@@ -436,7 +437,7 @@ def trends(
     # Signed ticks with a real minus: plotly writes its own; the sign carries meaning.
     fig.update_yaxes(title=None, tickformat="+d")
     first, last = min(p.day for p in long), max(p.day for p in long)
-    day_ticks(fig, first, last)
+    day_axis(fig)
     shown = [m for m in marks if m.ends_on >= first and m.starts_on <= last]
     annotate(fig, shown, scale, theme, span=(first, last))
     return fig
@@ -459,12 +460,48 @@ TICK_STEPS = (1, 2, 7, 14, 28, 56, 91, 182, 364)
 DAY_TICKS = 8
 
 
+def day_axis(fig: go.Figure) -> go.Figure:
+    """Date ticks in the reader's order on a screen ("6 Sept", "6. Sept"), as plotly.js
+    picks them for the range in view, so they follow a zoom.
+
+    The month names come from the page's locale (assets/locale.js); a file drawn by
+    kaleido knows none, so :func:`print_day_ticks` replaces these for exports.
+    """
+    day = "%-d. %b" if current_language() == "de" else "%-d %b"
+    return fig.update_xaxes(
+        tickformatstops=[
+            {"dtickrange": [None, "M1"], "value": day},
+            {"dtickrange": ["M1", "M12"], "value": "%b %Y"},
+            {"dtickrange": ["M12", None], "value": "%Y"},
+        ]
+    )
+
+
+def print_day_ticks(fig: go.Figure) -> go.Figure:
+    """Fix the ticks of every date axis of *fig* (a figure about to become a file) with
+    :func:`day_ticks`, from the days its traces span on that axis."""
+    spans: dict[str, list[dt.date]] = {}
+    for trace in fig.data:
+        days = [x for x in (getattr(trace, "x", None) or ()) if isinstance(x, dt.date)]
+        if days and trace.type in ("scatter", "bar"):
+            axis = "xaxis" + (trace.xaxis or "x")[1:]
+            spans.setdefault(axis, []).extend(
+                d.date() if isinstance(d, dt.datetime) else d for d in days
+            )
+    for axis, days in spans.items():
+        ticks = day_ticks(go.Figure(), min(days), max(days)).layout.xaxis
+        fig.update_layout(
+            {axis: {"tickmode": "array", "tickvals": ticks.tickvals, "ticktext": ticks.ticktext}}
+        )
+    return fig
+
+
 def day_ticks(fig: go.Figure, first: dt.date, last: dt.date) -> go.Figure:
     """Label *fig*'s day axis (first..last) in the reader's language: "6 Sept", "6. Sept.".
 
-    plotly.js names and orders dates in English, and an export (kaleido) knows no other
-    locale; ticks made here read the same on a screen and in a file. Weekly steps start
-    on a Monday; a tick's year shows under the first tick and where the year changes.
+    For files: plotly.js in kaleido names and orders dates in English only. Weekly
+    steps start on a Monday; a tick's year shows under the first tick and where the
+    year changes. (Fixed ticks do not follow a zoom: screens use :func:`day_axis`.)
     """
     span = (last - first).days
     step = next((s for s in TICK_STEPS if span / s <= DAY_TICKS), TICK_STEPS[-1])
@@ -606,7 +643,7 @@ def volume(
         )
     fig = _layout(fig, scale, theme)
     fig.update_layout(barmode="stack", bargap=0.15)
-    return day_ticks(fig, x[0], x[-1])
+    return day_axis(fig)
 
 
 def label_treemap(stats: Sequence[LabelStat], scale: float = 1.0) -> go.Figure:

@@ -126,9 +126,7 @@ def trends_figure(comparison: Comparison) -> go.Figure:
         fig.add_scatter(
             x=[p.day for p in points], y=[p.nps.nps for p in points], mode="lines", name=name
         )
-    days = [p.day for _name, points in comparison.trends for p in points]
-    styled = figures.style(fig)
-    return figures.day_ticks(styled, min(days), max(days)) if days else styled
+    return figures.day_axis(figures.style(fig))
 
 
 def title(comparison: Comparison) -> str:

@@ -107,7 +107,7 @@ def render(fig: go.Figure, fmt: str, size: tuple[int, int] = SIZE) -> bytes:
         if _browser is None:
             _browser = _Browser.start()
         try:
-            return _browser.render(printable(fig.to_dict()), opts)
+            return _browser.render(printable(figures.print_day_ticks(fig).to_dict()), opts)
         except (BrowserClosedError, BrowserFailedError, ChannelClosedError) as exc:
             # The browser died under us: the next call starts a new one.
             _browser.close()
