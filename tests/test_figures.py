@@ -150,6 +150,12 @@ def test_fig010_the_walls_css_colours_are_the_charts_colour_blind_safe_ones() ->
         assert contrast(text, background) >= 4.5, (cls, text, background)
     assert declared(".fw-sent-positive", "background") == promoter
     assert declared(".fw-sent-negative", "background") == detractor
+    # Label chips: blue and orange too, their words legible on each theme's card.
+    for chip in ("positive", "negative"):
+        assert contrast(declared(f".fw-chip-{chip}", "color") or "", "#2b2f33") >= 4.5
+        light = declared(f".theme-light .fw-chip-{chip}", "color") or ""
+        assert contrast(light, "#ffffff") >= 4.5
+    assert "#1e9e58" not in css and "#c0392b" not in css  # the old red and green
 
 
 def test_fig011_label_tiles_say_their_sentiment_split_in_words(tmp_path: Path) -> None:
