@@ -553,8 +553,15 @@ def register_actions(app: Dash, services: Services) -> None:
             return message, (changed or 0) + 1, no_update, no_update
         except (ChangeError, NotFound) as exc:
             return dbc.Alert(str(exc), color="warning"), no_update, no_update, no_update
+        said = (
+            _("Note saved.")
+            if trigger == FollowUps.SAVE_NOTE
+            else _(
+                "Saved: %(status)s, owner %(owner)s.", status=row.status.words, owner=_owner(row)
+            )
+        )
         done = dbc.Alert(
-            _("Saved: %(status)s, owner %(owner)s.", status=row.status.words, owner=_owner(row)),
+            said,
             color="success",
             className="fw-followup-saved",
             duration=4000,

@@ -91,6 +91,7 @@ def test_fu_browser001_assign_note_contact_resolve(dash_duo: DashComposite, stor
     dash_duo.wait_for_contains_text(f"#{FollowUps.HISTORY}", "ich auch", timeout=10)
     dash_duo.find_element(f"#{FollowUps.SAVE_NOTE}").click()
     dash_duo.wait_for_contains_text(f"#{FollowUps.HISTORY}", "Paket neu verschickt", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{FollowUps.MESSAGE}", "Note saved.", timeout=10)
     assert dash_duo.find_element(f"#{FollowUps.NOTE}").get_attribute("value") == ""
     dash_duo.find_element('[id*="followups-move"][id*="contacted"]').click()
     dash_duo.wait_for_contains_text(f"#{FollowUps.DETAIL}", "Status: contacted", timeout=10)
