@@ -25,6 +25,7 @@ from dashapp.followups import service
 from dashapp.followups.params import format_after, parse_after, parse_queue
 from dashapp.followups.rules import Status
 from dashapp.followups.service import Change, ChangeError, Conflict, NotFound, Row
+from dashapp.i18n import formats
 from dashapp.i18n.core import gettext as _
 from dashapp.i18n.core import ngettext
 from dashapp.i18n.core import options as translated
@@ -65,19 +66,8 @@ def _due(row: Row, now: dt.datetime) -> tuple[str, str]:
     if not row.status.open:
         return row.status.words, "fw-detail"
     if row.due_at < now:
-        return _("overdue %(since)s", since=_span(row.due_at - now)), "fw-overdue"
-    return _("due %(until)s", until=_span(row.due_at - now)), "fw-detail"
-
-
-def _span(delta: dt.timedelta) -> str:
-    """'in 3 h' / '2 d ago' style, for due times either side of now (pure)."""
-    seconds = delta.total_seconds()
-    hours = abs(seconds) / 3600
-    if hours < 48:
-        amount = _("%(hours)s h", hours=f"{hours:.0f}")
-    else:
-        amount = _("%(days)s d", days=f"{hours / 24:.0f}")
-    return _("in %(amount)s", amount=amount) if seconds >= 0 else _("%(amount)s ago", amount=amount)
+        return _("overdue by %(length)s", length=formats.duration(now - row.due_at)), "fw-overdue"
+    return _("due %(until)s", until=formats.relative(row.due_at, now, short=True)), "fw-detail"
 
 
 def _owner(row: Row) -> str:

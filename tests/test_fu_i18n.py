@@ -67,7 +67,7 @@ def test_fui18n_durations_and_timing_in_german() -> None:
 def test_fui18n_due_and_change_errors_in_german() -> None:
     with use_locale("de"):
         assert _due(_row(Status.new, dt.timedelta(hours=-3)), NOW) == (
-            "überfällig seit 3 Std.",
+            "3 Stunden überfällig",
             "fw-overdue",
         )
         assert _due(_row(Status.new, dt.timedelta(hours=5)), NOW)[0] == "fällig in 5 Std."
