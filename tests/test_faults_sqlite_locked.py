@@ -7,10 +7,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from dash import Dash
 from sqlalchemy import func, select
 
 from dashapp import create_app
@@ -34,6 +37,40 @@ conn.execute("ROLLBACK")
 """
 
 
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Another process holds *path*'s write lock for the block."""
+    locker = subprocess.Popen(
+        [sys.executable, "-c", LOCKER, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+        yield
+    finally:
+        assert locker.stdin is not None
+        locker.stdin.write("\n")
+        locker.stdin.close()
+        locker.wait(timeout=10)
+
+
+def _with_detractors(tmp_path: Path, count: int) -> tuple[Path, Dash]:
+    """A store file with *count* detractors from an hour ago, each with its follow-up; an app."""
+    path = tmp_path / "wall.db"
+    url = f"sqlite:///{path}"
+    db.upgrade(url)
+    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    svc = services_of(app.server)
+    at = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+    rows = [
+        record(i, score=2, submitted_at=at, comment="Never arrived") for i in range(1, count + 1)
+    ]
+    ingest(svc.sessions, "shop", located(rows), followups=svc.settings.followups)
+    return path, app
+
+
 def test_fault002_locked_sqlite_file(tmp_path: Path) -> None:
     """Another process holds the write lock: the wall reads on, pushes get 503, then all resumes."""
     path = tmp_path / "wall.db"
@@ -50,14 +87,7 @@ def test_fault002_locked_sqlite_file(tmp_path: Path) -> None:
     before = client.get("/api/v1/nps?window=30d", headers=figures)
     assert before.status_code == 200
 
-    locker = subprocess.Popen(
-        [sys.executable, "-c", LOCKER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+    with locked(path):
         started = time.monotonic()
         refused = client.post("/api/v1/responses", json=record(9001), headers=push)
         waited = time.monotonic() - started
@@ -67,11 +97,6 @@ def test_fault002_locked_sqlite_file(tmp_path: Path) -> None:
         reading = client.get("/api/v1/nps?window=30d", headers=figures)
         assert reading.status_code == 200 and reading.json == before.json
         assert waited < 15, waited  # one busy timeout (10 s), not a hung request
-    finally:
-        assert locker.stdin is not None
-        locker.stdin.write("\n")
-        locker.stdin.close()
-        locker.wait(timeout=10)
     # The sender retries what was refused: stored once, counted once.
     again = client.post("/api/v1/responses", json=record(9001), headers=push)
     assert again.status_code == 200 and again.json["accepted"] == 1
@@ -94,18 +119,8 @@ def test_fault003_changes_while_locked_answer_busy_and_change_nothing(tmp_path: 
     from layouts.ids import FollowUps, Shell
     from tests.access import callback_call, client_as
 
-    path = tmp_path / "wall.db"
-    url = f"sqlite:///{path}"
-    db.upgrade(url)
-    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    path, app = _with_detractors(tmp_path, 1)
     svc = services_of(app.server)
-    at = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
-    ingest(
-        svc.sessions,
-        "shop",
-        located([record(1, score=2, submitted_at=at, comment="Never arrived")]),
-        followups=svc.settings.followups,
-    )
     analyst = client_as(app, Role.analyst)
     [followup] = analyst.get("/api/v1/followups").json["followups"]
     act = next(o for o in app.callback_map if f"{FollowUps.MESSAGE}.children" in o)
@@ -132,14 +147,7 @@ def test_fault003_changes_while_locked_answer_busy_and_change_nothing(tmp_path: 
         states[FollowUps.NOTE]["value"] = "called back"
         return analyst.post("/_dash-update-component", json=body)
 
-    locker = subprocess.Popen(
-        [sys.executable, "-c", LOCKER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+    with locked(path):
         with ThreadPoolExecutor(3) as pool:  # each waits one busy timeout; together, one
             *refused, on_page = [
                 f.result() for f in [pool.submit(c) for c in (patch, annotate, note_on_page)]
@@ -155,11 +163,6 @@ def test_fault003_changes_while_locked_answer_busy_and_change_nothing(tmp_path: 
         assert FollowUps.MESSAGE not in update.get("response", {})
         notice = str(update["sideUpdate"][Shell.NOTICE])
         assert "Nothing was saved" in notice and "Traceback" not in notice
-    finally:
-        assert locker.stdin is not None
-        locker.stdin.write("\n")
-        locker.stdin.close()
-        locker.wait(timeout=10)
     with svc.sessions() as session:
         assert session.scalar(select(func.count()).select_from(FollowupEvent)) == 1  # opened
     assert patch().status_code == 200
@@ -198,33 +201,15 @@ def test_fault005_bulk_assign_says_what_the_busy_store_left(tmp_path: Path) -> N
     from dashapp.followups import service
     from tests.access import make_user
 
-    path = tmp_path / "wall.db"
-    url = f"sqlite:///{path}"
-    db.upgrade(url)
-    app = create_app(Settings.load(database_url=url, cache_url="simple", config=None))
+    path, app = _with_detractors(tmp_path, 2)
     svc = services_of(app.server)
-    at = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
-    rows = [record(i, score=2, submitted_at=at, comment="Never arrived") for i in (1, 2)]
-    ingest(svc.sessions, "shop", located(rows), followups=svc.settings.followups)
     make_user(app, Role.analyst, "ana")
     with svc.sessions() as session:
         ana = users.by_name(session, "ana")
         assert ana is not None
-    locker = subprocess.Popen(
-        [sys.executable, "-c", LOCKER, str(path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+    with locked(path):
         moved, problems = service.bulk_assign(
             svc.sessions, svc.settings.followups, [(1, 1), (2, 1)], ana.id, "ana"
         )
-    finally:
-        assert locker.stdin is not None
-        locker.stdin.write("\n")
-        locker.stdin.close()
-        locker.wait(timeout=10)
     assert (moved, problems) == (0, ["#1, #2: the store is busy; try again"])
     svc.engine.dispose()
