@@ -66,3 +66,18 @@ def test_i18nx002_subscriptions_and_unsubscribe_pages_in_german(app: Dash) -> No
     assert "Your e-mail address" not in page
     invalid = app.server.test_client().get("/unsubscribe?t=nonsense&lang=de")
     assert invalid.status_code == 400 and "Dieser Abmeldelink ist ungültig" in invalid.text
+
+
+def test_i18nx_delivery_log_says_the_apps_own_sentences_in_the_readers_language() -> None:
+    """The delivery log on /admin: what the app wrote reads in German; what a receiver or a
+    library answered stays as it came."""
+    from dashapp.i18n import use_locale
+    from dashapp.jobs.alerts import last_problem
+    from dashapp.store.models import AlertDelivery
+
+    gone = AlertDelivery(attempts=1, last_error="the rule is no longer configured")
+    theirs = AlertDelivery(attempts=2, last_error="ConnectError: [Errno 111] refused")
+    with use_locale("de"):
+        assert last_problem(gone) != "the rule is no longer configured"
+        assert last_problem(theirs) == "ConnectError: [Errno 111] refused"
+    assert last_problem(AlertDelivery(attempts=1, last_status=429)) == "429"

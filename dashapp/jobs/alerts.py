@@ -36,9 +36,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashapp.config import AlertRule, MailServer, Settings
 from dashapp.figures.nps_engine import Drop, NpsEngine, rounded
 from dashapp.followups.store import HOOK as FOLLOWUP_HOOK
+from dashapp.i18n.core import N_, use_locale
 from dashapp.i18n.core import current as current_language
 from dashapp.i18n.core import gettext as _
-from dashapp.i18n.core import use_locale
 from dashapp.jobs import channels
 from dashapp.jobs import mail as smtp
 from dashapp.labels import store as label_store
@@ -209,7 +209,11 @@ def last_problem(row: AlertDelivery) -> str:
     """What the last failed attempt got (HTTP status or error), or "" when none failed."""
     if not row.attempts or row.delivered_at:
         return ""
-    return str(row.last_status or row.last_error or "")
+    if row.last_status:
+        return str(row.last_status)
+    # A sentence the app wrote is stored as its msgid and shown translated; a receiver's
+    # or a library's text matches no msgid and stays as it came.
+    return _(row.last_error) if row.last_error else ""
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
@@ -611,7 +615,8 @@ class Deliverer:
         if rule is not None and self.hold.get(target(rule), now) > now:
             return False  # that receiver asked for a pause: not an attempt
         if rule is None:
-            answer = Answer(error="the rule is no longer configured")
+            # Stored as its msgid: the delivery log shows it in the reader's language.
+            answer = Answer(error=N_("the rule is no longer configured"))
         else:
             answer = send(
                 rule,
