@@ -130,7 +130,7 @@ def annotation_lines(
             verdict = _("not enough responses on both sides")
         else:
             test = _("significant") if change.significant else _("within noise")
-            verdict = f"{change.delta:+.1f} ({test})"
+            verdict = f"{formats.signed_decimal(change.delta)} ({test})"
         lines.append(
             html.Div(
                 [
@@ -461,7 +461,7 @@ def register_marks(app: Dash, services: Services) -> None:
             return dbc.Alert(str(exc), color="warning", dismissable=True), marked
         said = _(
             "Marked %(day)s: %(text)s (%(scope)s).",
-            day=made.starts_on.isoformat(),
+            day=formats.date(made.starts_on),
             text=made.text,
             scope=made.scope_words,
         )

@@ -64,7 +64,7 @@ def _reader() -> Person | None:
 def _due(row: Row, now: dt.datetime) -> tuple[str, str]:
     """When it is due, in words, and the class to show it with."""
     if not row.status.open:
-        return row.status.words, "fw-detail"
+        return "–", "fw-detail"  # done: its status says so beside it
     if row.due_at < now:
         return _("overdue by %(length)s", length=formats.duration(now - row.due_at)), "fw-overdue"
     return _("due %(until)s", until=formats.relative(row.due_at, now, short=True)), "fw-detail"
@@ -166,6 +166,17 @@ def _detail(services: Services, detail: service.Detail, person: Person, now: dt.
             else []
         ),
     ]
+
+
+def _not_a_user() -> Any:
+    """Why "assign to me" cannot: the local demo sign-in is an admin without a user."""
+    return dbc.Alert(
+        _(
+            "You are signed in without a user of your own (the local demo), so nothing can be"
+            " yours: assign it to someone from the list, or sign in as a user."
+        ),
+        color="warning",
+    )
 
 
 def _actor_words(actor: str) -> str:
@@ -495,6 +506,8 @@ def register_actions(app: Dash, services: Services) -> None:
         if shown_id is None or shown_version is None:
             raise PreventUpdate
         wanted = Change(note=note)
+        if trigger == FollowUps.ASSIGN_ME and person.user_id is None:
+            return _not_a_user(), no_update, no_update, no_update
         if trigger == FollowUps.ASSIGN_ME:
             wanted.owner_id = person.user_id
         elif trigger == FollowUps.ASSIGN:
@@ -589,6 +602,8 @@ def register_actions(app: Dash, services: Services) -> None:
         ]
         if not picked:
             return _("Select follow-ups first (the boxes on the left)."), no_update
+        if ctx.triggered_id == FollowUps.BULK_ME and person.user_id is None:
+            return _not_a_user(), no_update
         if ctx.triggered_id == FollowUps.BULK_ME:
             target = person.user_id
         elif _number(owner, 10) is not None:

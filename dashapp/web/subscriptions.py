@@ -31,7 +31,13 @@ def manage() -> tuple[str, int]:
     """Your own subscriptions: subscribe (daily or weekly, narrowed) and unsubscribe."""
     person = current_person()
     if person is None or person.user_id is None:
-        return render_template("forbidden.html", person=person, needed=_("signed-in user")), 403
+        # The local demo sign-in (an admin without a user of its own) or a display screen.
+        reason = _(
+            "Subscriptions belong to a user, and %(name)s is not one. Make yourself a user on"
+            " the admin page and sign in as it to subscribe.",
+            name=person.name if person else "?",
+        )
+        return render_template("forbidden.html", person=person, reason=reason), 403
     sessions = services_of().sessions
     form = {k: request.form.get(k, "") for k in ("email", "cadence", "brands", "countries")}
     done, error, status = None, None, 200
