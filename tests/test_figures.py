@@ -156,6 +156,12 @@ def test_fig010_the_walls_css_colours_are_the_charts_colour_blind_safe_ones() ->
         light = declared(f".theme-light .fw-chip-{chip}", "color") or ""
         assert contrast(light, "#ffffff") >= 4.5
     assert "#1e9e58" not in css and "#c0392b" not in css  # the old red and green
+    # The "significant" badge beside the change: the same blue and orange, legible.
+    assert contrast(declared(".badge.fw-badge-up", "color") or "", promoter) >= 4.5
+    assert contrast(declared(".badge.fw-badge-down", "color") or "", detractor) >= 4.5
+    up = kpi_texts(compute(700, 200, 100), compute(500, 300, 200))[2][-1]
+    down = kpi_texts(compute(500, 300, 200), compute(700, 200, 100))[2][-1]
+    assert "fw-badge-up" in up.className and "fw-badge-down" in down.className
 
 
 def test_fig011_label_tiles_say_their_sentiment_split_in_words(tmp_path: Path) -> None:
