@@ -18,7 +18,6 @@ from flask import has_request_context, request
 from dashapp.figures.nps_engine import NpsEngine
 from dashapp.i18n import core as i18n
 from dashapp.i18n import formats
-from dashapp.i18n.core import current as current_language
 from dashapp.i18n.core import gettext as _
 from dashapp.labels.sentiment import NAMES as SENTIMENT_NAMES
 from dashapp.metrics.nps import classify
@@ -193,8 +192,6 @@ def label_chips(
         else:
             shown = [(lbl, s) for lbl, s in pairs if "/" not in lbl]
         chips[rid] = [
-            (taxonomy.labels[lbl].name_in(current_language()), s)
-            for lbl, s in shown
-            if lbl in taxonomy.labels
+            (taxonomy.labels[lbl].name_in(), s) for lbl, s in shown if lbl in taxonomy.labels
         ]
     return chips

@@ -44,7 +44,7 @@ from dashapp.metrics.params import (
 from dashapp.metrics.queries import Filters, ResponseRow, Selection, position
 from dashapp.metrics.windows import SHORT_DAYS
 from dashapp.services import Services
-from dashapp.web.annotations_api import AnnotationIn
+from dashapp.web.annotations_api import AnnotationIn, problems_of
 from layouts.explore import MARK_FIELDS
 from layouts.ids import Explore, Panels, Shell
 
@@ -376,24 +376,19 @@ def mark_from_form(
     except ValidationError as exc:
         # Said in the form's words: the field's label, and why in the reader's language
         # where the check is a common one (the API names its own fields instead).
-        err = exc.errors()[0]
-        field = str(err["loc"][0]) if err["loc"] else ""
-        why = err["msg"].removeprefix("Value error, ")
-        if not field and why.partition(": ")[0] in MARK_FIELDS:  # the model's own check
-            field, _colon, why = why.partition(": ")
+        first = problems_of(exc)[0]
+        field = first.field.partition(".")[0]
         where = _(MARK_FIELDS[field]) if field in MARK_FIELDS else (field or _("annotation"))
         said = {
             "missing": _("required"),
             "date_from_datetime_parsing": _("not a date"),
             "date_parsing": _("not a date"),
             "string_too_short": _("required"),
-            "string_too_long": _(
-                "at most %(n)s characters", n=(err.get("ctx") or {}).get("max_length", "")
-            ),
-        }.get(err["type"])
-        if said is None and why == "before starts_on":
-            said = _("before the day it starts")
-        raise ValueError(f"{where}: {said or why}") from None
+            "string_too_long": _("at most %(n)s characters", n=first.context.get("max_length")),
+            "ends_before_start": _("before the day it starts"),
+            "range_too_long": _("at most %(n)s days after it starts", n=first.context.get("days")),
+        }.get(first.kind, first.message)
+        raise ValueError(f"{where}: {said}") from None
     return marks.create(
         services.sessions,
         Mark(

@@ -62,11 +62,11 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     # The NPS scale's blue and orange (the theme's green and red read at 2.4 and 3.8:1,
     # and apart only for some eyes); the arrow and the word say it without colour.
     badge = (
-        "fw-badge-up"
+        " fw-badge-up"
         if change.significant and change.delta > 0
-        else "fw-badge-down"
+        else " fw-badge-down"
         if change.significant
-        else "fw-badge-same"
+        else ""
     )
     line = [
         html.Span(
@@ -79,7 +79,7 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
             + " ",
             className="me-2",
         ),
-        dbc.Badge(verdict, color="secondary", className=f"fw-badge {badge}"),
+        dbc.Badge(verdict, color="secondary", className=f"fw-badge{badge}"),
     ]
     return signed(current.nps), detail, line
 

@@ -213,7 +213,7 @@ def _actions() -> html.Div:
             _(label),
             id=FollowUps.move(status),
             # Light outlines: the theme's secondary and primary outlines read at 1.4:1
-            # and 2.4:1 on the dark card (axe, tests/test_i18n_axe.py).
+            # and 1.9:1 on the dark card (axe, tests/test_i18n_axe.py).
             className="btn btn-sm btn-outline-light me-2 mb-2",
             n_clicks=0,
         )

@@ -23,7 +23,6 @@ from dashapp.i18n import core as i18n_core
 from dashapp.store.models import Subscription, User
 
 CADENCES = ("daily", "weekly")
-#: Languages the report can be written in (English until the UI has others).
 #: A subscription's report comes in any language the app has.
 LANGUAGES = i18n_core.LANGUAGES
 #: Enough of an address to be one (the SMTP server has the last word).

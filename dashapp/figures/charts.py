@@ -229,7 +229,7 @@ def for_print(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
     fig.update_xaxes(gridcolor="#e5e5e5")
     fig.update_yaxes(gridcolor="#e5e5e5")
     fig.for_each_annotation(
-        lambda label: label.update(font_color=THEMES["light"].mark), selector={"name": MARK_HOVER}
+        lambda label: label.update(font_color=THEMES["light"].mark), selector={"name": MARK_NAME}
     )
     return fig
 
@@ -257,7 +257,7 @@ def dashboard(
     for trace in heat.data:
         fig.add_trace(trace, row=1, col=1)
     for trace in trend.data:
-        if trace.name != MARK_HOVER:  # hover markers are for screens; paper has the labels
+        if trace.name != MARK_NAME:  # hover markers are for screens; paper has the labels
             fig.add_trace(trace, row=2, col=1)
     _carry_marks(trend, fig, row=2, col=1)
     for trace in vol.data:
@@ -446,8 +446,8 @@ def trends(
 #: Annotation colour, and how much of its text a chart prints beside the line.
 MARK_COLOUR = "#8e6bd8"
 MARK_LABEL = 32
-#: The name of the trace carrying the marks' hovers (screens only), and of their labels.
-MARK_HOVER = "annotations"
+#: The name of the marks' hover trace (screens only) and of their labels.
+MARK_NAME = "annotations"
 #: A label line's height (px at scale 1), and a label character's share of a chart's
 #: width: 11 px text on a plot of 500 (the dashboard PDF's panel) to 1,100 px (a wall).
 MARK_LINE = 14
@@ -478,8 +478,9 @@ def day_axis(fig: go.Figure) -> go.Figure:
 
 
 def print_day_ticks(fig: go.Figure) -> go.Figure:
-    """Fix the ticks of every date axis of *fig* (a figure about to become a file) with
-    :func:`day_ticks`, from the days its traces span on that axis."""
+    """A copy of *fig* (a figure about to become a file) whose date axes have their ticks
+    written out by :func:`day_ticks`, from the days its traces span on each axis."""
+    fig = go.Figure(fig)
     spans: dict[str, list[dt.date]] = {}
     for trace in fig.data:
         days = [x for x in (getattr(trace, "x", None) or ()) if isinstance(x, dt.date)]
@@ -489,15 +490,14 @@ def print_day_ticks(fig: go.Figure) -> go.Figure:
                 d.date() if isinstance(d, dt.datetime) else d for d in days
             )
     for axis, days in spans.items():
-        ticks = day_ticks(go.Figure(), min(days), max(days)).layout.xaxis
-        fig.update_layout(
-            {axis: {"tickmode": "array", "tickvals": ticks.tickvals, "ticktext": ticks.ticktext}}
-        )
+        values, text = day_ticks(min(days), max(days))
+        fig.update_layout({axis: {"tickmode": "array", "tickvals": values, "ticktext": text}})
     return fig
 
 
-def day_ticks(fig: go.Figure, first: dt.date, last: dt.date) -> go.Figure:
-    """Label *fig*'s day axis (first..last) in the reader's language: "6 Sept", "6. Sept.".
+def day_ticks(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[str]]:
+    """Ticks for a day axis first..last, and their labels in the reader's language:
+    "6 Sept", "6. Sept." (pure).
 
     For files: plotly.js in kaleido names and orders dates in English only. Weekly
     steps start on a Monday; a tick's year shows under the first tick and where the
@@ -514,8 +514,7 @@ def day_ticks(fig: go.Figure, first: dt.date, last: dt.date) -> go.Figure:
         formats.day_month(d) + (f"<br>{d.year}" if i == 0 or d.year != ticks[i - 1].year else "")
         for i, d in enumerate(ticks)
     ]
-    fig.update_xaxes(tickmode="array", tickvals=ticks, ticktext=text)
-    return fig
+    return ticks, text
 
 
 def _label_rows(marks: Sequence[Mark], span: tuple[dt.date, dt.date] | None) -> dict[int, int]:
@@ -588,7 +587,7 @@ def annotate(
             yref="paper",
             yshift=-rows[mark.id] * MARK_LINE * scale,
             text=short,
-            name=MARK_HOVER,
+            name=MARK_NAME,
             showarrow=False,
             xanchor="left",
             yanchor="top",
@@ -615,7 +614,7 @@ def annotate(
         ],
         hoverinfo="text",
         showlegend=False,
-        name=MARK_HOVER,
+        name=MARK_NAME,
     )
     fig.update_layout(
         yaxis2={"overlaying": "y", "range": [0, 1.02], "visible": False, "fixedrange": True}

@@ -58,6 +58,7 @@ from dashapp.i18n.core import gettext as _
 from dashapp.labels import store as label_store
 from dashapp.store import counters as versions
 from dashapp.store.models import (
+    RESPONSE_HEAD,
     AlertDelivery,
     Followup,
     FollowupEvent,
@@ -73,15 +74,8 @@ RULE_ACTOR = "rule"
 #: Ids are 32-bit integers: a larger one names nothing (and no store could compare it).
 MAX_ID = 2**31 - 1
 _CHUNK = 500
-#: What :func:`_open` reads of a response to open its follow-up (ingest and backfill).
-OPENING_COLUMNS = (
-    Response.id,
-    Response.submitted_at,
-    Response.brand,
-    Response.country,
-    Response.touchpoint,
-    Response.score,
-)
+#: What :func:`_open` reads of a response to open its follow-up (ingest, backfill, by hand).
+OPENING_COLUMNS = RESPONSE_HEAD
 
 
 class Conflict(Exception):
@@ -302,16 +296,7 @@ def open_one(
     existing = session.scalar(select(Followup.id).where(Followup.response_id == response_id))
     if existing is not None:
         return existing
-    row = session.execute(
-        select(
-            Response.id,
-            Response.submitted_at,
-            Response.brand,
-            Response.country,
-            Response.touchpoint,
-            Response.score,
-        ).where(Response.id == response_id)
-    ).first()
+    row = session.execute(select(*OPENING_COLUMNS).where(Response.id == response_id)).first()
     if row is None:
         raise NotFound(_("no response %(id)s", id=response_id))
     _open(session, rule, [row], now)

@@ -24,7 +24,14 @@ from dashapp.labels.taxonomy import Taxonomy, default_text, parse_taxonomy
 from dashapp.metrics.nps import ScoreClass, classify
 from dashapp.store import counters as versions
 from dashapp.store.bulk import insert_many
-from dashapp.store.models import LabelRollup, Response, ResponseLabel, StoreMeta, TaxonomyVersion
+from dashapp.store.models import (
+    RESPONSE_HEAD,
+    LabelRollup,
+    Response,
+    ResponseLabel,
+    StoreMeta,
+    TaxonomyVersion,
+)
 from dashapp.store.upsert import upsert
 
 #: The pseudo-label counting every commented response, labelled or not.
@@ -219,15 +226,7 @@ def stored(session: Session, ids: Sequence[int]) -> dict[int, Labelled]:
     found: dict[int, Labelled] = {}
     for chunk in _chunks(list(ids), 500):
         for row in session.execute(
-            select(
-                Response.id,
-                Response.submitted_at,
-                Response.brand,
-                Response.country,
-                Response.touchpoint,
-                Response.score,
-                Response.comment.is_not(None),
-            ).where(Response.id.in_(chunk))
+            select(*RESPONSE_HEAD, Response.comment.is_not(None)).where(Response.id.in_(chunk))
         ):
             found[row[0]] = Labelled(*row[:6], bool(row[6]), tuple(labels.get(row[0], ())))
     return found

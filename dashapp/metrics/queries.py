@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from dashapp.i18n import days as local_days
 from dashapp.metrics.nps import BOUNDS
-from dashapp.store.models import Response, ResponseLabel, Rollup
+from dashapp.store.models import RESPONSE_HEAD, Response, ResponseLabel, Rollup
 
 GROUP_COLUMNS = ("brand", "country", "touchpoint")
 #: Raw part-hours read by one statement (local days of a zone off the whole hour).
@@ -340,16 +340,7 @@ class FeedItem:
     language: str | None
 
 
-FEED_COLUMNS = (
-    Response.id,
-    Response.submitted_at,
-    Response.brand,
-    Response.country,
-    Response.touchpoint,
-    Response.score,
-    Response.comment,
-    Response.language,
-)
+FEED_COLUMNS = (*RESPONSE_HEAD, Response.comment, Response.language)
 
 
 def feed(

@@ -16,9 +16,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-#: The kinds of error among which :func:`is_unavailable` finds the store's state (down,
-#: hung, locked, every connection busy) rather than a defect.
-UNAVAILABLE: tuple[type[Exception], ...] = (sa_exc.DBAPIError, sa_exc.TimeoutError)
 #: SQLite: another connection holds the lock (SQLITE_BUSY 5, SQLITE_LOCKED 6, with their
 #: extended codes in the low byte).
 _SQLITE_WAITS = {5, 6}

@@ -92,6 +92,18 @@ class Response(Base):
     ingested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+#: What most readers take of a response: which one, when, its cell and its score
+#: (follow-ups opened, labels' copies, the feed and drill-down select it, then their own).
+RESPONSE_HEAD = (
+    Response.id,
+    Response.submitted_at,
+    Response.brand,
+    Response.country,
+    Response.touchpoint,
+    Response.score,
+)
+
+
 class Rollup(Base):
     """Counts per time bucket x brand x country x touchpoint, kept current on ingest.
 

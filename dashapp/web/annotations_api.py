@@ -8,10 +8,12 @@ shows it. Bad input is a 422 naming the field.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from dashapp.access.gate import current_person
 from dashapp.ingest.validation import bad_character
@@ -46,12 +48,39 @@ class AnnotationIn(BaseModel):
 
     @model_validator(mode="after")
     def _range(self) -> AnnotationIn:
+        # A check across fields has no location of its own: its message names the field.
         end = self.ends_on or self.starts_on
         if end < self.starts_on:
-            raise ValueError("ends_on: before starts_on")
+            raise PydanticCustomError("ends_before_start", "ends_on: before starts_on")
         if (end - self.starts_on).days >= MAX_DAYS:
-            raise ValueError(f"ends_on: at most {MAX_DAYS} days after starts_on")
+            raise PydanticCustomError(
+                "range_too_long",
+                "ends_on: at most {days} days after starts_on",
+                {"days": MAX_DAYS},
+            )
         return self
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an annotation: its field ("" for the whole), kind and words."""
+
+    field: str
+    kind: str
+    message: str
+    context: dict[str, Any]
+
+
+def problems_of(exc: ValidationError) -> list[Problem]:
+    """What *exc* says is wrong, field by field (the API and the explore form word it)."""
+    found = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        if not field and message.partition(": ")[0] in AnnotationIn.model_fields:
+            field, _colon, message = message.partition(": ")
+        found.append(Problem(field, err["type"], message, dict(err.get("ctx") or {})))
+    return found
 
 
 def as_dict(mark: Mark) -> dict[str, Any]:
@@ -95,11 +124,7 @@ def create_annotation() -> tuple[Response, int]:
     try:
         given = AnnotationIn.model_validate(body)
     except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(p) for p in e['loc']) or 'annotation'}: "
-            f"{e['msg'].removeprefix('Value error, ')}"
-            for e in exc.errors()
-        ]
+        problems = [f"{p.field or 'annotation'}: {p.message}" for p in problems_of(exc)]
         return _error(422, "; ".join(problems))
     person = current_person()
     mark = marks.create(

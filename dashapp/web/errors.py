@@ -16,12 +16,13 @@ import logging
 import dash_bootstrap_components as dbc
 from dash import ctx, set_props
 from flask import Flask, Response, jsonify, render_template_string, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import InternalServerError
 
 from dashapp.i18n import core
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.params import BadParameter
-from dashapp.store.db import UNAVAILABLE, StoreUnavailable, is_unavailable
+from dashapp.store.db import is_unavailable
 from layouts.ids import Shell
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ def bad_parameter(exc: BadParameter) -> tuple[Response, int]:
     return jsonify(error=str(exc), parameter=exc.name), 400
 
 
-def store_unavailable(exc: Exception) -> tuple[Response | str, int, dict[str, str]]:
+def store_unavailable(exc: SQLAlchemyError) -> tuple[Response | str, int, dict[str, str]]:
     """503 with Retry-After: JSON for the API and callbacks, a short page for a person.
 
     Only for the store's state (:func:`dashapp.store.db.is_unavailable`); any other
@@ -107,5 +108,5 @@ def _log(exc: Exception) -> None:
 def install(server: Flask) -> None:
     """Answer what any view of *server* raises for bad parameters and a busy store."""
     server.register_error_handler(BadParameter, bad_parameter)
-    for kind in (*UNAVAILABLE, StoreUnavailable):
-        server.register_error_handler(kind, store_unavailable)
+    # Every database error comes here; is_unavailable tells the store's state from a defect.
+    server.register_error_handler(SQLAlchemyError, store_unavailable)
