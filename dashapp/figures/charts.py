@@ -293,9 +293,9 @@ def _carry_marks(source: go.Figure, fig: go.Figure, row: int, col: int) -> None:
     x = panel.xaxis.plotly_name.replace("axis", "")
     y = panel.yaxis.plotly_name.replace("axis", "") + " domain"
     for shape in source.layout.shapes:
-        fig.add_shape(shape.update(xref=x, yref=y))
+        fig.add_shape({**shape.to_plotly_json(), "xref": x, "yref": y})
     for label in source.layout.annotations:
-        fig.add_annotation(label.update(xref=x, yref=y))
+        fig.add_annotation({**label.to_plotly_json(), "xref": x, "yref": y})
 
 
 def empty(message: str, scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.Figure:
