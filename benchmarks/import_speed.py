@@ -270,17 +270,23 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
         "_label_records",
         "_store_labels",
     )
+    from dashapp.labels import store as label_module
+
     saved = {name: getattr(module, name) for name in names}
+    # Label rows and label rollups are written from dashapp.labels.store.
+    saved_label_inserts = label_module.insert_many
     url = fresh_store(workdir)
     engine = db.make_engine(url)
     sessions = db.make_sessionmaker(engine)
     try:
         for name in names:
             setattr(module, name, wrap(name, saved[name]))
+        label_module.insert_many = wrap("insert_many", saved_label_inserts)
         total, _ = timed(lambda: ingest(sessions, "bench", reading(read_records(path))))
     finally:
         for name, fn in saved.items():
             setattr(module, name, fn)
+        label_module.insert_many = saved_label_inserts
         engine.dispose()
     rollups = spent["_apply_rollups"] - spent["insert_many rollups"]
     batch = spent["ingest_batch"]

@@ -187,8 +187,15 @@ def test_cli009_killed_import_resumes_without_gaps_or_doubles(tmp_path: Path) ->
     deadline = time.monotonic() + 60
     while stored(url) == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
+    helpers = _children(proc.pid)
+    assert helpers, "a file this big is prepared ahead by a worker process"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    # The worker (and multiprocessing's tracker) leave with the import they served.
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in helpers if Path(f"/proc/{pid}").exists()]
     partial = stored(url)
     assert 0 < partial < total, "kill the import mid-way (make the file bigger if this fails)"
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
@@ -477,3 +484,16 @@ def test_cli019_figures_never_print_a_stored_escape_sequence(store_url: str) -> 
         code, out, _ = invoke(store_url, "nps", "--by", "brand", *args)
         assert code == 0
         assert safe_text(brand) in out and "\x1b" not in out and "\x00" not in out
+
+
+def _children(pid: int) -> list[int]:
+    """The processes *pid* started (Linux /proc): the worker and multiprocessing's tracker."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from dashapp.cli.progress import progress
 from dashapp.cli.users import displays_group, first_admin_link, users_group
 
 if TYPE_CHECKING:
-    from dashapp.ingest.pipeline import Rejection
+    from dashapp.ingest.prepare import Rejection
 
 # Imports of the store, ingest, Flask and Dash stay inside the commands that use
 # them: `feedbackwall --help` and every command that needs none of them start at
@@ -192,6 +193,15 @@ def scheduler(demo: bool) -> None:
 # --- import ------------------------------------------------------------------------
 
 
+#: A file this big has at least two batches, the least a worker can overlap.
+AHEAD_MIN_BYTES = 2_000_000
+
+
+def _worth_a_worker(file: Path) -> bool:
+    """Whether preparing batches in a second process pays for its start (a second or so)."""
+    return (os.cpu_count() or 1) > 1 and file.stat().st_size >= AHEAD_MIN_BYTES
+
+
 @main.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -227,6 +237,7 @@ def import_file(file: Path, source: str, strict: bool) -> None:
                 bounds=settings.time_bounds(),
                 followups=settings.followups,
                 progress=advance,
+                ahead=_worth_a_worker(file),
             )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None
