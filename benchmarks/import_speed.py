@@ -157,7 +157,7 @@ def store_for(kind: str, workdir: Path, pg_url: str) -> str:
     return url
 
 
-def run_cli_import(path: Path, url: str) -> tuple[float, float, str]:
+def run_cli_import(path: Path, url: str, *options: str) -> tuple[float, float, str]:
     """Wall and CPU seconds of `feedbackwall import` in a fresh process, start-up included.
 
     CPU seconds (user + system of the import process, not the database server's)
@@ -165,7 +165,16 @@ def run_cli_import(path: Path, url: str) -> tuple[float, float, str]:
     the waits for a core too.
     """
     env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": url}
-    command = [sys.executable, "-m", "dashapp.cli", "import", str(path), "--source", "bench"]
+    command = [
+        sys.executable,
+        "-m",
+        "dashapp.cli",
+        "import",
+        str(path),
+        "--source",
+        "bench",
+        *options,
+    ]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -264,7 +273,7 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
     names = (
         "ingest_batch",
         "check",
-        "_detect_languages",
+        "detect_languages",
         "insert_many",
         "_apply_rollups",
         "_label_records",
@@ -293,7 +302,7 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
     other = (
         batch
         - spent["check"]
-        - spent["_detect_languages"]
+        - spent["detect_languages"]
         - spent["insert_many responses"]
         - spent["_apply_rollups"]
         - spent["_label_records"]
@@ -304,7 +313,7 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
         "total": total,
         "read CSV (read_records)": spent["read"],
         "validate + hash (check)": spent["check"],
-        "language detection": spent["_detect_languages"],
+        "language detection": spent["detect_languages"],
         "insert responses (insert_many)": spent["insert_many responses"],
         "rollup deltas (python)": rollups,
         "upsert rollups (insert_many)": spent["insert_many rollups"],
@@ -355,7 +364,7 @@ def main() -> None:
     result: dict[str, Any] = {"rows": args.rows, "csv": path.name, "repeats": args.repeats}
     with tempfile.TemporaryDirectory(dir=DATA) as tmp:
         for kind in stores:
-            import_s, base_s, cpu_s = [], [], []
+            import_s, base_s, cpu_s, inline_s = [], [], [], []
             for i in range(args.repeats):
                 base_s.append(
                     run_baseline(path, Path(tmp))
@@ -367,8 +376,13 @@ def main() -> None:
                 import_s.append(seconds)
                 cpu_s.append(cpu)
                 facts = counted(url, args.rows)
+                # The same import with everything in one process: what the worker buys.
+                url = store_for(kind, Path(tmp), pg_url)
+                inline_s.append(run_cli_import(path, url, "--no-worker")[0])
+                require(counted(url, args.rows) == facts, "one process stored something else")
                 print(
                     f"{kind} run {i + 1}: import {seconds:.2f} s, {cpu:.2f} CPU s ({summary}), "
+                    f"without the worker {inline_s[-1]:.2f} s, "
                     f"bare load {base_s[-1]:.2f} s; store: {facts}",
                     flush=True,
                 )
@@ -380,6 +394,9 @@ def main() -> None:
                 "baseline_seconds": [round(x, 3) for x in base_s],
                 "baseline": "executemany, indexed" if kind == "sqlite" else "COPY, indexed",
                 "import_cpu_seconds": [round(x, 3) for x in cpu_s],
+                "one_process_seconds": [round(x, 3) for x in inline_s],
+                "one_process_rows_per_s": round(args.rows / statistics.median(inline_s)),
+                "ratio_one_process_to_import": round(statistics.median(inline_s) / imp, 2),
                 "import_rows_per_cpu_s": round(args.rows / statistics.median(cpu_s)),
                 "import_rows_per_s": round(args.rows / imp),
                 "baseline_rows_per_s": round(args.rows / base),
@@ -416,7 +433,8 @@ def main() -> None:
             f"{'met' if r['target_rows_met'] else 'MISSED'}); bare load "
             f"{r['baseline_rows_per_s']:,} rows/s ({r['baseline']}); import/bare "
             f"{r['ratio_import_to_baseline']}x (target <= {TARGET_RATIO}: "
-            f"{'met' if r['target_ratio_met'] else 'MISSED'})"
+            f"{'met' if r['target_ratio_met'] else 'MISSED'}); in one process "
+            f"{r['one_process_rows_per_s']:,} rows/s ({r['ratio_one_process_to_import']}x the time)"
         )
     print(
         f"detection alone: {result['comments_detected']:,} comments, {detect_s:.2f} s "

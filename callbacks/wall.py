@@ -85,14 +85,25 @@ def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
 
 
 def overview_panel(
-    svc: Services, filters: Filters, scale: float, theme: str = figures.DEFAULT_THEME
+    svc: Services,
+    filters: Filters,
+    scale: float,
+    theme: str = figures.DEFAULT_THEME,
+    wall: bool = False,
 ) -> tuple[Any, ...]:
-    """The overview's texts and figures in *theme*'s colours (as plain dicts, cheap to send)."""
+    """The overview's texts and figures in *theme*'s colours (as plain dicts, cheap to send).
+
+    A wall draws its charts to read from 4 m and shows no daily volume (its CSS hides
+    the chart, so it is not drawn: an empty figure).
+    """
     texts = kpi_texts(*overview.headline(svc.nps, filters))
     charts = (
-        overview.chart(svc.nps, name, filters, None, scale, theme) for name in overview.TITLES
+        {}
+        if wall and name == "volume"
+        else overview.chart(svc.nps, name, filters, None, scale, theme, wall=wall).to_dict()
+        for name in overview.TITLES
     )
-    return (*texts, *(chart.to_dict() for chart in charts))
+    return (*texts, *charts)
 
 
 def feed_panel(svc: Services, filters: Filters) -> list[Any]:
@@ -179,7 +190,7 @@ def label_tiles(svc: Services, filters: Filters) -> list[Any]:
                         " · ".join(
                             (
                                 _("impact %(impact)s", impact=signed(stat.impact or 0)),
-                                f"n = {formats.number(stat.volume)}",
+                                formats.size(stat.volume),
                                 # The bar's split in words: colour never says it alone.
                                 _(
                                     "%(positive)s positive, %(negative)s negative",
@@ -265,25 +276,26 @@ class PanelFill:
 
     #: The (component id, property) pairs the builder's tuple fills, in order.
     outputs: tuple[tuple[str, str], ...]
-    #: (services, filters, screen scale, theme) -> one value per output.
-    build: Callable[[Services, Filters, float, str], tuple[Any, ...]]
-    #: Drawn for the screen (charts sized by scale, coloured by theme): kept per screen kind.
+    #: (services, filters, screen scale, theme, wall screen) -> one value per output.
+    build: Callable[[Services, Filters, float, str, bool], tuple[Any, ...]]
+    #: Drawn for the screen (charts sized by scale, coloured by theme, for a wall or
+    #: a desk): kept per screen kind.
     drawn: bool = False
 
 
-def _feed(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
+def _feed(svc: Services, filters: Filters, *_screen: object) -> tuple[Any, ...]:
     return (feed_panel(svc, filters),)
 
 
-def _labels(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
+def _labels(svc: Services, filters: Filters, *_screen: object) -> tuple[Any, ...]:
     return (label_tiles(svc, filters),)
 
 
-def _followups(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
+def _followups(svc: Services, filters: Filters, *_screen: object) -> tuple[Any, ...]:
     return (followups_panel(svc, filters),)
 
 
-def _alert(svc: Services, filters: Filters, _scale: float, _theme: str) -> tuple[Any, ...]:
+def _alert(svc: Services, filters: Filters, *_screen: object) -> tuple[Any, ...]:
     cards = alert_cards(svc, filters)
     return cards, len(cards)
 
@@ -329,10 +341,14 @@ def register_panel(app: Dash, services: Services, panel: WallPanel, fill: PanelF
         outputs.append(Output(Shell.STAMP, "data", allow_duplicate=True))
 
     def refresh(
-        _tick: object, filter_data: dict[str, str] | None, scale: float | None, theme: str | None
+        _tick: object,
+        filter_data: dict[str, str] | None,
+        scale: float | None,
+        theme: str | None,
+        wall: bool | None,
     ) -> tuple[Any, ...]:
         filters = filters_of(filter_data, services.nps)
-        screen = (float(scale or 1), figures.theme_of(theme))
+        screen = (float(scale or 1), figures.theme_of(theme), bool(wall))
         # The windows end at the next whole minute: the same minute, the same panel.
         key = (filters, *(screen if fill.drawn else ()), default_as_of())
         built = services.nps.memo(
@@ -347,6 +363,7 @@ def register_panel(app: Dash, services: Services, panel: WallPanel, fill: PanelF
         State(Panels.FILTERS, "data"),
         State(Shell.SCALE, "data"),
         State(Panels.THEME, "data"),
+        State(Panels.WALL, "data"),
         running=[(Output(Panels.tick(panel.name), "disabled"), True, False)],
         prevent_initial_call=panel.gated,
     )(refresh)

@@ -16,6 +16,7 @@ from dashapp.figures.comparison import DIMENSIONS as COMPARABLE
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.windows import COMPARE_DAYS, MAIN_DAYS
+from layouts.controls import dropdown
 from layouts.ids import Compare
 from layouts.nav import navbar
 from layouts.panels import GRAPH_CONFIG
@@ -46,22 +47,20 @@ def layout(
             dbc.Row(
                 [
                     dbc.Col(
-                        dcc.Dropdown(
+                        dropdown(
                             id=Compare.DIMENSION, options=_dimensions(), value=by, clearable=False
                         ),
                         md=2,
                     ),
                     dbc.Col(
-                        dcc.Dropdown(
-                            id=Compare.A, options=options, value=a or None, placeholder="A"
-                        ),
+                        dropdown(id=Compare.A, options=options, value=a or None, placeholder="A"),
                         md=3,
                     ),
                     dbc.Col(
                         html.Div(_("against"), className="text-muted text-center"), width="auto"
                     ),
                     dbc.Col(
-                        dcc.Dropdown(
+                        dropdown(
                             id=Compare.B,
                             options=options,
                             value=b or None,
@@ -70,7 +69,7 @@ def layout(
                         md=3,
                     ),
                     dbc.Col(
-                        dcc.Dropdown(
+                        dropdown(
                             id=Compare.WINDOW, options=_windows(), value=window, clearable=False
                         ),
                         md=2,

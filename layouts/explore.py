@@ -18,6 +18,7 @@ from dashapp.i18n.core import N_, options
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.params import BadParameter, selection_days
 from dashapp.services import display_zone
+from layouts.controls import dropdown
 from layouts.ids import Explore
 from layouts.nav import navbar
 
@@ -120,7 +121,7 @@ def layout(**query: str) -> html.Div:
             ),
             *[
                 dbc.Col(
-                    dcc.Dropdown(
+                    dropdown(
                         id=ident,
                         # Options come from the store through a callback: layouts hold no queries.
                         options=_values(query.get(name)),
@@ -146,7 +147,7 @@ def layout(**query: str) -> html.Div:
                 width="auto",
             ),
             dbc.Col(
-                dcc.Dropdown(
+                dropdown(
                     id=Explore.LABEL,
                     options=[query["label"]] if query.get("label") else [],
                     value=query.get("label") or None,

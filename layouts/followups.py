@@ -21,6 +21,7 @@ from dashapp.followups.rules import DONE, OPEN
 from dashapp.i18n import formats
 from dashapp.i18n.core import N_, options
 from dashapp.i18n.core import gettext as _
+from layouts.controls import dropdown
 from layouts.ids import FollowUps
 from layouts.nav import navbar
 
@@ -72,7 +73,7 @@ def layout(**query: str) -> html.Div:
         [
             *[
                 dbc.Col(
-                    dcc.Dropdown(
+                    dropdown(
                         id=ident,
                         # Options come through a callback: layouts hold no queries.
                         options=_values(query.get(name)),
@@ -89,7 +90,7 @@ def layout(**query: str) -> html.Div:
                 )
             ],
             dbc.Col(
-                dcc.Dropdown(
+                dropdown(
                     id=FollowUps.LABEL,
                     options=[query["label"]] if query.get("label") else [],
                     value=query.get("label") or None,
@@ -98,7 +99,7 @@ def layout(**query: str) -> html.Div:
                 md=2,
             ),
             dbc.Col(
-                dcc.Dropdown(
+                dropdown(
                     id=FollowUps.STATUS,
                     options=status_options(),
                     value=statuses if query.get("status") != "all" else [],

@@ -26,6 +26,8 @@ class Panels:
     FILTER_NOTE = "panels-filter-note"
     #: The screen's theme ("dark" or "light"), which the charts' text colours follow.
     THEME = "panels-theme"
+    #: Whether the screen is a wall (the kiosk): its charts are drawn to read from 4 m.
+    WALL = "panels-wall"
     #: The data attribute naming a panel body's poll store (read by assets/*.js).
     POLL_ATTR = "data-poll"
 

@@ -94,7 +94,7 @@ def layout(**query: str) -> html.Div:
             dcc.Store(id=Kiosk.ALERTS, data=0),
             dcc.Interval(id=Kiosk.CLOCK, interval=500),
             # The charts are drawn in the screen's theme.
-            filters_store(config["brand"], config["country"], config["theme"]),
+            filters_store(config["brand"], config["country"], config["theme"], wall=True),
             html.Div(id=Kiosk.PROGRESS, className="fw-progress"),
             history_line(),
             *pages,

@@ -28,14 +28,18 @@ from layouts.ids import Panels
 GRAPH_CONFIG = {"displayModeBar": False, "staticPlot": False, "responsive": True}
 
 
-def filters_store(brand: str | None, country: str | None, theme: str = "dark") -> html.Div:
+def filters_store(
+    brand: str | None, country: str | None, theme: str = "dark", *, wall: bool = False
+) -> html.Div:
     """The page's brand/country filters, taken from its URL, the place that says when one
-    names nothing the store has, and the screen's theme ("dark" or "light"), in whose
-    colours the panels' charts are drawn."""
+    names nothing the store has, the screen's theme ("dark" or "light"), in whose
+    colours the panels' charts are drawn, and whether it is a wall screen (the kiosk),
+    whose charts are drawn to read from 4 m."""
     return html.Div(
         [
             dcc.Store(id=Panels.FILTERS, data={"brand": brand or "", "country": country or ""}),
             dcc.Store(id=Panels.THEME, data=theme),
+            dcc.Store(id=Panels.WALL, data=wall),
             html.Div(id=Panels.FILTER_NOTE),
         ]
     )
@@ -94,7 +98,7 @@ def overview_body() -> html.Div:
             *_polled("overview"),
             dbc.Row(
                 [
-                    dbc.Col(kpi, width=3, className="fw-col"),
+                    dbc.Col(kpi, width=3, className="fw-col fw-kpi-col"),
                     dbc.Col(
                         dbc.Card(
                             dbc.CardBody(
@@ -106,7 +110,7 @@ def overview_body() -> html.Div:
                             className="fw-card h-100",
                         ),
                         width=9,
-                        className="fw-col",
+                        className="fw-col fw-heatmap-col",
                     ),
                 ],
                 className="fw-row fw-row-top g-3",
@@ -124,7 +128,7 @@ def overview_body() -> html.Div:
                             className="fw-card h-100",
                         ),
                         width=8,
-                        className="fw-col",
+                        className="fw-col fw-trends-col",
                     ),
                     dbc.Col(
                         dbc.Card(
@@ -137,7 +141,7 @@ def overview_body() -> html.Div:
                             className="fw-card h-100",
                         ),
                         width=4,
-                        className="fw-col",
+                        className="fw-col fw-volume-col",
                     ),
                 ],
                 className="fw-row fw-row-bottom g-3",

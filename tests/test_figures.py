@@ -39,7 +39,7 @@ def test_fig002_heatmap_marks_small_cells_with_their_n() -> None:
 def test_fig003_kpi_says_whether_a_change_is_noise() -> None:
     big, detail, change = kpi_texts(compute(400, 400, 200), compute(500, 400, 100))
     assert big == "+20"
-    assert "n = 1,000" in detail
+    assert "n\u00a0=\u00a01,000" in detail  # never broken across lines
     assert "significant" in str(change)
     _, _, noise = kpi_texts(compute(12, 12, 6), compute(15, 12, 3))
     assert "within noise" in str(noise)

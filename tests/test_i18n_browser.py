@@ -1,12 +1,14 @@
 """In the browser, a German page is German where Dash and plotly.js draw the words too:
-the date pickers' months and the charts' month names, whatever the browser's own
-language (headless Chromium's is English)."""
+the date pickers' months and screen-reader labels, the dropdowns' own words and the
+charts' month names, whatever the browser's own language (headless Chromium's is
+English)."""
 
 from __future__ import annotations
 
 import pytest
 from dash.testing.composite import DashComposite
 
+from dashapp.web.locale import ARIA_LABELS
 from layouts.ids import Explore
 from tests.servers import wait_for
 from tests.test_wall import seed, start, store  # noqa: F401  (store: a fixture)
@@ -48,6 +50,18 @@ def test_i18n_br001_pickers_and_chart_months_follow_the_page(
     start(dash_duo, store, "/explore?lang=de")
     german = _picker_months(dash_duo, "de")
     assert german[:3] == ["Januar", "Februar", "März"] and "Dezember" in german
+    labels = set(
+        dash_duo.driver.execute_script(
+            "return Array.from(document.querySelectorAll('[aria-label]'))"
+            ".map(e => e.getAttribute('aria-label'));"
+        )
+    )
+    assert {"Vorheriger Monat", "Nächster Monat"} <= labels and not labels & set(ARIA_LABELS)
+    # The dropdowns' own words: the count of what is picked, select all.
+    dash_duo.driver.get(f"{dash_duo.server_url}/explore?lang=de&brand=Velora,Kvist")
+    dash_duo.wait_for_contains_text(".dash-dropdown", "2 ausgewählt", timeout=10)
+    dash_duo.find_element(".dash-dropdown").click()
+    dash_duo.wait_for_contains_text("body", "Alle auswählen", timeout=5)
     english = _picker_months(dash_duo, "en")
     assert english[:3] == ["January", "February", "March"] and "December" in english
     # The seeded 55 days reach back into October: "Okt" on a German axis, "Oct" on an English.

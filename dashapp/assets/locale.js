@@ -18,6 +18,22 @@
     });
   });
   if (locale.name === "en") return;
+  /* Dash's date pickers write their screen-reader labels in English, with no prop to
+   * set them: put each in the page's language as it appears. */
+  var labels = locale.labels || {};
+  var english = Object.keys(labels).filter(function (k) { return labels[k] !== k; });
+  if (english.length) {
+    var selector = english.map(function (k) { return '[aria-label="' + k + '"]'; }).join(",");
+    var translate = function () {
+      document.querySelectorAll(selector).forEach(function (el) {
+        el.setAttribute("aria-label", labels[el.getAttribute("aria-label")]);
+      });
+    };
+    document.addEventListener("DOMContentLoaded", function () {
+      translate();
+      new MutationObserver(translate).observe(document.body, { childList: true, subtree: true });
+    });
+  }
   var tries = 0;
   function register() {
     if (!window.Plotly || !window.Plotly.register) {

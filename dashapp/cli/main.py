@@ -208,7 +208,13 @@ def _worth_a_worker(file: Path) -> bool:
     "--source", default="files", show_default=True, help="Source name; ids are unique per source."
 )
 @click.option("--strict", is_flag=True, help="Write nothing if any record is invalid.")
-def import_file(file: Path, source: str, strict: bool) -> None:
+@click.option(
+    "--worker/--no-worker",
+    default=None,
+    help="Validate and label the next batches in a second process while writing "
+    "[default: for files of 2 MB or more on a machine with two cores or more].",
+)
+def import_file(file: Path, source: str, strict: bool, worker: bool | None) -> None:
     """Import a CSV or JSONL file in the canonical schema.
 
     Ends with `accepted A, duplicates D, rejected R` (then `erased E`, `expired X`
@@ -237,7 +243,7 @@ def import_file(file: Path, source: str, strict: bool) -> None:
                 bounds=settings.time_bounds(),
                 followups=settings.followups,
                 progress=advance,
-                ahead=_worth_a_worker(file),
+                ahead=_worth_a_worker(file) if worker is None else worker,
             )
     except SourceError as exc:
         raise click.ClickException(str(exc)) from None

@@ -177,9 +177,7 @@ def interval_line(figure: Nps) -> str:
     if figure.nps is None:
         return ""
     low, high = signed(figure.ci_low or 0), signed(figure.ci_high or 0)
-    return _(
-        "95%% CI %(low)s to %(high)s · n = %(n)s", low=low, high=high, n=formats.number(figure.n)
-    )
+    return _("95%% CI %(low)s to %(high)s · %(n)s", low=low, high=high, n=formats.size(figure.n))
 
 
 def _days(count: int) -> str:
@@ -311,12 +309,16 @@ def empty(message: str, scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.Fi
     return _layout(fig, scale, theme)
 
 
-def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.Figure:
+def heatmap(
+    rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_THEME, *, wall: bool = False
+) -> go.Figure:
     """NPS per brand (rows) x country (columns), every cell with its n; cells below min n grey.
 
     Drawn as three layers of one grid: coloured cells with black labels, coloured
     cells with white labels (whichever stands out on the cell's colour), and the
     grey cells with too few responses. Each cell's hover says its NPS, n and interval.
+    On a *wall* a cell says its NPS alone (14 countries of "n=1,234" do not fit in
+    text that reads from 4 m); a grey cell still says its n, in the same size.
     """
     if not rows:
         return empty(_("No responses in this window"), scale, theme)
@@ -352,7 +354,8 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_T
                     text[-1].append(f"n={n}")
                 else:
                     z[-1].append(figures.nps)
-                    text[-1].append(f"{signed(figures.nps)}<br>n={n}")
+                    said = signed(figures.nps)
+                    text[-1].append(said if wall else f"{said}<br>n={n}")
     size = round(15 * scale)
     common = {"x": countries, "y": brands, "xgap": 3, "ygap": 3, "showscale": False}
     traces = [
@@ -378,7 +381,7 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_T
             text=grids["small"][1],
             customdata=grids["small"][2],
             texttemplate="%{text}",
-            textfont={"size": round(size * 0.8), "color": colours.muted},
+            textfont={"size": size if wall else round(size * 0.8), "color": colours.muted},
             colorscale=[[0, colours.small_cell], [1, colours.small_cell]],
             hovertemplate="%{y} · %{x}: "
             + _("too few responses to read")
@@ -391,6 +394,10 @@ def heatmap(rows: Sequence[GroupNps], scale: float = 1.0, theme: str = DEFAULT_T
     fig = _layout(go.Figure(traces), scale, theme)
     fig.update_xaxes(side="top", showgrid=False)
     fig.update_yaxes(showgrid=False)
+    if wall:
+        # Every brand and country named, even where plotly.js would thin large labels out.
+        fig.update_xaxes(dtick=1)
+        fig.update_yaxes(dtick=1)
     return fig
 
 
@@ -400,9 +407,11 @@ def trends(
     scale: float = 1.0,
     theme: str = DEFAULT_THEME,
     marks: Sequence[Mark] = (),
+    *,
+    wall: bool = False,
 ) -> go.Figure:
     """Rolling NPS per brand: the *long* window's points as solid lines, the *short* one's as
-    dotted ones in the same colour.
+    dotted ones in the same colour (on a *wall*, mark labels in the charts' text size).
 
     *marks* (annotations) are drawn as in Grafana: a dashed line for a day, a shaded
     band for a range, each with a marker at the top whose hover gives its text.
@@ -434,12 +443,15 @@ def trends(
                 "%{customdata[2]}<extra></extra>",
             )
     fig = _layout(fig, scale, theme)
+    if wall:
+        # Above the plot: below it, text this large runs into the date ticks.
+        fig.update_layout(legend={"y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"})
     # Signed ticks with a real minus: plotly writes its own; the sign carries meaning.
     fig.update_yaxes(title=None, tickformat="+d")
     first, last = min(p.day for p in long), max(p.day for p in long)
     day_axis(fig)
     shown = [m for m in marks if m.ends_on >= first and m.starts_on <= last]
-    annotate(fig, shown, scale, theme, span=(first, last))
+    annotate(fig, shown, scale, theme, span=(first, last), wall=wall)
     return fig
 
 
@@ -448,8 +460,11 @@ MARK_COLOUR = "#8e6bd8"
 MARK_LABEL = 32
 #: The name of the marks' hover trace (screens only) and of their labels.
 MARK_NAME = "annotations"
+#: A label's text size (px at scale 1): on desks and paper, and on a wall (the charts' own).
+MARK_TEXT = 11
+WALL_MARK_TEXT = 14
 #: A label line's height (px at scale 1), and a label character's share of a chart's
-#: width: 11 px text on a plot of 500 (the dashboard PDF's panel) to 1,100 px (a wall).
+#: width: 11 px text on a plot of 500 (the dashboard PDF's panel) to 1,100 px (a desk).
 MARK_LINE = 14
 MARK_CHAR_SHARE = 0.01
 MARK_ROWS = 4
@@ -517,8 +532,13 @@ def day_ticks(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[str]]:
     return ticks, text
 
 
-def _label_rows(marks: Sequence[Mark], span: tuple[dt.date, dt.date] | None) -> dict[int, int]:
-    """The line (0 = top) of each mark's label: the first whose previous label ends before it."""
+def _label_rows(
+    marks: Sequence[Mark], span: tuple[dt.date, dt.date] | None, char_share: float = MARK_CHAR_SHARE
+) -> dict[int, int]:
+    """The line (0 = top) of each mark's label: the first whose previous label ends before it.
+
+    *char_share* is a label character's width as a share of the plot's.
+    """
     first = span[0] if span else min(m.starts_on for m in marks)
     last = span[1] if span else max(m.ends_on for m in marks)
     days = max(1, (last - first).days)
@@ -531,7 +551,7 @@ def _label_rows(marks: Sequence[Mark], span: tuple[dt.date, dt.date] | None) -> 
             ends.append(0.0)
         elif row == len(ends):  # every line taken: the one free soonest
             row = min(range(MARK_ROWS), key=ends.__getitem__)
-        width = min(len(safe_text(mark.text)), MARK_LABEL) * MARK_CHAR_SHARE
+        width = min(len(safe_text(mark.text)), MARK_LABEL) * char_share
         ends[row] = max(ends[row], at + width)
         rows[mark.id] = row
     return rows
@@ -543,15 +563,19 @@ def annotate(
     scale: float = 1.0,
     theme: str = DEFAULT_THEME,
     span: tuple[dt.date, dt.date] | None = None,
+    *,
+    wall: bool = False,
 ) -> go.Figure:
     """Draw *marks* on a date-axis *fig*: lines or bands, hover markers, short labels.
 
     *span* is the axis's first and last day (default: the marks'); labels of marks
     close together on it go on lines below each other instead of over each other.
+    On a *wall* labels are in the chart's own text size (read from 4 m), not smaller.
     """
     if not marks:
         return fig
-    rows = _label_rows(marks, span)
+    text_px = WALL_MARK_TEXT if wall else MARK_TEXT
+    rows = _label_rows(marks, span, MARK_CHAR_SHARE * text_px / MARK_TEXT)
     for mark in marks:
         if mark.starts_on == mark.ends_on:
             fig.add_shape(
@@ -585,13 +609,13 @@ def annotate(
             x=mark.starts_on,
             y=1,
             yref="paper",
-            yshift=-rows[mark.id] * MARK_LINE * scale,
+            yshift=-rows[mark.id] * MARK_LINE * scale * text_px / MARK_TEXT,
             text=short,
             name=MARK_NAME,
             showarrow=False,
             xanchor="left",
             yanchor="top",
-            font={"size": 11 * scale, "color": THEMES[theme_of(theme)].mark},
+            font={"size": text_px * scale, "color": THEMES[theme_of(theme)].mark},
         )
     when = [
         m.starts_on.isoformat()

@@ -73,14 +73,20 @@ def chart(
     as_of: dt.datetime | None = None,
     scale: float = 1.0,
     theme: str = charts.DEFAULT_THEME,
+    *,
+    wall: bool = False,
 ) -> go.Figure:
-    """The overview's chart *name* (a key of TITLES) for these filters, in *theme*'s colours."""
+    """The overview's chart *name* (a key of TITLES) for these filters, in *theme*'s colours.
+
+    For a *wall* (read from 4 m), heatmap cells carry their NPS alone and mark labels
+    are as large as the rest of the text.
+    """
     if name == "heatmap":
         cells = engine.nps_by(("brand", "country"), window=MAIN_DAYS, as_of=as_of, filters=filters)
-        return charts.heatmap(cells, scale, theme)
+        return charts.heatmap(cells, scale, theme, wall=wall)
     if name == "trends":
         marks = engine.annotations(days=TREND_DAYS, as_of=as_of, filters=filters)
-        return charts.trends(*trend_points(engine, filters, as_of), scale, theme, marks)
+        return charts.trends(*trend_points(engine, filters, as_of), scale, theme, marks, wall=wall)
     if name == "volume":
         return charts.volume(volume_days(engine, filters, as_of), scale, theme)
     raise KeyError(name)

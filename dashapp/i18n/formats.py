@@ -34,6 +34,11 @@ def number(value: int | float, language: str | None = None) -> str:
     return babel_numbers.format_decimal(value, locale=_locale(language))
 
 
+def size(count: int, language: str | None = None) -> str:
+    """A sample's size as published, "n = 1,234", never broken across lines."""
+    return f"n\u00a0=\u00a0{number(count, language)}"
+
+
 def decimal(value: float, digits: int = 1, language: str | None = None) -> str:
     """A number with *digits* decimals: 12.5 (en), 12,5 (de)."""
     pattern = "#,##0." + "0" * digits if digits else "#,##0"

@@ -86,6 +86,19 @@ def in_language(language: str) -> str:
     return f"{request.path}?{urlencode(query, doseq=True)}"
 
 
+#: Dash's screen-reader labels that no prop sets (date pickers, number inputs), as Dash
+#: writes them; assets/locale.js puts them in the page's language.
+ARIA_LABELS = (
+    core.N_("Previous month"),
+    core.N_("Next month"),
+    core.N_("Close calendar"),
+    core.N_("Clear date"),
+    core.N_("Clear Dates"),
+    core.N_("Increase value"),
+    core.N_("Decrease value"),
+)
+
+
 def html_lang(app: Dash) -> None:
     """Dash's index page says the request's language in ``<html lang>``."""
     plain = app.interpolate_index
@@ -93,8 +106,15 @@ def html_lang(app: Dash) -> None:
     def interpolate_index(**values: str) -> str:
         page = plain(**values)
         language = core.current()
-        # The chart locale of this language, from CLDR, for assets/locale.js.
-        names = json.dumps({"name": language, "format": formats.plotly_locale(language)})
+        # The chart locale of this language, from CLDR, and Dash's own labels, for
+        # assets/locale.js.
+        names = json.dumps(
+            {
+                "name": language,
+                "format": formats.plotly_locale(language),
+                "labels": {label: core.gettext(label) for label in ARIA_LABELS},
+            }
+        )
         script = f'<script id="fw-locale" type="application/json">{names}</script>'
         page = page.replace("</head>", f"{script}\n</head>", 1)
         return page.replace("<html>", f'<html lang="{language}">', 1)
