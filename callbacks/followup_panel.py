@@ -98,9 +98,9 @@ def _n_line(t: Timing) -> str:
     if not t.n:
         return _("median · none in %(days)s days", days=WINDOW_DAYS)
     return _(
-        "median · p90 %(p90)s · n = %(n)s · %(days)s days",
+        "median · p90 %(p90)s · %(n)s · %(days)s days",
         p90=hours_text(t.p90_hours),
-        n=formats.number(t.n),
+        n=formats.size(t.n),
         days=WINDOW_DAYS,
     )
 

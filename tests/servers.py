@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -92,3 +93,18 @@ def relay(listen_host: str, target: tuple[str, int]) -> Iterator[int]:
         stop.set()
         thread.join(timeout=2)
         listener.close()
+
+
+def children(pid: int) -> list[int]:
+    """The processes *pid* started and that still run (Linux: read from /proc)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile
+        if parent == pid:
+            found.append(int(proc.name))
+    return found

@@ -268,6 +268,34 @@ def test_ac308_labels_of_near_marks_do_not_overlap_and_read_on_each_theme() -> N
     assert charts.contrast(label.font.color, "#ffffff") >= 4.5
 
 
+def test_ac310_on_a_wall_labels_are_the_charts_size_and_still_apart() -> None:
+    """A wall draws labels as large as the rest of its text (42 px at 1080p): two marks a
+    month apart on a 90-day axis no longer fit on one line there, though they do on a desk."""
+    start = dt.date(2026, 9, 1)
+    span = (start, start + dt.timedelta(days=89))
+    marks = [
+        Mark(
+            1,
+            start + dt.timedelta(days=20),
+            span[0] + dt.timedelta(days=20),
+            "Price increase in Germany",
+        ),
+        Mark(
+            2,
+            start + dt.timedelta(days=50),
+            span[0] + dt.timedelta(days=50),
+            "New courier in Sweden",
+        ),
+    ]
+    desk = charts.annotate(go.Figure(), marks, span=span)
+    wall = charts.annotate(go.Figure(), marks, 3.0, span=span, wall=True)
+    assert len({a.yshift or 0 for a in desk.layout.annotations}) == 1
+    labels = wall.layout.annotations
+    assert len({a.yshift or 0 for a in labels}) == 2
+    assert all(a.font.size == 42 for a in labels)
+    assert all(len(a.text) <= charts.WALL_MARK_LABEL for a in labels)
+
+
 def test_ac309_explores_trend_spans_exactly_the_selected_days(app: Dash) -> None:
     """The trend under the pickers starts on `from` and ends on `to` (local days), no day
     late or early."""

@@ -24,6 +24,7 @@ from dashapp.store import db
 from dashapp.store.models import Response, Rollup
 from tests.conftest import PG_URL
 from tests.factories import located, random_records, record, write_csv, write_jsonl
+from tests.servers import children
 
 
 def invoke(store_url: str, *args: str) -> tuple[int, str, str]:
@@ -182,12 +183,12 @@ def test_cli009_killed_import_resumes_without_gaps_or_doubles(tmp_path: Path) ->
     total = 60_000
     path = write_csv(tmp_path / "big.csv", list(random_records(total, end=end, days=90)))
     env = {**os.environ, "FEEDBACKWALL_DATABASE_URL": url}
-    cmd = [sys.executable, "-m", "dashapp.cli", "import", str(path)]
+    cmd = [sys.executable, "-m", "dashapp.cli", "import", str(path), "--worker"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while stored(url) == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
-    helpers = _children(proc.pid)
+    helpers = children(proc.pid)
     assert helpers, "a file this big is prepared ahead by a worker process"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -484,16 +485,3 @@ def test_cli019_figures_never_print_a_stored_escape_sequence(store_url: str) -> 
         code, out, _ = invoke(store_url, "nps", "--by", "brand", *args)
         assert code == 0
         assert safe_text(brand) in out and "\x1b" not in out and "\x00" not in out
-
-
-def _children(pid: int) -> list[int]:
-    """The processes *pid* started (Linux /proc): the worker and multiprocessing's tracker."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found

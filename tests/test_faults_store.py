@@ -26,7 +26,7 @@ from dashapp.access import tokens as access_tokens
 from dashapp.ingest.pipeline import ingest
 from dashapp.store import db
 from tests.factories import located, random_records, record
-from tests.servers import free_port, wait_for
+from tests.servers import children, free_port, wait_for
 
 pytestmark = pytest.mark.browser
 BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
@@ -155,19 +155,7 @@ def test_fault001_store_down_and_back(dash_br, own_postgres: OwnPostgres) -> Non
 def _postgres_processes(pg: OwnPostgres) -> list[int]:
     """The instance's postmaster and every process it started."""
     postmaster = int((pg.dir / "data" / "postmaster.pid").read_text().split()[0])
-    children = [
-        int(p.name)
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit() and _parent(p) == postmaster
-    ]
-    return [postmaster, *children]
-
-
-def _parent(proc: Path) -> int | None:
-    try:
-        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
+    return [postmaster, *children(postmaster)]
 
 
 def _timed(call: Callable[[], httpx.Response]) -> tuple[int, float]:

@@ -9,10 +9,12 @@ equal on the awkward cases, and the writer in charge of the taxonomy.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.ingest.pipeline import IngestReport, Retention, ingest, ingest_batch
@@ -23,6 +25,7 @@ from dashapp.labels.labelling import Labeller
 from dashapp.labels.taxonomy import parse_taxonomy
 from dashapp.store import db, tombstones
 from dashapp.store.models import LabelRollup, Response, ResponseLabel, Rollup
+from data_sources.base import SourceError
 from tests.factories import located, record
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -154,3 +157,20 @@ def test_ahead002_labels_made_with_an_older_taxonomy_are_made_again(
         stored = session.execute(select(ResponseLabel.label, ResponseLabel.sentiment)).all()
     assert sorted(tuple(row) for row in stored) == sorted(in_force)
     assert "weather" not in {label for label, _ in stored}
+
+
+def test_ahead003_a_source_failing_midway_loses_no_batch_it_gave(tmp_path: Path) -> None:
+    """Batches read ahead before the source broke are stored, as without the worker."""
+
+    def breaking() -> Iterator[tuple[str, dict[str, Any]]]:
+        yield from located([record(i, submitted_at=NOW.isoformat()) for i in range(1, 8)])
+        raise SourceError("line 9: field larger than field limit")
+
+    for name, ahead in (("inline.db", False), ("ahead.db", True)):
+        url = f"sqlite:///{tmp_path / name}"
+        db.upgrade(url)
+        sessions = db.make_sessionmaker(db.make_engine(url))
+        with pytest.raises(SourceError, match="line 9"):
+            ingest(sessions, "shop", breaking(), batch_size=2, ahead=ahead)
+        with sessions() as s:
+            assert s.scalar(select(func.count()).select_from(Response)) == 6, name

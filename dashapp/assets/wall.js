@@ -51,7 +51,7 @@
        * 4K; on a wall (the kiosk) the wall's type, 3.9vh (42 px at 1080p: README "Font
        * size from 4 m"), so chart text is never smaller than the page's. */
       scale: function (pathname) {
-        if (/\/kiosk$/.test(pathname || "")) {
+        if (/\/kiosk\/?$/.test(pathname || "")) {
           return Math.max(1, (window.innerHeight * 0.039) / 14);
         }
         return Math.max(0.6, Math.min(3, window.innerWidth / 1920));

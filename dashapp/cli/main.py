@@ -199,7 +199,9 @@ AHEAD_MIN_BYTES = 2_000_000
 
 def _worth_a_worker(file: Path) -> bool:
     """Whether preparing batches in a second process pays for its start (a second or so)."""
-    return (os.cpu_count() or 1) > 1 and file.stat().st_size >= AHEAD_MIN_BYTES
+    # The cores this process may use (a container's or taskset's limit), not the machine's.
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) > 1 and file.stat().st_size >= AHEAD_MIN_BYTES
 
 
 @main.command("import")

@@ -463,6 +463,10 @@ MARK_NAME = "annotations"
 #: A label's text size (px at scale 1): on desks and paper, and on a wall (the charts' own).
 MARK_TEXT = 11
 WALL_MARK_TEXT = 14
+#: On a wall a character is about 23 px on a plot of about 1,050 (42 px text, the trends
+#: at two thirds of a 1080p screen; both grow with the screen): labels are cut shorter.
+WALL_MARK_CHAR_SHARE = 0.025
+WALL_MARK_LABEL = 20
 #: A label line's height (px at scale 1), and a label character's share of a chart's
 #: width: 11 px text on a plot of 500 (the dashboard PDF's panel) to 1,100 px (a desk).
 MARK_LINE = 14
@@ -533,11 +537,15 @@ def day_ticks(first: dt.date, last: dt.date) -> tuple[list[dt.date], list[str]]:
 
 
 def _label_rows(
-    marks: Sequence[Mark], span: tuple[dt.date, dt.date] | None, char_share: float = MARK_CHAR_SHARE
+    marks: Sequence[Mark],
+    span: tuple[dt.date, dt.date] | None,
+    char_share: float = MARK_CHAR_SHARE,
+    longest: int = MARK_LABEL,
 ) -> dict[int, int]:
     """The line (0 = top) of each mark's label: the first whose previous label ends before it.
 
-    *char_share* is a label character's width as a share of the plot's.
+    *char_share* is a label character's width as a share of the plot's; labels are
+    cut to *longest* characters.
     """
     first = span[0] if span else min(m.starts_on for m in marks)
     last = span[1] if span else max(m.ends_on for m in marks)
@@ -551,7 +559,7 @@ def _label_rows(
             ends.append(0.0)
         elif row == len(ends):  # every line taken: the one free soonest
             row = min(range(MARK_ROWS), key=ends.__getitem__)
-        width = min(len(safe_text(mark.text)), MARK_LABEL) * char_share
+        width = min(len(safe_text(mark.text)), longest) * char_share
         ends[row] = max(ends[row], at + width)
         rows[mark.id] = row
     return rows
@@ -575,7 +583,8 @@ def annotate(
     if not marks:
         return fig
     text_px = WALL_MARK_TEXT if wall else MARK_TEXT
-    rows = _label_rows(marks, span, MARK_CHAR_SHARE * text_px / MARK_TEXT)
+    longest = WALL_MARK_LABEL if wall else MARK_LABEL
+    rows = _label_rows(marks, span, WALL_MARK_CHAR_SHARE if wall else MARK_CHAR_SHARE, longest)
     for mark in marks:
         if mark.starts_on == mark.ends_on:
             fig.add_shape(
@@ -603,7 +612,7 @@ def annotate(
             )
         # Plotly reads <b>, <br> and the like in text: typed markup is shown, not applied.
         plain = safe_text(mark.text)
-        plain = plain if len(plain) <= MARK_LABEL else plain[: MARK_LABEL - 1] + "…"
+        plain = plain if len(plain) <= longest else plain[: longest - 1] + "…"
         short = html.escape(plain, quote=False)
         fig.add_annotation(
             x=mark.starts_on,
@@ -700,8 +709,8 @@ def label_treemap(stats: Sequence[LabelStat], scale: float = 1.0) -> go.Figure:
                 + (" *" if s.nps.too_small else "")
                 for s in shown
             ],
-            texttemplate="<b>%{label}</b><br>%{text}<br>n = %{value:,}",
-            hovertemplate="%{label}<br>%{text}<br>n = %{value:,}<extra></extra>",
+            texttemplate="<b>%{label}</b><br>%{text}<br>n\u00a0=\u00a0%{value:,}",
+            hovertemplate="%{label}<br>%{text}<br>n\u00a0=\u00a0%{value:,}<extra></extra>",
             tiling={"pad": 2},
             pathbar={"visible": False},
             maxdepth=2,

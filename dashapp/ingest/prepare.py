@@ -135,7 +135,19 @@ class Ahead:
         if self._pool is None:
             raise RuntimeError("Ahead is used outside its with-block")
         pending: deque[tuple[list[Located], Future[Prepared]]] = deque()
-        for batch in batches:
+        source = iter(batches)
+        while True:
+            try:
+                batch = next(source, None)
+            except Exception:
+                # The source failed (a broken line, a lost file): what it gave before
+                # is written first, as it would have been without reading ahead.
+                while pending:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+                raise
+            if batch is None:
+                break
             pending.append((batch, self._pool.submit(_prepare_in_worker, batch, self._bounds)))
             if len(pending) > self._depth:
                 done, future = pending.popleft()
