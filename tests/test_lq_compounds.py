@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dashapp.labels import keywords
 from dashapp.labels.keywords import Compounding, KeywordIndex, one_typo
 from dashapp.labels.labelling import Labeller
 from dashapp.labels.taxonomy import TaxonomyError, default_text, dump_taxonomy, parse_taxonomy
@@ -221,3 +222,27 @@ def test_lq015_norwegian_and_finnish_are_labelled() -> None:
     )
     assert top("Toimitus oli nopea mutta laatu on surkea", "fi") == {"delivery", "product"}
     assert dict(LABELLER.label("Asiakaspalvelu ei vastaa", "fi"))["service"] == -1
+
+
+def test_lq016_words_in_use_stay_remembered_past_a_flood_of_one_off_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Unique tokens (order numbers, names) fill the memory of words; the words comments
+    keep using are not worked out again when it turns over, and matches do not change."""
+    monkeypatch.setattr(keywords, "_CACHE_LIMIT", 50)
+    built = index("de", GERMAN, delivery="liefer*", price="preis")
+    worked_out: list[str] = []
+    original = KeywordIndex._work_out
+
+    def counting(self: KeywordIndex, word: str) -> keywords.WordInfo:
+        worked_out.append(word)
+        return original(self, word)
+
+    monkeypatch.setattr(KeywordIndex, "_work_out", counting)
+    for number in range(500):
+        assert tags(built, f"lieferung zu teuer, bestellung {number}") == {"delivery"}
+        assert tags(built, f"der preis stimmt #{number}") == {"price"}
+    # Each distinct word once, however often the memory turned over (500 numbers
+    # twice over, against 50 words a generation), and the words in use just once.
+    assert worked_out.count("lieferung") == 1 and worked_out.count("preis") == 1
+    assert len(worked_out) == len(set(worked_out))

@@ -36,8 +36,8 @@ from dashapp.labels.text import fold, stems, tokens
 Pattern = tuple[str, str]
 #: Marks a weak keyword (see the module docstring).
 WEAK = "~"
-#: Words whose matches are remembered per index, before the memory starts afresh.
-_CACHE_LIMIT = 200_000
+#: Words whose matches one generation of an index's memory holds (see KeywordIndex.info).
+_CACHE_LIMIT = 100_000
 #: Heads of compounds this long are also stemmed apart from the compound.
 _LONG_HEAD = 6
 #: Loose keywords this long or longer also match words one typo away.
@@ -129,7 +129,8 @@ class KeywordIndex:
     """Keyword phrases of one language, each carrying tags, ready to match token lists.
 
     Safe to share between threads: the memory of words only ever gains
-    complete entries (or is emptied), and a lost race recomputes one word.
+    complete entries (or is emptied or replaced whole), and a lost race
+    recomputes one word.
     """
 
     __slots__ = (
@@ -140,6 +141,7 @@ class KeywordIndex:
         "_head_prefix_lengths",
         "_head_stem",
         "_infix",
+        "_old",
         "_phrases",
         "_prefix",
         "_prefix_lengths",
@@ -170,6 +172,7 @@ class KeywordIndex:
         self._fuzzy: dict[str, set[Pattern]] = defaultdict(set)
         self._fuzzy_prefix_lengths: tuple[int, ...] = ()
         self._cache: dict[str, WordInfo] = {}
+        self._old: dict[str, WordInfo] = {}
 
     def add(self, keyword: str, tag: Hashable, *, loose: bool = True) -> None:
         """Index *keyword* with *tag*; raises KeywordSyntaxError.
@@ -179,7 +182,7 @@ class KeywordIndex:
         :data:`TYPO_MIN` letters, misspelt by one letter (:func:`one_typo`).
         """
         patterns = parse(keyword, self.language)
-        self._cache.clear()
+        self._cache, self._old = {}, {}
         if len(patterns) > 1:
             self._phrases[patterns[0]].append((patterns, tag))
             if patterns[0][0] != "stem" and patterns[0] not in self._wild_firsts:
@@ -225,29 +228,40 @@ class KeywordIndex:
         return bool(self._stem or self._prefix or self._suffix or self._infix or self._phrases)
 
     def info(self, word: str) -> WordInfo:
-        """What lower-cased *word* is and matches (worked out once, then remembered)."""
+        """What lower-cased *word* is and matches (worked out once, then remembered).
+
+        The memory keeps two generations of _CACHE_LIMIT words: when the newer is
+        full it becomes the older and the older is dropped; a word met again moves
+        back into the newer. So words in use stay while those met once (order
+        numbers, names, one-off typos: real comments bring new ones without end)
+        go, instead of everything being forgotten at once.
+        """
         known = self._cache.get(word)
         if known is None:
-            folded = fold(word)
-            stem = stems([word], self.language)[0]
-            phrases = tuple(
-                entry
-                for first in self._forms(folded, stem)
-                for entry in self._phrases.get(first, ())
-            )
-            found = list(self._word_tags(folded, stem))
-            if folded != word:
-                # Customers drop accents ("qualita"); the stemmer may then cut
-                # the word differently, so its unaccented form is tried too.
-                found += self._word_tags(folded, stems([folded], self.language)[0])
-            if not found and self._fuzzy:
-                found += self._typo_tags(folded, stem)
-            tags = tuple(dict.fromkeys(found))
-            known = (folded, stem, tags, phrases)
-            if len(self._cache) > _CACHE_LIMIT:
-                self._cache.clear()
+            known = self._old.get(word) or self._work_out(word)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache, self._old = {}, self._cache
             self._cache[word] = known
         return known
+
+    def _work_out(self, word: str) -> WordInfo:
+        """What *word* is and matches, worked out from the index."""
+        folded = fold(word)
+        stem = stems([word], self.language)[0]
+        phrases = tuple(
+            entry
+            for first in self._forms(folded, stem)
+            for entry in self._phrases.get(first, ())
+        )
+        found = list(self._word_tags(folded, stem))
+        if folded != word:
+            # Customers drop accents ("qualita"); the stemmer may then cut
+            # the word differently, so its unaccented form is tried too.
+            found += self._word_tags(folded, stems([folded], self.language)[0])
+        if not found and self._fuzzy:
+            found += self._typo_tags(folded, stem)
+        tags = tuple(dict.fromkeys(found))
+        return (folded, stem, tags, phrases)
 
     def find(self, words: Sequence[str]) -> list[Match]:
         """(start, end, tag) of every keyword found in lower-cased *words*, end exclusive."""
