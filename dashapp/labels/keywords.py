@@ -249,9 +249,7 @@ class KeywordIndex:
         folded = fold(word)
         stem = stems([word], self.language)[0]
         phrases = tuple(
-            entry
-            for first in self._forms(folded, stem)
-            for entry in self._phrases.get(first, ())
+            entry for first in self._forms(folded, stem) for entry in self._phrases.get(first, ())
         )
         found = list(self._word_tags(folded, stem))
         if folded != word:
