@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from dashapp.cli.main import main
+from dashapp.cli.main import AHEAD_MIN_BYTES, _worth_a_worker, main
 from dashapp.ingest.pipeline import ingest
 from dashapp.store import db
 from dashapp.store.models import Response, Rollup
@@ -485,3 +485,13 @@ def test_cli019_figures_never_print_a_stored_escape_sequence(store_url: str) -> 
         code, out, _ = invoke(store_url, "nps", "--by", "brand", *args)
         assert code == 0
         assert safe_text(brand) in out and "\x1b" not in out and "\x00" not in out
+
+
+def test_cli020_a_big_file_on_two_cores_gets_a_worker(tmp_path: Path) -> None:
+    """From 2 MB (two batches and more) a worker prepares batches, given a core for it."""
+    small, big = tmp_path / "small.csv", tmp_path / "big.csv"
+    small.write_bytes(b"x" * (AHEAD_MIN_BYTES - 1))
+    big.write_bytes(b"x" * AHEAD_MIN_BYTES)
+    cores = len(os.sched_getaffinity(0))
+    assert not _worth_a_worker(small)
+    assert _worth_a_worker(big) == (cores > 1)

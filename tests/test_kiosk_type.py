@@ -120,6 +120,13 @@ def test_kiosk_type001_no_text_below_the_wall_minimum(
                 )
                 _shown(dash_duo, page)
                 texts = _texts(dash_duo, width, height)
+                if page == "labels":
+                    # The six largest labels, two rows of three (the demo has eight).
+                    shown_tiles = dash_duo.driver.execute_script(
+                        "return [...document.querySelectorAll('.fw-tile')]"
+                        ".filter(t => t.getClientRects().length).length"
+                    )
+                    assert shown_tiles == 6
                 seen += len(texts)
                 too_small += [
                     (width, lang, page, *text) for text in texts if float(text[0]) < floor - 0.01
