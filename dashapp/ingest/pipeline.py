@@ -278,6 +278,8 @@ def ingest(
     batch held. With *ahead*, a worker process validates, detects and labels
     the next batches while this one writes (:class:`~dashapp.ingest.prepare.Ahead`):
     worth its second of start-up for a bulk import on a machine with a spare core.
+    The worker is spawned, so a script passing *ahead* needs the usual
+    ``if __name__ == "__main__":`` guard (the ``feedbackwall`` command has it).
     """
     total = IngestReport()
     if strict:
