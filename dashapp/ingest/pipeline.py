@@ -32,7 +32,7 @@ from dashapp.ingest.prepare import (
     Prepared,
     Rejection,
     check,
-    detect_languages,
+    prepare,
 )
 from dashapp.ingest.validation import DEFAULT_BOUNDS, CleanRecord, TimeBounds
 from dashapp.labels import store as label_store
@@ -156,15 +156,13 @@ def ingest_batch(
     *rows* already validated, with languages and labels
     (:func:`~dashapp.ingest.prepare.prepare`); without it that is done here.
     """
-    good, bad = check(rows, bounds) if prepared is None else (prepared.good, prepared.bad)
-    report = IngestReport(rejected=list(bad))
-    if strict and bad:
-        return report
     if prepared is None:
-        # Before retention may remove the comment: the record keeps its language,
-        # as the retention job leaves it (and as a prepared batch has it).
-        detect_languages([record for _, record in good])
-    good = _admit(session, source, good, report, retention)
+        # Labels come later, for the records that are stored, not for repeats.
+        prepared = prepare(rows, bounds)
+    report = IngestReport(rejected=list(prepared.bad))
+    if strict and prepared.bad:
+        return report
+    good = _admit(session, source, prepared.good, report, retention)
 
     # Within one batch the last record for an id wins; an identical repeat is a duplicate.
     latest: dict[str, CleanRecord] = {}
@@ -483,7 +481,7 @@ def _label_records(
     Labels *prepared* with the taxonomy in force are taken as they are, except
     for a comment removed since (past retention).
     """
-    if prepared is None or prepared.digest != worker.taxonomy.digest:
+    if prepared is None or prepared.labels is None or prepared.digest != worker.taxonomy.digest:
         return {r.external_id: worker.label(r.comment, r.language) for r in records}
     pairs = zip(prepared.good, prepared.labels, strict=True)
     found = {id(record): labels for (_, record), labels in pairs}

@@ -80,24 +80,33 @@ def detect_languages(records: Sequence[CleanRecord]) -> None:
 
 @dataclass(slots=True)
 class Prepared:
-    """A batch validated, with languages detected and every good record labelled.
+    """A batch validated, with languages detected and, given a labeller, labelled.
 
     ``labels[i]`` belongs to ``good[i]``, found with the taxonomy whose digest
     is ``digest``; the writer labels again if another taxonomy came into force
-    in between.
+    in between, or when the batch was not labelled (``labels`` None).
     """
 
     good: list[tuple[str, CleanRecord]]
     bad: list[Rejection]
-    labels: list[tuple[LabelHit, ...]]
-    digest: str
+    labels: list[tuple[LabelHit, ...]] | None = None
+    digest: str | None = None
 
 
-def prepare(rows: Iterable[Located], bounds: TimeBounds, labeller: Labeller) -> Prepared:
-    """Validate *rows*, detect the languages of the good ones and label their comments."""
+def prepare(
+    rows: Iterable[Located], bounds: TimeBounds, labeller: Labeller | None = None
+) -> Prepared:
+    """Validate *rows*, detect the languages of the good ones and, with *labeller*,
+    label their comments.
+
+    Languages are detected before retention may take a comment away, so a record
+    keeps its language as the retention job leaves it.
+    """
     good, bad = check(rows, bounds)
     records = [record for _, record in good]
     detect_languages(records)
+    if labeller is None:
+        return Prepared(good, bad)
     labels = [labeller.label(r.comment, r.language) for r in records]
     return Prepared(good, bad, labels, labeller.taxonomy.digest)
 

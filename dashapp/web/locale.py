@@ -115,6 +115,8 @@ def html_lang(app: Dash) -> None:
                 "labels": {label: core.gettext(label) for label in ARIA_LABELS},
             }
         )
+        # No "<" inside the tag: a catalog's text can never close the script.
+        names = names.replace("<", "\\u003c")
         script = f'<script id="fw-locale" type="application/json">{names}</script>'
         page = page.replace("</head>", f"{script}\n</head>", 1)
         return page.replace("<html>", f'<html lang="{language}">', 1)
