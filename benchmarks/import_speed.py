@@ -243,7 +243,7 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
 
     Wraps the functions ``dashapp.ingest.pipeline`` calls once per batch (low overhead,
     unlike cProfile) and the CSV iterator; "other" is the rest of ingest_batch
-    (dedupe, the lookup of stored ids, building rows and hour keys, the data
+    (dedupe, the lookup of stored ids, building rows and rollup keys, the data
     version); "transaction" is batching, BEGIN and COMMIT.
     """
     from dashapp.ingest import pipeline as module
@@ -275,14 +275,16 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
         "check",
         "detect_languages",
         "insert_many",
-        "_apply_rollups",
         "_label_records",
         "_store_labels",
     )
+    from dashapp.ingest import rollups as rollup_module
     from dashapp.labels import store as label_module
 
     saved = {name: getattr(module, name) for name in names}
-    # Label rows and label rollups are written from dashapp.labels.store.
+    # Rollups are written from dashapp.ingest.rollups, label rows and label rollups
+    # from dashapp.labels.store.
+    saved_rollups = rollup_module.apply, rollup_module.insert_many
     saved_label_inserts = label_module.insert_many
     url = fresh_store(workdir)
     engine = db.make_engine(url)
@@ -290,21 +292,24 @@ def phases(path: Path, workdir: Path) -> dict[str, float]:
     try:
         for name in names:
             setattr(module, name, wrap(name, saved[name]))
+        rollup_module.apply = wrap("rollups.apply", saved_rollups[0])
+        rollup_module.insert_many = wrap("insert_many", saved_rollups[1])
         label_module.insert_many = wrap("insert_many", saved_label_inserts)
         total, _ = timed(lambda: ingest(sessions, "bench", reading(read_records(path))))
     finally:
         for name, fn in saved.items():
             setattr(module, name, fn)
+        rollup_module.apply, rollup_module.insert_many = saved_rollups
         label_module.insert_many = saved_label_inserts
         engine.dispose()
-    rollups = spent["_apply_rollups"] - spent["insert_many rollups"]
+    rollups = spent["rollups.apply"] - spent["insert_many rollups"]
     batch = spent["ingest_batch"]
     other = (
         batch
         - spent["check"]
         - spent["detect_languages"]
         - spent["insert_many responses"]
-        - spent["_apply_rollups"]
+        - spent["rollups.apply"]
         - spent["_label_records"]
         - spent["_store_labels"]
     )

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
+import time
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.i18n import days
-from dashapp.ingest.pipeline import ingest
+from dashapp.ingest import rollups
+from dashapp.ingest.erasure import erase
+from dashapp.ingest.pipeline import ingest, ingest_batch
 from dashapp.metrics.nps import classify
 from dashapp.metrics.queries import Filters, local_daily_counts
-from dashapp.store.models import Response
+from dashapp.store import db, local_zone
+from dashapp.store.models import Response, Rollup
 from tests.factories import located, record
 
 BERLIN = days.zone("Europe/Berlin")
@@ -120,3 +126,156 @@ def test_tz004_midnight_and_today() -> None:
     assert start.astimezone(santiago).hour == 1
     with pytest.raises(ValueError, match="Mars/Olympus"):
         days.zone("Mars/Olympus")
+
+
+# The display zone's days kept as rollups: the overview costs the same with a zone set.
+
+
+def _statements(sessions: sessionmaker[Session]) -> list[str]:
+    """Every SQL statement *sessions*' engine runs from now on."""
+    seen: list[str] = []
+    engine = sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def _local_rows(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return (
+            session.scalar(select(func.count()).select_from(Rollup).where(Rollup.grain == "l")) or 0
+        )
+
+
+def _keep(sessions: sessionmaker[Session], name: str) -> bool:
+    with sessions.begin() as session:
+        return rollups.keep_zone(session, name)
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [
+        (BERLIN, dt.date(2026, 3, 29)),
+        (BERLIN, dt.date(2026, 10, 25)),
+        (KOLKATA, dt.date(2026, 10, 25)),
+    ],
+)
+def test_tz005_kept_zone_reads_its_days_in_one_statement(
+    sessions: sessionmaker[Session], zone: ZoneInfo, day: dt.date
+) -> None:
+    """Kept before the data comes: ingest counts each response into its local day, and a
+    local day's counts are one read of local-day rollups, exact on DST and half-hour days."""
+    assert _keep(sessions, zone.key)
+    lo, hi = days.bounds(day, zone)
+    _fill(sessions, lo + (hi - lo) / 2, seed=day.toordinal())
+    first, last = day - dt.timedelta(days=1), day + dt.timedelta(days=1)
+    seen = _statements(sessions)
+    with sessions() as session:
+        found = local_daily_counts(session, ("brand",), first, last, zone)
+    reads = [s for s in seen if "FROM rollups" in s or "FROM responses" in s]
+    assert len(reads) == 1 and "grain" in reads[0], reads
+    for brand in ("Velora", "Kvist"):
+        for d in (first, day, last):
+            expected = _raw(sessions, *days.bounds(d, zone), brand=brand)
+            assert found[(brand,)].get(d, (0, 0, 0)) == expected, (brand, d)
+    assert sum(found[("Velora",)][day]) > 0
+
+
+def test_tz006_a_new_zone_rebuilds_the_local_days(sessions: sessionmaker[Session]) -> None:
+    """Data stored under Berlin's days, then the zone changes to Kolkata, then to UTC."""
+    assert _keep(sessions, BERLIN.key)
+    day = dt.date(2026, 10, 25)
+    _fill(sessions, days.midnight(day, KOLKATA), seed=11)
+    assert not _keep(sessions, BERLIN.key)  # nothing to do: already kept
+    berlin_rows = _local_rows(sessions)
+    assert berlin_rows > 0
+    assert _keep(sessions, KOLKATA.key)
+    with sessions() as session:
+        assert local_zone.read(session) == KOLKATA.key
+        found = local_daily_counts(
+            session, (), day - dt.timedelta(days=2), day + dt.timedelta(days=2), KOLKATA
+        )[()]
+    for offset in range(-2, 3):
+        d = day + dt.timedelta(days=offset)
+        assert found.get(d, (0, 0, 0)) == _raw(sessions, *days.bounds(d, KOLKATA)), d
+    # Not Berlin's days any more: Berlin is read the exact way, and still right.
+    with sessions() as session:
+        berlin = local_daily_counts(session, (), day, day, BERLIN)[()]
+    assert berlin[day] == _raw(sessions, *days.bounds(day, BERLIN))
+    assert _keep(sessions, "UTC")
+    assert _local_rows(sessions) == 0
+
+
+def test_tz007_updates_and_erasure_move_local_days(sessions: sessionmaker[Session]) -> None:
+    """A response moved across a local midnight (18:30 UTC in Kolkata) by an update, and one
+    erased: both local days follow, to the second."""
+    assert _keep(sessions, KOLKATA.key)
+    before = dt.datetime(2026, 10, 24, 18, 29, 59, tzinfo=UTC)
+    after = dt.datetime(2026, 10, 24, 18, 30, tzinfo=UTC)
+    rows = [
+        record(1, submitted_at=before.isoformat(), score=10, comment=None),
+        record(2, submitted_at=after.isoformat(), score=0, comment=None),
+    ]
+    assert ingest(sessions, "tz", located(rows)).accepted == 2
+    first, last = dt.date(2026, 10, 24), dt.date(2026, 10, 25)
+
+    def kept() -> dict[dt.date, tuple[int, int, int]]:
+        with sessions() as session:
+            return local_daily_counts(session, (), first, last, KOLKATA).get((), {})
+
+    assert kept() == {first: (1, 0, 0), last: (0, 0, 1)}
+    moved = record(1, submitted_at=after.isoformat(), score=10, comment=None)
+    assert ingest(sessions, "tz", located([moved])).updated == 1
+    assert kept() == {last: (1, 0, 1)}
+    with sessions.begin() as session:
+        assert erase(session, source="tz", external_id="r2") == 1
+    assert kept() == {last: (1, 0, 0)}
+
+
+def test_tz008_a_zone_change_waits_for_a_batch_in_flight(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A batch being written under Berlin's days while the zone changes to Kolkata: the
+    change waits for it and counts it, so no response lands in the old zone's days."""
+    assert _keep(sessions, BERLIN.key)
+    day = dt.date(2026, 10, 25)
+    lo = days.midnight(day, KOLKATA)
+    rows = [
+        record(i, submitted_at=(lo + dt.timedelta(minutes=7 * i - 300)).isoformat(), comment=None)
+        for i in range(100)
+    ]
+    changed: list[bool] = []
+    with sessions.begin() as batch:
+        assert ingest_batch(batch, "tz", located(rows)).accepted == 100
+        change = threading.Thread(target=lambda: changed.append(_keep(sessions, KOLKATA.key)))
+        change.start()
+        change.join(timeout=1.0)
+        assert change.is_alive(), "the change did not wait for the batch"
+    change.join(timeout=20)
+    assert changed == [True]
+    with sessions() as session:
+        found = local_daily_counts(session, (), day - dt.timedelta(days=1), day, KOLKATA)[()]
+    for d in (day - dt.timedelta(days=1), day):
+        assert found[d] == _raw(sessions, *days.bounds(d, KOLKATA)), d
+
+
+def test_tz009_the_scheduler_keeps_the_configured_zone(store_url: str) -> None:
+    """Data stored before the zone is configured: the scheduler rebuilds its local days on
+    start (FEEDBACKWALL_TIMEZONE=Europe/Berlin), and the wall's days then read them."""
+    from dashapp.config import Settings
+    from dashapp.jobs.runtime import start_scheduler
+
+    sessions = db.make_sessionmaker(db.make_engine(store_url))
+    day = dt.date(2026, 3, 29)
+    _fill(sessions, days.midnight(day, BERLIN), seed=29)
+    assert _local_rows(sessions) == 0
+    work = start_scheduler(Settings.load(database_url=store_url, timezone=BERLIN.key))
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not _local_rows(sessions):
+            time.sleep(0.1)
+    finally:
+        work.stop()
+    with sessions() as session:
+        assert local_zone.read(session) == BERLIN.key
+        found = local_daily_counts(session, (), day, day, BERLIN)[()]
+    assert found[day] == _raw(sessions, *days.bounds(day, BERLIN))

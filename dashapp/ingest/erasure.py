@@ -24,7 +24,7 @@ from sqlalchemy import String, cast, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from dashapp.followups.store import forget as forget_followups
-from dashapp.ingest.pipeline import HourKey, _apply_rollups, _hour_key
+from dashapp.ingest import rollups
 from dashapp.labels import store as label_store
 from dashapp.store import counters as versions
 from dashapp.store import tombstones
@@ -38,16 +38,18 @@ def _take_back(session: Session, ids: Sequence[int], *, counts_too: bool) -> Non
     """Remove what *ids* contributed: label counts and labels, and (if *counts_too*) NPS counts."""
     before = label_store.stored(session, ids)
     deltas = label_store.LabelDeltas()
-    rollups: Counter[HourKey] = Counter()
+    counts: Counter[rollups.RollupKey] = Counter()
     for item in before.values():
         deltas.add(item, -1)
         if counts_too:
-            rollups[
-                _hour_key(item.submitted_at, item.brand, item.country, item.touchpoint, item.score)
+            counts[
+                rollups.key(
+                    item.submitted_at, item.brand, item.country, item.touchpoint, item.score
+                )
             ] -= 1
     deltas.apply(session)
     if counts_too:
-        _apply_rollups(session, rollups)
+        rollups.apply(session, counts)
     for i in range(0, len(ids), 500):
         chunk = list(ids[i : i + 500])
         session.execute(delete(ResponseLabel).where(ResponseLabel.response_id.in_(chunk)))

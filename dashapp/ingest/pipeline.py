@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.followups.store import open_for_batch
+from dashapp.ingest import rollups
 from dashapp.ingest.prepare import (
     Ahead,
     Located,
@@ -37,11 +38,10 @@ from dashapp.ingest.prepare import (
 from dashapp.ingest.validation import DEFAULT_BOUNDS, CleanRecord, TimeBounds
 from dashapp.labels import store as label_store
 from dashapp.labels.labelling import LabelHit, Labeller
-from dashapp.metrics.nps import ScoreClass, classify
 from dashapp.store import counters as versions
 from dashapp.store import tombstones
 from dashapp.store.bulk import insert_many
-from dashapp.store.models import Response, Rollup, SourceState
+from dashapp.store.models import Response, SourceState
 from dashapp.store.upsert import upsert
 
 if TYPE_CHECKING:
@@ -204,7 +204,7 @@ def ingest_batch(
     )
     now = dt.datetime.now(dt.UTC)
     inserts: list[tuple[Any, ...]] = []
-    deltas: Counter[HourKey] = Counter()
+    deltas: Counter[rollups.RollupKey] = Counter()
     for record in latest.values():
         old = existing.get(record.external_id)
         if old is not None and old.content_hash == record.content_hash:
@@ -221,11 +221,11 @@ def ingest_batch(
                 .values(dict(zip(RESPONSE_COLUMNS, values, strict=True)))
             )
             deltas[
-                _hour_key(old.submitted_at, old.brand, old.country, old.touchpoint, old.score)
+                rollups.key(old.submitted_at, old.brand, old.country, old.touchpoint, old.score)
             ] -= 1
             report.updated += 1
         deltas[
-            _hour_key(
+            rollups.key(
                 record.submitted_at, record.brand, record.country, record.touchpoint, record.score
             )
         ] += 1
@@ -237,7 +237,7 @@ def ingest_batch(
     # New rows get ids above this: their ids are read back by one range scan.
     floor = session.scalar(select(func.max(Response.id))) or 0 if inserts else 0
     insert_many(session, Response.__table__, RESPONSE_COLUMNS, inserts)
-    _apply_rollups(session, deltas)
+    rollups.apply(session, deltas)
     _store_labels(session, source, latest, existing, labelled, before_update, floor)
     # The rule's follow-ups open with the responses, in this transaction.
     open_for_batch(session, followups, source, accepted, labelled, now, existing.keys() & labelled)
@@ -409,22 +409,6 @@ RESPONSE_COLUMNS = (
     "content_hash",
     "ingested_at",
 )
-ROLLUP_COLUMNS = (
-    "grain",
-    "bucket",
-    "brand",
-    "country",
-    "touchpoint",
-    "n",
-    "promoters",
-    "passives",
-    "detractors",
-)
-#: (hour, brand, country, touchpoint, class index: 0 promoter, 1 passive, 2 detractor)
-HourKey = tuple[dt.datetime, str, str, str, int]
-_CLASS_INDEX = {ScoreClass.PROMOTER: 0, ScoreClass.PASSIVE: 1, ScoreClass.DETRACTOR: 2}
-#: The class index of each score 0..10, from classify (looked up per row on the hot path).
-_CLASS_OF_SCORE = tuple(_CLASS_INDEX[classify(score)] for score in range(11))
 
 
 def _row(source: str, record: CleanRecord, now: dt.datetime) -> tuple[Any, ...]:
@@ -441,35 +425,6 @@ def _row(source: str, record: CleanRecord, now: dt.datetime) -> tuple[Any, ...]:
         record.properties,
         record.content_hash,
         now,
-    )
-
-
-def _hour_key(at: dt.datetime, brand: str, country: str, touchpoint: str, score: int) -> HourKey:
-    hour = at.replace(minute=0, second=0, microsecond=0)
-    return (hour, brand, country, touchpoint, _CLASS_OF_SCORE[score])
-
-
-def _apply_rollups(session: Session, deltas: Counter[HourKey]) -> None:
-    """Add the per-hour deltas to hourly rollups and, summed per day, to daily ones."""
-    buckets: dict[tuple[str, dt.datetime, str, str, str], list[Any]] = {}
-    for (hour, brand, country, touchpoint, cls), count in deltas.items():
-        if count == 0:
-            continue
-        day = hour.replace(hour=0)
-        for grain, bucket in (("h", hour), ("d", day)):
-            row = buckets.get((grain, bucket, brand, country, touchpoint))
-            if row is None:
-                row = [grain, bucket, brand, country, touchpoint, 0, 0, 0, 0]
-                buckets[(grain, bucket, brand, country, touchpoint)] = row
-            row[5] += count
-            row[6 + cls] += count
-    insert_many(
-        session,
-        Rollup.__table__,
-        ROLLUP_COLUMNS,
-        list(buckets.values()),
-        keys=("grain", "bucket", "brand", "country", "touchpoint"),
-        add=("n", "promoters", "passives", "detractors"),
     )
 
 

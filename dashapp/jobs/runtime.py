@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from dashapp.config import FollowupConfig, Settings
 from dashapp.figures.nps_engine import NpsEngine
 from dashapp.i18n import days as local_days
+from dashapp.ingest import rollups
 from dashapp.ingest.erasure import apply_retention
 from dashapp.ingest.pipeline import Retention
 from dashapp.ingest.validation import TimeBounds
@@ -44,6 +45,9 @@ RELABEL_SLICE = 3.0
 #: Seconds between theme discovery runs, and between retention runs.
 DISCOVERY_INTERVAL = 3600.0
 RETENTION_INTERVAL = 3600.0
+#: Seconds between checks that the store keeps the display zone's days (at once on start,
+#: then for a process that takes over the lease from one configured otherwise).
+LOCAL_DAYS_INTERVAL = 600.0
 
 
 @dataclass(slots=True)
@@ -130,6 +134,14 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
     }
     for job_id, (job, seconds) in jobs.items():
         _every(scheduler, lease, job_id, job, seconds)
+    _every(
+        scheduler,
+        lease,
+        "store:local-days",
+        partial(keep_local_days, sessions, settings.timezone),
+        LOCAL_DAYS_INTERVAL,
+        first=dt.datetime.now(dt.UTC),
+    )
     if settings.report is not None:
         hour, minute = (int(part) for part in settings.report.time.split(":"))
         scheduler.add_job(
@@ -248,6 +260,19 @@ def _every(
         coalesce=True,
         **({"next_run_time": first} if first else {}),
     )
+
+
+def keep_local_days(sessions: sessionmaker[Session], zone: str) -> bool:
+    """Have the store keep the local days of the display *zone*; whether it had to rebuild."""
+    with sessions() as session:
+        if rollups.kept(session, zone):
+            return False
+    started = time.monotonic()
+    with sessions.begin() as session:
+        changed = rollups.keep_zone(session, zone)
+    if changed:
+        log.info("rollups: local days of %s rebuilt in %.1f s", zone, time.monotonic() - started)
+    return changed
 
 
 def retain(sessions: sessionmaker[Session], days: int, mode: str) -> int:

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from dashapp.i18n import days as local_days
 from dashapp.metrics.nps import BOUNDS
+from dashapp.store import local_zone
 from dashapp.store.models import RESPONSE_HEAD, Response, ResponseLabel, Rollup
 
 GROUP_COLUMNS = ("brand", "country", "touchpoint")
@@ -203,12 +204,26 @@ def daily_counts(
     filters: Filters = Filters(),
 ) -> dict[GroupKey, dict[dt.date, Counts]]:
     """Counts per group and UTC day for first_day..last_day inclusive, from daily rollups."""
-    _check_by(by)
     lo = dt.datetime.combine(first_day, dt.time(), dt.UTC)
     hi = dt.datetime.combine(last_day, dt.time(), dt.UTC) + DAY
+    return _bucket_counts(session, by, "d", lo, hi, dt.UTC, filters)
+
+
+def _bucket_counts(
+    session: Session,
+    by: Sequence[str],
+    grain: str,
+    lo: dt.datetime,
+    hi: dt.datetime,
+    tz: dt.tzinfo,
+    filters: Filters,
+) -> dict[GroupKey, dict[dt.date, Counts]]:
+    """Counts per group and day of the *grain* rollups beginning in [lo, hi); a bucket's day
+    is the day in *tz* of its first instant."""
+    _check_by(by)
     stmt = (
         _rollup_counts([*by, "bucket"])
-        .where(Rollup.grain == "d", Rollup.bucket >= lo, Rollup.bucket < hi)
+        .where(Rollup.grain == grain, Rollup.bucket >= lo, Rollup.bucket < hi)
         .where(*filters.clauses(Rollup))
     )
     result: dict[GroupKey, dict[dt.date, Counts]] = defaultdict(dict)
@@ -216,7 +231,7 @@ def daily_counts(
         key, bucket = tuple(row[: len(by)]), row[len(by)]
         p, pa, d = (int(v or 0) for v in row[len(by) + 1 :])
         if p + pa + d:
-            result[key][bucket.date()] = (p, pa, d)
+            result[key][bucket.astimezone(tz).date()] = (p, pa, d)
     return dict(result)
 
 
@@ -231,14 +246,34 @@ def local_daily_counts(
     """Counts per group and local day of *tz* for first_day..last_day inclusive.
 
     A local day is [midnight, next midnight) in *tz* (23 or 25 hours across a
-    clock change). Each is read as the UTC days between the UTC midnights nearest
-    its two ends (daily rollups), corrected at each end by the few hours between
-    the local and the UTC midnight (hourly rollups) and, in a zone off the whole
-    hour, the part-hours there (raw rows). So a zone costs a few hourly buckets per
-    day more than UTC, whatever the number of responses.
+    clock change). In UTC, and in the zone the store keeps local days of
+    (:mod:`dashapp.store.local_zone`, the configured display zone), each day is
+    one rollup bucket; in another zone, :func:`exact_local_daily_counts`.
     """
     if local_days.is_utc(tz):
         return daily_counts(session, by, first_day, last_day, filters)
+    if getattr(tz, "key", None) == local_zone.read(session):
+        lo, hi = local_days.midnight(first_day, tz), local_days.midnight(last_day + DAY, tz)
+        return _bucket_counts(session, by, "l", lo, hi, tz, filters)
+    return exact_local_daily_counts(session, by, first_day, last_day, tz, filters)
+
+
+def exact_local_daily_counts(
+    session: Session,
+    by: Sequence[str],
+    first_day: dt.date,
+    last_day: dt.date,
+    tz: dt.tzinfo,
+    filters: Filters = Filters(),
+) -> dict[GroupKey, dict[dt.date, Counts]]:
+    """:func:`local_daily_counts` of any zone, without the store's local-day rollups.
+
+    Each local day is read as the UTC days between the UTC midnights nearest its
+    two ends (daily rollups), corrected at each end by the few hours between the
+    local and the UTC midnight (hourly rollups) and, in a zone off the whole
+    hour, the part-hours there (raw rows): a few hourly buckets per day more
+    than UTC, and raw rows that grow with the responses per hour.
+    """
     span = [first_day + DAY * i for i in range((last_day - first_day).days + 1)]
     edges = [local_days.midnight(day, tz) for day in [*span, last_day + DAY]]
     # The UTC midnight nearest each edge: ends differ from it by 12 hours at most.

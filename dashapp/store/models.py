@@ -107,9 +107,11 @@ RESPONSE_HEAD = (
 class Rollup(Base):
     """Counts per time bucket x brand x country x touchpoint, kept current on ingest.
 
-    ``grain`` is ``"d"`` (UTC day) or ``"h"`` (UTC hour); ``bucket`` is the bucket's
-    first instant. Windows read whole days, then whole hours, then raw rows at the
-    edges, so a query costs buckets, not responses.
+    ``grain`` is ``"d"`` (UTC day), ``"h"`` (UTC hour) or ``"l"`` (a local day of
+    the display zone the store keeps, :mod:`dashapp.store.local_zone`; none when
+    that is UTC); ``bucket`` is the bucket's first instant, in UTC. Windows read
+    whole days, then whole hours, then raw rows at the edges, and a local day is
+    one bucket, so a query costs buckets, not responses.
     """
 
     __tablename__ = "rollups"
@@ -351,6 +353,8 @@ class StoreMeta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: A fact that is a name, e.g. the zone of ``local_days_zone``.
+    text: Mapped[str | None] = mapped_column(String(64))
 
 
 class AlertDelivery(Base):
