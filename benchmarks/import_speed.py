@@ -46,7 +46,7 @@ import psycopg
 
 from benchmarks import make_csv
 from benchmarks.common import DATA, OUT, drop_schema, fresh_schema, require, save, timed
-from dashapp.ingest import language
+from dashapp.ingest import language, rollups
 from dashapp.ingest.pipeline import BATCH_SIZE, Located, ingest
 from dashapp.store import db
 from data_sources.files import read_records
@@ -154,6 +154,15 @@ def store_for(kind: str, workdir: Path, pg_url: str) -> str:
         return fresh_store(workdir)
     url = fresh_schema(pg_url, PG_SCHEMA)
     db.upgrade(url)
+    return url
+
+
+def keeping(url: str, zone: str) -> str:
+    """*url*, its store made to keep *zone*'s local days (as the scheduler does on start)."""
+    engine = db.make_engine(url)
+    with db.make_sessionmaker(engine).begin() as session:
+        rollups.keep_zone(session, zone)
+    engine.dispose()
     return url
 
 
@@ -362,6 +371,11 @@ def main() -> None:
     parser.add_argument(
         "--phases", action="store_true", help="one more ingest, timing each of its phases"
     )
+    parser.add_argument(
+        "--zone",
+        default="",
+        help="also import into a store keeping this display zone's days (their cost)",
+    )
     args = parser.parse_args()
     path = csv_for(args.rows)
     pg_url = os.environ.get("FEEDBACKWALL_TEST_PG_URL", "")
@@ -369,7 +383,7 @@ def main() -> None:
     result: dict[str, Any] = {"rows": args.rows, "csv": path.name, "repeats": args.repeats}
     with tempfile.TemporaryDirectory(dir=DATA) as tmp:
         for kind in stores:
-            import_s, base_s, cpu_s, inline_s = [], [], [], []
+            import_s, base_s, cpu_s, inline_s, zone_s = [], [], [], [], []
             for i in range(args.repeats):
                 base_s.append(
                     run_baseline(path, Path(tmp))
@@ -385,6 +399,11 @@ def main() -> None:
                 url = store_for(kind, Path(tmp), pg_url)
                 inline_s.append(run_cli_import(path, url, "--no-worker")[0])
                 require(counted(url, args.rows) == facts, "one process stored something else")
+                if args.zone:
+                    url = keeping(store_for(kind, Path(tmp), pg_url), args.zone)
+                    zone_s.append(run_cli_import(path, url)[0])
+                    require(counted(url, args.rows) == facts, "the zone stored something else")
+                    print(f"{kind} run {i + 1}: keeping {args.zone}: {zone_s[-1]:.2f} s")
                 print(
                     f"{kind} run {i + 1}: import {seconds:.2f} s, {cpu:.2f} CPU s ({summary}), "
                     f"without the worker {inline_s[-1]:.2f} s, "
@@ -410,6 +429,10 @@ def main() -> None:
                 "target_rows_met": args.rows / imp >= TARGETS[kind],
                 "target_ratio_met": imp / base <= TARGET_RATIO,
             }
+            if zone_s:
+                result[kind]["zone"] = args.zone
+                result[kind]["zone_seconds"] = [round(x, 3) for x in zone_s]
+                result[kind]["ratio_zone_to_import"] = round(statistics.median(zone_s) / imp, 2)
         batches = detection_batches(path)
         detect_s = detection_seconds(batches)
         result["comments_detected"] = sum(len(texts) for texts, _ in batches)

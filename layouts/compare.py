@@ -16,7 +16,7 @@ from dashapp.figures.comparison import DIMENSIONS as COMPARABLE
 from dashapp.i18n.core import N_
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.windows import COMPARE_DAYS, MAIN_DAYS
-from layouts.controls import dropdown
+from layouts.controls import dropdown, graph
 from layouts.ids import Compare
 from layouts.nav import navbar
 from layouts.panels import GRAPH_CONFIG
@@ -79,9 +79,7 @@ def layout(
             ),
             html.Div(id=Compare.RESULT, className="mb-3"),
             dbc.Card(
-                dbc.CardBody(
-                    dcc.Graph(id=Compare.TRENDS, config=GRAPH_CONFIG, style={"height": "360px"})
-                ),
+                dbc.CardBody(graph(Compare.TRENDS, GRAPH_CONFIG, style={"height": "360px"})),
                 className="fw-card",
             ),
             html.Div(id=Compare.EXPORTS, className="mt-2"),

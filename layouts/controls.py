@@ -3,7 +3,8 @@
 dcc.Dropdown draws words of its own ("Select All", "3 selected", "Search", "No
 options found"); its ``labels`` prop takes them, so every dropdown is made here.
 The date pickers' screen-reader labels have no such prop: assets/locale.js
-translates them (:data:`dashapp.web.locale.ARIA_LABELS`).
+translates them (:data:`dashapp.web.locale.ARIA_LABELS`). Every chart is made
+here too, naming the plotly.js locale of the page's language.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from dash import dcc
 
+from dashapp.i18n.core import current
 from dashapp.i18n.core import gettext as _
 
 
@@ -32,3 +34,13 @@ def dropdown_labels() -> dict[str, str]:
 def dropdown(**props: Any) -> dcc.Dropdown:
     """A dcc.Dropdown speaking the reader's language."""
     return dcc.Dropdown(labels=dropdown_labels(), **props)
+
+
+def graph(graph_id: str, config: dict[str, Any], **props: Any) -> dcc.Graph:
+    """A dcc.Graph whose month and day names are the page's language.
+
+    assets/locale.js registers that language's plotly.js locale (CLDR names) before
+    plotly.js draws anything; naming it in each graph's config, rather than making
+    it the default once plotly.js has loaded, leaves no first chart drawn in English.
+    """
+    return dcc.Graph(id=graph_id, config={**config, "locale": current()}, **props)

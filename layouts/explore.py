@@ -18,7 +18,7 @@ from dashapp.i18n.core import N_, options
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.params import BadParameter, selection_days
 from dashapp.services import display_zone
-from layouts.controls import dropdown
+from layouts.controls import dropdown, graph
 from layouts.ids import Explore
 from layouts.nav import navbar
 
@@ -86,9 +86,7 @@ def trend_row() -> html.Div:
     return html.Div(
         [
             dcc.Store(id=Explore.MARKED, data=0),
-            dcc.Graph(
-                id=Explore.TREND, config={"displayModeBar": False}, style={"height": "260px"}
-            ),
+            graph(Explore.TREND, {"displayModeBar": False}, style={"height": "260px"}),
             form,
             html.Div(id=Explore.MARK_MESSAGE, className="mt-2"),
         ],

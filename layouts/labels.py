@@ -10,6 +10,7 @@ from dashapp.access.users import Role
 from dashapp.i18n.core import N_, options
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.windows import MAIN_DAYS
+from layouts.controls import graph
 from layouts.ids import Labels
 from layouts.nav import navbar
 from layouts.panels import filters_store, labels_body
@@ -38,9 +39,9 @@ def layout(brand: str | None = None, country: str | None = None, **_query: str) 
                                     _(TREEMAP_TITLE),
                                     className="fw-label",
                                 ),
-                                dcc.Graph(
-                                    id=Labels.TREEMAP,
-                                    config={"displayModeBar": False, "responsive": True},
+                                graph(
+                                    Labels.TREEMAP,
+                                    {"displayModeBar": False, "responsive": True},
                                     style={"height": "60vh"},
                                 ),
                                 html.Div(id=Labels.EXPORTS, className="mt-2"),

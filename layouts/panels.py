@@ -22,6 +22,7 @@ from dashapp.i18n.core import N_
 from dashapp.i18n.core import gettext as _
 from dashapp.metrics.windows import MAIN_DAYS
 from dashapp.services import services_of
+from layouts.controls import graph
 from layouts.ids import Panels
 
 #: Static charts: no mode bar or zoom on a wall, SVG rendering (no WebGL contexts to leak).
@@ -75,9 +76,7 @@ def _gated(panel: str) -> dict[str, str]:
 
 
 def _graph(graph_id: str, height: str) -> dcc.Graph:
-    return dcc.Graph(
-        id=graph_id, config=GRAPH_CONFIG, style={"height": height}, className="fw-graph"
-    )
+    return graph(graph_id, GRAPH_CONFIG, style={"height": height}, className="fw-graph")
 
 
 def overview_body() -> html.Div:

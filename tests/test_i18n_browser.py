@@ -29,6 +29,14 @@ def _picker_months(dash_duo: DashComposite, language: str) -> list[str]:
     return months
 
 
+def _weekdays(dash_duo: DashComposite) -> str:
+    """The open picker's words but its day numbers, as shown, one space apart."""
+    shown: str = dash_duo.driver.execute_script(
+        "return document.querySelector('.dash-datepicker-calendar').innerText;"
+    )
+    return " ".join(word for word in shown.split() if not word.isdigit())
+
+
 def _tick_labels(dash_duo: DashComposite, language: str) -> str:
     """Open the overview in *language*; the x-axis labels of its charts, joined."""
     dash_duo.driver.get(f"{dash_duo.server_url}/?lang={language}")
@@ -50,6 +58,8 @@ def test_i18n_br001_pickers_and_chart_months_follow_the_page(
     start(dash_duo, store, "/explore?lang=de")
     german = _picker_months(dash_duo, "de")
     assert german[:3] == ["Januar", "Februar", "März"] and "Dezember" in german
+    # Weekdays too, from Monday (the picker's date-fns locale is built from CLDR).
+    assert "Mo. Di. Mi. Do. Fr. Sa. So." in _weekdays(dash_duo)
     labels = set(
         dash_duo.driver.execute_script(
             "return Array.from(document.querySelectorAll('[aria-label]'))"
@@ -64,6 +74,7 @@ def test_i18n_br001_pickers_and_chart_months_follow_the_page(
     dash_duo.wait_for_contains_text("body", "Alle auswählen", timeout=5)
     english = _picker_months(dash_duo, "en")
     assert english[:3] == ["January", "February", "March"] and "December" in english
+    assert "Mo Tu We Th Fr Sa Su" in _weekdays(dash_duo)
     # The seeded 55 days reach back into October: "Okt" on a German axis, "Oct" on an English.
     german_ticks = _tick_labels(dash_duo, "de")
     assert "Okt" in german_ticks and "Oct" not in german_ticks, german_ticks

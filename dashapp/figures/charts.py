@@ -20,7 +20,6 @@ from plotly.colors import sample_colorscale
 
 from dashapp.figures.nps_engine import GroupNps, RollingPoint
 from dashapp.i18n import formats
-from dashapp.i18n.core import current as current_language
 from dashapp.i18n.core import gettext as _
 from dashapp.ingest.validation import safe_text
 from dashapp.labels.stats import LabelStat
@@ -486,11 +485,11 @@ def day_axis(fig: go.Figure) -> go.Figure:
     The month names come from the page's locale (assets/locale.js); a file drawn by
     kaleido knows none, so :func:`print_day_ticks` replaces these for exports.
     """
-    day = "%-d. %b" if current_language() == "de" else "%-d %b"
+    format_of = formats.d3_day_formats()
     return fig.update_xaxes(
         tickformatstops=[
-            {"dtickrange": [None, "M1"], "value": day},
-            {"dtickrange": ["M1", "M12"], "value": "%b %Y"},
+            {"dtickrange": [None, "M1"], "value": format_of["day"]},
+            {"dtickrange": ["M1", "M12"], "value": format_of["month"]},
             {"dtickrange": ["M12", None], "value": "%Y"},
         ]
     )

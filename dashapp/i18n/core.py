@@ -19,19 +19,43 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
 
-#: Languages a person can read the app in; the first is the source language of the code.
-LANGUAGES = ("en", "de")
-DEFAULT_LANGUAGE = "en"
-#: Names of the languages in themselves (the language switch shows these).
-NATIVE_NAMES = {"en": "English", "de": "Deutsch"}
+#: The language the code's texts are written in (it has no catalog).
+SOURCE_LANGUAGE = "en"
+DEFAULT_LANGUAGE = SOURCE_LANGUAGE
 #: The cookie that remembers a ?lang= choice (set by the web layer, cleared by /account).
 LANGUAGE_COOKIE = "fw_lang"
 CATALOGS = Path(__file__).resolve().parent.parent / "translations"
 DOMAIN = "messages"
+
+
+def catalog_languages(catalogs: Path) -> tuple[str, ...]:
+    """The source language, then every language with a catalog under *catalogs*, sorted.
+
+    A catalog is ``<code>/LC_MESSAGES/messages.po``: adding one adds a language.
+    """
+    found = sorted(
+        po.parent.parent.name
+        for po in catalogs.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+        if po.parent.parent.name != SOURCE_LANGUAGE
+    )
+    return (SOURCE_LANGUAGE, *found)
+
+
+def native_name(language: str) -> str:
+    """*language*'s name in itself, as CLDR writes it, capitalised for a menu: "Deutsch"."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
+
+
+#: Languages a person can read the app in; the first is the source language of the code.
+LANGUAGES = catalog_languages(CATALOGS)
+#: Names of the languages in themselves (the language switch shows these).
+NATIVE_NAMES = {code: native_name(code) for code in LANGUAGES}
 
 _locale: ContextVar[str] = ContextVar("feedbackwall_locale", default=DEFAULT_LANGUAGE)
 
@@ -54,7 +78,7 @@ def best_match(choices: Iterable[str | None], default: str = DEFAULT_LANGUAGE) -
 
 
 def current() -> str:
-    """The language text is produced in now ("en" or "de")."""
+    """The language text is produced in now (one of :data:`LANGUAGES`)."""
     return _locale.get()
 
 
@@ -96,7 +120,7 @@ def _compiled(po: Path) -> Translations:
 def translations(language: str) -> NullTranslations:
     """The compiled catalog of *language* (English, the source language, has none)."""
     po = CATALOGS / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if language == LANGUAGES[0] or not po.exists():
+    if language == SOURCE_LANGUAGE or not po.exists():
         return NullTranslations()
     return _compiled(po)
 

@@ -8,6 +8,8 @@ Every figure a person reads goes through here, so German screens say 1.234 and
 from __future__ import annotations
 
 import datetime as dt
+import re
+from typing import Any
 
 from babel import Locale
 from babel import dates as babel_dates
@@ -135,6 +137,49 @@ def relative(
 FIRST_WEEKDAY = 0
 
 
+#: CLDR date fields as d3's time format writes them (plotly.js formats with d3).
+_D3_FIELDS = {
+    "d": "%-d",
+    "dd": "%d",
+    "M": "%-m",
+    "MM": "%m",
+    "L": "%-m",
+    "LL": "%m",
+    "MMM": "%b",
+    "LLL": "%b",
+    "MMMM": "%B",
+    "LLLL": "%B",
+    "y": "%Y",
+    "yyyy": "%Y",
+    "yy": "%y",
+}
+
+
+def d3_date_format(pattern: str) -> str:
+    """A CLDR date pattern ("d. MMM", "dd/MM/y") as a d3 time format ("%-d. %b", "%d/%m/%Y").
+
+    ValueError for a field d3 cannot write (the caller's language then needs a look).
+    """
+    # Babel's pattern: its fields as %(name)s, its literal text with "%" doubled.
+    fields = babel_dates.parse_pattern(pattern).format
+    unknown = set(re.findall(r"%\((\w+)\)s", fields)) - _D3_FIELDS.keys()
+    if unknown:
+        raise ValueError(f"date fields {sorted(unknown)} of {pattern!r} have no d3 equivalent")
+    return fields % _D3_FIELDS
+
+
+def d3_day_formats(language: str | None = None) -> dict[str, str]:
+    """d3 formats of a day ("6. Sept"), a month ("Sept 2026") and a short date
+    ("06.12.26"), from the language's CLDR patterns."""
+    cldr = Locale.parse(_locale(language))
+    return {
+        "day": d3_date_format(cldr.datetime_skeletons["MMMd"].pattern),
+        "month": d3_date_format(cldr.datetime_skeletons["yMMM"].pattern),
+        # Four-digit years: a two-digit one reads as a day on a chart.
+        "date": d3_date_format(cldr.date_formats["short"].pattern.replace("yy", "y")),
+    }
+
+
 def plotly_separators(language: str | None = None) -> str:
     """Plotly's ``layout.separators`` (decimal mark, then grouping) for the language."""
     lang = _locale(language)
@@ -156,5 +201,48 @@ def plotly_locale(language: str | None = None) -> dict[str, object]:
         "shortDays": [days["abbreviated"][d].rstrip(".") for d in sunday_first],
         "decimal": babel_numbers.get_decimal_symbol(lang),
         "thousands": babel_numbers.get_group_symbol(lang),
-        "date": "%d.%m.%Y" if lang.startswith("de") else "%d/%m/%Y",
+        "date": d3_day_formats(language)["date"],
     }
+
+
+def date_fns_names(language: str | None = None) -> dict[str, object]:
+    """The language's CLDR names and patterns, from which assets/locale.js builds the
+    date-fns locale Dash's date pickers read (so every language has one, no file each).
+
+    Lists are indexed as date-fns indexes them: months from January, days from Sunday,
+    quarters from the first, eras BC then AD; names per context ("formatting", and
+    "standalone" for a name on its own, as a calendar's header) and width.
+    """
+    cldr = Locale.parse(_locale(language))
+    sunday_first = [6, 0, 1, 2, 3, 4, 5]
+
+    def named(table: Any, keys: list[int], widths: tuple[str, ...]) -> dict[str, object]:
+        return {
+            context: {width: [table[cldr_context][width][k] for k in keys] for width in widths}
+            for context, cldr_context in (("formatting", "format"), ("standalone", "stand-alone"))
+        }
+
+    return {
+        "months": named(cldr.months, list(range(1, 13)), ("wide", "abbreviated", "narrow")),
+        "days": named(cldr.days, sunday_first, ("wide", "abbreviated", "short", "narrow")),
+        "quarters": named(cldr.quarters, [1, 2, 3, 4], ("wide", "abbreviated", "narrow")),
+        "eras": {
+            width: [cldr.eras[width][k] for k in (0, 1)]
+            for width in ("wide", "abbreviated", "narrow")
+        },
+        "periods": {key: cldr.day_periods["format"]["abbreviated"][key] for key in ("am", "pm")},
+        "date": {width: cldr.date_formats[width].pattern for width in _WIDTHS},
+        "time": {width: cldr.time_formats[width].pattern for width in _WIDTHS},
+        # CLDR's "{1}, {0}" as date-fns writes it.
+        "dateTime": {
+            width: cldr.datetime_formats[width]
+            .replace("{1}", "{{date}}")
+            .replace("{0}", "{{time}}")
+            for width in _WIDTHS
+        },
+        # date-fns counts from Sunday (0), CLDR from Monday (0).
+        "weekStartsOn": (FIRST_WEEKDAY + 1) % 7,
+    }
+
+
+_WIDTHS = ("full", "long", "medium", "short")

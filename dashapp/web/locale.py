@@ -112,6 +112,7 @@ def html_lang(app: Dash) -> None:
             {
                 "name": language,
                 "format": formats.plotly_locale(language),
+                "dates": formats.date_fns_names(language),
                 "labels": {label: core.gettext(label) for label in ARIA_LABELS},
             }
         )
