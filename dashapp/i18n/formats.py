@@ -161,7 +161,7 @@ def d3_date_format(pattern: str) -> str:
     ValueError for a field d3 cannot write (the caller's language then needs a look).
     """
     # Babel's pattern: its fields as %(name)s, its literal text with "%" doubled.
-    fields = babel_dates.parse_pattern(pattern).format
+    fields = str(babel_dates.parse_pattern(pattern).format)
     unknown = set(re.findall(r"%\((\w+)\)s", fields)) - _D3_FIELDS.keys()
     if unknown:
         raise ValueError(f"date fields {sorted(unknown)} of {pattern!r} have no d3 equivalent")
