@@ -117,6 +117,29 @@ def relative_time(at: dt.datetime, now: dt.datetime) -> str:
     return formats.relative(at, now, short=True)
 
 
+def comment_text(text: str, translation: tuple[str, str | None] | None = None) -> list[Any]:
+    """A comment as a card shows it: as written, or translated with the original a click
+    away ("Translated from Swedish", a disclosure; kiosks show the note, not the control)."""
+    if translation is None:
+        return [html.Div(text, className="fw-comment")]
+    translated, source = translation
+    note = (
+        _("Translated from %(language)s", language=formats.language_name(source))
+        if source
+        else _("Translated")
+    )
+    return [
+        html.Div(translated, className="fw-comment", lang=i18n.current()),
+        html.Details(
+            [
+                html.Summary(note, className="fw-translated"),
+                html.Div(text, className="fw-comment fw-original", lang=source or None),
+            ],
+            className="fw-translation",
+        ),
+    ]
+
+
 def comment_card(
     ident: int,
     score: int,
@@ -125,12 +148,14 @@ def comment_card(
     when: str,
     labels: Sequence[tuple[str, int]] = (),
     followup: bool = False,
+    translation: tuple[str, str | None] | None = None,
 ) -> html.Div:
     """A response as a card: coloured score, the comment as text (never markup), facts, time.
 
-    The caller decides whether *text* is masked (wall screens) or not (analysts).
-    *labels* are (display name, sentiment) chips shown under the comment; with
-    *followup*, a link opens the response's follow-up (hidden on kiosks by CSS).
+    The caller decides whether *text* (and its *translation*) is masked (wall screens)
+    or not (analysts). *labels* are (display name, sentiment) chips shown under the
+    comment; with *followup*, a link opens the response's follow-up (hidden on kiosks
+    by CSS).
     """
     cls = classify(score)
     meta = " · ".join(part for part in facts if part)
@@ -147,7 +172,7 @@ def comment_card(
             html.Div(str(score), className=f"fw-score fw-{cls.value}"),
             html.Div(
                 [
-                    html.Div(text, className="fw-comment"),
+                    *comment_text(text, translation),
                     *([html.Div(chips, className="fw-chips")] if chips else []),
                     html.Div(
                         [

@@ -62,12 +62,24 @@ def next_level(selection: Selection) -> str:
     return "touchpoint"
 
 
-def _row_card(row: ResponseRow, labels: Sequence[tuple[str, int]], zone: dt.tzinfo) -> html.Div:
+def _row_card(
+    row: ResponseRow,
+    labels: Sequence[tuple[str, int]],
+    zone: dt.tzinfo,
+    translation: tuple[str, str | None] | None = None,
+) -> html.Div:
     # Analysts see the comment as written: no masking here.
     facts = (row.brand, row.country, row.touchpoint, (row.language or "").upper())
     when = formats.datetime(row.submitted_at.astimezone(zone))
     return comment_card(
-        row.id, row.score, row.comment or _("(no comment)"), facts, when, labels, followup=True
+        row.id,
+        row.score,
+        row.comment or _("(no comment)"),
+        facts,
+        when,
+        labels,
+        followup=True,
+        translation=translation,
     )
 
 
@@ -308,10 +320,12 @@ def register(app: Dash, services: Services) -> None:
         ]
         breakdown += _label_breakdown(services, selection, base)
         page = services.nps.responses(selection, limit=PAGE_SIZE, before=before)
-        labels = label_chips(services, [r.id for r in page], deepest=True)
-        listing = [_row_card(r, labels.get(r.id, ()), zone) for r in page] or [
-            html.Div(_("No responses match."), className="fw-empty")
-        ]
+        ids = [r.id for r in page]
+        labels = label_chips(services, ids, deepest=True)
+        translated = services.nps.translations(ids)
+        listing = [
+            _row_card(r, labels.get(r.id, ()), zone, translated.get(r.id)) for r in page
+        ] or [html.Div(_("No responses match."), className="fw-empty")]
         pager = []
         if before is not None:
             pager.append(

@@ -114,8 +114,13 @@ def feed_panel(svc: Services, filters: Filters) -> list[Any]:
             html.Div(_("No comments yet. They appear here as they arrive."), className="fw-empty")
         ]
     now = dt.datetime.now(dt.UTC)
-    labels = label_chips(svc, [item.id for item in items])
-    return [feed_card(item, now, labels.get(item.id, ()), svc.mask) for item in items]
+    ids = [item.id for item in items]
+    labels = label_chips(svc, ids)
+    translated = svc.nps.translations(ids)
+    return [
+        feed_card(item, now, labels.get(item.id, ()), svc.mask, translated.get(item.id))
+        for item in items
+    ]
 
 
 def feed_card(
@@ -123,8 +128,10 @@ def feed_card(
     now: dt.datetime,
     labels: Sequence[tuple[str, int]] = (),
     masker: Callable[[str], str] = mask,
+    translation: tuple[str, str | None] | None = None,
 ) -> html.Div:
-    """A live-feed card, with personal data (and configured words) masked for the wall."""
+    """A live-feed card, with personal data (and configured words) masked for the wall,
+    in the translation too."""
     facts = (item.brand, item.country, item.touchpoint, (item.language or "").upper())
     return comment_card(
         item.id,
@@ -134,6 +141,7 @@ def feed_card(
         relative_time(item.submitted_at, now),
         labels,
         followup=True,
+        translation=None if translation is None else (masker(translation[0]), translation[1]),
     )
 
 

@@ -226,6 +226,38 @@ class ReportConfig(BaseModel):
         return {address: _known_language(lang) or "" for address, lang in value.items()}
 
 
+class TranslationConfig(BaseModel):
+    """Comments in the reader's language (the `[translation]` table; off without it).
+
+    A LibreTranslate-compatible endpoint (``POST {url}/translate``): a background
+    job translates recent comments into each reader language and the store keeps
+    them; screens show the translation with the original a click away. Nothing
+    waits for the translator: a comment not yet translated shows as written.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(pattern=r"^https?://[^\s]+$")
+    api_key: str | None = None
+    #: Reader languages to translate into (default: every language of the app).
+    languages: list[str] = Field(default_factory=list)
+    #: Only comments submitted within this many days are translated.
+    max_age_days: float = Field(default=30.0, gt=0, le=3660)
+    #: Comments per request, and the characters one request may carry.
+    batch: int = Field(default=25, ge=1, le=200)
+    max_chars: int = Field(default=5_000, ge=100, le=100_000)
+    #: Seconds between the job's runs, and a request's time limit.
+    interval_seconds: float = Field(default=30.0, ge=1, le=86_400)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("languages")
+    @classmethod
+    def _languages_known(cls, value: list[str]) -> list[str]:
+        for language in value:
+            _known_language(language)
+        return value
+
+
 class Settings(BaseSettings):
     """All configuration, validated at start."""
 
@@ -340,6 +372,8 @@ class Settings(BaseSettings):
 
     #: Which responses open a follow-up, the SLA, and the CRM's webhook.
     followups: FollowupConfig = Field(default_factory=FollowupConfig)
+    #: Comments translated into the readers' languages (off when not set).
+    translation: TranslationConfig | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -40,6 +40,7 @@ from dashapp.metrics.windows import (
     start_of,
 )
 from dashapp.store import counters as versions
+from dashapp.store import translations as comment_translations
 
 if TYPE_CHECKING:
     # Discovery brings scikit-learn: imported when themes are asked for, not with the engine
@@ -451,6 +452,16 @@ class NpsEngine:
         """The stored (label, sentiment) pairs of each response id (labelled ones only)."""
         return self._cached(
             "response_labels", (tuple(ids),), lambda s: label_store.labels_of(s, ids)
+        )
+
+    def translations(self, ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+        """(translation, source language) of each response id's comment in the reader's
+        language, where the translation job made one."""
+        language = i18n.current()
+        return self._cached(
+            "translations",
+            (tuple(ids), language),
+            lambda s: comment_translations.read(s, ids, language),
         )
 
     def themes(self, scope: str = "unlabelled") -> list[ThemeView]:

@@ -180,6 +180,12 @@ def d3_day_formats(language: str | None = None) -> dict[str, str]:
     }
 
 
+def language_name(code: str, language: str | None = None) -> str:
+    """The name of the language *code* in the reader's language: "Swedish", "Schwedisch"
+    (the code itself when CLDR knows none)."""
+    return Locale.parse(_locale(language)).languages.get(code, code)
+
+
 def plotly_separators(language: str | None = None) -> str:
     """Plotly's ``layout.separators`` (decimal mark, then grouping) for the language."""
     lang = _locale(language)

@@ -3,12 +3,14 @@
 Erasing a response takes back everything counted from it — hourly and daily
 rollups, label rollups, its labels — and removes the alert deliveries that
 carry its words, its follow-up with the notes on it (which may name the
-customer) and its queued CRM notices, in one transaction with the response
-itself, so no figure keeps counting what is gone. It leaves a tombstone (a keyed digest of source
-and id, see :mod:`dashapp.store.tombstones`) so that no source sending the record
-again brings it back. Retention either anonymises responses older than the
+customer), its queued CRM notices and its comment's translations, in one
+transaction with the response itself, so no figure keeps counting what is
+gone. It leaves a tombstone (a keyed digest of source and id, see
+:mod:`dashapp.store.tombstones`) so that no source sending the record again
+brings it back. Retention either anonymises responses older than the
 configured age (the comment and properties go; the score still counts in
-NPS) or deletes them outright; either way their follow-ups and notes go.
+NPS) or deletes them outright; either way their follow-ups, notes and
+translations go.
 Ingest applies the same age to what arrives
 (:class:`dashapp.ingest.pipeline.Retention`), so retention needs no tombstones.
 """
@@ -27,7 +29,7 @@ from dashapp.followups.store import forget as forget_followups
 from dashapp.ingest import rollups
 from dashapp.labels import store as label_store
 from dashapp.store import counters as versions
-from dashapp.store import tombstones
+from dashapp.store import tombstones, translations
 from dashapp.store.models import AlertDelivery, Response, ResponseLabel
 
 #: Responses handled per transaction by retention.
@@ -55,6 +57,7 @@ def _take_back(session: Session, ids: Sequence[int], *, counts_too: bool) -> Non
         session.execute(delete(ResponseLabel).where(ResponseLabel.response_id.in_(chunk)))
         session.execute(delete(AlertDelivery).where(AlertDelivery.response_id.in_(chunk)))
         forget_followups(session, chunk)
+    translations.forget(session, list(ids))
 
 
 def erase(

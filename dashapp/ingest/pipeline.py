@@ -39,7 +39,7 @@ from dashapp.ingest.validation import DEFAULT_BOUNDS, CleanRecord, TimeBounds
 from dashapp.labels import store as label_store
 from dashapp.labels.labelling import LabelHit, Labeller
 from dashapp.store import counters as versions
-from dashapp.store import tombstones
+from dashapp.store import tombstones, translations
 from dashapp.store.bulk import insert_many
 from dashapp.store.models import Response, SourceState
 from dashapp.store.upsert import upsert
@@ -204,6 +204,7 @@ def ingest_batch(
     )
     now = dt.datetime.now(dt.UTC)
     inserts: list[tuple[Any, ...]] = []
+    updated: list[int] = []
     deltas: Counter[rollups.RollupKey] = Counter()
     for record in latest.values():
         old = existing.get(record.external_id)
@@ -223,6 +224,7 @@ def ingest_batch(
             deltas[
                 rollups.key(old.submitted_at, old.brand, old.country, old.touchpoint, old.score)
             ] -= 1
+            updated.append(old.id)
             report.updated += 1
         deltas[
             rollups.key(
@@ -238,6 +240,8 @@ def ingest_batch(
     floor = session.scalar(select(func.max(Response.id))) or 0 if inserts else 0
     insert_many(session, Response.__table__, RESPONSE_COLUMNS, inserts)
     rollups.apply(session, deltas)
+    # A translation belongs to the comment it was made of.
+    translations.forget(session, updated)
     _store_labels(session, source, latest, existing, labelled, before_update, floor)
     # The rule's follow-ups open with the responses, in this transaction.
     open_for_batch(session, followups, source, accepted, labelled, now, existing.keys() & labelled)

@@ -14,9 +14,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from flask_caching.backends import NullCache
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashapp.config import FollowupConfig, Settings
+from dashapp.config import FollowupConfig, Settings, TranslationConfig
 from dashapp.figures.nps_engine import NpsEngine
 from dashapp.i18n import days as local_days
+from dashapp.i18n.core import LANGUAGES
 from dashapp.ingest import rollups
 from dashapp.ingest.erasure import apply_retention
 from dashapp.ingest.pipeline import Retention
@@ -29,6 +30,8 @@ from dashapp.labels.discovered import run_discovery
 from dashapp.masking import Masker
 from dashapp.store.db import make_engine, make_sessionmaker
 from dashapp.store.lease import Lease
+from dashapp.translation.client import LibreTranslate
+from dashapp.translation.job import translate_recent
 from data_sources.base import build
 
 log = logging.getLogger(__name__)
@@ -187,6 +190,15 @@ def start_scheduler(settings: Settings, *, demo: bool = False) -> ScheduledWork:
         DISCOVERY_INTERVAL,
         first=soon,
     )
+    if settings.translation is not None:
+        _every(
+            scheduler,
+            lease,
+            "translation:comments",
+            partial(_translate, sessions, settings.translation),
+            settings.translation.interval_seconds,
+            first=soon,
+        )
     if settings.retention_days is not None:
         _every(
             scheduler,
@@ -273,6 +285,22 @@ def keep_local_days(sessions: sessionmaker[Session], zone: str) -> bool:
     if changed:
         log.info("rollups: local days of %s rebuilt in %.1f s", zone, time.monotonic() - started)
     return changed
+
+
+def _translate(sessions: sessionmaker[Session], config: TranslationConfig) -> int:
+    """One run of the translation job with the configured translator."""
+    translator = LibreTranslate(config.url, config.api_key, config.timeout_seconds)
+    try:
+        return translate_recent(
+            sessions,
+            translator,
+            config.languages or LANGUAGES,
+            max_age=dt.timedelta(days=config.max_age_days),
+            batch=config.batch,
+            max_chars=config.max_chars,
+        )
+    finally:
+        translator.close()
 
 
 def retain(sessions: sessionmaker[Session], days: int, mode: str) -> int:

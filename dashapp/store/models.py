@@ -346,6 +346,25 @@ class Tombstone(Base):
     erased_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class CommentTranslation(Base):
+    """A comment in a reader's language, made by the configured translator (#18 item 6).
+
+    ``text`` None: the translator could not translate it (asked once, not again).
+    ``source_language`` is the comment's language as the store or the translator
+    knew it. Removed with the response, and when its comment changes or expires.
+    """
+
+    __tablename__ = "comment_translations"
+
+    response_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    source_language: Mapped[str | None] = mapped_column(String(8))
+    translated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class StoreMeta(Base):
     """Key/value facts about the store; ``data_version`` changes whenever data does."""
 
