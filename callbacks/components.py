@@ -123,11 +123,7 @@ def comment_text(text: str, translation: tuple[str, str | None] | None = None) -
     if translation is None:
         return [html.Div(text, className="fw-comment")]
     translated, source = translation
-    note = (
-        _("Translated from %(language)s", language=formats.language_name(source))
-        if source
-        else _("Translated")
-    )
+    note = formats.translated_from(source)
     return [
         html.Div(translated, className="fw-comment", lang=i18n.current()),
         html.Details(

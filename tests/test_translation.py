@@ -19,6 +19,7 @@ from dashapp.ingest.erasure import apply_retention, erase
 from dashapp.ingest.pipeline import ingest
 from dashapp.masking import mask
 from dashapp.metrics.queries import FeedItem
+from dashapp.store import db
 from dashapp.store import translations as store
 from dashapp.store.models import CommentTranslation
 from dashapp.translation.client import LibreTranslate, TranslatorUnavailable, Untranslatable
@@ -246,3 +247,25 @@ def _texts(component: object) -> list[str]:
     if not isinstance(children, list):
         children = [children]
     return [text for child in children for text in _texts(child)]
+
+
+def test_tr010_the_report_quotes_the_translation_and_the_original(store_url: str) -> None:
+    """The daily report in German quotes a Swedish detractor in German, the original beside."""
+    from dashapp.jobs import report
+    from dashapp.services import build_services
+
+    day = dt.date(2026, 11, 20)
+    sessions = db.make_sessionmaker(db.make_engine(store_url))
+    at = dt.datetime.combine(day, dt.time(10), dt.UTC).isoformat()
+    rows = [record(1, comment="Leveransen var sen", language="sv", score=2, submitted_at=at)]
+    ingest(sessions, "shop", located(rows))
+    with translator() as fake:
+        _run(sessions, fake.url, targets=("de",))
+    engine = build_services(Settings.load(database_url=store_url)).nps
+    with use_locale("de"):
+        built = report.build(engine, day)
+        page, plain = report.html(built), report.text(built)
+    for shown in (page, plain):
+        assert "Die Lieferung kam spät" in shown
+        assert "Übersetzung (Original: Schwedisch)" in shown
+        assert "Leveransen var sen" in shown

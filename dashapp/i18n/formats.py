@@ -15,7 +15,7 @@ from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
-from dashapp.i18n.core import current
+from dashapp.i18n.core import current, gettext
 
 #: The minus sign of published figures (U+2212): a hyphen reads as a dash on a wall.
 MINUS = "\u2212"
@@ -184,6 +184,13 @@ def language_name(code: str, language: str | None = None) -> str:
     """The name of the language *code* in the reader's language: "Swedish", "Schwedisch"
     (the code itself when CLDR knows none)."""
     return Locale.parse(_locale(language)).languages.get(code, code)
+
+
+def translated_from(source: str | None, language: str | None = None) -> str:
+    """The note under a translated comment: "Translated from Swedish" (screens, mails)."""
+    if not source:
+        return gettext("Translated")
+    return gettext("Translated from %(language)s", language=language_name(source, language))
 
 
 def plotly_separators(language: str | None = None) -> str:

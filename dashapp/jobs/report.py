@@ -74,6 +74,9 @@ class Report:
     themes: list[ThemeView]
     #: "" for the whole business, else e.g. "Velora" or "DE".
     scope: str = ""
+    #: The quoted comments translated into the report's language, where the translation
+    #: job made one: (translation, source language) by response id.
+    translations: dict[int, tuple[str, str | None]] = field(default_factory=dict)
     #: Rolling 30- and 7-day NPS per brand over the 90 days to *day* (the chart in the mail).
     trend_30: list[RollingPoint] = field(default_factory=list)
     trend_7: list[RollingPoint] = field(default_factory=list)
@@ -180,6 +183,7 @@ def build(
         cells=cells,
         detractors=detractors,
         promoters=promoters,
+        translations=engine.translations([item.id for item in detractors + promoters]),
         labels=movers[:LABEL_MOVERS],
         themes=themes[:5],
         scope=scope,
@@ -280,6 +284,7 @@ def html(report: Report, chart: str | None = None, unsubscribe: str | None = Non
             chart=chart,
             unsubscribe=unsubscribe,
             timing=timing_text,
+            translated_from=formats.translated_from,
         )
     )
 
@@ -334,7 +339,14 @@ def text(report: Report) -> str:
     lines += ["", _("In their words, %(day)s", day=period(report.day, report.days))]
     for item in report.detractors + report.promoters:
         lines.append(f"  {item.score} · {item.brand} · {item.country} · {item.touchpoint}")
-        lines.append(f"    {mask(item.comment or '')}")
+        translation = report.translations.get(item.id)
+        if translation is not None:
+            lines.append(f"    {mask(translation[0])}")
+            lines.append(
+                f"    ({formats.translated_from(translation[1])}: {mask(item.comment or '')})"
+            )
+        else:
+            lines.append(f"    {mask(item.comment or '')}")
     return safe_text("\n".join(lines) + "\n")
 
 
