@@ -125,7 +125,7 @@ def comment_text(text: str, translation: tuple[str, str | None] | None = None) -
     translated, source = translation
     note = formats.translated_from(source)
     return [
-        html.Div(translated, className="fw-comment", lang=i18n.current()),
+        html.Div(translated, className="fw-comment", lang=i18n.tag(i18n.current())),
         html.Details(
             [
                 html.Summary(note, className="fw-translated"),

@@ -43,8 +43,8 @@ def _language_switch() -> html.Span:
             html.A(
                 i18n.NATIVE_NAMES[code],
                 href=f"?lang={code}",
-                lang=code,
-                hrefLang=code,
+                lang=i18n.tag(code),
+                hrefLang=i18n.tag(code),
                 className="text-light me-3 fw-lang-link",
             )
             for code in i18n.LANGUAGES

@@ -111,3 +111,22 @@ def test_i18n030_a_catalog_and_a_taxonomy_column_add_a_language(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "french ok" in done.stdout
+
+
+def test_i18n031_only_catalogs_named_as_locales_are_languages(tmp_path: Path) -> None:
+    """A backup copy, an editor's cache or a folder named another way is not a language;
+    a regional catalog is, and is asked for as people write it."""
+    from dashapp.i18n.core import catalog_languages, native_name, pick, tag
+
+    for name in ("de", "pt_BR", "de.bak", ".ipynb_checkpoints", "__pycache__", "zh-Hans", "xx"):
+        folder = tmp_path / name / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        (folder / "messages.po").write_text("", "utf-8")
+    (tmp_path / "fr" / "LC_MESSAGES" / "messages.po").mkdir(parents=True)  # not a file
+    found = catalog_languages(tmp_path)
+    assert found == ("en", "de", "pt_BR")
+    assert native_name("pt_BR") == "Português (Brasil)"
+    assert pick("pt-BR", found) == "pt_BR" and pick("PT_br", found) == "pt_BR"
+    assert pick("de-AT", found) == "de" and pick("pt", found) is None
+    assert pick("fr", found) is None and pick("", found) is None
+    assert tag("pt_BR") == "pt-BR" and tag("de") == "de"

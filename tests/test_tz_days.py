@@ -10,6 +10,7 @@ import datetime as dt
 import random
 import threading
 import time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,10 +19,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.i18n import days
 from dashapp.ingest import rollups
-from dashapp.ingest.erasure import erase
+from dashapp.ingest.erasure import apply_retention, erase
 from dashapp.ingest.pipeline import ingest, ingest_batch
 from dashapp.metrics.nps import classify
-from dashapp.metrics.queries import Filters, local_daily_counts
+from dashapp.metrics.queries import Filters, exact_local_daily_counts, local_daily_counts
 from dashapp.store import db, local_zone
 from dashapp.store.models import Response, Rollup
 from tests.factories import located, record
@@ -29,6 +30,7 @@ from tests.factories import located, record
 BERLIN = days.zone("Europe/Berlin")
 KOLKATA = days.zone("Asia/Kolkata")
 UTC = dt.UTC
+DAY = dt.timedelta(days=1)
 
 
 def _raw(
@@ -277,5 +279,142 @@ def test_tz009_the_scheduler_keeps_the_configured_zone(store_url: str) -> None:
         work.stop()
     with sessions() as session:
         assert local_zone.read(session) == BERLIN.key
+        found = local_daily_counts(session, (), day, day, BERLIN)[()]
+    assert found[day] == _raw(sessions, *days.bounds(day, BERLIN))
+
+
+def test_tz010_a_zone_change_is_not_starved_by_overlapping_batches(store_url: str) -> None:
+    """Writers overlapping without pause (as concurrent pushes do) must not keep a change of
+    zone waiting until they stop: it queues, and the writers after it wait their turn."""
+    if store_url.startswith("sqlite"):
+        # One write lock for every writer, and a busy handler that polls rather than
+        # queues: on SQLite any writer may wait behind a steady stream of others.
+        pytest.skip("PostgreSQL's lock queue; SQLite has one write lock and no queue")
+    sessions = db.make_sessionmaker(db.make_engine(store_url))
+    stop = time.monotonic() + 4.0
+
+    def writer(offset: float) -> None:
+        time.sleep(offset)
+        while time.monotonic() < stop:
+            with sessions.begin() as session:
+                local_zone.for_write(session)
+                time.sleep(0.3)
+
+    writers = [threading.Thread(target=writer, args=(i * 0.1,)) for i in range(3)]
+    for thread in writers:
+        thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    assert _keep(sessions, BERLIN.key)
+    waited = time.monotonic() - started
+    for thread in writers:
+        thread.join()
+    assert waited < 2.0, f"the change waited {waited:.1f} s behind overlapping writers"
+
+
+def test_tz011_a_reader_notices_a_zone_change_between_its_reads(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The zone and the kept days are two statements: a change of zone committed between
+    them sends the reader the exact way, not to another zone's (or no) days."""
+    assert _keep(sessions, BERLIN.key)
+    day = dt.date(2026, 3, 29)
+    _fill(sessions, days.midnight(day, BERLIN), seed=5)
+    engine = sessions.kw["bind"]
+    changed: list[bool] = []
+    asked: list[str] = []
+
+    def change_after_the_days(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        # Once, after the reader read the zone and before it reads the days (the change's
+        # own statements pass by here too).
+        if "store_meta" in statement and not asked:
+            asked.append(statement)
+            changed.append(_keep(sessions, "UTC"))
+
+    event.listen(engine, "after_cursor_execute", change_after_the_days)
+    try:
+        with sessions() as session:
+            found = local_daily_counts(session, (), day, day, BERLIN)[()]
+    finally:
+        event.remove(engine, "after_cursor_execute", change_after_the_days)
+    assert changed == [True]
+    assert found[day] == _raw(sessions, *days.bounds(day, BERLIN))
+
+
+def test_tz012_a_rebuild_over_decades(sessions: sessionmaker[Session]) -> None:
+    """Responses 25 years apart (a stray old timestamp is allowed back to 2000): the rebuild
+    reads every edge hour of 9,000 days without one statement's parameter limit."""
+    rows = [
+        record(1, submitted_at="2001-03-01T10:00:00Z", comment=None),
+        record(2, submitted_at="2026-11-20T10:00:00Z", comment=None, score=0),
+    ]
+    assert ingest(sessions, "tz", located(rows)).accepted == 2
+    zone = days.zone("America/Los_Angeles")
+    assert _keep(sessions, zone.key)
+    with sessions() as session:
+        found = local_daily_counts(session, (), dt.date(2001, 3, 1), dt.date(2026, 11, 20), zone)[
+            ()
+        ]
+    assert found == {dt.date(2001, 3, 1): (1, 0, 0), dt.date(2026, 11, 20): (0, 0, 1)}
+
+
+def test_tz013_a_zone_change_waits_for_a_retention_in_flight(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retention reads before it writes: a change of zone must not slip in between its
+    reading the zone and writing the old zone's days (SQLite has no row locks)."""
+    assert _keep(sessions, KOLKATA.key)
+    at = dt.datetime(2026, 10, 20, 18, 40, tzinfo=UTC)
+    rows = [
+        record(i, submitted_at=(at + dt.timedelta(minutes=i)).isoformat(), comment=None)
+        for i in range(20)
+    ]
+    assert ingest(sessions, "tz", located(rows)).accepted == 20
+    write = rollups.insert_many
+    change = threading.Thread(target=lambda: _keep(sessions, "Asia/Tokyo"))
+
+    def paused(*args: object, **kwargs: object) -> None:
+        # Between the zone read and the rollup write: let a change of zone try to commit.
+        if not change.is_alive() and change.ident is None:
+            change.start()
+            change.join(timeout=1.0)
+            assert change.is_alive(), "the change committed inside the retention"
+        write(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(rollups, "insert_many", paused)
+    with sessions.begin() as session:
+        assert apply_retention(session, dt.timedelta(days=1), "delete", now=at + 5 * DAY) == 20
+    change.join(timeout=20)
+    tokyo = days.zone("Asia/Tokyo")
+    with sessions() as session:
+        assert local_zone.read(session) == tokyo.key
+        kept = local_daily_counts(session, (), dt.date(2026, 10, 19), dt.date(2026, 10, 22), tokyo)
+        exact = exact_local_daily_counts(
+            session, (), dt.date(2026, 10, 19), dt.date(2026, 10, 22), tokyo
+        )
+    assert kept == exact == {}
+
+
+def test_tz014_a_restored_store_rebuilds_its_local_days(
+    sessions: sessionmaker[Session], tmp_path: Path
+) -> None:
+    """A backup is not always a snapshot (SQLite): a restore keeps no zone and no local-day
+    rows, so the scheduler rebuilds them for the zone configured where it is restored."""
+    from dashapp.store.backup import backup, restore
+
+    assert _keep(sessions, BERLIN.key)
+    _fill(sessions, days.midnight(dt.date(2026, 3, 29), BERLIN), seed=3)
+    path = tmp_path / "store.fwbackup"
+    backup(sessions.kw["bind"], path)
+    target = f"sqlite:///{tmp_path / 'restored.db'}"
+    db.upgrade(target)
+    restored = db.make_sessionmaker(db.make_engine(target))
+    restore(restored.kw["bind"], path)
+    assert _local_rows(restored) == 0
+    with restored() as session:
+        assert local_zone.read(session) is None
+    assert _keep(restored, BERLIN.key)
+    day = dt.date(2026, 3, 29)
+    with restored() as session:
         found = local_daily_counts(session, (), day, day, BERLIN)[()]
     assert found[day] == _raw(sessions, *days.bounds(day, BERLIN))

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, NullTranslations, Translations
@@ -36,14 +36,27 @@ DOMAIN = "messages"
 def catalog_languages(catalogs: Path) -> tuple[str, ...]:
     """The source language, then every language with a catalog under *catalogs*, sorted.
 
-    A catalog is ``<code>/LC_MESSAGES/messages.po``: adding one adds a language.
+    A catalog is ``<code>/LC_MESSAGES/messages.po`` with *code* a locale as gettext
+    names it ("de", "pt_BR"): adding one adds a language. Other folders (a backup
+    copy, an editor's cache) are not languages.
     """
-    found = sorted(
-        po.parent.parent.name
-        for po in catalogs.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
-        if po.parent.parent.name != SOURCE_LANGUAGE
-    )
-    return (SOURCE_LANGUAGE, *found)
+    found = set()
+    for po in catalogs.glob(f"*/LC_MESSAGES/{DOMAIN}.po"):
+        code = po.parent.parent.name
+        if code == SOURCE_LANGUAGE or not po.is_file():
+            continue
+        try:
+            known = str(Locale.parse(code)) == code
+        except (ValueError, UnknownLocaleError):
+            known = False
+        if known:
+            found.add(code)
+    return (SOURCE_LANGUAGE, *sorted(found))
+
+
+def tag(language: str) -> str:
+    """*language* as HTML and HTTP write it (BCP 47): "pt_BR" is "pt-BR"."""
+    return language.replace("_", "-")
 
 
 def native_name(language: str) -> str:
@@ -60,12 +73,15 @@ NATIVE_NAMES = {code: native_name(code) for code in LANGUAGES}
 _locale: ContextVar[str] = ContextVar("feedbackwall_locale", default=DEFAULT_LANGUAGE)
 
 
-def pick(candidate: str | None) -> str | None:
-    """*candidate* ("de", "de-AT", "DE_ch") as one of :data:`LANGUAGES`, or None."""
+def pick(candidate: str | None, languages: tuple[str, ...] | None = None) -> str | None:
+    """*candidate* ("de", "de-AT", "DE_ch", "pt-BR") as one of *languages* (default
+    :data:`LANGUAGES`): the language itself if there is a catalog for it, else its
+    base language; None when neither."""
     if not candidate:
         return None
-    base = candidate.strip().replace("_", "-").split("-")[0].lower()
-    return base if base in LANGUAGES else None
+    known = {code.lower(): code for code in (LANGUAGES if languages is None else languages)}
+    code = candidate.strip().replace("-", "_").lower()
+    return known.get(code) or known.get(code.split("_")[0])
 
 
 def best_match(choices: Iterable[str | None], default: str = DEFAULT_LANGUAGE) -> str:

@@ -168,16 +168,27 @@ def d3_date_format(pattern: str) -> str:
     return fields % _D3_FIELDS
 
 
+#: d3 formats where a language's CLDR pattern has a field d3 cannot write.
+_D3_FALLBACK = {"day": "%-d %b", "month": "%b %Y", "date": "%Y-%m-%d"}
+
+
 def d3_day_formats(language: str | None = None) -> dict[str, str]:
     """d3 formats of a day ("6. Sept"), a month ("Sept 2026") and a short date
-    ("06.12.26"), from the language's CLDR patterns."""
+    ("06.12.2026"), from the language's CLDR patterns."""
     cldr = Locale.parse(_locale(language))
-    return {
-        "day": d3_date_format(cldr.datetime_skeletons["MMMd"].pattern),
-        "month": d3_date_format(cldr.datetime_skeletons["yMMM"].pattern),
+    patterns = {
+        "day": cldr.datetime_skeletons["MMMd"].pattern,
+        "month": cldr.datetime_skeletons["yMMM"].pattern,
         # Four-digit years: a two-digit one reads as a day on a chart.
-        "date": d3_date_format(cldr.date_formats["short"].pattern.replace("yy", "y")),
+        "date": re.sub("y+", "y", cldr.date_formats["short"].pattern),
     }
+    found = {}
+    for name, pattern in patterns.items():
+        try:
+            found[name] = d3_date_format(pattern)
+        except ValueError:
+            found[name] = _D3_FALLBACK[name]
+    return found
 
 
 def language_name(code: str, language: str | None = None) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from dashapp.i18n import days as local_days
 from dashapp.metrics import queries
 from dashapp.metrics.nps import ScoreClass, classify
-from dashapp.store import local_zone
+from dashapp.store import counters, local_zone
 from dashapp.store.bulk import insert_many
 from dashapp.store.models import Rollup
 
@@ -115,6 +115,8 @@ def keep_zone(session: Session, name: str) -> bool:
     wanted = _kept_name(name)
     if local_zone.claim(session, wanted) == wanted:
         return False
+    # Figures cached under the old zone's days are not read again.
+    counters.bump(session, counters.DATA)
     session.execute(delete(Rollup).where(Rollup.grain == "l"))
     first, last = session.execute(
         select(func.min(Rollup.bucket), func.max(Rollup.bucket)).where(Rollup.grain == "d")

@@ -34,6 +34,8 @@ from dashapp.store.models import RESPONSE_HEAD, Response, ResponseLabel, Rollup
 GROUP_COLUMNS = ("brand", "country", "touchpoint")
 #: Raw part-hours read by one statement (local days of a zone off the whole hour).
 RAW_PARTS_PER_STATEMENT = 200
+#: Hourly buckets looked up by one statement (the local days' edge hours).
+HOURS_PER_STATEMENT = 5_000
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
 
@@ -231,7 +233,10 @@ def _bucket_counts(
         key, bucket = tuple(row[: len(by)]), row[len(by)]
         p, pa, d = (int(v or 0) for v in row[len(by) + 1 :])
         if p + pa + d:
-            result[key][bucket.astimezone(tz).date()] = (p, pa, d)
+            # Summed: two buckets of one day (a zone's rules changed) count together.
+            day = bucket.astimezone(tz).date()
+            before = result[key].get(day, (0, 0, 0))
+            result[key][day] = (before[0] + p, before[1] + pa, before[2] + d)
     return dict(result)
 
 
@@ -252,9 +257,13 @@ def local_daily_counts(
     """
     if local_days.is_utc(tz):
         return daily_counts(session, by, first_day, last_day, filters)
-    if getattr(tz, "key", None) == local_zone.read(session):
+    name = getattr(tz, "key", None)
+    if name is not None and name == local_zone.read(session):
         lo, hi = local_days.midnight(first_day, tz), local_days.midnight(last_day + DAY, tz)
-        return _bucket_counts(session, by, "l", lo, hi, tz, filters)
+        found = _bucket_counts(session, by, "l", lo, hi, tz, filters)
+        # Read in two statements: a change of zone committed between them is noticed.
+        if local_zone.read(session) == name:
+            return found
     return exact_local_daily_counts(session, by, first_day, last_day, tz, filters)
 
 
@@ -330,10 +339,15 @@ def _span_counts(
             raw.append((index, lo, h1))
         if h2 < hi:
             raw.append((index, h2, hi))
-    if hour_of:
+    hours = sorted(hour_of)
+    # A statement's parameters are limited (65,535 on PostgreSQL): years of edges go in parts.
+    for first in range(0, len(hours), HOURS_PER_STATEMENT):
         stmt = (
             _rollup_counts([*by, "bucket"])
-            .where(Rollup.grain == "h", Rollup.bucket.in_(sorted(hour_of)))
+            .where(
+                Rollup.grain == "h",
+                Rollup.bucket.in_(hours[first : first + HOURS_PER_STATEMENT]),
+            )
             .where(*filters.clauses(Rollup))
         )
         for row in session.execute(stmt):

@@ -23,6 +23,7 @@ from typing import Any
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, Table, func, select, text
 
+from dashapp.store import local_zone
 from dashapp.store.models import Base
 
 FORMAT = "feedbackwall-backup"
@@ -179,6 +180,12 @@ def restore(
                 restored[name] += len(batch)
                 if progress is not None:
                     progress(len(batch))
+        # The display zone's days are rebuilt by the scheduler for the zone configured
+        # here: a backup read without a snapshot (SQLite) may pair one zone's days with
+        # another zone's name.
+        rollups, meta = tables["rollups"], tables["store_meta"]
+        conn.execute(rollups.delete().where(rollups.c.grain == "l"))
+        conn.execute(meta.update().where(meta.c.key == local_zone.KEY).values(text=None))
         if engine.dialect.name == "postgresql":
             _reset_sequences(conn, tables.values())
     return restored

@@ -61,7 +61,7 @@ def store_unavailable(exc: SQLAlchemyError) -> tuple[Response | str, int, dict[s
     reading = request.method in ("GET", "HEAD")
     page = render_template_string(
         _BUSY_PAGE,
-        lang=core.current(),
+        lang=core.tag(core.current()),
         title=_("The store is busy"),
         # A page asked for (a wall screen's, too) comes back by itself; a form sent is not
         # sent again behind the person's back.

@@ -57,7 +57,7 @@ def install(server: Flask, settings: Settings) -> None:
             response.set_cookie(
                 COOKIE, asked, max_age=COOKIE_DAYS * 86400, samesite="Lax", httponly=True
             )
-        response.headers.add("Content-Language", core.current())
+        response.headers.add("Content-Language", core.tag(core.current()))
         response.vary.add("Accept-Language")
         response.vary.add("Cookie")
         return response
@@ -75,7 +75,7 @@ def install(server: Flask, settings: Settings) -> None:
     server.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         core.gettext, core.ngettext, newstyle=True
     )
-    server.context_processor(lambda: {"lang": core.current(), "in_language": in_language})
+    server.context_processor(lambda: {"lang": core.tag(core.current()), "in_language": in_language})
 
 
 def in_language(language: str) -> str:
@@ -120,6 +120,6 @@ def html_lang(app: Dash) -> None:
         names = names.replace("<", "\\u003c")
         script = f'<script id="fw-locale" type="application/json">{names}</script>'
         page = page.replace("</head>", f"{script}\n</head>", 1)
-        return page.replace("<html>", f'<html lang="{language}">', 1)
+        return page.replace("<html>", f'<html lang="{core.tag(language)}">', 1)
 
     app.interpolate_index = interpolate_index
