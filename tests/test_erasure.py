@@ -6,6 +6,7 @@ import datetime as dt
 import threading
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -438,3 +439,40 @@ def test_era011_an_ingest_racing_an_erasure_never_stores_the_erased_id(
     eraser.join(15)
     assert erased == [1]
     assert external_ids(sessions, "shop") == []
+
+
+def test_era012_an_update_racing_retention_leaves_the_rollups_true(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retention reads what to take back, then writes: an update of one of those responses
+    (its score changed) must wait, or the rollups would take back the old score."""
+    from dashapp.labels import store as label_store
+
+    at = "2026-01-10T10:00:00Z"
+    rows = [record(i, submitted_at=at, score=10, comment=None) for i in range(5)]
+    assert ingest(sessions, "s", located(rows)).accepted == 5
+    read = label_store.stored
+    update_thread = threading.Thread(
+        target=lambda: ingest(sessions, "s", located([record(0, submitted_at=at, score=0)]))
+    )
+
+    def paused(*args: object, **kwargs: object) -> object:
+        found = read(*args, **kwargs)  # type: ignore[arg-type]
+        # Between the read and the writes: let the update try to commit.
+        if update_thread.ident is None:
+            update_thread.start()
+            update_thread.join(timeout=1.0)
+            assert update_thread.is_alive(), "the update committed inside the retention run"
+        return found
+
+    monkeypatch.setattr(label_store, "stored", paused)
+    with sessions.begin() as session:
+        now = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+        assert apply_retention(session, dt.timedelta(days=30), "delete", now=now) == 5
+    update_thread.join(timeout=20)
+    start, end = dt.datetime(2026, 1, 1, tzinfo=dt.UTC), dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
+    with sessions() as session:
+        stored = session.execute(select(Response.score)).scalars().all()
+        kept = counts(session, (), start, end).get((), (0, 0, 0))
+    # The update came after the retention: its response is stored again, counted once.
+    assert stored == [0] and kept == (0, 0, 1)

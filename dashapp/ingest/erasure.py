@@ -120,6 +120,9 @@ def apply_retention(
     Call until it returns 0; each call is one transaction's worth of work.
     """
     cutoff = (now or dt.datetime.now(dt.UTC)) - older_than
+    # Before reading what to take back, as an erasure: an update committing between the
+    # read and the writes would leave the rollups counting what the read saw.
+    tombstones.begin_erasure(session)
     stmt = select(Response.id).where(Response.submitted_at < cutoff).order_by(Response.id)
     if mode == "anonymise":
         # JSON has no equality in PostgreSQL: compare the stored text.
