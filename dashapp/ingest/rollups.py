@@ -25,19 +25,10 @@ from dashapp.store import counters, local_zone
 from dashapp.store.bulk import insert_many
 from dashapp.store.models import Rollup
 
-COLUMNS = (
-    "grain",
-    "bucket",
-    "brand",
-    "country",
-    "touchpoint",
-    "n",
-    "promoters",
-    "passives",
-    "detractors",
-)
-KEYS = COLUMNS[:5]
-COUNTS = COLUMNS[5:]
+#: The table's columns in order: the bucket's keys, then its counts.
+COLUMNS = tuple(column.name for column in Rollup.__table__.columns)
+KEYS = tuple(column.name for column in Rollup.__table__.primary_key.columns)
+COUNTS = tuple(name for name in COLUMNS if name not in KEYS)
 #: (instant, brand, country, touchpoint, class index: 0 promoter, 1 passive, 2 detractor)
 RollupKey = tuple[dt.datetime, str, str, str, int]
 _CLASS_INDEX = {ScoreClass.PROMOTER: 0, ScoreClass.PASSIVE: 1, ScoreClass.DETRACTOR: 2}
