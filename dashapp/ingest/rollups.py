@@ -27,7 +27,7 @@ from dashapp.store.models import Rollup
 
 #: The table's columns in order: the bucket's keys, then its counts.
 COLUMNS = tuple(column.name for column in Rollup.__table__.columns)
-KEYS = tuple(column.name for column in Rollup.__table__.primary_key.columns)
+KEYS = tuple(column.name for column in Rollup.__table__.columns if column.primary_key)
 COUNTS = tuple(name for name in COLUMNS if name not in KEYS)
 #: (instant, brand, country, touchpoint, class index: 0 promoter, 1 passive, 2 detractor)
 RollupKey = tuple[dt.datetime, str, str, str, int]
