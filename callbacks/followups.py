@@ -75,9 +75,13 @@ def _owner(row: Row) -> str:
     return row.owner or _("nobody")
 
 
-def _comment(services: Services, row: Row, person: Person) -> str:
-    text = row.comment or _("(no comment)")
+def _readable(services: Services, text: str, person: Person) -> str:
+    """*text* as *person* may read it: analysts as written, others masked."""
     return text if person.role >= Role.analyst else services.mask(text)
+
+
+def _comment(services: Services, row: Row, person: Person) -> str:
+    return _readable(services, row.comment or _("(no comment)"), person)
 
 
 def _queue_row(
@@ -136,6 +140,10 @@ def _detail(services: Services, detail: service.Detail, person: Person, now: dt.
     ]
     facts = (row.brand, row.country, row.touchpoint, f"{row.source} {row.external_id}")
     due, due_class = _due(row, now)
+    # Whoever answers the customer reads the comment in their own language too.
+    translation = services.nps.translations([row.response_id]).get(row.response_id)
+    if translation is not None:
+        translation = (_readable(services, translation[0], person), translation[1])
     card = comment_card(
         row.response_id,
         row.score,
@@ -143,6 +151,7 @@ def _detail(services: Services, detail: service.Detail, person: Person, now: dt.
         facts,
         relative_time(row.submitted_at, now),
         labels,
+        translation=translation,
     )
     return [
         html.Div(_("Follow-up #%(id)s", id=row.id), className="fw-label"),

@@ -269,3 +269,30 @@ def test_tr010_the_report_quotes_the_translation_and_the_original(store_url: str
         assert "Die Lieferung kam spät" in shown
         assert "Übersetzung (Original: Schwedisch)" in shown
         assert "Leveransen var sen" in shown
+
+
+def test_tr011_the_follow_up_shows_the_comment_in_the_owners_language(store_url: str) -> None:
+    """Whoever answers an unhappy Swedish customer from the German office reads the comment in
+    German, the original a click away; an agent (below analyst) reads both masked."""
+    from callbacks.followups import _detail
+    from dashapp.access.users import Person, Role
+    from dashapp.config import FollowupConfig
+    from dashapp.followups import service
+    from dashapp.followups.params import QueueFilter
+    from dashapp.services import build_services
+
+    sessions = db.make_sessionmaker(db.make_engine(store_url))
+    rows = [record(1, comment="Leveransen var sen, ring 070-123 45 67", language="sv", score=2)]
+    ingest(sessions, "shop", located(rows), followups=FollowupConfig())
+    with translator() as fake:
+        _run(sessions, fake.url, targets=("de",))
+    services = build_services(Settings.load(database_url=store_url))
+    (row,) = service.queue(sessions, QueueFilter())
+    detail = service.detail(sessions, row.id)
+    for role, masked in ((Role.analyst, False), (Role.viewer, True)):
+        with use_locale("de"):
+            shown = " ".join(
+                _texts(_detail(services, detail, Person("x", role, "session"), NOW)[1])
+            )
+        assert "[de] Leveransen var sen" in shown and "Übersetzung (Original: Schwedisch)" in shown
+        assert ("070-123 45 67" in shown) is not masked, shown
