@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 from typing import Any
 
 from babel import Locale
@@ -174,8 +175,14 @@ _D3_FALLBACK = {"day": "%-d %b", "month": "%b %Y", "date": "%Y-%m-%d"}
 
 def d3_day_formats(language: str | None = None) -> dict[str, str]:
     """d3 formats of a day ("6. Sept"), a month ("Sept 2026") and a short date
-    ("06.12.2026"), from the language's CLDR patterns."""
-    cldr = Locale.parse(_locale(language))
+    ("06.12.2026"), from the language's CLDR patterns (read once per language: every
+    chart asks)."""
+    return _d3_day_formats(_locale(language))
+
+
+@cache
+def _d3_day_formats(locale_name: str) -> dict[str, str]:
+    cldr = Locale.parse(locale_name)
     patterns = {
         "day": cldr.datetime_skeletons["MMMd"].pattern,
         "month": cldr.datetime_skeletons["yMMM"].pattern,
@@ -235,9 +242,15 @@ def date_fns_names(language: str | None = None) -> dict[str, object]:
 
     Lists are indexed as date-fns indexes them: months from January, days from Sunday,
     quarters from the first, eras BC then AD; names per context ("formatting", and
-    "standalone" for a name on its own, as a calendar's header) and width.
+    "standalone" for a name on its own, as a calendar's header) and width. Read once
+    per language: every page asks.
     """
-    cldr = Locale.parse(_locale(language))
+    return _date_fns_names(_locale(language))
+
+
+@cache
+def _date_fns_names(locale_name: str) -> dict[str, object]:
+    cldr = Locale.parse(locale_name)
     sunday_first = [6, 0, 1, 2, 3, 4, 5]
 
     def named(table: Any, keys: list[int], widths: tuple[str, ...]) -> dict[str, object]:
