@@ -254,6 +254,12 @@ def test_bad004_hand_made_callback_requests_are_4xx(app: Dash) -> None:
         {**good, "state": {"a": 1}},
         {**good, "outputs": 3},
         {**good, "outputs": [1, 2]},
+        # Dependencies, but not the ones the callback writes (Dash raised: a 500).
+        {**good, "outputs": []},
+        {**good, "outputs": good["outputs"][:1]},
+        {**good, "outputs": good["outputs"][0]},
+        {**good, "outputs": [*good["outputs"][:-1], {"id": "made-up", "property": "children"}]},
+        {**good, "outputs": [[o] for o in good["outputs"]]},
         {**good, "changedPropIds": "explore-url.search"},
         {
             **good,

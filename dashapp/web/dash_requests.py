@@ -22,7 +22,11 @@ from collections.abc import Callable
 from typing import Any
 
 from dash import Dash
-from dash._utils import inputs_to_dict  # Dash's own keys for what changed
+from dash._utils import (  # Dash's own readings of what a request names
+    clean_property_name,
+    inputs_to_dict,
+    split_callback_id,
+)
 from dash.exceptions import DependencyException, UnsupportedRelativePath
 from flask import Response, jsonify, request
 from pydantic import TypeAdapter, ValidationError
@@ -82,6 +86,29 @@ def _dependency(item: Any) -> bool:
     )
 
 
+def _writes(output: str, sent: Any) -> bool:
+    """Whether *sent* are the outputs the callback named *output* writes, as Dash checks them.
+
+    One output is sent as one dependency, several as a list of as many, in order;
+    a property may carry ``allow_duplicate``'s suffix (``data@1a2b``) or not.
+    """
+    wanted = split_callback_id(output)
+    if isinstance(wanted, dict):
+        wanted, sent = [wanted], [sent]
+    elif not isinstance(sent, list) or len(sent) != len(wanted):
+        return False
+    for dep, item in zip(wanted, sent, strict=True):
+        dep = {"id": dep["id"], "property": clean_property_name(dep["property"])}
+        items = item if _wildcard(dep["id"]) and isinstance(item, list) else [item]
+        for one in items:
+            if not _dependency(one):
+                return False
+            one = {"id": one["id"], "property": clean_property_name(one["property"])}
+            if not _sent_as(dep, [one] if _wildcard(dep["id"]) else one):
+                return False
+    return True
+
+
 def _name(dep: dict[str, Any]) -> str:
     return f"{dep['id']}.{dep['property']}"
 
@@ -123,10 +150,8 @@ def callback_problem(app: Dash, body: Any) -> tuple[str, str | None] | None:
         for dep, item in zip(deps, sent, strict=True):
             if not _sent_as(dep, item):
                 return "not the id and property the callback reads", _name(dep)
-    outputs = body.get("outputs", [])
-    parts = outputs if isinstance(outputs, list) else [outputs]
-    if not all(_dependency(p) or (isinstance(p, list) and all(map(_dependency, p))) for p in parts):
-        return "'outputs' must be dependencies with an 'id' and a 'property'", "outputs"
+    if not _writes(body["output"], body.get("outputs")):
+        return "'outputs' must be the dependencies the callback writes", "outputs"
     changed = body.get("changedPropIds", [])
     # What changed can only be among the inputs sent (Dash tells the callback which).
     if not (
