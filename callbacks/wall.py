@@ -43,6 +43,9 @@ from layouts.ids import Kiosk, Panels, Shell
 from layouts.panels import PANELS, WallPanel
 
 FEED_LENGTH = 30
+#: The big number while there is none, and the class of a panel's "nothing yet" note.
+NO_FIGURE = "–"
+EMPTY_CLASS = "fw-empty"
 #: The overview's charts as the download line names them.
 CHART_NAMES = {"heatmap": N_("heatmap"), "trends": N_("trends"), "volume": N_("volume")}
 
@@ -50,7 +53,7 @@ CHART_NAMES = {"heatmap": N_("heatmap"), "trends": N_("trends"), "volume": N_("v
 def kpi_texts(current: Nps, previous: Nps) -> tuple[str, str, Any]:
     """The big number, its interval line and the change line."""
     if current.nps is None:
-        return "–", _("No responses in the last %(days)s days yet", days=MAIN_DAYS), ""
+        return NO_FIGURE, _("No responses in the last %(days)s days yet", days=MAIN_DAYS), ""
     detail = figures.interval_line(current)
     if current.too_small:
         detail += " · " + _("too few responses to read much into")
@@ -111,7 +114,7 @@ def feed_panel(svc: Services, filters: Filters) -> list[Any]:
     items = svc.nps.feed(limit=FEED_LENGTH, filters=filters)
     if not items:
         return [
-            html.Div(_("No comments yet. They appear here as they arrive."), className="fw-empty")
+            html.Div(_("No comments yet. They appear here as they arrive."), className=EMPTY_CLASS)
         ]
     now = dt.datetime.now(dt.UTC)
     ids = [item.id for item in items]
@@ -152,7 +155,7 @@ def label_tiles(svc: Services, filters: Filters) -> list[Any]:
         return [
             html.Div(
                 _("No labelled comments in the last %(days)s days yet.", days=MAIN_DAYS),
-                className="fw-empty",
+                className=EMPTY_CLASS,
             )
         ]
     total = sum(s.volume for s in stats) or 1
@@ -289,6 +292,23 @@ class PanelFill:
     #: Drawn for the screen (charts sized by scale, coloured by theme, for a wall or
     #: a desk): kept per screen kind.
     drawn: bool = False
+    #: Seconds a build stands for newer data (figures over days move little with one
+    #: response; each new one would rebuild every wall's): 0 follows every data change.
+    settle: float = 0.0
+    #: Whether a build may stand (one that showed nothing never waits for the first data).
+    settles: Callable[[tuple[Any, ...]], bool] | None = None
+
+
+#: How long the wall's figures (overview, labels) stand while new responses arrive.
+FIGURES_SETTLE = 60.0
+
+
+def _shows_data(built: tuple[Any, ...]) -> bool:
+    """Whether a built panel shows figures, not its "nothing yet" note."""
+    first = built[0]
+    if isinstance(first, list):
+        return not (len(first) == 1 and getattr(first[0], "className", None) == EMPTY_CLASS)
+    return first != NO_FIGURE
 
 
 def _feed(svc: Services, filters: Filters, *_screen: object) -> tuple[Any, ...]:
@@ -321,9 +341,13 @@ FILLS: dict[str, PanelFill] = {
         ),
         overview_panel,
         drawn=True,
+        settle=FIGURES_SETTLE,
+        settles=_shows_data,
     ),
     "feed": PanelFill(((Panels.FEED, "children"),), _feed),
-    "labels": PanelFill(((Panels.LABELS, "children"),), _labels),
+    "labels": PanelFill(
+        ((Panels.LABELS, "children"),), _labels, settle=FIGURES_SETTLE, settles=_shows_data
+    ),
     "followups": PanelFill(((Panels.part("followups", "content"), "children"),), _followups),
     # The alert's count tells the kiosk whether the alert page joins the rotation.
     "alert": PanelFill(((Panels.ALERT, "children"), (Kiosk.ALERTS, "data")), _alert),
@@ -357,10 +381,16 @@ def register_panel(app: Dash, services: Services, panel: WallPanel, fill: PanelF
     ) -> tuple[Any, ...]:
         filters = filters_of(filter_data, services.nps)
         screen = (float(scale or 1), figures.theme_of(theme), bool(wall))
-        # The windows end at the next whole minute: the same minute, the same panel.
-        key = (filters, *(screen if fill.drawn else ()), default_as_of())
+        # The windows end at the next whole minute: the same minute, the same panel; the
+        # last minute's stands in while one screen builds it (or while it settles).
+        lineage = (filters, *(screen if fill.drawn else ()))
         built = services.nps.memo(
-            f"panel:{panel.name}", key, lambda: fill.build(services, filters, *screen)
+            f"panel:{panel.name}",
+            (*lineage, default_as_of()),
+            lambda: fill.build(services, filters, *screen),
+            settle=fill.settle,
+            settles=fill.settles,
+            lineage=lineage,
         )
         return (*built, stamp()) if panel.gated else tuple(built)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import subprocess
@@ -222,6 +223,63 @@ def test_cache009_one_builder_per_version_others_get_the_last_built(store_url: s
     other = svc.nps.memo_key("other", svc.nps.data_version(), ("y",)) + ":building"
     assert svc.cache.add(other, 1, timeout=60)  # someone else is building it
     assert svc.nps.memo("other", ("y",), lambda: "built") == "built"
+
+
+def test_cache012_a_settled_build_stands_for_newer_data_until_it_is_due(store_url: str) -> None:
+    """With *settle*, a new data version within the settle time is served the last build;
+    after it, or when the last build showed nothing, it is built anew."""
+    svc = worker(store_url, "simple")
+    assert svc.nps.memo("panel", ("x",), lambda: "first", settle=60) == "first"
+    ingest(svc.sessions, "s", located([record(1)]))  # a new data version
+    assert svc.nps.memo("panel", ("x",), lambda: "second", settle=60) == "first"
+    # Without a settle time the same panel follows every data version.
+    assert svc.nps.memo("panel", ("x",), lambda: "second") == "second"
+    # Due: the settle time has passed since the last build began.
+    assert svc.nps.memo("due", ("x",), lambda: "first", settle=0.3) == "first"
+    ingest(svc.sessions, "s", located([record(2)]))
+    time.sleep(0.4)
+    assert svc.nps.memo("due", ("x",), lambda: "second", settle=0.3) == "second"
+    # Its window moved on (the next minute): the build stands for its lineage too.
+    first = svc.nps.memo("moving", ("x", 1), lambda: "minute 1", settle=60, lineage=("x",))
+    assert first == "minute 1"
+    assert svc.nps.memo("moving", ("x", 2), lambda: "2", settle=60, lineage=("x",)) == "minute 1"
+    assert svc.nps.memo("moving", ("x", 2), lambda: "minute 2", lineage=("x",)) == "minute 2"
+    # A build that showed nothing never stands: the first data shows at the next poll.
+    assert svc.nps.memo("empty", ("x",), lambda: "", settle=60, settles=bool) == ""
+    ingest(svc.sessions, "s", located([record(3)]))
+    assert svc.nps.memo("empty", ("x",), lambda: "data", settle=60, settles=bool) == "data"
+    ingest(svc.sessions, "s", located([record(4)]))
+    assert svc.nps.memo("empty", ("x",), lambda: "more", settle=60, settles=bool) == "data"
+
+
+def test_cache013_the_walls_figures_settle_its_feed_follows_every_response(
+    store_url: str,
+) -> None:
+    """A new response within a minute of the figures' build: the feed shows it at the next
+    poll, the overview's figures at their next build (a stream of pushes costs one a minute)."""
+    from tests.test_access import screen_client
+
+    app, token = _wall(store_url, "simple")
+    screen, _ = screen_client(app)
+    api = app.server.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    recent = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+    happy = [record(i, score=10, submitted_at=recent) for i in range(20)]
+    assert api.post("/api/v1/responses", json=happy, headers=auth).status_code == 200
+
+    def poll(part: str) -> Any:
+        output = next(o for o in app.callback_map if f"{part}.children" in o)
+        body = callback_call(app, output)
+        body["inputs"][0]["value"] = time.time()
+        answer = screen.post("/_dash-update-component", json=body)
+        assert answer.status_code == 200, answer.text
+        return answer.json["response"][part]["children"]
+
+    assert poll("panels-nps") == "+100"
+    late = record(99, score=0, submitted_at=recent, comment="Paket kam nie an, settle-check")
+    assert api.post("/api/v1/responses", json=late, headers=auth).status_code == 200
+    assert "settle-check" in json.dumps(poll("panels-feed"))
+    assert poll("panels-nps") == "+100"  # the figures' build stands for up to a minute
 
 
 # --- the cache goes away ------------------------------------------------------------

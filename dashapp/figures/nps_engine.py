@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import math
 import pickle
+import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -174,7 +175,16 @@ class NpsEngine:
         """
         return self._key(name, version, (*params, i18n.current(), self.zone_name))
 
-    def memo(self, name: str, params: tuple[Any, ...], build: Callable[[], T]) -> T:
+    def memo(
+        self,
+        name: str,
+        params: tuple[Any, ...],
+        build: Callable[[], T],
+        *,
+        settle: float = 0.0,
+        settles: Callable[[T], bool] | None = None,
+        lineage: tuple[Any, ...] | None = None,
+    ) -> T:
         """*build()*, computed once per data version and *params*, then shared by every caller.
 
         For finished panels: a screen's refresh then costs a cache lookup, not
@@ -185,17 +195,35 @@ class NpsEngine:
         for these *params* rather than waiting or building it again (and the
         request is marked so that its answer is not kept as the new version's,
         see :func:`watch_freshness`). With nothing built before, they build too.
+
+        *settle* (seconds): a build stands for newer data versions until that long
+        after it began, so a stream of new responses costs one build per settle
+        time, not one per response; unless *settles(result)* says it must not
+        (a panel that showed nothing waits for nothing).
+
+        *lineage*: the part of *params* whose last build may stand in for these
+        (default all of them): a panel whose window moves on each minute is served
+        the last minute's while one caller builds the new one.
         """
         key = self.memo_key(name, self.data_version(), params)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
-        latest = self.memo_key(name, LATEST, params)
+        latest = self.memo_key(name, LATEST, params if lineage is None else lineage)
+        since = f"{latest}:since"
+        if settle > 0:
+            kept, began = self.cache.get_many(latest, since)
+            if kept is not None and isinstance(began, float) and 0 <= time.time() - began < settle:
+                return kept
         building = f"{key}:building"
         if self.cache.add(building, 1, timeout=BUILD_SECONDS):
+            began = time.time()
             try:
                 value = build()
-                self.cache.set_many({key: value, latest: value}, timeout=CACHE_TTL)
+                kept_values: dict[str, Any] = {key: value, latest: value}
+                # Only a build that may stand says when it began; any other is due at once.
+                kept_values[since] = began if settles is None or settles(value) else None
+                self.cache.set_many(kept_values, timeout=CACHE_TTL)
             finally:
                 self.cache.delete(building)
             return value
