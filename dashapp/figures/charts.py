@@ -14,6 +14,7 @@ import datetime as dt
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
@@ -179,6 +180,18 @@ def interval_line(figure: Nps) -> str:
     return _("95%% CI %(low)s to %(high)s · %(n)s", low=low, high=high, n=formats.size(figure.n))
 
 
+#: Whether plotly checks (and deep-copies) every property of the charts built here. They
+#: are built from figures this module computes, never from input as given, and the checks
+#: were most of a wall panel's build (the overview's trends 116 -> 45 ms, docs/benchmarks.md).
+#: tests/test_charts_unchecked.py builds every chart both ways and requires the same JSON.
+CHECKED = False
+
+
+def figure(data: Any = None) -> go.Figure:
+    """A new figure holding *data* (traces) as given: see :data:`CHECKED`."""
+    return go.Figure(data, _validate=CHECKED)
+
+
 def _days(count: int) -> str:
     return _("%(days)s days", days=count)
 
@@ -297,7 +310,7 @@ def _carry_marks(source: go.Figure, fig: go.Figure, row: int, col: int) -> None:
 
 def empty(message: str, scale: float = 1.0, theme: str = DEFAULT_THEME) -> go.Figure:
     """A blank chart that says why it is blank."""
-    fig = go.Figure()
+    fig = figure()
     fig.add_annotation(
         text=message,
         showarrow=False,
@@ -359,6 +372,7 @@ def heatmap(
     common = {"x": countries, "y": brands, "xgap": 3, "ygap": 3, "showscale": False}
     traces = [
         go.Heatmap(
+            _validate=CHECKED,
             z=grids[layer][0],
             text=grids[layer][1],
             customdata=grids[layer][2],
@@ -376,6 +390,7 @@ def heatmap(
     ]
     traces.append(
         go.Heatmap(
+            _validate=CHECKED,
             z=grids["small"][0],
             text=grids["small"][1],
             customdata=grids["small"][2],
@@ -390,7 +405,7 @@ def heatmap(
             **common,
         )
     )
-    fig = _layout(go.Figure(traces), scale, theme)
+    fig = _layout(figure(traces), scale, theme)
     fig.update_xaxes(side="top", showgrid=False)
     fig.update_yaxes(showgrid=False)
     if wall:
@@ -418,7 +433,7 @@ def trends(
     if not long:
         return empty(_("No history yet"), scale, theme)
     brands = sorted({p.group["brand"] for p in long})
-    fig = go.Figure()
+    fig = figure()
     for i, brand in enumerate(brands):
         colour = PALETTE[i % len(PALETTE)]
         for points, dash, width, show in (
@@ -661,7 +676,7 @@ def volume(
     if not any(sum(c) for _day, c in days):
         return empty(_("No responses yet"), scale, theme)
     x = [day for day, _counts in days]
-    fig = go.Figure()
+    fig = figure()
     names = (_("Promoters"), _("Passives"), _("Detractors"))
     for index, (name, colour) in enumerate(zip(names, CLASS_COLOURS, strict=True)):
         fig.add_bar(
@@ -686,8 +701,9 @@ def label_treemap(stats: Sequence[LabelStat], scale: float = 1.0) -> go.Figure:
     if not shown:
         return empty(_("No labelled comments in this period yet."), scale)
     ids = {s.label for s in shown}
-    fig = go.Figure(
+    fig = figure(
         go.Treemap(
+            _validate=CHECKED,
             ids=[s.label for s in shown],
             labels=[s.name for s in shown],
             parents=[

@@ -121,7 +121,7 @@ def verdict(first: Nps, second: Nps) -> str:
 
 def trends_figure(comparison: Comparison) -> go.Figure:
     """Each side's rolling NPS over the last 90 days."""
-    fig = go.Figure()
+    fig = figures.figure()
     for name, points in comparison.trends:
         fig.add_scatter(
             x=[p.day for p in points], y=[p.nps.nps for p in points], mode="lines", name=name

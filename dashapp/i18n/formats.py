@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from babel import Locale
@@ -96,7 +96,14 @@ def span(first: dt.date, last: dt.date, language: str | None = None) -> str:
 
 def day_month(day: dt.date, language: str | None = None) -> str:
     """A day without its year: "Dec 1" (en), "1. Dez." (de)."""
-    return babel_dates.format_skeleton("MMMd", day, locale=_locale(language))
+    return _day_month(day, _locale(language))
+
+
+@lru_cache(maxsize=8192)
+def _day_month(day: dt.date, locale: str) -> str:
+    # A chart's hover texts name each of its points' days (thousands per chart, the same
+    # few hundred days on every chart): Babel's skeleton matching once per day and locale.
+    return babel_dates.format_skeleton("MMMd", day, locale=locale)
 
 
 def weekday(day: dt.date, language: str | None = None) -> str:
