@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,8 @@ def _every_chart() -> dict[str, Callable[[], go.Figure]]:
     for name in overview.TITLES:
         for wall in (False, True):
             for theme in ("dark", "light"):
-                built[f"{name} wall={wall} {theme}"] = lambda n=name, w=wall, t=theme: (
-                    overview.chart(engine, n, Filters(), None, 1.5, t, wall=w)
+                built[f"{name} wall={wall} {theme}"] = partial(
+                    overview.chart, engine, name, Filters(), None, 1.5, theme, wall=wall
                 )
     built["heatmap one brand"] = lambda: overview.chart(engine, "heatmap", Filters(brand=("B1",)))
     built["labels treemap"] = lambda: charts.label_treemap(engine.labels())
@@ -61,8 +62,8 @@ def _every_chart() -> dict[str, Callable[[], go.Figure]]:
         Mark(2, day + dt.timedelta(days=5), day + dt.timedelta(days=9), "Carrier strike " * 4),
     ]
     for wall in (False, True):
-        built[f"trends with marks wall={wall}"] = lambda w=wall: charts.trends(
-            points, points, 2.0, "dark", marks, wall=w
+        built[f"trends with marks wall={wall}"] = partial(
+            charts.trends, points, points, 2.0, "dark", marks, wall=wall
         )
     built["printed trends"] = lambda: charts.for_print(
         charts.print_day_ticks(charts.trends(points, points, marks=marks)), "Title", "sub"
