@@ -299,7 +299,8 @@ class PanelFill:
     settles: Callable[[tuple[Any, ...]], bool] | None = None
 
 
-#: How long the wall's figures (overview, labels) stand while new responses arrive.
+#: How long the wall's figures (overview, labels, the alert's drops over 7 days) stand
+#: while new responses arrive.
 FIGURES_SETTLE = 60.0
 
 
@@ -350,7 +351,9 @@ FILLS: dict[str, PanelFill] = {
     ),
     "followups": PanelFill(((Panels.part("followups", "content"), "children"),), _followups),
     # The alert's count tells the kiosk whether the alert page joins the rotation.
-    "alert": PanelFill(((Panels.ALERT, "children"), (Kiosk.ALERTS, "data")), _alert),
+    "alert": PanelFill(
+        ((Panels.ALERT, "children"), (Kiosk.ALERTS, "data")), _alert, settle=FIGURES_SETTLE
+    ),
 }
 
 

@@ -280,6 +280,19 @@ def test_cache013_the_walls_figures_settle_its_feed_follows_every_response(
     assert api.post("/api/v1/responses", json=late, headers=auth).status_code == 200
     assert "settle-check" in json.dumps(poll("panels-feed"))
     assert poll("panels-nps") == "+100"  # the figures' build stands for up to a minute
+    # The alert page's question (did a cell fall?) too: a drop over 7 days joins within it.
+    alert = next(o for o in app.callback_map if "panels-alert.children" in o)
+    body = callback_call(app, alert)
+    body["inputs"][0]["value"] = 1
+
+    def alerts() -> int:
+        answer = screen.post("/_dash-update-component", json=body)
+        assert answer.status_code == 200, answer.text
+        return int(answer.json["response"]["kiosk-alerts"]["data"])
+
+    assert alerts() == 0
+    _drop_scenario(services_of(app.server).sessions, dt.datetime.now(dt.UTC))
+    assert alerts() == 0
 
 
 # --- the cache goes away ------------------------------------------------------------
