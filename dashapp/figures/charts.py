@@ -441,20 +441,23 @@ def trends(
             (short, "dot", 1.5, False),
         ):
             mine = [p for p in points if p.group["brand"] == brand and p.nps.nps is not None]
-            fig.add_scatter(
-                x=[p.day for p in mine],
-                y=[p.nps.nps for p in mine],
-                mode="lines",
-                name=brand,
-                legendgroup=brand,
-                showlegend=show,
-                line={"color": colour, "dash": dash, "width": width * scale},
-                customdata=[
-                    [formats.day_month(p.day), signed(p.nps.nps or 0), _days(p.window)]
-                    for p in mine
-                ],
-                hovertemplate=f"{brand}: %{{customdata[1]}} · %{{customdata[0]}} · "
-                "%{customdata[2]}<extra></extra>",
+            fig.add_trace(
+                go.Scatter(
+                    _validate=CHECKED,
+                    x=[p.day for p in mine],
+                    y=[p.nps.nps for p in mine],
+                    mode="lines",
+                    name=brand,
+                    legendgroup=brand,
+                    showlegend=show,
+                    line={"color": colour, "dash": dash, "width": width * scale},
+                    customdata=[
+                        [formats.day_month(p.day), signed(p.nps.nps or 0), _days(p.window)]
+                        for p in mine
+                    ],
+                    hovertemplate=f"{brand}: %{{customdata[1]}} · %{{customdata[0]}} · "
+                    "%{customdata[2]}<extra></extra>",
+                )
             )
     fig = _layout(fig, scale, theme)
     if wall:
@@ -647,21 +650,28 @@ def annotate(
         for m in marks
     ]
     # The hover: one marker per annotation on a hidden axis at the top of the plot.
-    fig.add_scatter(
-        x=[m.starts_on for m in marks],
-        y=[1.0] * len(marks),
-        yaxis="y2",
-        mode="markers",
-        marker={"symbol": "triangle-down", "size": 12 * scale, "color": MARK_COLOUR},
-        hovertext=[
-            "<br>".join(
-                (w, html.escape(safe_text(m.text), quote=False), f"({html.escape(m.scope_words)})")
-            )
-            for w, m in zip(when, marks, strict=True)
-        ],
-        hoverinfo="text",
-        showlegend=False,
-        name=MARK_NAME,
+    fig.add_trace(
+        go.Scatter(
+            _validate=CHECKED,
+            x=[m.starts_on for m in marks],
+            y=[1.0] * len(marks),
+            yaxis="y2",
+            mode="markers",
+            marker={"symbol": "triangle-down", "size": 12 * scale, "color": MARK_COLOUR},
+            hovertext=[
+                "<br>".join(
+                    (
+                        w,
+                        html.escape(safe_text(m.text), quote=False),
+                        f"({html.escape(m.scope_words)})",
+                    )
+                )
+                for w, m in zip(when, marks, strict=True)
+            ],
+            hoverinfo="text",
+            showlegend=False,
+            name=MARK_NAME,
+        )
     )
     fig.update_layout(
         yaxis2={"overlaying": "y", "range": [0, 1.02], "visible": False, "fixedrange": True}
@@ -679,13 +689,16 @@ def volume(
     fig = figure()
     names = (_("Promoters"), _("Passives"), _("Detractors"))
     for index, (name, colour) in enumerate(zip(names, CLASS_COLOURS, strict=True)):
-        fig.add_bar(
-            x=x,
-            y=[c[index] for _day, c in days],
-            name=name,
-            marker_color=colour,
-            customdata=[formats.date(day) for day, _counts in days],
-            hovertemplate=f"{name}: %{{y:,}} · %{{customdata}}<extra></extra>",
+        fig.add_trace(
+            go.Bar(
+                _validate=CHECKED,
+                x=x,
+                y=[c[index] for _day, c in days],
+                name=name,
+                marker={"color": colour},
+                customdata=[formats.date(day) for day, _counts in days],
+                hovertemplate=f"{name}: %{{y:,}} · %{{customdata}}<extra></extra>",
+            )
         )
     fig = _layout(fig, scale, theme)
     fig.update_layout(barmode="stack", bargap=0.15)

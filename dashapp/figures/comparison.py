@@ -123,8 +123,14 @@ def trends_figure(comparison: Comparison) -> go.Figure:
     """Each side's rolling NPS over the last 90 days."""
     fig = figures.figure()
     for name, points in comparison.trends:
-        fig.add_scatter(
-            x=[p.day for p in points], y=[p.nps.nps for p in points], mode="lines", name=name
+        fig.add_trace(
+            go.Scatter(
+                _validate=figures.CHECKED,
+                x=[p.day for p in points],
+                y=[p.nps.nps for p in points],
+                mode="lines",
+                name=name,
+            )
         )
     return figures.day_axis(figures.style(fig))
 
