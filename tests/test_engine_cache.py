@@ -295,6 +295,21 @@ def test_cache013_the_walls_figures_settle_its_feed_follows_every_response(
     assert alerts() == 0
 
 
+def test_cache014_dimensions_in_one_read_as_the_responses_have_them(store_url: str) -> None:
+    """The brands, countries and touchpoints the pickers offer: each once, sorted, in one
+    statement (the pickers and every filtered panel ask after each new data version)."""
+    svc = worker(store_url, "simple")
+    records = list(random_records(300, end=END, days=30))
+    ingest(svc.sessions, "s", located(records))
+    counter = StatementCounter(svc)
+    with svc.sessions() as session:
+        found = queries.dimensions(session)
+    assert counter.count == 1
+    assert found == {
+        name: sorted({str(r[name]) for r in records}) for name in queries.GROUP_COLUMNS
+    }
+
+
 # --- the cache goes away ------------------------------------------------------------
 
 
