@@ -65,6 +65,13 @@ def _every_chart() -> dict[str, Callable[[], go.Figure]]:
         built[f"trends with marks wall={wall}"] = partial(
             charts.trends, points, points, 2.0, "dark", marks, wall=wall
         )
+    # As exports make them: restyled for print, then the day ticks written out.
+    built["printed heatmap"] = lambda: charts.for_print(
+        overview.chart(engine, "heatmap", Filters()), "Title", "sub"
+    )
+    built["printed, ticks after"] = lambda: charts.print_day_ticks(
+        charts.for_print(charts.trends(points, points, marks=marks), "Title", "sub")
+    )
     built["printed trends"] = lambda: charts.for_print(
         charts.print_day_ticks(charts.trends(points, points, marks=marks)), "Title", "sub"
     )

@@ -17,15 +17,17 @@ from typing import Any
 import pytest
 import redis
 from dash import Dash
-from sqlalchemy import event
+from sqlalchemy import delete, event, select
 
 from dashapp import cache
 from dashapp.access.users import Role
 from dashapp.config import Settings
+from dashapp.ingest.erasure import erase
 from dashapp.ingest.pipeline import ingest
 from dashapp.metrics import queries
 from dashapp.services import Services, build_services, services_of
 from dashapp.store import counters as versions
+from dashapp.store.models import Response, StoreMeta
 from tests.access import callback_call, client_as, make_user
 from tests.factories import located, random_records, record
 from tests.servers import free_port, wait_for
@@ -293,6 +295,12 @@ def test_cache013_the_walls_figures_settle_its_feed_follows_every_response(
     assert alerts() == 0
     _drop_scenario(services_of(app.server).sessions, dt.datetime.now(dt.UTC))
     assert alerts() == 0
+    # A change to what was shown (here an erasure) never waits for the figures to be due.
+    with services_of(app.server).sessions.begin() as session:
+        source = session.scalar(select(Response.source).where(Response.external_id == "r0"))
+        assert erase(session, source=source, external_id="r0") == 1
+    assert poll("panels-nps") != "+100"
+    assert alerts() == 1
 
 
 def test_cache014_dimensions_in_one_read_as_the_responses_have_them(store_url: str) -> None:
@@ -306,8 +314,31 @@ def test_cache014_dimensions_in_one_read_as_the_responses_have_them(store_url: s
         found = queries.dimensions(session)
     assert counter.count == 1
     assert found == {
-        name: sorted({str(r[name]) for r in records}) for name in queries.GROUP_COLUMNS
+        name: sorted({str(r[name]) for r in records}, key=lambda v: (v.casefold(), v))
+        for name in queries.GROUP_COLUMNS
     }
+    # Names in any case, as a reader orders them (code points put "casa" after "Zeta").
+    more = [record(900 + i, brand=b) for i, b in enumerate(("casa", "Zeta", "Casa", "Ölund"))]
+    ingest(svc.sessions, "s", located(more))
+    with svc.sessions() as session:
+        brands = queries.dimensions(session)["brand"]
+    assert [b for b in brands if b in ("casa", "Zeta", "Casa")] == ["Casa", "casa", "Zeta"]
+
+
+def test_cache015_a_store_without_the_edit_counter_starts_it(store_url: str) -> None:
+    """A backup of an older release restored lacks ``edit_version``: the first edit starts it."""
+    svc = worker(store_url, "simple")
+    with svc.sessions.begin() as session:
+        session.execute(delete(StoreMeta).where(StoreMeta.key == versions.EDITS))
+    with svc.sessions.begin() as session:
+        assert versions.read(session).edits == 0
+        versions.edited(session)
+    with svc.sessions() as session:
+        first = versions.read(session).edits
+    with svc.sessions.begin() as session:
+        versions.edited(session)
+    with svc.sessions() as session:
+        assert first != 0 and versions.read(session).edits == first + 1
 
 
 # --- the cache goes away ------------------------------------------------------------

@@ -182,7 +182,7 @@ def interval_line(figure: Nps) -> str:
 
 #: Whether plotly checks (and deep-copies) every property of the charts built here. They
 #: are built from figures this module computes, never from input as given, and the checks
-#: were most of a wall panel's build (the overview's trends 116 -> 45 ms, docs/benchmarks.md).
+#: were most of a wall panel's build (the overview's trends 182 -> 35 ms, docs/benchmarks.md).
 #: tests/test_charts_unchecked.py builds every chart both ways and requires the same JSON.
 CHECKED = False
 
@@ -227,6 +227,9 @@ def _layout(fig: go.Figure, scale: float, theme: str = DEFAULT_THEME) -> go.Figu
 
 def for_print(fig: go.Figure, title: str, subtitle: str) -> go.Figure:
     """*fig* restyled for slides and reports: white background, dark text, a title line."""
+    # A checked copy: a figure built unchecked keeps a template given by name as a string,
+    # which plotly.js ignores (exports are rare; the copy costs nothing that matters).
+    fig = go.Figure(fig)
     fig.update_layout(
         template="plotly_white",
         paper_bgcolor="white",

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask_caching.backends import BaseCache
 from sqlalchemy.orm import Session, sessionmaker
@@ -210,19 +210,25 @@ class NpsEngine:
         if hit is not None:
             return hit
         latest = self.memo_key(name, LATEST, params if lineage is None else lineage)
-        since = f"{latest}:since"
+        # A settled build stands only until data already shown changes (an erasure, a
+        # label, an annotation): the edit counter is part of its key.
+        settled = f"{latest}:settled:{self.watch.current().edits}"
         if settle > 0:
-            kept, began = self.cache.get_many(latest, since)
-            if kept is not None and isinstance(began, float) and 0 <= time.time() - began < settle:
-                return kept
+            # (when the build began, the build): one value, so no other build's time
+            # can pair with it. Clocks of hosts sharing the cache are assumed NTP-close.
+            kept = self.cache.get(settled)
+            if isinstance(kept, tuple) and 0 <= time.time() - kept[0] < settle:
+                return cast(T, kept[1])
         building = f"{key}:building"
         if self.cache.add(building, 1, timeout=BUILD_SECONDS):
             began = time.time()
             try:
                 value = build()
                 kept_values: dict[str, Any] = {key: value, latest: value}
-                # Only a build that may stand says when it began; any other is due at once.
-                kept_values[since] = began if settles is None or settles(value) else None
+                # Only a build that may stand is kept as settled; any other is due at once.
+                if settle > 0:
+                    may = settles is None or settles(value)
+                    kept_values[settled] = (began, value) if may else None
                 self.cache.set_many(kept_values, timeout=CACHE_TTL)
             finally:
                 self.cache.delete(building)

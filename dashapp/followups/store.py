@@ -285,7 +285,7 @@ def backfill(
     ]
     opened = _open(session, rule, picked, now)
     if opened:
-        versions.bump(session, versions.DATA)
+        versions.edited(session)
     return opened, page[-1].id
 
 
@@ -308,7 +308,7 @@ def open_one(
             .values(actor=actor)
         )
         followup.updated_by = actor
-    versions.bump(session, versions.DATA)
+    versions.edited(session)
     return followup.id
 
 
@@ -616,7 +616,7 @@ def change(
     session.refresh(current)
     if rule.webhook:
         _notify(session, [current], actor, events, note, now)
-    versions.bump(session, versions.DATA)
+    versions.edited(session)
     return get(session, followup_id)
 
 

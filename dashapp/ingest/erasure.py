@@ -105,7 +105,7 @@ def erase(
     _take_back(session, ids, counts_too=True)
     for i in range(0, len(ids), 500):
         session.execute(delete(Response).where(Response.id.in_(ids[i : i + 500])))
-    versions.bump(session, versions.DATA)
+    versions.edited(session)
     return len(ids)
 
 
@@ -139,5 +139,5 @@ def apply_retention(
         session.execute(
             update(Response).where(Response.id.in_(ids)).values(comment=None, properties={})
         )
-    versions.bump(session, versions.DATA)
+    versions.edited(session)
     return len(ids)

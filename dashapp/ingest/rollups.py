@@ -107,7 +107,7 @@ def keep_zone(session: Session, name: str) -> bool:
     if local_zone.claim(session, wanted) == wanted:
         return False
     # Figures cached under the old zone's days are not read again.
-    counters.bump(session, counters.DATA)
+    counters.edited(session)
     session.execute(delete(Rollup).where(Rollup.grain == "l"))
     first, last = session.execute(
         select(func.min(Rollup.bucket), func.max(Rollup.bucket)).where(Rollup.grain == "d")

@@ -91,7 +91,7 @@ def run_discovery(
             for t in themes
         )
         found += len(themes)
-    versions.bump(session, versions.DATA)
+    versions.edited(session)
     return found
 
 

@@ -175,7 +175,7 @@ def save_taxonomy(session: Session, text: str, origin: str) -> int:
     session.add(row)
     session.flush()
     _set(session, RELABEL_UPTO, 0)
-    versions.bump(session, versions.DATA)
+    versions.edited(session)
     return row.id
 
 
@@ -307,7 +307,7 @@ def relabel_step(session: Session, limit: int = 2_000) -> int:
     if changed:
         label_responses(session, changed, deltas, replace=True)
         deltas.apply(session)
-        versions.bump(session, versions.DATA)
+        versions.edited(session)
     session.execute(
         update(StoreMeta).where(StoreMeta.key == RELABEL_UPTO).values(value=rows[-1].id)
     )

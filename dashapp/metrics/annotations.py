@@ -94,7 +94,7 @@ def add(session: Session, mark: Mark, now: dt.datetime) -> Mark:
     )
     session.add(row)
     session.flush()
-    counters.bump(session, counters.DATA)
+    counters.edited(session)
     return _mark(row)
 
 
@@ -104,7 +104,7 @@ def delete(session: Session, annotation_id: int) -> bool:
     if row is None:
         return False
     session.delete(row)
-    counters.bump(session, counters.DATA)
+    counters.edited(session)
     return True
 
 

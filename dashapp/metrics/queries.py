@@ -601,7 +601,12 @@ def dimensions(session: Session) -> dict[str, list[str]]:
         .where(Rollup.grain == "d")
         .distinct()
     ).all()
-    return {name: sorted({cell[i] for cell in cells}) for i, name in enumerate(GROUP_COLUMNS)}
+    # As a reader orders names, on every store alike ("casa" beside "Casa"): case folded,
+    # then as written (SQL's order would follow each database's collation).
+    return {
+        name: sorted({cell[i] for cell in cells}, key=lambda v: (v.casefold(), v))
+        for i, name in enumerate(GROUP_COLUMNS)
+    }
 
 
 def _check_by(by: Sequence[str]) -> None:

@@ -1,9 +1,13 @@
 """The store's change counters, and each process's view of them.
 
-Two counters in ``store_meta``: ``data_version`` changes with every change to
-responses and labels (it keys every cached figure and answer), and
-``access_version`` with every change to who may do what (a token revoked, a
-user disabled, a role changed, a password reset; it keys remembered identities).
+Three counters in ``store_meta``: ``data_version`` changes with every change to
+responses and labels (it keys every cached figure and answer); ``edit_version``
+with those changes that are not new responses arriving (an erasure, retention,
+an annotation, labels, translations, follow-ups, another display zone's days:
+what screens show must change at once, so the wall's figures never settle
+across one); and ``access_version`` with every change to who may do what (a
+token revoked, a user disabled, a role changed, a password reset; it keys
+remembered identities).
 
 A request must not pay a store round trip to learn that nothing changed, so a
 process reads both counters together at most once per ``max_age`` seconds
@@ -15,6 +19,7 @@ token or a disabled user take effect up to a second later on other workers.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -27,6 +32,7 @@ from dashapp.store.db import StoreUnavailable
 from dashapp.store.models import StoreMeta
 
 DATA = "data_version"
+EDITS = "edit_version"
 ACCESS = "access_version"
 #: How old a process's view of the counters may be, in seconds.
 MAX_AGE = 1.0
@@ -46,22 +52,38 @@ class Versions:
 
     data: int
     access: int
+    edits: int = 0
 
 
 def read(session: Session) -> Versions:
-    """Both counters, in one query (0 for a counter the store does not have yet)."""
+    """The counters, in one query (0 for a counter the store does not have yet)."""
     rows = dict(
         session.execute(
-            select(StoreMeta.key, StoreMeta.value).where(StoreMeta.key.in_((DATA, ACCESS)))
+            select(StoreMeta.key, StoreMeta.value).where(StoreMeta.key.in_((DATA, ACCESS, EDITS)))
         ).all()
     )
-    return Versions(data=rows.get(DATA, 0), access=rows.get(ACCESS, 0))
+    return Versions(data=rows.get(DATA, 0), access=rows.get(ACCESS, 0), edits=rows.get(EDITS, 0))
 
 
 def bump(session: Session, key: str) -> None:
-    """Count a change of *key*'s kind; seen by this process once *session* commits."""
-    session.execute(update(StoreMeta).where(StoreMeta.key == key).values(value=StoreMeta.value + 1))
+    """Count a change of *key*'s kind; seen by this process once *session* commits.
+
+    A counter the store lacks (a restored backup of an older release) starts here,
+    at a random value as the migrations start them.
+    """
+    done = session.execute(
+        update(StoreMeta).where(StoreMeta.key == key).values(value=StoreMeta.value + 1)
+    )
+    if not done.rowcount:  # type: ignore[attr-defined]
+        session.add(StoreMeta(key=key, value=secrets.randbits(48)))
+        session.flush()
     session.info[_BUMPED] = True
+
+
+def edited(session: Session) -> None:
+    """Count a change to data already shown (not a new response): data and edits."""
+    bump(session, DATA)
+    bump(session, EDITS)
 
 
 class Watch:

@@ -88,7 +88,7 @@ def save(session: Session, target: str, done: Sequence[Done], now: dt.datetime) 
     upsert(session, CommentTranslation.__table__, rows, keys=("response_id", "language"))
     if any(row["text"] is not None for row in rows):
         # What screens show changed: their cached answers go.
-        counters.bump(session, counters.DATA)
+        counters.edited(session)
     return len(rows)
 
 

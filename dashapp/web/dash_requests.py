@@ -92,7 +92,10 @@ def _writes(output: str, sent: Any) -> bool:
     One output is sent as one dependency, several as a list of as many, in order;
     a property may carry ``allow_duplicate``'s suffix (``data@1a2b``) or not.
     """
-    wanted = split_callback_id(output)
+    try:
+        wanted = split_callback_id(output)
+    except ValueError:
+        return True  # a callback without outputs: nothing to hold the request to
     if isinstance(wanted, dict):
         wanted, sent = [wanted], [sent]
     elif not isinstance(sent, list) or len(sent) != len(wanted):
@@ -104,8 +107,11 @@ def _writes(output: str, sent: Any) -> bool:
             if not _dependency(one):
                 return False
             one = {"id": one["id"], "property": clean_property_name(one["property"])}
-            if not _sent_as(dep, [one] if _wildcard(dep["id"]) else one):
-                return False
+            try:
+                if not _sent_as(dep, [one] if _wildcard(dep["id"]) else one):
+                    return False
+            except ValueError:
+                return True  # an id Dash escaped for its key (dots in values): Dash checks it
     return True
 
 
