@@ -341,6 +341,32 @@ def test_cache015_a_store_without_the_edit_counter_starts_it(store_url: str) -> 
         assert first != 0 and versions.read(session).edits == first + 1
 
 
+def test_cache016_what_changes_shown_data_moves_the_edit_counter(store_url: str) -> None:
+    """Annotations and retention end a settle as an erasure does (README: at the next poll);
+    a new response does not."""
+    from dashapp.ingest.erasure import apply_retention
+    from dashapp.metrics import annotations
+    from dashapp.metrics.annotations import Mark
+
+    svc = worker(store_url, "simple")
+
+    def edits() -> int:
+        with svc.sessions() as session:
+            return versions.read(session).edits
+
+    before = edits()
+    ingest(svc.sessions, "s", located([record(1, submitted_at="2020-01-01T10:00:00Z")]))
+    assert edits() == before  # new responses settle
+    day = dt.date(2026, 11, 20)
+    mark = annotations.create(svc.sessions, Mark(0, day, day, "Price change"))
+    assert edits() == before + 1
+    assert annotations.remove(svc.sessions, mark.id)
+    assert edits() == before + 2
+    with svc.sessions.begin() as session:
+        assert apply_retention(session, dt.timedelta(days=365), "delete") == 1
+    assert edits() == before + 3
+
+
 # --- the cache goes away ------------------------------------------------------------
 
 

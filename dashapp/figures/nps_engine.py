@@ -205,15 +205,16 @@ class NpsEngine:
         (default all of them): a panel whose window moves on each minute is served
         the last minute's while one caller builds the new one.
         """
-        key = self.memo_key(name, self.data_version(), params)
+        seen = self.watch.current()
+        key = self.memo_key(name, seen.data, params)
         hit = self.cache.get(key)
         if hit is not None:
             return hit
         latest = self.memo_key(name, LATEST, params if lineage is None else lineage)
         # A settled build stands only until data already shown changes (an erasure, a
         # label, an annotation): the edit counter is part of its key.
-        settled = f"{latest}:settled:{self.watch.current().edits}"
-        if settle > 0:
+        settled = f"{latest}:settled:{seen.edits}" if settle > 0 else ""
+        if settled:
             # (when the build began, the build): one value, so no other build's time
             # can pair with it. Clocks of hosts sharing the cache are assumed NTP-close.
             kept = self.cache.get(settled)
@@ -226,7 +227,7 @@ class NpsEngine:
                 value = build()
                 kept_values: dict[str, Any] = {key: value, latest: value}
                 # Only a build that may stand is kept as settled; any other is due at once.
-                if settle > 0:
+                if settled:
                     may = settles is None or settles(value)
                     kept_values[settled] = (began, value) if may else None
                 self.cache.set_many(kept_values, timeout=CACHE_TTL)

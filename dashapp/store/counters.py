@@ -10,7 +10,7 @@ token revoked, a user disabled, a role changed, a password reset; it keys
 remembered identities).
 
 A request must not pay a store round trip to learn that nothing changed, so a
-process reads both counters together at most once per ``max_age`` seconds
+process reads the counters together at most once per ``max_age`` seconds
 (:class:`Watch`). A change made through this process's own sessions is seen at
 once (the watch forgets on commit); one made by another process or host is
 seen within ``max_age``. That is the price: a screen's next poll, a revoked
@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dashapp.store.db import StoreUnavailable
 from dashapp.store.models import StoreMeta
+from dashapp.store.upsert import upsert
 
 DATA = "data_version"
 EDITS = "edit_version"
@@ -75,8 +76,9 @@ def bump(session: Session, key: str) -> None:
         update(StoreMeta).where(StoreMeta.key == key).values(value=StoreMeta.value + 1)
     )
     if not done.rowcount:  # type: ignore[attr-defined]
-        session.add(StoreMeta(key=key, value=secrets.randbits(48)))
-        session.flush()
+        # Two first edits at once: one starts it, the other's start is the change already.
+        start = {"key": key, "value": secrets.randbits(48)}
+        upsert(session, StoreMeta.__table__, [start], keys=["key"])
     session.info[_BUMPED] = True
 
 
