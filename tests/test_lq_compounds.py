@@ -240,9 +240,37 @@ def test_lq016_words_in_use_stay_remembered_past_a_flood_of_one_off_words(
 
     monkeypatch.setattr(KeywordIndex, "_work_out", counting)
     for number in range(500):
-        assert tags(built, f"lieferung zu teuer, bestellung {number}") == {"delivery"}
-        assert tags(built, f"der preis stimmt #{number}") == {"price"}
-    # Each distinct word once, however often the memory turned over (500 numbers
-    # twice over, against 50 words a generation), and the words in use just once.
+        # A name or a code in letters, new in every comment.
+        name = "".join("abcdefghij"[int(d)] for d in f"{number:03d}")
+        assert tags(built, f"lieferung zu teuer, kunde {name}") == {"delivery"}
+        assert tags(built, f"der preis stimmt x{name}") == {"price"}
+    # Each distinct word once, however often the memory turned over (1,000 one-off
+    # words against 50 words a generation), and the words in use just once.
     assert worked_out.count("lieferung") == 1 and worked_out.count("preis") == 1
     assert len(worked_out) == len(set(worked_out))
+
+
+def test_lq017_numbers_are_not_worked_out_unless_a_keyword_may_start_with_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Order numbers match nothing and take no room in the memory of words, but a phrase
+    with a number inside still matches, and so does one starting with a number."""
+    worked_out: list[str] = []
+    original = KeywordIndex._work_out
+
+    def counting(self: KeywordIndex, word: str) -> keywords.WordInfo:
+        worked_out.append(word)
+        return original(self, word)
+
+    monkeypatch.setattr(KeywordIndex, "_work_out", counting)
+    english = index("en", fast="within 24 hours", late="late")
+    assert tags(english, "came within 24 hours order 123456") == {"fast"}
+    assert tags(english, "late again 98765") == {"late"}
+    assert not {"24", "123456", "98765"} & set(worked_out)
+    assert "123456" not in english._cache
+
+    spanish = index("es", fast="24 horas", loose="1234567x8")
+    assert tags(spanish, "llegó en 24 horas") == {"fast"}
+    # One typo from a long keyword that is all digits but one letter.
+    assert tags(spanish, "código 12345678") == {"loose"}
+    assert {"24", "12345678"} <= set(worked_out)

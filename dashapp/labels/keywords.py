@@ -141,6 +141,7 @@ class KeywordIndex:
         "_head_prefix_lengths",
         "_head_stem",
         "_infix",
+        "_numbers_match",
         "_old",
         "_phrases",
         "_prefix",
@@ -173,6 +174,9 @@ class KeywordIndex:
         self._fuzzy_prefix_lengths: tuple[int, ...] = ()
         self._cache: dict[str, WordInfo] = {}
         self._old: dict[str, WordInfo] = {}
+        #: Whether a word of digits alone may start a match ("24 horas"); mostly it
+        #: cannot, and then :meth:`info` answers for numbers at once.
+        self._numbers_match = False
 
     def add(self, keyword: str, tag: Hashable, *, loose: bool = True) -> None:
         """Index *keyword* with *tag*; raises KeywordSyntaxError.
@@ -183,6 +187,7 @@ class KeywordIndex:
         """
         patterns = parse(keyword, self.language)
         self._cache, self._old = {}, {}
+        self._numbers_match |= _may_match_number(patterns[0][1])
         if len(patterns) > 1:
             self._phrases[patterns[0]].append((patterns, tag))
             if patterns[0][0] != "stem" and patterns[0] not in self._wild_firsts:
@@ -238,6 +243,10 @@ class KeywordIndex:
         """
         known = self._cache.get(word)
         if known is None:
+            if not self._numbers_match and word.isdigit():
+                # Order numbers, postcodes, amounts: unique without end, never a
+                # keyword, and not worth a place in the memory of words.
+                return (word, word, (), ())
             known = self._old.get(word) or self._work_out(word)
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache, self._old = {}, self._cache
@@ -345,6 +354,12 @@ class KeywordIndex:
         for pattern in self._wild_firsts:
             if _matches(pattern, word, stem):
                 yield pattern
+
+
+def _may_match_number(text: str) -> bool:
+    """Whether a word of digits alone could match keyword text *text*, exactly or by one typo."""
+    others = sum(not c.isdigit() for c in text)
+    return others == 0 or (others == 1 and len(text) >= TYPO_MIN)
 
 
 def _deletions(text: str) -> set[str]:
