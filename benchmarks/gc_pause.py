@@ -3,9 +3,9 @@
 Builds the app as a gunicorn worker does (``create_app`` on a fresh SQLite
 store), then times ``gc.collect()`` (a collection of the oldest generation,
 as CPython runs by itself every so often under load) as start-up left the
-process, and again after :func:`dashapp.collector.freeze`, in the same run.
-Every request thread of the worker waits for the duration (the collector
-holds the GIL).
+process, and again after ``gc.freeze()``, in the same run. Every request
+thread of the worker waits for the duration (the collector holds the GIL).
+Web workers are not frozen: see docs/benchmarks.md, "Garbage collection".
 
     python -m benchmarks.gc_pause
 """
@@ -36,7 +36,7 @@ def main() -> None:
     """Command line entry point."""
     workdir = Path(tempfile.mkdtemp())
     os.environ["FEEDBACKWALL_DATABASE_URL"] = f"sqlite:///{workdir / 'store.db'}"
-    from dashapp import collector, create_app
+    from dashapp import create_app
     from dashapp.store import db
 
     db.upgrade(os.environ["FEEDBACKWALL_DATABASE_URL"])
@@ -45,7 +45,7 @@ def main() -> None:
     gc.collect()
     tracked = len(gc.get_objects())
     before = collect_ms()
-    collector.freeze()
+    gc.freeze()
     frozen = gc.get_freeze_count()
     after = collect_ms()
     result = {

@@ -129,7 +129,7 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     """Migrate, then serve the app and (in this same process) its scheduled work."""
     import signal
 
-    from dashapp import collector, create_app
+    from dashapp import create_app
     from dashapp.access.gate import allow_local_demo
     from dashapp.config import ConfigError
     from dashapp.jobs.runtime import start_scheduler
@@ -159,8 +159,6 @@ def run(demo: bool, host: str, port: int, no_scheduler: bool) -> None:
     link = first_admin_link(services_of(app.server).sessions, base)
     if link:
         click.echo(f"No users yet. Create the first admin (once, within 24 h): {link}")
-    # What start-up built lives as long as the server: no collection walks it again.
-    collector.freeze()
     try:
         web.print_listen("Serving on http://{}:{}")
         web.run()
@@ -225,7 +223,7 @@ def import_file(file: Path, source: str, strict: bool, worker: bool | None) -> N
     for records erased before or past the retention, not stored); rejected
     records are written with their reasons to FILE.rejects.csv.
     """
-    from dashapp import collector
+    from dashapp.ingest import bulk_gc
     from dashapp.ingest.pipeline import Retention, ingest
     from data_sources.base import SourceError
     from data_sources.files import read_records
@@ -238,7 +236,7 @@ def import_file(file: Path, source: str, strict: bool, worker: bool | None) -> N
             return read_records(file)
 
     try:
-        with progress(f"importing {file.name}", None) as advance, collector.tuned_for_import():
+        with progress(f"importing {file.name}", None) as advance, bulk_gc.tuned():
             report = ingest(
                 sessions,
                 source,

@@ -21,8 +21,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from dashapp import collector
-from dashapp.ingest import language
+from dashapp.ingest import bulk_gc, language
 from dashapp.ingest.validation import (
     DEFAULT_BOUNDS,
     CleanRecord,
@@ -175,7 +174,7 @@ def _start_worker(taxonomy: Taxonomy) -> None:
     global _labeller
     _labeller = Labeller(taxonomy)
     # The process lives for one import: its labeller is frozen out of collections.
-    collector.tune_for_import()
+    bulk_gc.tune()
     # A writer killed outright (SIGKILL, OOM) never shuts the pool down: leave with it.
     parent = multiprocessing.parent_process()
     if parent is not None:

@@ -1,28 +1,21 @@
-"""The collector: what start-up built is frozen in servers and imports; imports collect rarely."""
+"""The collector during a bulk import: what lives long frozen, collections rarer, then as before."""
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
-import os
-import subprocess
-import sys
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
-from dashapp import collector
+from dashapp.ingest import bulk_gc
 from dashapp.ingest.prepare import _start_worker
 from dashapp.labels.taxonomy import default_text, parse_taxonomy
-from dashapp.store import db
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_gc001_tuned_freezes_what_lives_and_restores_the_collector() -> None:
     before = gc.get_threshold()
     frozen_before = gc.get_freeze_count()
-    with collector.tuned_for_import():
-        assert gc.get_threshold() == collector.IMPORT_THRESHOLDS
+    with bulk_gc.tuned():
+        assert gc.get_threshold() == bulk_gc.THRESHOLDS
         assert gc.get_freeze_count() > frozen_before
         # Cycles made during the import are still collected.
         cycle: list[object] = []
@@ -46,26 +39,6 @@ def test_gc002_the_import_worker_starts_tuned_with_its_labeller_frozen() -> None
     )
     with pool:
         thresholds, frozen = pool.submit(_collector).result(timeout=60)
-    assert thresholds == collector.IMPORT_THRESHOLDS
+    assert thresholds == bulk_gc.THRESHOLDS
     # The labeller's index alone is tens of thousands of objects.
     assert frozen > 50_000
-
-
-def test_gc003_a_gunicorn_worker_freezes_what_start_up_built(tmp_path: Path) -> None:
-    """`gunicorn app:server` imports app.py in each worker: the app is built, then frozen."""
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    db.upgrade(url)
-    probe = "import gc, app; print(gc.get_freeze_count(), len(gc.get_objects()))"
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=ROOT,
-        env={**os.environ, "FEEDBACKWALL_DATABASE_URL": url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    frozen, still_tracked = map(int, done.stdout.split())
-    # Dash, Plotly and the pages: a quarter of a million objects no collection walks again.
-    assert frozen > 100_000
-    assert still_tracked < frozen / 10
