@@ -224,21 +224,27 @@ def test_lq015_norwegian_and_finnish_are_labelled() -> None:
     assert dict(LABELLER.label("Asiakaspalvelu ei vastaa", "fi"))["service"] == -1
 
 
+@pytest.fixture
+def worked_out(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The words the index works out from scratch (not answered from its memory), in order."""
+    words: list[str] = []
+    original = KeywordIndex._work_out
+
+    def counting(self: KeywordIndex, word: str) -> keywords.WordInfo:
+        words.append(word)
+        return original(self, word)
+
+    monkeypatch.setattr(KeywordIndex, "_work_out", counting)
+    return words
+
+
 def test_lq016_words_in_use_stay_remembered_past_a_flood_of_one_off_words(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, worked_out: list[str]
 ) -> None:
     """Unique tokens (order numbers, names) fill the memory of words; the words comments
     keep using are not worked out again when it turns over, and matches do not change."""
     monkeypatch.setattr(keywords, "_CACHE_LIMIT", 50)
     built = index("de", GERMAN, delivery="liefer*", price="preis")
-    worked_out: list[str] = []
-    original = KeywordIndex._work_out
-
-    def counting(self: KeywordIndex, word: str) -> keywords.WordInfo:
-        worked_out.append(word)
-        return original(self, word)
-
-    monkeypatch.setattr(KeywordIndex, "_work_out", counting)
     for number in range(500):
         # A name or a code in letters, new in every comment.
         name = "".join("abcdefghij"[int(d)] for d in f"{number:03d}")
@@ -251,18 +257,10 @@ def test_lq016_words_in_use_stay_remembered_past_a_flood_of_one_off_words(
 
 
 def test_lq017_numbers_are_not_worked_out_unless_a_keyword_may_start_with_one(
-    monkeypatch: pytest.MonkeyPatch,
+    worked_out: list[str],
 ) -> None:
     """Order numbers match nothing and take no room in the memory of words, but a phrase
     with a number inside still matches, and so does one starting with a number."""
-    worked_out: list[str] = []
-    original = KeywordIndex._work_out
-
-    def counting(self: KeywordIndex, word: str) -> keywords.WordInfo:
-        worked_out.append(word)
-        return original(self, word)
-
-    monkeypatch.setattr(KeywordIndex, "_work_out", counting)
     english = index("en", fast="within 24 hours", late="late")
     assert tags(english, "came within 24 hours order 123456") == {"fast"}
     assert tags(english, "late again 98765") == {"late"}

@@ -37,7 +37,11 @@ def tune() -> None:
 
 @contextmanager
 def tuned() -> Iterator[None]:
-    """:func:`tune` for the duration of the block; the collector as it was afterwards."""
+    """:func:`tune` for the duration of the block; the collector as it was afterwards.
+
+    Everything frozen is unfrozen at the end (CPython has no partial thaw), so
+    it suits a process that froze nothing before: the import command.
+    """
     before = gc.get_threshold()
     tune()
     try:
